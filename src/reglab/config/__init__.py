@@ -1,0 +1,34 @@
+"""Run configuration: pydantic sections, YAML loading, `--set` overrides."""
+
+from reglab.config.augment import AugmentConfig
+from reglab.config.data import DATASET_NAMES, DataConfig
+from reglab.config.errors import ConfigError
+from reglab.config.loading import apply_overrides, load_config, parse_override, validate_config
+from reglab.config.model import ACTIVATIONS, INIT_SCHEMES, MODEL_PRESETS, ModelConfig
+from reglab.config.optimizer import OptimizerConfig, ScheduleConfig
+from reglab.config.pruning import PruningConfig
+from reglab.config.regularization import RegularizationConfig
+from reglab.config.root import Config, flatten
+from reglab.config.stopping import EarlyStoppingConfig
+
+__all__ = [
+    "ACTIVATIONS",
+    "AugmentConfig",
+    "Config",
+    "ConfigError",
+    "DATASET_NAMES",
+    "DataConfig",
+    "EarlyStoppingConfig",
+    "INIT_SCHEMES",
+    "MODEL_PRESETS",
+    "ModelConfig",
+    "OptimizerConfig",
+    "PruningConfig",
+    "RegularizationConfig",
+    "ScheduleConfig",
+    "apply_overrides",
+    "flatten",
+    "load_config",
+    "parse_override",
+    "validate_config",
+]

@@ -1,0 +1,5 @@
+"""Command-line interface (nothing in reglab imports it)."""
+
+from reglab.cli.app import app, main
+
+__all__ = ["app", "main"]

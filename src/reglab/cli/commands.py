@@ -1,0 +1,5 @@
+"""Imports every command module so that each registers itself on the app."""
+
+from reglab.cli import datasets_command, demo_command, runs_commands, train_command  # noqa: F401
+
+__all__: list[str] = []

@@ -1,0 +1,128 @@
+"""Events, the records callbacks read, and the stop signal they may return.
+
+Callbacks READ an immutable record and RETURN metrics (`dict[str, float]`), a
+`Stop`, or None. They never reach into the loop. Their order is fixed by `kind`:
+modifiers (pruning, averaging) → observers (trajectory, early stopping) → sinks
+(store, progress).
+
+| event        | record       | when                                        |
+|--------------|--------------|---------------------------------------------|
+| fit_start    | FitRecord    | once, before the first epoch                |
+| epoch_start  | EpochRecord  | before each epoch's first step              |
+| step_end     | StepRecord   | every `step_every` optimizer steps, if set  |
+| epoch_end    | EpochRecord  | after training and evaluation of an epoch   |
+| fit_end      | FitRecord    | once, after the last epoch or a stop        |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from types import MappingProxyType
+from typing import Any, ClassVar, Literal, Mapping, Sequence
+
+import torch
+
+__all__ = ["Event", "Callback", "Stop", "FitRecord", "EpochRecord", "StepRecord", "KIND_ORDER", "frozen"]
+
+Metrics = dict[str, float]
+
+
+class Event(str, Enum):
+    FIT_START = "fit_start"
+    EPOCH_START = "epoch_start"
+    STEP_END = "step_end"
+    EPOCH_END = "epoch_end"
+    EVAL_END = "eval_end"
+    FIT_END = "fit_end"
+
+
+KIND_ORDER = {"modifier": 0, "observer": 1, "sink": 2}
+
+
+def frozen(metrics: Mapping[str, float]) -> Mapping[str, float]:
+    """A read-only view of a metrics dict."""
+    return MappingProxyType(dict(metrics))
+
+
+@dataclass(frozen=True)
+class Stop:
+    """Returned by a callback to end training after this epoch.
+
+    Attributes:
+        reason: a short human explanation (kept in the run summary).
+        status: the run's final status: stopped_early or diverged.
+        criterion: the rule that fired (e.g. "patience", "GL_5").
+    """
+
+    reason: str
+    status: Literal["stopped_early", "diverged"] = "stopped_early"
+    criterion: str = ""
+
+
+@dataclass(frozen=True)
+class FitRecord:
+    """What callbacks see at fit_start and fit_end."""
+
+    model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    config: Any
+    data: Any
+    epochs_done: int = 0
+    history: Sequence[Mapping[str, float]] = ()
+    stop: Stop | None = None
+    run_id: str | None = None
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """What callbacks see at epoch_start and epoch_end (metrics empty at epoch_start)."""
+
+    epoch: int
+    step: int
+    model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    metrics: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    history: Sequence[Mapping[str, float]] = ()
+    data: Any = None
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """What callbacks see at step_end (loss stays a device tensor: no sync per step)."""
+
+    epoch: int
+    step: int
+    batch_in_epoch: int
+    batches_per_epoch: int
+    model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    loss: torch.Tensor
+
+
+class Callback:
+    """Base class: override the events you handle.
+
+    Attributes:
+        kind: modifier | observer | sink; fixes the order callbacks run in.
+        step_every: call `on_step_end` every this many steps (None = never).
+    """
+
+    kind: ClassVar[str] = "observer"
+    step_every: int | None = None
+
+    def on_fit_start(self, record: FitRecord) -> Metrics | None:
+        return None
+
+    def on_epoch_start(self, record: EpochRecord) -> None:
+        return None
+
+    def on_step_end(self, record: StepRecord) -> Metrics | None:
+        return None
+
+    def on_epoch_end(self, record: EpochRecord) -> Metrics | Stop | None:
+        return None
+
+    def on_fit_end(self, record: FitRecord) -> Mapping[str, Any] | None:
+        """Return entries for the run summary (or None)."""
+        return None

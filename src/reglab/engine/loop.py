@@ -1,0 +1,157 @@
+"""The training loop: one readable function, top to bottom.
+
+    for each epoch:
+        for each batch (an index slice of tensors already on the device):
+            augment → forward → data loss + Σ penalties → backward
+            → gradient hooks → optimizer step → weight hooks → lr schedule
+        evaluate val and test → epoch metrics (one host sync) → callbacks
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import torch
+
+from reglab.engine.accumulate import EpochTotals
+from reglab.engine.evaluate import evaluate
+from reglab.engine.events import KIND_ORDER, Callback, EpochRecord, FitRecord, StepRecord, Stop, frozen
+from reglab.engine.hooks import StepContext, StepHook
+from reglab.engine.losses import Objective
+
+__all__ = ["FitPlan", "FitResult", "fit", "batch_starts"]
+
+Augment = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+
+
+@dataclass
+class FitPlan:
+    """Everything the loop needs, built once by `reglab.engine.setup`."""
+
+    model: torch.nn.Module
+    data: Any  # reglab.data.DataSplits
+    objective: Objective
+    optimizer: torch.optim.Optimizer
+    epochs: int
+    batch_size: int
+    eval_batch_size: int
+    generator: torch.Generator
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None
+    schedule_per_step: bool = False
+    hooks: list[StepHook] = field(default_factory=list)
+    augment: Augment | None = None
+    callbacks: list[Callback] = field(default_factory=list)
+    config: Any = None
+    run_id: str | None = None
+    stop_on_divergence: bool = True
+
+
+@dataclass
+class FitResult:
+    history: list[dict[str, float]]
+    stop: Stop | None
+    summary: dict[str, Any]
+
+
+def batch_starts(count: int, batch_size: int) -> list[int]:
+    """Start offsets of the batches of an epoch; a trailing batch of one sample is dropped
+    (batch norm cannot normalise a single sample)."""
+    starts = list(range(0, count, batch_size))
+    if len(starts) > 1 and count - starts[-1] == 1:
+        starts.pop()
+    return starts
+
+
+def _synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def fit(plan: FitPlan) -> FitResult:
+    """Train `plan.model` for `plan.epochs` epochs; return the per-epoch history."""
+    model, data, objective, optimizer = plan.model, plan.data, plan.objective, plan.optimizer
+    callbacks = sorted(plan.callbacks, key=lambda callback: KIND_ORDER[callback.kind])
+    step_callbacks = [callback for callback in callbacks if callback.step_every]
+    device = data.train_x.device
+    count = data.train_x.shape[0]
+    starts = batch_starts(count, plan.batch_size)
+    history: list[dict[str, float]] = []
+    stop: Stop | None = None
+    step = 0
+
+    for callback in callbacks:
+        callback.on_fit_start(FitRecord(model, optimizer, plan.config, data, run_id=plan.run_id))
+
+    for epoch in range(1, plan.epochs + 1):
+        for callback in callbacks:
+            callback.on_epoch_start(EpochRecord(epoch, step, model, optimizer, history=history, data=data))
+        model.train()
+        totals = EpochTotals(device)
+        _synchronize(device)
+        epoch_started = time.perf_counter()
+        order = torch.randperm(count, generator=plan.generator).to(device)
+        for batch_index, start in enumerate(starts):
+            indices = order[start : start + plan.batch_size]
+            inputs, labels = data.train_x[indices], data.train_y[indices]
+            targets = labels
+            if plan.augment is not None:
+                inputs, targets = plan.augment(inputs, labels)
+            outputs = model(inputs)
+            data_loss = objective.loss(outputs, targets)
+            context = StepContext(batch_size=inputs.shape[0], step=step, lr=optimizer.param_groups[0]["lr"])
+            penalties = {name: term for hook in plan.hooks for name, term in hook.penalty(model, context).items()}
+            loss = data_loss + sum(penalties.values()) if penalties else data_loss
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            for hook in plan.hooks:
+                hook.before_step(model, optimizer)
+            optimizer.step()
+            for hook in plan.hooks:
+                hook.after_step(model, optimizer)
+            if plan.scheduler is not None and plan.schedule_per_step:
+                plan.scheduler.step()
+            correct = objective.correct(outputs.detach(), labels) if objective.correct else None
+            totals.add(data_loss, penalties, correct, inputs.shape[0])
+            step += 1
+            for callback in step_callbacks:
+                if step % callback.step_every == 0:
+                    callback.on_step_end(
+                        StepRecord(epoch, step, batch_index + 1, len(starts), model, optimizer, loss.detach())
+                    )
+        lr = optimizer.param_groups[0]["lr"]
+        if plan.scheduler is not None and not plan.schedule_per_step:
+            plan.scheduler.step()
+        _synchronize(device)
+        train_seconds = time.perf_counter() - epoch_started
+
+        metrics = totals.compute(with_accuracy=objective.correct is not None)
+        metrics.update(evaluate(model, data.val_x, data.val_y, objective, plan.eval_batch_size, "val"))
+        metrics.update(evaluate(model, data.test_x, data.test_y, objective, plan.eval_batch_size, "test"))
+        metrics["lr"] = lr
+        metrics["time/epoch"] = train_seconds
+        metrics["epoch"] = epoch
+        if plan.stop_on_divergence and not math.isfinite(metrics["loss/total"]):
+            stop = Stop("the training loss became non-finite", status="diverged", criterion="divergence")
+
+        for callback in callbacks:
+            record = EpochRecord(epoch, step, model, optimizer, frozen(metrics), history, data)
+            result = callback.on_epoch_end(record)
+            if isinstance(result, Stop):
+                stop = stop or result
+            elif result:
+                metrics.update(result)
+        history.append(metrics)
+        if stop is not None:
+            break
+
+    summary: dict[str, Any] = {}
+    for callback in callbacks:
+        extra = callback.on_fit_end(
+            FitRecord(model, optimizer, plan.config, data, len(history), history, stop, plan.run_id)
+        )
+        if extra:
+            summary.update(extra)
+    return FitResult(history, stop, summary)

@@ -1,0 +1,82 @@
+"""Build everything a run needs from its config, before any work starts.
+
+Bad input (a missing data file, an impossible combination) surfaces here as a
+ConfigError, before the store is touched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from reglab.config import Config, ConfigError
+from reglab.engine.device import resolve_device
+from reglab.engine.loop import FitPlan, batch_starts
+from reglab.engine.losses import Objective, make_objective, resolve_loss_name
+from reglab.engine.optim import build_optimizer, build_schedule
+from reglab.engine.technique import Technique, build_techniques
+from reglab.regularizers.decay import DecayGroups
+
+__all__ = ["RunSetup", "build_setup"]
+
+
+@dataclass
+class RunSetup:
+    config: Config
+    device: torch.device
+    data: Any
+    model: torch.nn.Module
+    objective: Objective
+    optimizer: torch.optim.Optimizer
+    decay: DecayGroups
+    technique: Technique
+    plan: FitPlan
+
+
+def _check_loss(config: Config, task: str) -> None:
+    name = resolve_loss_name(config.loss, task)
+    if task == "regression" and name in ("cross_entropy", "nll"):
+        raise ConfigError("loss", config.loss, f"mse or bce for the regression dataset {config.data.dataset}")
+
+
+def build_setup(config: Config) -> RunSetup:
+    """Data on the device, a seeded model, optimizer, schedule and techniques."""
+    from reglab.data import load_data
+    from reglab.models import build_model
+
+    device = resolve_device(config.device)
+    data = load_data(config.data, config.seed, device)
+    _check_loss(config, data.task)
+    torch.manual_seed(config.seed)
+    model = build_model(config.model, data.input_shape, data.output_dim).to(device)
+    objective = make_objective(
+        config.loss,
+        data.task,
+        data.num_classes,
+        config.model.output_activation,
+        config.augment.label_smoothing,
+    )
+    optimizer, decay = build_optimizer(model, config.optimizer)
+    steps_per_epoch = len(batch_starts(data.train_x.shape[0], config.data.batch_size))
+    scheduler, per_step = build_schedule(optimizer, config.schedule, config.optimizer.lr, config.epochs, steps_per_epoch)
+    technique = build_techniques(config, model, data)
+    plan = FitPlan(
+        model=model,
+        data=data,
+        objective=objective,
+        optimizer=optimizer,
+        epochs=config.epochs,
+        batch_size=config.data.batch_size,
+        eval_batch_size=config.data.eval_batch_size,
+        generator=torch.Generator().manual_seed(config.seed),
+        scheduler=scheduler,
+        schedule_per_step=per_step,
+        hooks=technique.hooks,
+        augment=technique.augment,
+        callbacks=list(technique.callbacks),
+        config=config,
+        stop_on_divergence=config.early_stopping.stop_on_divergence,
+    )
+    return RunSetup(config, device, data, model, objective, optimizer, decay, technique, plan)

@@ -1,0 +1,52 @@
+"""How a regularization technique plugs into a run: in-step hooks, callbacks, augmentation.
+
+Each technique family is a module with a function
+
+    build_technique(config: Config, model: nn.Module, data: DataSplits) -> Technique | None
+
+returning None when the config does not ask for it. `TECHNIQUE_MODULES` lists the
+families in the order their hooks run inside a step.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import torch
+
+from reglab.engine.events import Callback
+from reglab.engine.hooks import StepHook
+
+__all__ = ["Technique", "TECHNIQUE_MODULES", "build_techniques"]
+
+# Order matters for step hooks: penalties and gradient rules, then weight rules
+# (proximal L1, max-norm), then pruning masks (zeros stay zero), then averages.
+TECHNIQUE_MODULES: tuple[str, ...] = ()
+
+
+@dataclass
+class Technique:
+    """What one technique family adds to a run."""
+
+    hooks: list[StepHook] = field(default_factory=list)
+    callbacks: list[Callback] = field(default_factory=list)
+    augment: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] | None = None
+
+
+def build_techniques(config: Any, model: torch.nn.Module, data: Any) -> Technique:
+    """Collect the hooks, callbacks and augmentation every family asks for."""
+    combined = Technique()
+    for module_name in TECHNIQUE_MODULES:
+        module = importlib.import_module(module_name)
+        technique = module.build_technique(config, model, data)
+        if technique is None:
+            continue
+        combined.hooks.extend(technique.hooks)
+        combined.callbacks.extend(technique.callbacks)
+        if technique.augment is not None:
+            if combined.augment is not None:
+                raise RuntimeError(f"{module_name} sets a second augmentation function")
+            combined.augment = technique.augment
+    return combined

@@ -60,14 +60,15 @@ def build_setup(config: Config) -> RunSetup:
     )
     optimizer, decay = build_optimizer(model, config.optimizer)
     steps_per_epoch = len(batch_starts(data.train_x.shape[0], config.data.batch_size))
-    scheduler, per_step = build_schedule(optimizer, config.schedule, config.optimizer.lr, config.epochs, steps_per_epoch)
     technique = build_techniques(config, model, data)
+    epochs = technique.total_epochs or config.epochs
+    scheduler, per_step = build_schedule(optimizer, config.schedule, config.optimizer.lr, epochs, steps_per_epoch)
     plan = FitPlan(
         model=model,
         data=data,
         objective=objective,
         optimizer=optimizer,
-        epochs=config.epochs,
+        epochs=epochs,
         batch_size=config.data.batch_size,
         eval_batch_size=config.data.eval_batch_size,
         generator=torch.Generator().manual_seed(config.seed),

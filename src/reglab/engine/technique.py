@@ -23,7 +23,15 @@ __all__ = ["Technique", "TECHNIQUE_MODULES", "build_techniques"]
 
 # Order matters for step hooks: penalties and gradient rules, then weight rules
 # (proximal L1, max-norm), then pruning masks (zeros stay zero), then averages.
-TECHNIQUE_MODULES: tuple[str, ...] = ()
+# Each family uncomments its own line once its module exists.
+TECHNIQUE_MODULES: tuple[str, ...] = (
+    # "reglab.regularizers.technique",
+    # "reglab.pruning.technique",
+    # "reglab.averaging.technique",
+    # "reglab.augment.technique",
+    # "reglab.stopping.technique",
+    # "reglab.trajectory.technique",
+)
 
 
 @dataclass
@@ -33,6 +41,9 @@ class Technique:
     hooks: list[StepHook] = field(default_factory=list)
     callbacks: list[Callback] = field(default_factory=list)
     augment: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] | None = None
+    # Set by techniques that train in several phases (lottery-ticket rounds): the loop
+    # runs this many epochs instead of `config.epochs`.
+    total_epochs: int | None = None
 
 
 def build_techniques(config: Any, model: torch.nn.Module, data: Any) -> Technique:
@@ -45,6 +56,8 @@ def build_techniques(config: Any, model: torch.nn.Module, data: Any) -> Techniqu
             continue
         combined.hooks.extend(technique.hooks)
         combined.callbacks.extend(technique.callbacks)
+        if technique.total_epochs is not None:
+            combined.total_epochs = max(combined.total_epochs or 0, technique.total_epochs)
         if technique.augment is not None:
             if combined.augment is not None:
                 raise RuntimeError(f"{module_name} sets a second augmentation function")

@@ -1,0 +1,90 @@
+"""The run store: round trips, interrupted runs, concurrent writers, exports."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from reglab.store import RunStore
+from reglab.store.export import rows_to_csv, run_rows, sort_rows
+
+
+def test_round_trip_of_a_run(tmp_path):
+    store = RunStore(tmp_path)
+    run_id = store.start_run("a", {"seed": 1, "optimizer": {"lr": 0.1}}, sweep="s")
+    store.log_epoch(run_id, 1, {"train/loss": 0.5, "val/acc": float("nan")})
+    store.log_epoch(run_id, 2, {"train/loss": 0.25})
+    store.finish_run(run_id, "completed", {"best_epoch": 2, "final": {"train/loss": 0.25}})
+    run = store.get_run(run_id)
+    assert (run.name, run.status, run.sweep, run.epochs) == ("a", "completed", "s", 2)
+    assert run.config == {"seed": 1, "optimizer": {"lr": 0.1}}
+    history = store.history(run_id)
+    assert [row["epoch"] for row in history] == [1, 2]
+    assert history[1]["train/loss"] == 0.25
+    assert history[0]["val/acc"] != history[0]["val/acc"]  # NaN survives as NaN
+    assert store.resolve_id(run_id[:6]) == run_id
+    assert store.run_dir(run_id).is_dir()
+
+
+def test_wal_mode_is_on(tmp_path):
+    store = RunStore(tmp_path)
+    assert store._connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_dead_process_runs_become_interrupted(tmp_path):
+    store = RunStore(tmp_path)
+    run_id = store.start_run("ghost", {})
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    store._connection.execute("UPDATE runs SET pid = ? WHERE id = ?", (dead.pid, run_id))
+    live_id = store.start_run("alive", {})  # our own pid: stays running
+    reopened = RunStore(tmp_path)
+    assert reopened.get_run(run_id).status == "interrupted"
+    assert reopened.get_run(live_id).status == "running"
+
+
+def _writer(directory: str, worker: int, epochs: int) -> None:
+    store = RunStore(directory)
+    for run in range(3):
+        run_id = store.start_run(f"w{worker}-{run}", {"worker": worker, "run": run})
+        for epoch in range(1, epochs + 1):
+            store.log_epoch(run_id, epoch, {"train/loss": 1.0 / epoch, "worker": float(worker)})
+        store.finish_run(run_id, "completed", {"epochs": epochs})
+
+
+def test_concurrent_writers_lose_nothing(tmp_path):
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_writer, args=(str(tmp_path), worker, 20)) for worker in range(4)]
+    for process in workers:
+        process.start()
+    for process in workers:
+        process.join(timeout=120)
+        assert process.exitcode == 0
+    store = RunStore(tmp_path)
+    runs = store.runs()
+    assert len(runs) == 12
+    assert all(run.status == "completed" and run.epochs == 20 for run in runs)
+    assert all(len(store.history(run.id)) == 20 for run in runs)
+    assert store._connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_export_rows_flatten_config_and_sort_missing_last(tmp_path):
+    store = RunStore(tmp_path)
+    for lr, acc in ((0.1, 0.9), (0.01, 0.95), (0.5, None)):
+        run_id = store.start_run("r", {"optimizer": {"lr": lr}, "model": {"hidden": [4, 4]}})
+        final = {"test/acc": acc} if acc is not None else {}
+        store.finish_run(run_id, "completed", {"final": final})
+    rows = run_rows(store.runs())
+    assert rows[0]["optimizer.lr"] == 0.1 and rows[0]["model.hidden"] == "[4, 4]"
+    ordered = sort_rows(rows, "test/acc", descending=True)
+    assert [row.get("test/acc") for row in ordered] == [0.95, 0.9, None]
+    csv_text = rows_to_csv(rows)
+    assert csv_text.splitlines()[0].startswith("id,name,status,epochs")
+    assert "optimizer.lr" in csv_text.splitlines()[0]

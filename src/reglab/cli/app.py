@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 
 from reglab.config import ConfigError
@@ -29,8 +28,21 @@ app.add_typer(runs_app, name="runs")
 
 def fail(message: str) -> None:
     """Print one error line and exit with code 2."""
-    click.echo(f"error: {message}", err=True)
+    typer.echo(f"error: {message}", err=True)
     raise SystemExit(2)
+
+
+def _click_exception_kind(error: BaseException) -> str | None:
+    """The name of the click exception class `error` derives from, if any.
+
+    Typer ships its own copy of click (recent releases) or uses click itself (older
+    ones), so the exception classes are matched by name along the class hierarchy.
+    """
+    names = {cls.__name__ for cls in type(error).__mro__}
+    for kind in ("NoArgsIsHelpError", "UsageError", "Abort", "Exit", "ClickException"):
+        if kind in names:
+            return kind
+    return None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -42,16 +54,21 @@ def main(argv: list[str] | None = None) -> None:
         command.main(args=argv if argv is not None else sys.argv[1:], prog_name="reglab", standalone_mode=False)
     except ConfigError as error:
         fail(str(error))
-    except click.exceptions.NoArgsIsHelpError as error:
-        click.echo(error.ctx.get_help() if error.ctx else str(error))
-        raise SystemExit(0) from None
-    except click.UsageError as error:
-        where = f" ({error.ctx.command_path})" if error.ctx else ""
-        fail(f"{error.format_message()}{where}; see --help")
-    except click.exceptions.Abort:
-        fail("aborted")
-    except click.exceptions.Exit as exit_:
-        raise SystemExit(exit_.exit_code) from None
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
+        typer.echo("interrupted", err=True)
         raise SystemExit(130) from None
+    except Exception as error:
+        kind = _click_exception_kind(error)
+        if kind is None:
+            raise
+        if kind == "NoArgsIsHelpError":
+            context = getattr(error, "ctx", None)
+            typer.echo(context.get_help() if context else str(error))
+            raise SystemExit(0) from None
+        if kind == "Exit":
+            raise SystemExit(getattr(error, "exit_code", 0)) from None
+        if kind == "Abort":
+            fail("aborted")
+        context = getattr(error, "ctx", None)
+        where = f" ({context.command_path})" if context is not None else ""
+        fail(f"{error.format_message()}{where}; see --help")

@@ -16,15 +16,19 @@ def datasets_command() -> None:
     from reglab.data import dataset_catalog
 
     table = Table(title="reglab datasets")
-    for column in ("name", "samples", "shape", "classes", "offline", "description"):
-        table.add_column(column)
+    for column in ("name", "samples", "shape", "classes", "offline"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("description")
     for info in dataset_catalog():
         table.add_row(
             info.name,
-            str(info.samples),
-            "×".join(str(side) for side in info.shape),
-            str(info.classes),
-            "yes" if info.offline else "no (data.root or data.download)",
+            "from files" if info.samples is None else str(info.samples),
+            "from files" if info.shape is None else "×".join(str(side) for side in info.shape),
+            "from files" if info.classes is None else str(info.classes),
+            "yes" if info.offline else "no: data.root",
             info.description,
         )
-    Console(highlight=False).print(table)
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=160)
+    console.print(table)

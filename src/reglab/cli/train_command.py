@@ -9,7 +9,7 @@ from typing import List, Optional
 import typer
 
 from reglab.cli.app import app
-from reglab.cli.options import SetOption, StoreOption, open_store
+from reglab.cli.options import SetOption, StoreOption
 from reglab.config import load_config
 
 __all__ = ["train_command"]
@@ -28,7 +28,7 @@ def train_command(
     from reglab.engine.setup import build_setup  # noqa: F401  (import cost paid before the bar)
 
     cfg = load_config(config, set_ or [])
-    run = train(cfg, store=open_store(store) if store else None, verbose=not (quiet or as_json))
+    run = train(cfg, store=store, verbose=not (quiet or as_json))
     if as_json:
         typer.echo(json.dumps(run.to_json(), default=float))
     elif not quiet:

@@ -50,8 +50,10 @@ class DataConfig(Section):
         download: fetch file-based datasets when missing (needs the network).
         batch_size: training batch size.
         eval_batch_size: batch size for evaluation passes.
-        val_size: validation split carved from train (fraction or count).
-        test_size: test split carved from the data when it has no published test set.
+        val_size: validation split carved from train (fraction or count); null = the
+            dataset's default: 0.1, or 0 for symmetry and toy_regression (their labs train on every point).
+        test_size: test split carved from the data when it has no published test set;
+            null = the dataset's default (0.2).
         train_size: seeded subset of the remaining training set (fraction or count).
         normalize: standardize (train mean/std) | minmax (train min/max) | none.
         image_size: side length images of `imagefolder` are resized to.
@@ -67,7 +69,7 @@ class DataConfig(Section):
     download: bool = False
     batch_size: int = Field(64, ge=1)
     eval_batch_size: int = Field(1024, ge=1)
-    val_size: Size = 0.1
+    val_size: Size = None
     test_size: Size = None
     train_size: Size = None
     normalize: Literal["standardize", "minmax", "none"] = "standardize"

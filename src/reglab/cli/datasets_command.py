@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rich.console import Console
 from rich.table import Table
 
 from reglab.cli.app import app
+from reglab.cli.console import make_console
 
 __all__ = ["datasets_command"]
 
@@ -28,7 +28,4 @@ def datasets_command() -> None:
             "yes" if info.offline else "no: data.root",
             info.description,
         )
-    console = Console(highlight=False)
-    if not console.is_terminal:
-        console = Console(highlight=False, width=160)
-    console.print(table)
+    make_console().print(table)

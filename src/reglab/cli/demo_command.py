@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 
 from reglab.cli.app import app
+from reglab.cli.console import make_console
 from reglab.cli.options import StoreOption, open_store
 
 __all__ = ["demo_command", "DEMO_BASE", "DEMO_VARIANTS"]
@@ -41,7 +41,7 @@ def demo_command(
     """Seed 000's regularization lab on digits, four ways, in a few seconds."""
     from reglab.compare import comparison_table, train_variants
 
-    console = Console(highlight=False)
+    console = make_console()
     base = {**DEMO_BASE, "epochs": epochs}
     run_store = open_store(store)
 

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from reglab.cli.app import fail, runs_app
+from reglab.cli.console import make_console
 from reglab.cli.options import StoreOption, existing_store
 from reglab.store.export import rows_to_csv, rows_to_json, run_rows, sort_rows
 
@@ -56,7 +56,7 @@ def list_command(
         table.add_column(column, justify="right" if column not in ("id", "name", "status") else "left")
     for row in rows:
         table.add_row(*(_format(row.get(column)) for column in shown))
-    Console(highlight=False, width=max(120, Console().width)).print(table)
+    make_console().print(table)
 
 
 def _varying_keys(rows: list[dict]) -> list[str]:
@@ -93,7 +93,7 @@ def show_command(
     if as_json:
         typer.echo(json.dumps(payload, default=float))
         return
-    console = Console(highlight=False)
+    console = make_console()
     console.print(f"run {run.id} ({run.name}): {run.status}, {run.epochs} epochs, started {run.started_at}")
     if run.error:
         console.print(f"error: {run.error.strip().splitlines()[-1]}", markup=False)

@@ -1,0 +1,15 @@
+"""The console every command prints through: wide enough for tables when piped."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+__all__ = ["make_console"]
+
+
+def make_console() -> Console:
+    """A rich console; 160 columns when stdout is not a terminal (pipes, CI logs)."""
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=160)
+    return console

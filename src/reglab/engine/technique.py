@@ -25,7 +25,7 @@ __all__ = ["Technique", "TECHNIQUE_MODULES", "build_techniques"]
 # (proximal L1, max-norm), then pruning masks (zeros stay zero), then averages.
 # Each family uncomments its own line once its module exists.
 TECHNIQUE_MODULES: tuple[str, ...] = (
-    # "reglab.regularizers.technique",
+    "reglab.regularizers.technique",
     # "reglab.pruning.technique",
     # "reglab.averaging.technique",
     # "reglab.augment.technique",

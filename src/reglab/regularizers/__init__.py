@@ -1,6 +1,52 @@
 """Regularizers: penalties, weight decay groups, proximal steps, constraints."""
 
+# decay and scope first: the engine imports them while `reglab.engine` itself is loading.
 from reglab.regularizers.decay import DecayGroups, decay_groups
 from reglab.regularizers.scope import parameter_roles, select_parameters
 
-__all__ = ["DecayGroups", "decay_groups", "parameter_roles", "select_parameters"]
+from reglab.regularizers.activity import ActivityPenaltyHook, activity_l1, activity_l2
+from reglab.regularizers.clipping import GradientClipHook, clip_gradients_
+from reglab.regularizers.constraints import MaxNormHook, max_norm_, unit_norms
+from reglab.regularizers.penalties import (
+    L2_CONVENTIONS,
+    PenaltyGroup,
+    PenaltyHook,
+    elastic_net_penalty,
+    group_by_multiplier,
+    l1_penalty,
+    l2_coefficient,
+    l2_penalty,
+    weighted_penalty,
+)
+from reglab.regularizers.proximal import ProximalL1Hook, SubgradientL1Hook, soft_threshold, soft_threshold_
+from reglab.regularizers.zeros import ZeroFractionMonitor, zero_fraction
+
+__all__ = [
+    "ActivityPenaltyHook",
+    "DecayGroups",
+    "GradientClipHook",
+    "L2_CONVENTIONS",
+    "MaxNormHook",
+    "PenaltyGroup",
+    "PenaltyHook",
+    "ProximalL1Hook",
+    "SubgradientL1Hook",
+    "ZeroFractionMonitor",
+    "activity_l1",
+    "activity_l2",
+    "clip_gradients_",
+    "decay_groups",
+    "elastic_net_penalty",
+    "group_by_multiplier",
+    "l1_penalty",
+    "l2_coefficient",
+    "l2_penalty",
+    "max_norm_",
+    "parameter_roles",
+    "select_parameters",
+    "soft_threshold",
+    "soft_threshold_",
+    "unit_norms",
+    "weighted_penalty",
+    "zero_fraction",
+]

@@ -1,0 +1,202 @@
+"""Norm penalties on the weights: L1 (lasso), L2 (ridge) and the elastic net.
+
+The pure functions sum over the tensors they are given and carry no coefficient;
+`PenaltyHook` wires them into the training step with the `regularization.*` keys:
+
+    loss = data_loss + λ₁·Σ_g m_g·Σ|w|  +  c(λ₂)·Σ_g m_g·Σw²
+
+where g runs over groups of parameters sharing a per-layer multiplier m_g and
+c(λ₂) is fixed by the L2 convention (see `l2_coefficient`).
+
+Metric keys emitted (per epoch, means over the epoch's batches):
+
+| key         | meaning                                                     |
+|-------------|-------------------------------------------------------------|
+| `loss/l1`   | λ₁·Σ m·Σ|w| (recorded in every `l1_mode`; see PenaltyHook)  |
+| `loss/l2`   | c(λ₂)·Σ m·Σw²                                               |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping, Sequence
+
+import torch
+
+from reglab.engine.hooks import StepContext, StepHook
+from reglab.regularizers.scope import matches_any
+
+__all__ = [
+    "L2_CONVENTIONS",
+    "PenaltyGroup",
+    "PenaltyHook",
+    "elastic_net_penalty",
+    "group_by_multiplier",
+    "l1_penalty",
+    "l2_coefficient",
+    "l2_penalty",
+    "weighted_penalty",
+]
+
+L2_CONVENTIONS = ("half", "full", "mean")
+
+
+def l1_penalty(params: Iterable[torch.Tensor]) -> torch.Tensor:
+    """Σ|w| over every entry of the given tensors (no coefficient).
+
+    Example:
+        >>> l1_penalty([torch.tensor([1.0, -2.0]), torch.tensor([[3.0]])])
+        tensor(6.)
+
+    Reference:
+        Tibshirani 1996, Regression Shrinkage and Selection via the Lasso.
+    """
+    return torch.stack([param.abs().sum() for param in params]).sum()
+
+
+def l2_penalty(params: Iterable[torch.Tensor]) -> torch.Tensor:
+    """Σw² over every entry of the given tensors (no coefficient; the squared L2 norm).
+
+    Example:
+        >>> l2_penalty([torch.tensor([1.0, -2.0]), torch.tensor([[3.0]])])
+        tensor(14.)
+
+    Reference:
+        Hoerl & Kennard 1970, Ridge Regression; Krogh & Hertz 1992, A Simple Weight
+        Decay Can Improve Generalization.
+    """
+    return torch.stack([param.pow(2).sum() for param in params]).sum()
+
+
+def elastic_net_penalty(params: Sequence[torch.Tensor], l1_strength: float, l2_strength: float) -> torch.Tensor:
+    """λ₁·Σ|w| + λ₂·Σw² (the naive elastic net, with both strengths given explicitly).
+
+    Example:
+        >>> elastic_net_penalty([torch.tensor([1.0, -2.0])], 0.1, 0.01)
+        tensor(0.3500)
+
+    Reference:
+        Zou & Hastie 2005, Regularization and variable selection via the elastic net.
+    """
+    return l1_strength * l1_penalty(params) + l2_strength * l2_penalty(params)
+
+
+def l2_coefficient(strength: float, convention: str, batch_size: int) -> float:
+    """The factor c multiplying Σw² for a given λ and convention.
+
+    half: c = λ/2 (PyTorch `weight_decay`: the gradient is λ·w; seed 000);
+    full: c = λ (Keras `l2(λ)`; seed 002);
+    mean: c = λ/n with n the batch size (seed 001's slide: "+ λ/n Σ w²").
+
+    Example:
+        >>> l2_coefficient(0.1, "mean", 50)
+        0.002
+    """
+    if convention == "half":
+        return strength / 2
+    if convention == "full":
+        return strength
+    if convention == "mean":
+        return strength / batch_size
+    raise ValueError(f"unknown L2 convention {convention!r}; allowed: {', '.join(L2_CONVENTIONS)}")
+
+
+@dataclass(frozen=True)
+class PenaltyGroup:
+    """Parameters sharing one per-layer multiplier."""
+
+    multiplier: float
+    names: tuple[str, ...]
+    params: tuple[torch.Tensor, ...]
+
+
+def group_by_multiplier(
+    named_params: Mapping[str, torch.Tensor], per_layer: Mapping[str, float] | None = None
+) -> list[PenaltyGroup]:
+    """Split scoped parameters into groups by their per-layer multiplier.
+
+    A parameter takes the multiplier of the first `per_layer` pattern (fnmatch, or a
+    bare substring) its name matches, in the order the patterns are written, else 1.
+    Groups with multiplier 0 are dropped: those parameters are not regularized.
+
+    Example:
+        >>> groups = group_by_multiplier(dict(model.named_parameters()), {"head.*": 0.1})
+        >>> [(group.multiplier, group.names) for group in groups]
+        [(1.0, ('hidden.0.linear.weight',)), (0.1, ('head.weight',))]
+    """
+    patterns = list((per_layer or {}).items())
+    by_multiplier: dict[float, list[tuple[str, torch.Tensor]]] = {}
+    for name, param in named_params.items():
+        multiplier = next((value for pattern, value in patterns if matches_any(name, [pattern])), 1.0)
+        by_multiplier.setdefault(float(multiplier), []).append((name, param))
+    return [
+        PenaltyGroup(multiplier, tuple(n for n, _ in members), tuple(p for _, p in members))
+        for multiplier, members in by_multiplier.items()
+        if multiplier != 0.0
+    ]
+
+
+def weighted_penalty(groups: Sequence[PenaltyGroup], norm: Callable[[Iterable[torch.Tensor]], torch.Tensor]) -> torch.Tensor:
+    """Σ_g m_g·norm(params_g): a penalty with per-layer multipliers."""
+    terms = [norm(group.params) * group.multiplier for group in groups]
+    return terms[0] if len(terms) == 1 else torch.stack(terms).sum()
+
+
+class PenaltyHook(StepHook):
+    """Adds the L1 and L2 penalties of the scoped parameters to the loss.
+
+    The parameter groups are fixed at construction, so a step costs one reduction
+    per scoped tensor and no name matching.
+
+    Args:
+        named_params: the parameters to penalise (from `select_parameters`).
+        l1: λ₁ (0 = off).
+        l2: λ₂ (0 = off).
+        l2_convention: half | full | mean (see `l2_coefficient`).
+        per_layer: name pattern -> multiplier of λ₁ and λ₂.
+        l1_in_loss: True for `l1_mode: penalty` (autograd differentiates λ₁·Σ|w|).
+            False for the proximal and subgradient modes: the L1 term is then
+            recorded detached, so `loss/total` is the same objective in all three
+            modes while its gradient comes from the optimizer-side hook.
+
+    Emits `loss/l1` and `loss/l2` (see the module table) through the loop's loss breakdown.
+
+    Example:
+        >>> hook = PenaltyHook(select_parameters(model), l1=1e-4, l2=5e-4)
+        >>> hook.penalty(model, StepContext(batch_size=32, step=0, lr=0.1))
+        {'l1': tensor(...), 'l2': tensor(...)}
+    """
+
+    name = "penalty"
+
+    def __init__(
+        self,
+        named_params: Mapping[str, torch.Tensor],
+        l1: float = 0.0,
+        l2: float = 0.0,
+        l2_convention: str = "half",
+        per_layer: Mapping[str, float] | None = None,
+        l1_in_loss: bool = True,
+    ) -> None:
+        if l2_convention not in L2_CONVENTIONS:
+            raise ValueError(f"unknown L2 convention {l2_convention!r}; allowed: {', '.join(L2_CONVENTIONS)}")
+        self.l1 = l1
+        self.l2 = l2
+        self.l2_convention = l2_convention
+        self.l1_in_loss = l1_in_loss
+        self.groups = group_by_multiplier(named_params, per_layer)
+
+    def penalty(self, model: torch.nn.Module, context: StepContext) -> dict[str, torch.Tensor]:
+        terms: dict[str, torch.Tensor] = {}
+        if not self.groups:
+            return terms
+        if self.l1 > 0:
+            if self.l1_in_loss:
+                terms["l1"] = self.l1 * weighted_penalty(self.groups, l1_penalty)
+            else:
+                with torch.no_grad():
+                    terms["l1"] = self.l1 * weighted_penalty(self.groups, l1_penalty)
+        if self.l2 > 0:
+            coefficient = l2_coefficient(self.l2, self.l2_convention, context.batch_size)
+            terms["l2"] = coefficient * weighted_penalty(self.groups, l2_penalty)
+        return terms

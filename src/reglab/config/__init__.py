@@ -10,6 +10,7 @@ from reglab.config.pruning import PruningConfig
 from reglab.config.regularization import RegularizationConfig
 from reglab.config.root import Config, flatten
 from reglab.config.stopping import EarlyStoppingConfig
+from reglab.config.trajectory import TRAJECTORY_METRICS, TrajectoryConfig
 
 __all__ = [
     "ACTIVATIONS",
@@ -26,6 +27,8 @@ __all__ = [
     "PruningConfig",
     "RegularizationConfig",
     "ScheduleConfig",
+    "TRAJECTORY_METRICS",
+    "TrajectoryConfig",
     "apply_overrides",
     "flatten",
     "load_config",

@@ -14,6 +14,7 @@ from reglab.config.optimizer import OptimizerConfig, ScheduleConfig
 from reglab.config.pruning import PruningConfig
 from reglab.config.regularization import RegularizationConfig
 from reglab.config.stopping import EarlyStoppingConfig
+from reglab.config.trajectory import TrajectoryConfig
 
 __all__ = ["Config"]
 
@@ -43,6 +44,7 @@ class Config(Section):
     augment: AugmentConfig = Field(default_factory=AugmentConfig)
     early_stopping: EarlyStoppingConfig = Field(default_factory=EarlyStoppingConfig)
     pruning: PruningConfig = Field(default_factory=PruningConfig)
+    trajectory: TrajectoryConfig = Field(default_factory=TrajectoryConfig)
 
     @field_validator("device")
     @classmethod

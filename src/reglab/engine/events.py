@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, ClassVar, Literal, Mapping, Sequence
 
@@ -72,6 +73,7 @@ class FitRecord:
     history: Sequence[Mapping[str, float]] = ()
     stop: Stop | None = None
     run_id: str | None = None
+    run_dir: Path | None = None  # the run's artifact folder (None when not stored)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 import torch
@@ -46,6 +47,7 @@ class FitPlan:
     callbacks: list[Callback] = field(default_factory=list)
     config: Any = None
     run_id: str | None = None
+    run_dir: Path | None = None
     stop_on_divergence: bool = True
 
 
@@ -83,7 +85,7 @@ def fit(plan: FitPlan) -> FitResult:
     step = 0
 
     for callback in callbacks:
-        callback.on_fit_start(FitRecord(model, optimizer, plan.config, data, run_id=plan.run_id))
+        callback.on_fit_start(FitRecord(model, optimizer, plan.config, data, run_id=plan.run_id, run_dir=plan.run_dir))
 
     for epoch in range(1, plan.epochs + 1):
         for callback in callbacks:
@@ -150,7 +152,7 @@ def fit(plan: FitPlan) -> FitResult:
     summary: dict[str, Any] = {}
     for callback in callbacks:
         extra = callback.on_fit_end(
-            FitRecord(model, optimizer, plan.config, data, len(history), history, stop, plan.run_id)
+            FitRecord(model, optimizer, plan.config, data, len(history), history, stop, plan.run_id, plan.run_dir)
         )
         if extra:
             summary.update(extra)

@@ -105,6 +105,7 @@ def train(
     write_config(folder, config.to_dict())
     plan = setup.plan
     plan.run_id = run_id
+    plan.run_dir = folder
     plan.callbacks.extend(callbacks)
     plan.callbacks.append(StoreSink(run_store, run_id))
     if verbose:

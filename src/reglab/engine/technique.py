@@ -28,7 +28,7 @@ TECHNIQUE_MODULES: tuple[str, ...] = (
     "reglab.regularizers.technique",
     # "reglab.pruning.technique",
     # "reglab.averaging.technique",
-    # "reglab.augment.technique",
+    "reglab.augment.technique",
     # "reglab.stopping.technique",
     # "reglab.trajectory.technique",
 )

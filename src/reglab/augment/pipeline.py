@@ -1,0 +1,146 @@
+"""The augmentation of a training batch: input transforms in a fixed order, then mixing."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torch import nn
+
+from reglab.augment.affine import random_affine
+from reglab.augment.crop import RandomPaddedCrop
+from reglab.augment.erasing import random_erasing
+from reglab.augment.flips import random_flips
+from reglab.augment.mixing import CutMix, Mixup
+from reglab.augment.noise import GaussianNoise
+from reglab.config import ConfigError
+from reglab.config.augment import AugmentConfig
+
+__all__ = ["AugmentPipeline", "build_pipeline", "background_fill", "IMAGE_ONLY_KEYS"]
+
+# Keys that only make sense for (C, H, W) images; noise and mixup also work on vectors.
+IMAGE_ONLY_KEYS: tuple[str, ...] = (
+    "hflip",
+    "vflip",
+    "affine_degrees",
+    "affine_translate",
+    "affine_scale",
+    "crop_padding",
+    "erasing",
+    "cutmix_alpha",
+)
+IMAGE_DATASETS = "digits, mnist, fashion_mnist, kmnist, cifar10, imagefolder"
+
+
+class AugmentPipeline(nn.Module):
+    """`augment(inputs, labels) -> (inputs, targets)` for the training loop.
+
+    Order: flips → affine → padded crop → erasing → noise → mixup | cutmix. Every
+    transform draws per-sample parameters on the batch's device from torch's global
+    RNG (kornia does too), so `torch.manual_seed` makes a CPU run repeat bit for bit;
+    the batch is processed at once, with no Python loop over samples.
+
+    Targets are the labels unchanged, or (N, K) float class probabilities when a
+    mixer is set; the losses of `reglab.engine.losses` take both. Only training
+    batches pass through here: evaluation never sees augmented data.
+
+    Example:
+        >>> pipeline = AugmentPipeline([GaussianNoise(0.1)], Mixup(0.2, num_classes=10))
+        >>> inputs, targets = pipeline(torch.rand(8, 40), torch.randint(0, 10, (8,)))
+        >>> targets.shape
+        torch.Size([8, 10])
+    """
+
+    def __init__(self, transforms: Sequence[nn.Module] = (), mixer: Mixup | None = None) -> None:
+        super().__init__()
+        self.transforms = nn.Sequential(*transforms)
+        self.mixer = mixer
+
+    @torch.no_grad()
+    def forward(self, inputs: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        inputs = self.transforms(inputs)
+        if self.mixer is None:
+            return inputs, labels
+        return self.mixer(inputs, labels)
+
+
+def background_fill(images: torch.Tensor) -> torch.Tensor:
+    """Per-channel darkest value of the training images, shape (C,).
+
+    Inputs are normalized before augmentation, so "black" is not 0: for MNIST-like
+    data the darkest value is the normalized background, and for natural images it is
+    what the usual pad-with-zeros-then-normalize recipe yields.
+    """
+    return images.amin(dim=(0, 2, 3))
+
+
+def _check(config: AugmentConfig, input_shape: tuple[int, ...], task: str, dataset: str) -> None:
+    is_image = len(input_shape) == 3
+    if not is_image:
+        for key in IMAGE_ONLY_KEYS:
+            value = getattr(config, key)
+            if value:
+                raise ConfigError(
+                    f"augment.{key}",
+                    value,
+                    f"image datasets only ({IMAGE_DATASETS}); {dataset or 'this dataset'} has vector inputs "
+                    f"of shape {tuple(input_shape)}",
+                )
+    for key in ("mixup_alpha", "cutmix_alpha"):
+        value = getattr(config, key)
+        if value and task != "classification":
+            where = f"the {task} dataset {dataset}" if dataset else f"a {task} dataset"
+            raise ConfigError(f"augment.{key}", value, f"0 for {where}; mixing needs class labels")
+    if is_image and config.crop_padding:
+        largest = min(input_shape[1:]) - 1
+        if config.crop_padding > largest:
+            raise ConfigError(
+                "augment.crop_padding",
+                config.crop_padding,
+                f"an integer in [0, {largest}] for {input_shape[1]}×{input_shape[2]} images",
+            )
+
+
+def build_pipeline(
+    config: AugmentConfig,
+    *,
+    input_shape: tuple[int, ...],
+    task: str,
+    num_classes: int,
+    dataset: str = "",
+    fill: torch.Tensor | None = None,
+) -> AugmentPipeline | None:
+    """The pipeline `augment.*` asks for, or None when every augmentation is off.
+
+    Args:
+        config: the `augment` section.
+        input_shape: one sample's shape, (C, H, W) for images.
+        task: classification | binary | regression.
+        num_classes: K (for soft targets).
+        dataset: the dataset name, for error messages.
+        fill: per-channel background (C,) for affine and crop padding; see `background_fill`.
+
+    Raises:
+        ConfigError: image-only keys on vector data, mixing without class labels,
+            crop padding as large as the image.
+    """
+    _check(config, input_shape, task, dataset)
+    transforms: list[nn.Module] = list(random_flips(config.hflip, config.vflip))
+    affine = random_affine(config.affine_degrees, config.affine_translate, config.affine_scale, fill)
+    if affine is not None:
+        transforms.append(affine)
+    if config.crop_padding:
+        transforms.append(RandomPaddedCrop(config.crop_padding, fill))
+    erasing = random_erasing(config.erasing)
+    if erasing is not None:
+        transforms.append(erasing)
+    if config.noise_std:
+        transforms.append(GaussianNoise(config.noise_std))
+    mixer: Mixup | None = None
+    if config.mixup_alpha:
+        mixer = Mixup(config.mixup_alpha, num_classes, config.mix_prob)
+    elif config.cutmix_alpha:
+        mixer = CutMix(config.cutmix_alpha, num_classes, config.mix_prob)
+    if not transforms and mixer is None:
+        return None
+    return AugmentPipeline(transforms, mixer)

@@ -116,7 +116,8 @@ def sample_mix_weights(count: int, alpha: float, mix_prob: float, device: torch.
     The batch gate is a tensor, not a Python branch, so no host↔device sync is needed.
     """
     concentration = torch.tensor(float(alpha), device=device)
-    weights = torch.distributions.Beta(concentration, concentration).sample((count,))
+    # validate_args=False: the argument check would read a device tensor back to the host every step.
+    weights = torch.distributions.Beta(concentration, concentration, validate_args=False).sample((count,))
     if mix_prob < 1.0:
         mixed = torch.rand((), device=device) < mix_prob
         weights = torch.where(mixed, weights, torch.ones_like(weights))

@@ -44,6 +44,15 @@ class AugmentPipeline(nn.Module):
     mixer is set; the losses of `reglab.engine.losses` take both. Only training
     batches pass through here: evaluation never sees augmented data.
 
+    Metric keys: the pipeline emits none of its own; it changes what two engine keys measure.
+
+    | key          | with augmentation                                                      |
+    |--------------|------------------------------------------------------------------------|
+    | `train/loss` | data loss on the augmented batch, against the soft targets when mixing |
+    | `train/acc`  | argmax of outputs on augmented inputs vs the ORIGINAL labels (a mixed  |
+    |              | sample counts as correct when it predicts its own label)               |
+    | `val/*`, `test/*` | unchanged: evaluation uses the plain val/test tensors             |
+
     Example:
         >>> pipeline = AugmentPipeline([GaussianNoise(0.1)], Mixup(0.2, num_classes=10))
         >>> inputs, targets = pipeline(torch.rand(8, 40), torch.randint(0, 10, (8,)))

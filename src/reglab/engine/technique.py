@@ -27,7 +27,7 @@ __all__ = ["Technique", "TECHNIQUE_MODULES", "build_techniques"]
 TECHNIQUE_MODULES: tuple[str, ...] = (
     "reglab.regularizers.technique",
     # "reglab.pruning.technique",
-    # "reglab.averaging.technique",
+    "reglab.averaging.technique",
     "reglab.augment.technique",
     # "reglab.stopping.technique",
     # "reglab.trajectory.technique",

@@ -1,0 +1,115 @@
+"""Stochastic weight averaging (SWA): the equal-weight mean of epoch-end weights late in training.
+
+From epoch `start` on, the learning rate is held constant (`swa_lr`, or each group's
+learning rate when SWA begins) and at the end of every epoch e ≥ start
+
+    θ_SWA = (1/k)·Σ_{i=1..k} θ_{e_i}        (k epoch-end weights collected so far)
+
+At fit end the average replaces the model's weights and batch-norm statistics are
+recomputed for it with one pass over the training inputs (`update_bn`). The average,
+the constant learning rate and the statistics pass are `torch.optim.swa_utils`'
+`AveragedModel`, `SWALR` (with `anneal_epochs=0`: constant at once) and `update_bn`.
+
+While SWA runs, the constant rate is re-applied before every optimizer step, so a
+per-step schedule (cosine, onecycle) cannot move it; the epoch's `lr` metric then
+reports the SWA rate.
+
+Reference:
+    Izmailov, Podoprikhin, Garipov, Vetrov & Wilson 2018, Averaging Weights Leads to
+    Wider Optima and Better Generalization (arXiv:1803.05407).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import torch
+from torch.optim.swa_utils import SWALR, AveragedModel, update_bn
+
+from reglab.averaging.weights import copy_weights_, input_batches
+from reglab.engine.events import Callback, EpochRecord, FitRecord
+from reglab.engine.hooks import StepHook
+
+__all__ = ["StochasticWeightAveraging", "install_swa_weights_"]
+
+
+def install_swa_weights_(average: AveragedModel, model: torch.nn.Module, inputs: torch.Tensor, batch_size: int) -> None:
+    """Copy the SWA parameters into `model`, then recompute its batch-norm statistics on `inputs`.
+
+    Example:
+        >>> install_swa_weights_(average, model, data.train_x, 256)
+    """
+    copy_weights_(average.module, model, buffers=False)
+    update_bn(input_batches(inputs, batch_size), model)
+
+
+class StochasticWeightAveraging(StepHook, Callback):
+    """SWA as a step hook (constant learning rate) and a modifier callback (average, install).
+
+    Args:
+        start_epoch: first epoch whose end weights enter the average (`regularization.swa_start`).
+        swa_lr: the constant learning rate during SWA (`regularization.swa_lr`); None keeps
+            each group's learning rate at the moment SWA begins.
+        bn_batch_size: batch size of the batch-norm statistics pass at fit end.
+
+    Metric keys:
+
+    | key              | where        | meaning                                           |
+    |------------------|--------------|---------------------------------------------------|
+    | `swa/models`     | per epoch    | epoch-end weights averaged so far (0 before start)|
+    | `lr`             | per epoch    | overridden during SWA with the constant SWA rate  |
+    | `final_weights`  | run summary  | `swa` once the average replaced the weights       |
+    | `swa/models`     | run summary  | epoch-end weights in the final average            |
+    | `swa/start`      | run summary  | the first averaged epoch                          |
+
+    Example:
+        >>> swa = StochasticWeightAveraging(start_epoch=15, swa_lr=0.01, bn_batch_size=256)
+        >>> FitPlan(..., hooks=[swa], callbacks=[swa])
+    """
+
+    name = "swa"
+    kind = "modifier"
+
+    def __init__(self, start_epoch: int, swa_lr: float | None = None, bn_batch_size: int = 256) -> None:
+        self.start_epoch = start_epoch
+        self.swa_lr = swa_lr
+        self.bn_batch_size = bn_batch_size
+        self.average: AveragedModel | None = None
+        self.scheduler: SWALR | None = None
+        self.constant_lrs: list[float] = []
+        self.epoch = 0
+
+    def on_fit_start(self, record: FitRecord) -> None:
+        self.average = AveragedModel(record.model)
+
+    def on_epoch_start(self, record: EpochRecord) -> None:
+        self.epoch = record.epoch
+
+    def before_step(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> None:
+        if self.epoch < self.start_epoch:
+            return
+        if self.scheduler is None:
+            swa_lr = self.swa_lr if self.swa_lr is not None else [group["lr"] for group in optimizer.param_groups]
+            self.scheduler = SWALR(optimizer, swa_lr=swa_lr, anneal_epochs=0)
+            self.constant_lrs = [float(group["lr"]) for group in optimizer.param_groups]
+        for group, lr in zip(optimizer.param_groups, self.constant_lrs):
+            group["lr"] = lr
+
+    def on_epoch_end(self, record: EpochRecord) -> dict[str, float]:
+        if record.epoch < self.start_epoch:
+            return {"swa/models": 0.0}
+        if self.average is None:
+            self.average = AveragedModel(record.model)
+        self.average.update_parameters(record.model)
+        metrics = {"swa/models": float(self.average.n_averaged)}
+        if self.constant_lrs:
+            metrics["lr"] = self.constant_lrs[0]
+        return metrics
+
+    def on_fit_end(self, record: FitRecord) -> Mapping[str, Any]:
+        models = int(self.average.n_averaged) if self.average is not None else 0
+        summary: dict[str, Any] = {"swa/models": models, "swa/start": self.start_epoch}
+        if models:
+            install_swa_weights_(self.average, record.model, record.data.train_x, self.bn_batch_size)
+            summary["final_weights"] = "swa"
+        return summary

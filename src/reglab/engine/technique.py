@@ -26,10 +26,10 @@ __all__ = ["Technique", "TECHNIQUE_MODULES", "build_techniques"]
 # Each family uncomments its own line once its module exists.
 TECHNIQUE_MODULES: tuple[str, ...] = (
     "reglab.regularizers.technique",
-    # "reglab.pruning.technique",
+    "reglab.pruning.technique",
     "reglab.averaging.technique",
     "reglab.augment.technique",
-    # "reglab.stopping.technique",
+    "reglab.stopping.technique",
     # "reglab.trajectory.technique",
 )
 

@@ -1,0 +1,127 @@
+"""Pruning inside a run: the scheduled pruning (modifier), its summary (observer), the step hook.
+
+Metric keys (every epoch):
+
+| key                          | meaning                                                        |
+|------------------------------|----------------------------------------------------------------|
+| `pruning/sparsity`           | fraction of exactly-zero entries over the pruned tensors, at   |
+|                              | the end of the epoch (after this epoch's pruning, if any; the  |
+|                              | epoch's val/test metrics were measured before it)              |
+| `pruning/sparsity/<tensor>`  | the same for one tensor, e.g. `pruning/sparsity/head.weight`   |
+| `pruning/rounds_done`        | pruning rounds done so far                                     |
+
+Summary keys (at the end of the run, on the final weights):
+
+| key                   | meaning                                                        |
+|-----------------------|----------------------------------------------------------------|
+| `sparsity`            | realised fraction of zeros over the pruned tensors             |
+| `sparsity_per_layer`  | {tensor name: fraction of zeros}                               |
+| `pruning_rounds_done` | rounds that ran (fewer than asked when the run stopped early)  |
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Mapping
+
+import torch
+
+from reglab.engine.events import Callback, EpochRecord, FitRecord
+from reglab.engine.hooks import StepHook
+from reglab.pruning.magnitude import prune_magnitude
+from reglab.pruning.masks import make_pruning_permanent, sparsity_by_tensor, zero_pruned_parameters
+
+__all__ = ["MagnitudePruning", "PruningSummary", "KeepPrunedWeightsZero", "sparsity_metrics"]
+
+
+def sparsity_metrics(model: torch.nn.Module, names: list[str]) -> dict[str, float]:
+    """`pruning/sparsity` and `pruning/sparsity/<tensor>` of the effective tensors `names`."""
+    total, per_tensor = sparsity_by_tensor(model, names)
+    metrics = {"pruning/sparsity": total}
+    metrics.update({f"pruning/sparsity/{name}": value for name, value in per_tensor.items()})
+    return metrics
+
+
+class KeepPrunedWeightsZero(StepHook):
+    """After every optimizer step: `weight_orig ← weight_orig · mask`, then refresh `weight`.
+
+    The forward pass is exact without it (torch multiplies by the mask), but momentum and
+    other weight rules (proximal steps, max-norm) act on `weight_orig`: this keeps the
+    parameters read by name equal to the pruned network, and `module.weight` a current
+    leaf tensor, so callbacks may `copy.deepcopy` the model (SWA/EMA copies).
+    """
+
+    name = "pruning_masks"
+
+    def __init__(self) -> None:
+        self.active = False  # set by the pruning callbacks once a mask exists: no work before
+
+    def after_step(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> None:
+        if self.active:
+            zero_pruned_parameters(model)
+
+
+class MagnitudePruning(Callback):
+    """Prunes `amount` of the remaining weights at the end of the given epochs (modifier).
+
+    At fit end the masks are made permanent (`prune.remove`): the final model is a plain
+    model with exact zeros, its parameters the same objects as before.
+
+    Args:
+        names: plain names of the tensors to prune (see `prunable_parameters`).
+        amount: fraction of the remaining entries masked per round.
+        epochs: epochs (1-based) at whose end a round runs (see `pruning_epochs`).
+        scope: "global" or "layer" ranking.
+        hook: the run's `KeepPrunedWeightsZero`, switched on at the first round.
+
+    Example:
+        >>> callback = MagnitudePruning(list(prunable_parameters(model)), 0.5, epochs=[2, 4])
+
+    Reference:
+        Zhu & Gupta (2017). To prune, or not to prune. arXiv:1710.01878.
+    """
+
+    kind = "modifier"
+
+    def __init__(
+        self,
+        names: list[str],
+        amount: float,
+        epochs: list[int],
+        scope: Literal["global", "layer"] = "global",
+        hook: KeepPrunedWeightsZero | None = None,
+    ) -> None:
+        self.names, self.amount, self.epochs, self.scope = list(names), amount, sorted(epochs), scope
+        self.hook = hook
+        self.rounds_done = 0
+
+    def on_epoch_end(self, record: EpochRecord) -> dict[str, float]:
+        for _ in range(self.epochs.count(record.epoch)):
+            prune_magnitude(record.model, self.amount, self.scope, names=self.names)
+            zero_pruned_parameters(record.model, record.optimizer)
+            self.rounds_done += 1
+            if self.hook is not None:
+                self.hook.active = True
+        metrics = sparsity_metrics(record.model, self.names)
+        metrics["pruning/rounds_done"] = float(self.rounds_done)
+        return metrics
+
+    def on_fit_end(self, record: FitRecord) -> None:
+        make_pruning_permanent(record.model)
+        if self.hook is not None:
+            self.hook.active = False
+        return None
+
+
+class PruningSummary(Callback):
+    """Summary entries measured on the final weights (observer: after every modifier,
+    so after `restore_best` or weight averaging have put the final weights in place)."""
+
+    kind = "observer"
+
+    def __init__(self, names: list[str], pruner: Any) -> None:
+        self.names = list(names)
+        self.pruner = pruner  # MagnitudePruning or LotteryTicket: anything with rounds_done
+
+    def on_fit_end(self, record: FitRecord) -> Mapping[str, Any]:
+        total, per_tensor = sparsity_by_tensor(record.model, self.names)
+        return {"sparsity": total, "sparsity_per_layer": per_tensor, "pruning_rounds_done": self.pruner.rounds_done}

@@ -1,0 +1,215 @@
+"""Lottery tickets: iterative magnitude pruning with rewinding (or the re-initialisation control).
+
+    round 0:        train the dense network for E epochs
+    end of round r: prune a of the remaining weights (magnitude), set the survivors back
+                    to θ_k (their values after k optimizer steps; k = 0: the initial
+                    weights), pruned weights to 0, clear the optimizer state
+    rounds 1 … R:   train the sparse network E epochs again; R rounds + the dense one
+                    = E·(R + 1) epochs, sparsity 1 − (1 − a)^R in the last round
+
+`control="reinit"` replaces θ_k by a fresh random initialisation at every round (same
+masks): the control that shows whether the ticket's initial values matter.
+
+Metric keys (every epoch), besides those of `reglab.pruning.callback`:
+
+| key              | meaning                                        |
+|------------------|------------------------------------------------|
+| `pruning/round`  | the round the epoch trained in (0 = dense)     |
+
+Summary key `lottery`: one entry per round, {round, sparsity (of the network trained
+in that round), best_epoch, best_<monitor> (val/acc, else val/loss, else train/loss),
+final_test/acc (or final_test/loss)}.
+
+References:
+    Frankle & Carbin (2019). The Lottery Ticket Hypothesis. arXiv:1803.03635.
+    Frankle, Dziugaite, Roy & Carbin (2020). Linear Mode Connectivity and the Lottery
+    Ticket Hypothesis (rewinding to step k). arXiv:1912.05671.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Callable, Literal, Mapping, Sequence
+
+import torch
+from torch import nn
+
+from reglab.engine.events import Callback, EpochRecord, FitRecord, StepRecord
+from reglab.engine.summary import best_epoch, default_monitor
+from reglab.pruning.callback import KeepPrunedWeightsZero, sparsity_metrics
+from reglab.pruning.magnitude import prune_magnitude
+from reglab.pruning.masks import (
+    make_pruning_permanent,
+    pruned_state_dict,
+    pruned_tensors,
+    refresh_pruned_weights,
+    sparsity_by_tensor,
+)
+from reglab.pruning.schedule import lottery_round
+
+__all__ = ["LotteryTicket", "rewind_weights", "snapshot_weights", "reset_parameters_weights"]
+
+FreshWeights = Callable[[int], Mapping[str, torch.Tensor]]
+
+
+def snapshot_weights(model: nn.Module) -> dict[str, torch.Tensor]:
+    """A detached copy, on the model's device, of the plain state dict (see `pruned_state_dict`)."""
+    return {name: tensor.detach().clone() for name, tensor in pruned_state_dict(model).items()}
+
+
+@torch.no_grad()
+def rewind_weights(model: nn.Module, target: Mapping[str, torch.Tensor]) -> None:
+    """Load a plain state dict into a (possibly pruned) model, keeping its masks.
+
+    Pruned tensors get `orig ← target · mask` (survivors take the target's values,
+    pruned entries 0); other parameters and buffers (biases, batch-norm statistics)
+    take the target's values. Every key of the model's plain state dict must be present.
+    """
+    pruned = {name: (module, tensor) for name, module, tensor in pruned_tensors(model)}
+    plain = {**dict(model.named_parameters()), **dict(model.named_buffers())}
+    expected = set(pruned_state_dict(model))
+    missing = expected - set(target)
+    if missing:
+        raise KeyError(f"rewind target lacks {sorted(missing)}")
+    for name in expected:
+        value = target[name]
+        if name in pruned:
+            module, tensor = pruned[name]
+            original = getattr(module, f"{tensor}_orig")
+            original.copy_(value).mul_(getattr(module, f"{tensor}_mask"))
+        else:
+            plain[name].copy_(value)
+    refresh_pruned_weights(model)
+
+
+def reset_parameters_weights(model: nn.Module, seed: int) -> FreshWeights:
+    """A fresh-initialisation source for `control="reinit"` on any model: a plain copy of
+    `model` whose modules call their own `reset_parameters()` under seed `seed + round`.
+
+    `build_technique` uses the run's `build_model` instead, so `model.init` is honoured.
+    """
+    pruned_names = {name for name, _, _ in pruned_tensors(model)}
+    if pruned_names:
+        raise ValueError(f"make the template before pruning (pruned: {sorted(pruned_names)})")
+    template = copy.deepcopy(model)
+
+    def fresh(round_index: int) -> dict[str, torch.Tensor]:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed + round_index)
+            for module in template.modules():
+                if hasattr(module, "reset_parameters"):
+                    module.reset_parameters()
+        return snapshot_weights(template)
+
+    return fresh
+
+
+class LotteryTicket(Callback):
+    """Iterative magnitude pruning with rewinding to step k (modifier).
+
+    Args:
+        names: plain names of the tensors to prune.
+        amount: fraction of the remaining weights pruned at the end of each round.
+        rounds: pruning rounds R (training runs R + 1 rounds).
+        epochs_per_round: E.
+        rewind_step: k, the optimizer step whose weights the survivors rewind to (0 = init).
+        control: "rewind" (the ticket) or "reinit" (random re-initialisation control).
+        fresh_weights: round -> plain state dict of a fresh initialisation (reinit only).
+        scope: "global" (the paper's choice for deep nets) or "layer" ranking.
+        hook: the run's `KeepPrunedWeightsZero`, switched on at the first round.
+
+    Example:
+        >>> ticket = LotteryTicket(list(prunable_parameters(model)), 0.2, rounds=3, epochs_per_round=5)
+        >>> fit(FitPlan(..., epochs=20, callbacks=[ticket]))
+
+    References:
+        Frankle & Carbin 2019 (arXiv:1803.03635); Frankle et al. 2020 (arXiv:1912.05671).
+    """
+
+    kind = "modifier"
+
+    def __init__(
+        self,
+        names: Sequence[str],
+        amount: float,
+        rounds: int,
+        epochs_per_round: int,
+        rewind_step: int = 0,
+        control: Literal["rewind", "reinit"] = "rewind",
+        fresh_weights: FreshWeights | None = None,
+        scope: Literal["global", "layer"] = "global",
+        hook: KeepPrunedWeightsZero | None = None,
+    ) -> None:
+        if control == "reinit" and fresh_weights is None:
+            raise ValueError("control='reinit' needs fresh_weights (e.g. reset_parameters_weights(model, seed))")
+        self.names, self.amount, self.rounds = list(names), amount, rounds
+        self.epochs_per_round, self.rewind_step, self.control = epochs_per_round, rewind_step, control
+        self.fresh_weights, self.scope, self.hook = fresh_weights, scope, hook
+        # the loop calls on_step_end every `step_every` steps: the first call is step k
+        self.step_every = rewind_step or None
+        self.rewind_state: dict[str, torch.Tensor] | None = None
+        self.rounds_done = 0
+        self.log: list[dict[str, Any]] = []
+
+    def on_fit_start(self, record: FitRecord) -> None:
+        if self.rewind_step == 0:
+            self.rewind_state = snapshot_weights(record.model)
+        return None
+
+    def on_step_end(self, record: StepRecord) -> None:
+        if self.rewind_state is None and record.step == self.rewind_step:
+            self.rewind_state = snapshot_weights(record.model)
+        return None
+
+    def on_epoch_end(self, record: EpochRecord) -> dict[str, float]:
+        round_index = lottery_round(record.epoch, self.epochs_per_round)
+        if record.epoch % self.epochs_per_round == 0:
+            self.log.append(self._round_entry(round_index, record.history, record.metrics, record.model))
+            if round_index < self.rounds:
+                self._next_round(record.model, record.optimizer, round_index + 1)
+        metrics = sparsity_metrics(record.model, self.names)
+        metrics["pruning/round"] = float(round_index)
+        metrics["pruning/rounds_done"] = float(self.rounds_done)
+        return metrics
+
+    def _next_round(self, model: nn.Module, optimizer: torch.optim.Optimizer, next_round: int) -> None:
+        if self.rewind_state is None:
+            raise RuntimeError(f"pruning.rewind_step={self.rewind_step} was never reached in round 0")
+        prune_magnitude(model, self.amount, self.scope, names=self.names)
+        target = self.rewind_state if self.control == "rewind" else self.fresh_weights(next_round)
+        rewind_weights(model, target)
+        optimizer.state.clear()  # momentum / Adam moments of the previous round must not leak
+        self.rounds_done += 1
+        if self.hook is not None:
+            self.hook.active = True
+
+    def _round_entry(
+        self, round_index: int, history: Sequence[Mapping[str, float]], current: Mapping[str, float], model: nn.Module
+    ) -> dict[str, Any]:
+        first = round_index * self.epochs_per_round + 1
+        rows = [row for row in history if row.get("epoch", 0) >= first] + [current]
+        monitor, mode = default_monitor(rows)
+        best = best_epoch(rows, monitor, mode)
+        last = rows[-1]
+        test_key = "test/acc" if "test/acc" in last else "test/loss"
+        entry: dict[str, Any] = {
+            "round": round_index,
+            "sparsity": sparsity_by_tensor(model, self.names)[0],
+            "best_epoch": best,
+            f"best_{monitor}": next((row[monitor] for row in rows if row.get("epoch") == best), None),
+        }
+        if test_key in last:
+            entry[f"final_{test_key}"] = last[test_key]
+        return entry
+
+    def on_fit_end(self, record: FitRecord) -> Mapping[str, Any]:
+        done = record.epochs_done
+        if done and done % self.epochs_per_round and record.history:
+            # the run ended inside a round (a stop or divergence): log the partial round
+            round_index = lottery_round(done, self.epochs_per_round)
+            *earlier, last = record.history
+            self.log.append(self._round_entry(round_index, earlier, last, record.model))
+        make_pruning_permanent(record.model)
+        if self.hook is not None:
+            self.hook.active = False
+        return {"lottery": self.log}

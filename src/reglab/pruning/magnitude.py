@@ -1,0 +1,116 @@
+"""Unstructured L1-magnitude pruning with `torch.nn.utils.prune`, one-shot or iterative.
+
+    global scope:  one ranking of |w| over every pruned tensor; the smallest
+                   ⌊amount · n⌉ of the n still-unpruned entries are masked.
+    layer scope:   the same rule inside each tensor separately.
+
+Calling it again prunes `amount` of the REMAINING entries (torch's `PruningContainer`
+computes the new mask on the unpruned slice only), so r rounds of fraction a leave
+a fraction (1 − a)^r, up to rounding of ⌊a · n⌉ at each round:
+
+    sparsity after r rounds = 1 − (1 − a)^r.
+
+Which tensors are pruned is decided by `reglab.regularizers.scope.parameter_roles`:
+weights always, biases on request, normalisation parameters never.
+
+Reference:
+    Han, Pool, Tran & Dally (2015). Learning both Weights and Connections for
+    Efficient Neural Networks. arXiv:1506.02626.
+    Zhu & Gupta (2017). To prune, or not to prune. arXiv:1710.01878.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Literal
+
+import torch
+from torch import nn
+from torch.nn.utils import prune
+
+from reglab.config.errors import ConfigError
+from reglab.pruning.masks import keep_parameter_order, pruned_tensors, pruning_masks
+from reglab.regularizers.scope import parameter_roles
+
+__all__ = ["prunable_parameters", "prune_magnitude"]
+
+_ORIGINAL_SUFFIX = "_orig"
+
+
+def prunable_parameters(model: nn.Module, include_biases: bool = False) -> dict[str, tuple[nn.Module, str]]:
+    """Plain qualified name -> (module, tensor name) of the tensors magnitude pruning may touch.
+
+    Weights (role `weight`) always, biases (role `bias`) when `include_biases`;
+    normalisation parameters (role `norm`) never. A tensor already pruned appears
+    under its plain name (`hidden.0.linear.weight`, not `..._orig`).
+
+    Example:
+        >>> list(prunable_parameters(nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))))
+        ['0.weight']
+    """
+    already_pruned = {f"{name}{_ORIGINAL_SUFFIX}": name for name, _, _ in pruned_tensors(model)}
+    wanted_roles = {"weight", "bias"} if include_biases else {"weight"}
+    modules = dict(model.named_modules())
+    chosen: dict[str, tuple[nn.Module, str]] = {}
+    for name, role in parameter_roles(model).items():
+        if role not in wanted_roles:
+            continue
+        plain = already_pruned.get(name, name)
+        module_name, _, tensor = plain.rpartition(".")
+        chosen[plain] = (modules[module_name], tensor)
+    return chosen
+
+
+@torch.no_grad()
+def prune_magnitude(
+    model: nn.Module,
+    amount: float,
+    scope: Literal["global", "layer"] = "global",
+    include_biases: bool = False,
+    names: Iterable[str] | None = None,
+) -> dict[str, torch.Tensor]:
+    """Mask the smallest-magnitude `amount` of the remaining entries (L1 unstructured).
+
+    Global scope uses `prune.global_unstructured(..., pruning_method=prune.L1Unstructured)`,
+    layer scope `prune.l1_unstructured` on each tensor. The optimizer keeps working:
+    torch re-registers the same Parameter object as `<name>_orig`.
+
+    Runs under `torch.no_grad()` so the new `weight` attribute is a leaf and the model
+    can still be deep-copied; `weight_orig` keeps the position `weight` had in
+    `model.parameters()`.
+
+    Args:
+        model: the network; pruned in place.
+        amount: fraction in [0, 1) of the still-unpruned entries to mask.
+        scope: "global" (one ranking over all tensors) or "layer" (per tensor).
+        include_biases: prune biases too (normalisation parameters never).
+        names: plain tensor names to prune instead of `prunable_parameters(model, include_biases)`.
+
+    Returns:
+        Plain name -> mask (1 kept, 0 pruned) of every pruned tensor.
+
+    Example:
+        >>> masks = prune_magnitude(model, 0.2)          # 20 % of all weights
+        >>> masks = prune_magnitude(model, 0.2)          # 20 % of the remaining 80 %
+        >>> 1 - sum(m.sum() for m in masks.values()) / sum(m.numel() for m in masks.values())
+        tensor(0.3600)
+    """
+    if not 0.0 <= amount < 1.0:
+        raise ConfigError("pruning.amount", amount, "a fraction in [0, 1)")
+    if scope not in ("global", "layer"):
+        raise ConfigError("pruning.scope", scope, "global | layer")
+    candidates = prunable_parameters(model, include_biases=True)
+    wanted = list(names) if names is not None else list(prunable_parameters(model, include_biases))
+    unknown = [name for name in wanted if name not in candidates]
+    if unknown:
+        raise ConfigError("pruning names", unknown, f"weights or biases of the model: {sorted(candidates)}")
+    targets = [candidates[name] for name in wanted]
+    orders = {id(module): (module, list(module._parameters)) for module, _ in targets}
+    if scope == "global":
+        prune.global_unstructured(targets, pruning_method=prune.L1Unstructured, amount=float(amount))
+    else:
+        for module, tensor in targets:
+            prune.l1_unstructured(module, tensor, amount=float(amount))
+    for module, order_before in orders.values():
+        keep_parameter_order(module, order_before, {name: f"{name}_orig" for name in order_before})
+    masks = pruning_masks(model)
+    return {name: masks[name] for name in wanted}

@@ -1,0 +1,102 @@
+"""`pruning.*` as a technique family: magnitude pruning (one-shot / iterative) or lottery tickets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from reglab.config import ConfigError
+from reglab.engine.loop import batch_starts
+from reglab.engine.technique import Technique
+from reglab.pruning.callback import KeepPrunedWeightsZero, MagnitudePruning, PruningSummary
+from reglab.pruning.lottery import LotteryTicket, snapshot_weights
+from reglab.pruning.magnitude import prunable_parameters
+from reglab.pruning.schedule import lottery_total_epochs, pruning_epochs
+
+__all__ = ["build_technique", "model_fresh_weights"]
+
+# Offset between the run's seed and the seeds of the re-initialisation control's draws,
+# so round r's fresh weights differ from the run's own initialisation (seed + 0).
+_REINIT_SEED_STRIDE = 7919
+
+
+def model_fresh_weights(config: Any, data: Any, device: torch.device) -> Any:
+    """round -> plain state dict of a network built from `config.model` (init scheme
+    included) under seed `config.seed + 7919·round`; the global RNG is left untouched."""
+    from reglab.models import build_model
+
+    def fresh(round_index: int) -> dict[str, torch.Tensor]:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(config.seed + _REINIT_SEED_STRIDE * round_index)
+            model = build_model(config.model, data.input_shape, data.output_dim)
+        return {name: tensor.to(device) for name, tensor in snapshot_weights(model).items()}
+
+    return fresh
+
+
+def _check_lottery(config: Any, data: Any) -> None:
+    settings, stopping = config.pruning, config.early_stopping
+    if stopping.criterion != "none":
+        raise ConfigError(
+            "early_stopping.criterion", stopping.criterion, "none with pruning.method=lottery (rounds rewind the weights)"
+        )
+    if stopping.restore_best or stopping.threshold is not None:
+        key, value = ("restore_best", True) if stopping.restore_best else ("threshold", stopping.threshold)
+        raise ConfigError(f"early_stopping.{key}", value, "unset with pruning.method=lottery (rounds rewind the weights)")
+    if config.schedule.name != "none":
+        raise ConfigError(
+            "schedule.name", config.schedule.name, "none with pruning.method=lottery (the schedule would not restart each round)"
+        )
+    steps_per_round = config.epochs * len(batch_starts(data.train_x.shape[0], config.data.batch_size))
+    if settings.rewind_step > steps_per_round:
+        raise ConfigError(
+            "pruning.rewind_step", settings.rewind_step, f"0 to {steps_per_round} (the optimizer steps of one round)"
+        )
+
+
+def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique | None:
+    """The pruning callbacks and step hook `config.pruning` asks for; None for method none.
+
+    Raises:
+        ConfigError: a round that can never happen, or lottery rounds combined with early
+            stopping or a learning-rate schedule.
+
+    Example:
+        >>> config = load_config(overrides=["pruning.method=magnitude", "pruning.schedule=iterative",
+        ...                                 "pruning.rounds=3", "pruning.amount=0.3"])
+        >>> technique = build_technique(config, model, data)
+    """
+    settings = config.pruning
+    if settings.method == "none":
+        return None
+    names = list(prunable_parameters(model, settings.include_biases))
+    if not names:
+        raise ConfigError("pruning.method", settings.method, "none for a model without weights to prune")
+    hook = KeepPrunedWeightsZero()
+    if settings.method == "magnitude":
+        epochs = pruning_epochs(settings.schedule, settings.start_epoch, settings.every, settings.rounds)
+        if epochs[-1] > config.epochs:
+            key, value = ("pruning.start_epoch", settings.start_epoch) if len(epochs) == 1 else ("pruning.rounds", settings.rounds)
+            raise ConfigError(key, value, f"rounds that end by epoch {config.epochs} (the last would be at epoch {epochs[-1]})")
+        pruner: Any = MagnitudePruning(names, settings.amount, epochs, settings.scope, hook=hook)
+        return Technique(hooks=[hook], callbacks=[pruner, PruningSummary(names, pruner)])
+    _check_lottery(config, data)
+    device = next(model.parameters()).device
+    fresh = model_fresh_weights(config, data, device) if settings.control == "reinit" else None
+    pruner = LotteryTicket(
+        names,
+        settings.amount,
+        settings.rounds,
+        config.epochs,
+        rewind_step=settings.rewind_step,
+        control=settings.control,
+        fresh_weights=fresh,
+        scope=settings.scope,
+        hook=hook,
+    )
+    return Technique(
+        hooks=[hook],
+        callbacks=[pruner, PruningSummary(names, pruner)],
+        total_epochs=lottery_total_epochs(config.epochs, settings.rounds),
+    )

@@ -154,3 +154,12 @@ def test_bad_config_writes_nothing(store_dir):
     with pytest.raises(reglab.ConfigError):
         reglab.train({"data": {"dataset": "mnist", "root": str(store_dir.parent / "nothing")}}, store=store_dir)
     assert not (store_dir / "reglab.db").exists()
+
+
+def test_label_smoothing_changes_the_training_loss_only(store_dir):
+    smoothed = reglab.train(tiny_digits(**{"augment.label_smoothing": 0.2}), store=store_dir)
+    model, data = smoothed.model, smoothed.data
+    model.eval()
+    with torch.no_grad():
+        plain_test_loss = torch.nn.functional.cross_entropy(model(data.test_x), data.test_y).item()
+    assert smoothed.history[-1]["test/loss"] == pytest.approx(plain_test_loss, rel=1e-5)

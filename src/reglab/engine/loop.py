@@ -130,8 +130,9 @@ def fit(plan: FitPlan) -> FitResult:
         train_seconds = time.perf_counter() - epoch_started
 
         metrics = totals.compute(with_accuracy=objective.correct is not None)
-        metrics.update(evaluate(model, data.val_x, data.val_y, objective, plan.eval_batch_size, "val"))
-        metrics.update(evaluate(model, data.test_x, data.test_y, objective, plan.eval_batch_size, "test"))
+        measure = plan.eval_objective or objective
+        metrics.update(evaluate(model, data.val_x, data.val_y, measure, plan.eval_batch_size, "val"))
+        metrics.update(evaluate(model, data.test_x, data.test_y, measure, plan.eval_batch_size, "test"))
         metrics["lr"] = lr
         metrics["time/epoch"] = train_seconds
         metrics["epoch"] = epoch

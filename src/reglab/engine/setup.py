@@ -28,7 +28,7 @@ class RunSetup:
     device: torch.device
     data: Any
     model: torch.nn.Module
-    objective: Objective
+    objective: Objective  # the plain loss, used for evaluation and analysis
     optimizer: torch.optim.Optimizer
     decay: DecayGroups
     technique: Technique
@@ -51,7 +51,8 @@ def build_setup(config: Config) -> RunSetup:
     _check_loss(config, data.task)
     torch.manual_seed(config.seed)
     model = build_model(config.model, data.input_shape, data.output_dim).to(device)
-    objective = make_objective(
+    objective = make_objective(config.loss, data.task, data.num_classes, config.model.output_activation)
+    train_objective = make_objective(
         config.loss,
         data.task,
         data.num_classes,
@@ -66,7 +67,8 @@ def build_setup(config: Config) -> RunSetup:
     plan = FitPlan(
         model=model,
         data=data,
-        objective=objective,
+        objective=train_objective,
+        eval_objective=objective,
         optimizer=optimizer,
         epochs=epochs,
         batch_size=config.data.batch_size,

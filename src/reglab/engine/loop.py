@@ -49,6 +49,8 @@ class FitPlan:
     run_id: str | None = None
     run_dir: Path | None = None
     stop_on_divergence: bool = True
+    # Evaluation measures the plain loss (no label smoothing); defaults to `objective`.
+    eval_objective: Objective | None = None
 
 
 @dataclass

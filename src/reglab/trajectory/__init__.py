@@ -1,0 +1,52 @@
+"""The parameter trajectory: a recorder, weight snapshots, and analyses of stored runs.
+
+Public API:
+    TrajectoryRecorder, GradientNormHook          record while training (on by default)
+    pca_path(run_dir) -> PCAPath                   PCA of the snapshot trajectory
+    interpolate(model, w0, w1, data, objective, alphas) -> Interpolation
+    loss_surface(model, center, directions, data, objective, xs, ys) -> LossSurface
+    random_directions / pca_directions             the planes of the loss surface
+    analyze_run(run_id, store, ...) -> Analysis    everything `reglab analyze` does
+"""
+
+from reglab.trajectory.analysis import Analysis, analyze_run, evaluation_subset
+from reglab.trajectory.gradients import GradientNormHook, gradient_norms
+from reglab.trajectory.interpolation import Interpolation, blend_states, default_alphas, interpolate
+from reglab.trajectory.landscape import (
+    LossSurface,
+    filter_normalized_direction,
+    loss_surface,
+    pca_directions,
+    random_directions,
+    symmetric_grid,
+)
+from reglab.trajectory.projection import PCAPath, PCAResult, pca_path, principal_components
+from reglab.trajectory.recorder import STEPS_FILE, TrajectoryRecorder
+from reglab.trajectory.snapshots import SnapshotEntry, SnapshotWriter, read_index
+
+__all__ = [
+    "Analysis",
+    "GradientNormHook",
+    "Interpolation",
+    "LossSurface",
+    "PCAPath",
+    "PCAResult",
+    "STEPS_FILE",
+    "SnapshotEntry",
+    "SnapshotWriter",
+    "TrajectoryRecorder",
+    "analyze_run",
+    "blend_states",
+    "default_alphas",
+    "evaluation_subset",
+    "filter_normalized_direction",
+    "gradient_norms",
+    "interpolate",
+    "loss_surface",
+    "pca_directions",
+    "pca_path",
+    "principal_components",
+    "random_directions",
+    "read_index",
+    "symmetric_grid",
+]

@@ -1,0 +1,254 @@
+"""`TrajectoryRecorder`: watches the parameters while training runs (seed 000's *trajectory*)."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+from typing import Any, Collection, Mapping, Sequence
+
+import torch
+from torch import Tensor
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from reglab.config.trajectory import TRAJECTORY_METRICS, SnapshotEvery
+from reglab.engine.events import Callback, EpochRecord, FitRecord, StepRecord
+from reglab.trajectory.gradients import GradientNormHook, gradient_norms
+from reglab.trajectory.metrics import (
+    batchnorm_summaries,
+    derive_metrics,
+    distances,
+    fetch,
+    near_zero_counts,
+    tensor_norms,
+    zero_counts,
+)
+from reglab.trajectory.snapshots import SnapshotWriter
+
+__all__ = ["TrajectoryRecorder", "STEPS_FILE"]
+
+STEPS_FILE = "trajectory_steps.csv"
+
+
+class TrajectoryRecorder(Callback):
+    """Per-epoch (and optionally per-N-step) measurements of every parameter tensor.
+
+    `<layer>` is a parameter name (`hidden.0.linear.weight`, `hidden.0.linear.bias`):
+    per-layer keys exist for every weight and bias tensor; `total` is over all
+    parameters as one flat vector. Batch-norm keys use the module name
+    (`hidden.0.norm`). Formulas: `reglab.trajectory.metrics`.
+
+    | key                              | set       | meaning                                             |
+    |----------------------------------|-----------|-----------------------------------------------------|
+    | param/l2/<layer>, param/l2/total | norms     | ‖w‖₂ (Frobenius norm); total ‖θ‖₂                   |
+    | param/l1/<layer>, param/l1/total | norms     | ‖w‖₁ = Σ|wᵢ|                                        |
+    | param/dist_init/<layer>, /total  | distance  | ‖w − w₀‖₂, w₀ = the weights at fit start            |
+    | param/dist_init_rel/<layer>, /total | distance | ‖w − w₀‖₂ / ‖w₀‖₂ (NaN when w₀ = 0)               |
+    | param/cos_init/<layer>, /total   | distance  | cosine similarity ⟨w, w₀⟩ / (‖w‖ ‖w₀‖) (NaN at 0)   |
+    | param/sparsity/<layer>, /total   | sparsity  | fraction of entries exactly 0                       |
+    | param/near_zero/<layer>, /total  | sparsity  | fraction of entries with |wᵢ| < ε (`trajectory.epsilon`) |
+    | grad/l2/<layer>, grad/l2/total   | gradients | ‖∇w‖₂ of the epoch's last step (`gradient_mode: last_step`), or its mean over the epoch's steps (`epoch_mean`) |
+    | update_ratio/<layer>, /total     | updates   | ‖w_end − w_start‖₂ / ‖w_end‖₂ over the whole epoch  |
+    | bn/running_mean/<module>         | batchnorm | mean over channels of the running mean              |
+    | bn/running_var/<module>          | batchnorm | mean over channels of the running variance          |
+    | bn/weight/<module>, bn/bias/<module> | batchnorm | mean affine scale γ and shift β (affine layers) |
+
+    Every epoch costs a few batched `torch._foreach_*` kernels and ONE host sync.
+    With `every_steps=N` the same keys (gradients and update ratio over the last N
+    steps) are measured every N optimizer steps, kept on the device, and written
+    at the epoch's end to `runs/<id>/trajectory_steps.csv` (columns `epoch`, `step`,
+    then the keys; a first row at step 0), keeping the per-epoch table clean
+    (without a run folder they stay in `step_rows`). The metrics at fit start go
+    to the run summary under `trajectory.initial`.
+
+    Args:
+        metrics: the sets to record (norms, distance, sparsity, gradients, updates, batchnorm).
+        epsilon: ε of `param/near_zero`.
+        gradient_hook: the in-step hook measuring gradients (needed by `gradients`).
+        every_steps: also measure every this many optimizer steps.
+        snapshot_epochs, snapshot_steps, snapshot_budget_mb: see `reglab.trajectory.snapshots`.
+        directory: where step rows and snapshots go; default the run's artifact
+            folder (`FitRecord.run_dir`). Without one, step rows stay in `step_rows`
+            and no snapshot is written.
+
+    Example:
+        >>> recorder = TrajectoryRecorder(metrics=["norms", "distance"])
+        >>> run = reglab.train(config, callbacks=[recorder])
+        >>> run.history[-1]["param/dist_init/total"]
+
+    Reference:
+        Li et al. 2018, Visualizing the Loss Landscape of Neural Nets (arXiv:1712.09913),
+        for watching norms and distances along training.
+    """
+
+    kind = "observer"
+
+    def __init__(
+        self,
+        metrics: Collection[str] = TRAJECTORY_METRICS,
+        epsilon: float = 1e-3,
+        gradient_hook: GradientNormHook | None = None,
+        every_steps: int | None = None,
+        snapshot_epochs: Sequence[int] | SnapshotEvery | None = None,
+        snapshot_steps: Sequence[int] | SnapshotEvery | None = None,
+        snapshot_budget_mb: float = 256.0,
+        directory: Path | None = None,
+    ) -> None:
+        unknown = set(metrics) - set(TRAJECTORY_METRICS)
+        if unknown:
+            raise ValueError(f"unknown trajectory metric sets {sorted(unknown)}")
+        self.sets = set(metrics)
+        self.epsilon = epsilon
+        self.gradient_hook = gradient_hook
+        self.every_steps = every_steps
+        self.snapshot_epochs = snapshot_epochs
+        self.snapshot_steps = snapshot_steps
+        self.snapshot_budget_mb = snapshot_budget_mb
+        self.directory = directory
+        self.step_every = _step_cadence(every_steps, snapshot_steps)
+        self.step_rows: list[dict[str, float]] = []
+        self.snapshots: SnapshotWriter | None = None
+        self._pending: list[tuple[int, int, dict[str, Tensor]]] = []
+        self._steps_path: Path | None = None
+        self._steps_columns: list[str] | None = None
+        self.initial: dict[str, float] = {}
+
+    # -- events ------------------------------------------------------------------
+
+    def on_fit_start(self, record: FitRecord) -> None:
+        model = record.model
+        named = list(model.named_parameters())
+        self.names = [name for name, _ in named]
+        self.parameters = [parameter for _, parameter in named]
+        self.numels = [parameter.numel() for parameter in self.parameters]
+        self.batchnorms = [(name, module) for name, module in model.named_modules() if isinstance(module, _BatchNorm)]
+        weights = self._weights()
+        self._initial = [weight.clone() for weight in weights] if "distance" in self.sets else []
+        self._epoch_start = [weight.clone() for weight in weights] if "updates" in self.sets else []
+        self._previous_row = [weight.clone() for weight in weights] if self.every_steps and "updates" in self.sets else []
+        raw = self._measure(reference=None, gradient=None)
+        fetched = fetch(raw)
+        self.initial_norms = fetched["l2"] if "l2" in fetched else []
+        self.initial = self._derive(fetched)
+        folder = self.directory or getattr(record, "run_dir", None)
+        if self.every_steps:
+            self._steps_path = Path(folder) / STEPS_FILE if folder is not None else None
+            self._pending.append((0, 0, raw))
+        if folder is not None and (self.snapshot_epochs is not None or self.snapshot_steps is not None):
+            self.snapshots = SnapshotWriter(
+                Path(folder) / "snapshots", self.snapshot_epochs, self.snapshot_steps, self.snapshot_budget_mb, self.names
+            )
+            self.snapshots.start(model)
+        return None
+
+    def on_epoch_start(self, record: EpochRecord) -> None:
+        if self._epoch_start:
+            torch._foreach_copy_(self._epoch_start, self._weights())
+        if self.gradient_hook is not None:
+            self.gradient_hook.start_epoch()
+
+    def on_step_end(self, record: StepRecord) -> None:
+        if self.every_steps and record.step % self.every_steps == 0:
+            gradient = gradient_norms(self.parameters) if "gradients" in self.sets else None
+            raw = self._measure(reference=self._previous_row or None, gradient=gradient)
+            if self._previous_row:
+                torch._foreach_copy_(self._previous_row, self._weights())
+            self._pending.append((record.epoch, record.step, raw))
+        if self.snapshots is not None:
+            self.snapshots.on_step(record.model, record.epoch, record.step)
+        return None
+
+    def on_epoch_end(self, record: EpochRecord) -> dict[str, float]:
+        gradient = self.gradient_hook.epoch_norms() if self.gradient_hook is not None else None
+        raw = self._measure(reference=self._epoch_start or None, gradient=gradient)
+        quantities = {f"epoch/{key}": value for key, value in raw.items()}
+        for index, (_, _, row) in enumerate(self._pending):
+            quantities.update({f"row{index}/{key}": value for key, value in row.items()})
+        fetched = fetch(quantities)  # the one host sync of the epoch
+        metrics = self._derive(_section(fetched, "epoch/"))
+        rows = [
+            {"epoch": epoch, "step": step, **self._derive(_section(fetched, f"row{index}/"))}
+            for index, (epoch, step, _) in enumerate(self._pending)
+        ]
+        self._pending.clear()
+        if rows:
+            self._write_steps(rows)
+        if self.snapshots is not None:
+            self.snapshots.on_epoch(record.model, record.epoch, record.step)
+        return metrics
+
+    def on_fit_end(self, record: FitRecord) -> Mapping[str, Any]:
+        summary: dict[str, Any] = {"initial": self.initial}
+        if self.snapshots is not None:
+            self.snapshots.finish()
+            summary["snapshots"] = [entry.file for entry in self.snapshots.entries]
+            summary["snapshot_stride"] = self.snapshots.stride
+            summary["snapshot_bytes"] = self.snapshots.total_bytes()
+        if self._steps_path is not None:
+            summary["steps_file"] = STEPS_FILE
+        return {"trajectory": summary}
+
+    # -- measuring ----------------------------------------------------------------
+
+    def _weights(self) -> list[Tensor]:
+        return [parameter.detach() for parameter in self.parameters]
+
+    def _measure(self, reference: list[Tensor] | None, gradient: Tensor | None) -> dict[str, Tensor]:
+        """Device tensors of every quantity the enabled sets need (no sync)."""
+        weights = self._weights()
+        raw: dict[str, Tensor] = {}
+        if self.sets & {"norms", "distance", "updates"}:
+            raw["l2"] = tensor_norms(weights)
+        if "norms" in self.sets:
+            raw["l1"] = tensor_norms(weights, 1.0)
+        if "distance" in self.sets:
+            raw["distance"] = distances(weights, self._initial)
+        if "sparsity" in self.sets:
+            raw["nonzero"] = zero_counts(weights)
+            raw["above_epsilon"] = near_zero_counts(weights, self.epsilon)
+        if "updates" in self.sets and reference is not None:
+            raw["update"] = distances(weights, reference)
+        if "gradients" in self.sets and gradient is not None:
+            raw["gradient"] = gradient
+        if "batchnorm" in self.sets and self.batchnorms:
+            raw["batchnorm"] = batchnorm_summaries([module for _, module in self.batchnorms])
+        return raw
+
+    def _derive(self, fetched: Mapping[str, Sequence[float]]) -> dict[str, float]:
+        return derive_metrics(
+            self.names,
+            self.numels,
+            fetched,
+            self.sets,
+            initial_norms=getattr(self, "initial_norms", None) or fetched.get("l2"),
+            gradient_names=self.names,
+            batchnorm_names=[name for name, _ in self.batchnorms],
+        )
+
+    def _write_steps(self, rows: list[dict[str, float]]) -> None:
+        if self._steps_path is None:
+            self.step_rows.extend(rows)  # no run folder: keep them in memory
+            return
+        if self._steps_columns is None:
+            self._steps_columns = []
+            for row in rows:
+                self._steps_columns.extend(key for key in row if key not in self._steps_columns)
+            with self._steps_path.open("w", newline="") as handle:
+                csv.DictWriter(handle, fieldnames=self._steps_columns).writeheader()
+        with self._steps_path.open("a", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=self._steps_columns, restval="", extrasaction="ignore")
+            writer.writerows(rows)
+
+
+def _section(fetched: Mapping[str, list[float]], prefix: str) -> dict[str, list[float]]:
+    return {key[len(prefix) :]: value for key, value in fetched.items() if key.startswith(prefix)}
+
+
+def _step_cadence(every_steps: int | None, snapshot_steps: Sequence[int] | SnapshotEvery | None) -> int | None:
+    """How often `on_step_end` must run: the gcd of both cadences (every step for a list)."""
+    cadences = [every_steps] if every_steps else []
+    if isinstance(snapshot_steps, SnapshotEvery):
+        cadences.append(snapshot_steps.every)
+    elif snapshot_steps is not None:
+        cadences.append(1)
+    return math.gcd(*cadences) if cadences else None

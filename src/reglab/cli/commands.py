@@ -1,5 +1,6 @@
 """Imports every command module so that each registers itself on the app."""
 
 from reglab.cli import datasets_command, demo_command, runs_commands, train_command  # noqa: F401
+from reglab.cli import analyze_command  # noqa: F401
 
 __all__: list[str] = []

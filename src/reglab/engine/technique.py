@@ -30,7 +30,7 @@ TECHNIQUE_MODULES: tuple[str, ...] = (
     "reglab.averaging.technique",
     "reglab.augment.technique",
     "reglab.stopping.technique",
-    # "reglab.trajectory.technique",
+    "reglab.trajectory.technique",
 )
 
 

@@ -1,0 +1,164 @@
+"""One self-contained HTML report: notes, metric table, config differences, figures.
+
+Figures are embedded as base64 PNG (animations as base64 GIF) and the stylesheet is
+inline, so the file opens anywhere without a network or the store beside it.
+Written by hand with `html.escape` rather than a template engine: the page is
+small and fixed, and a dependency would buy nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from reglab.report.figures import ReportFigure, report_figures, write_figures
+from reglab.report.runs import ReportRun, load_report_runs
+from reglab.report.tables import BEST_COLUMNS, FINAL_COLUMNS, difference_rows, metrics_rows
+from reglab.store import RunStore
+
+__all__ = ["ReportNote", "render_report", "write_report", "default_report_path"]
+
+STYLESHEET = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2rem auto;
+       max-width: 1200px; padding: 0 1rem; color: #1d1d1f; background: #fff; line-height: 1.45; }
+h1 { font-size: 1.6rem; margin-bottom: .2rem; }
+h2 { font-size: 1.25rem; margin-top: 2.2rem; border-bottom: 1px solid #ddd; padding-bottom: .2rem; }
+.meta { color: #666; font-size: .9rem; }
+table { border-collapse: collapse; margin: .8rem 0; font-size: .85rem; }
+th, td { border: 1px solid #ddd; padding: .3rem .55rem; text-align: right; vertical-align: top; }
+th { background: #f4f4f6; }
+td:first-child, th:first-child { text-align: left; }
+.scroll { overflow-x: auto; }
+figure { margin: 1.6rem 0; }
+figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { color: #444; font-size: .9rem; margin-top: .3rem; }
+pre { background: #f7f7f9; padding: .8rem; overflow-x: auto; font-size: .85rem; }
+nav a { margin-right: .8rem; }
+"""
+
+
+@dataclass(frozen=True)
+class ReportNote:
+    """Free text shown before the tables (a preset's description, learned weights...).
+
+    Attributes:
+        title: the heading.
+        text: the body.
+        preformatted: keep spacing and line breaks (tables of numbers).
+    """
+
+    title: str
+    text: str
+    preformatted: bool = False
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    head = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
+    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def _figure(figure: ReportFigure) -> str:
+    if figure.gif is not None:
+        source = "data:image/gif;base64," + base64.b64encode(figure.gif).decode("ascii")
+    else:
+        source = "data:image/png;base64," + base64.b64encode(figure.png()).decode("ascii")
+    return (
+        f'<figure id="{html.escape(figure.key)}"><h3>{html.escape(figure.title)}</h3>'
+        f'<img src="{source}" alt="{html.escape(figure.title)}">'
+        f"<figcaption>{html.escape(figure.caption)}</figcaption></figure>"
+    )
+
+
+def _note(note: ReportNote) -> str:
+    body = f"<pre>{html.escape(note.text)}</pre>" if note.preformatted else f"<p>{html.escape(note.text)}</p>"
+    return f"<h2>{html.escape(note.title)}</h2>{body}"
+
+
+def render_report(
+    runs: Sequence[ReportRun],
+    figures: Sequence[ReportFigure],
+    title: str = "reglab report",
+    notes: Sequence[ReportNote] = (),
+) -> str:
+    """The report as one HTML string (see the module docstring for what it holds)."""
+    from reglab import __version__
+
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    final_header, final_rows = metrics_rows(runs, FINAL_COLUMNS)
+    best_header, best_rows = metrics_rows(runs, BEST_COLUMNS, identity=False)
+    against, difference_header, differences = difference_rows(runs)
+    if differences:
+        config_section = f"<p>Config keys whose values differ from {html.escape(against)}.</p>" + _table(
+            difference_header, differences
+        )
+    else:
+        config_section = f"<p>No config key differs from {html.escape(against)}.</p>"
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title><style>{STYLESHEET}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f'<p class="meta">{len(runs)} run{"s" if len(runs) != 1 else ""} · reglab {html.escape(__version__)}'
+        f" · made {stamp}</p>",
+        '<nav><a href="#metrics">metrics</a><a href="#config">config</a><a href="#figures">figures</a></nav>',
+        *(_note(note) for note in notes),
+        '<h2 id="metrics">Final and best metrics</h2>',
+        "<p>At the last epoch; ‖θ‖ is the norm of all parameters, sparsity the fraction of zero weights.</p>",
+        _table(final_header, final_rows),
+        "<p>At the best epoch, chosen by the metric named in <em>chosen by</em>. <em>Weights kept</em>: "
+        "the weights the run ended with (after restoring the best epoch or averaging, when configured).</p>",
+        _table(best_header, best_rows),
+        '<h2 id="config">Config differences</h2>',
+        config_section,
+        f'<h2 id="figures">Figures ({len(figures)})</h2>',
+        *(_figure(figure) for figure in figures),
+        "</body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def default_report_path(store: RunStore, stem: str) -> Path:
+    """`<store>/reports/<stem>-<UTC timestamp>.html`."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    safe = "".join(char if char.isalnum() or char in "-_" else "-" for char in stem).strip("-") or "report"
+    return store.reports_dir() / f"{safe}-{stamp}.html"
+
+
+def write_report(
+    store: RunStore,
+    run_ids: Sequence[str],
+    out: str | Path | None = None,
+    title: str = "reglab report",
+    notes: Sequence[ReportNote] = (),
+    figures_dir: str | Path | None = None,
+) -> Path:
+    """Read runs from the store, build every figure that applies, write the HTML file.
+
+    Args:
+        store: the run store.
+        run_ids: run ids (unique prefixes are enough), in the order to show them.
+        out: the HTML file; default `<store>/reports/<title>-<timestamp>.html`.
+        title: the page title.
+        notes: text sections shown first.
+        figures_dir: also save every figure there as PNG + SVG (GIF for animations).
+
+    Returns:
+        The path of the HTML file.
+
+    Example:
+        >>> write_report(RunStore("reglab-runs"), ["3f2a", "9b1c"], "compare.html")
+    """
+    runs: list[ReportRun] = load_report_runs(store, run_ids)
+    figures = report_figures(runs)
+    path = Path(out) if out is not None else default_report_path(store, title)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_report(runs, figures, title, notes), encoding="utf-8")
+    if figures_dir is not None:
+        write_figures(figures, figures_dir)
+    return path

@@ -1,0 +1,94 @@
+"""Weight histograms per layer at chosen epochs, read from the run's snapshots.
+
+Snapshots are the trajectory recorder's `runs/<id>/snapshots/epoch_XXXX.safetensors`
+(epoch 0 = the initial weights). Only weight matrices and kernels (ndim ≥ 2) are
+drawn: biases and normalisation parameters are a handful of numbers each.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+from reglab.report.plots.style import new_figure, panel_grid, run_colors, styled
+from reglab.report.runs import network_order
+from reglab.store import load_weights
+
+__all__ = ["snapshot_paths", "choose_epochs", "weight_matrices", "plot_weight_histograms"]
+
+SNAPSHOT_NAME = re.compile(r"epoch_(\d+)\.safetensors$")
+MAX_LAYERS = 6
+
+
+def snapshot_paths(run_dir: Path) -> dict[int, Path]:
+    """Epoch -> snapshot file, sorted by epoch; empty when the run kept no snapshots."""
+    folder = Path(run_dir) / "snapshots"
+    if not folder.is_dir():
+        return {}
+    found = {int(match.group(1)): path for path in folder.iterdir() if (match := SNAPSHOT_NAME.search(path.name))}
+    return dict(sorted(found.items()))
+
+
+def choose_epochs(available: Sequence[int], count: int = 3) -> list[int]:
+    """`count` epochs spread over `available`: the first, the last and evenly between.
+
+    Example:
+        >>> choose_epochs([0, 1, 2, 3, 4, 5, 6, 7, 8], 3)
+        [0, 4, 8]
+    """
+    epochs = sorted(available)
+    if len(epochs) <= count:
+        return epochs
+    picks = np.linspace(0, len(epochs) - 1, count).round().astype(int)
+    return [epochs[index] for index in dict.fromkeys(picks.tolist())]
+
+
+def weight_matrices(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The weight matrices and kernels (floating, ndim ≥ 2) of a state dict, in network order."""
+    names = sorted((name for name, tensor in state.items() if tensor.is_floating_point() and tensor.dim() >= 2), key=network_order)
+    return {name: state[name] for name in names}
+
+
+@styled
+def plot_weight_histograms(states: Mapping[int, Mapping[str, torch.Tensor]], title: str = "") -> Figure | None:
+    """One panel per layer (at most six), one outlined histogram per epoch, shared bins.
+
+    Args:
+        states: epoch -> state dict (e.g. `load_weights(snapshot_paths(run_dir)[epoch])`).
+        title: the figure title (the run's label).
+
+    Returns:
+        The figure, or None when there are no weight matrices.
+
+    Example:
+        >>> paths = snapshot_paths(run_dir)
+        >>> figure = plot_weight_histograms({e: load_weights(paths[e]) for e in choose_epochs(list(paths))})
+    """
+    epochs = sorted(states)
+    if not epochs:
+        return None
+    layers = list(weight_matrices(states[epochs[-1]]))[:MAX_LAYERS]
+    if not layers:
+        return None
+    columns = min(3, len(layers))
+    rows = -(-len(layers) // columns)
+    figure = new_figure(4.0 * columns + 0.5, 3.0 * rows + 0.6)
+    colors = run_colors(len(epochs))
+    for axes, layer in zip(panel_grid(figure, len(layers), columns), layers):
+        values = {epoch: states[epoch][layer].detach().float().flatten().numpy() for epoch in epochs if layer in states[epoch]}
+        low = min(float(array.min()) for array in values.values())
+        high = max(float(array.max()) for array in values.values())
+        bins = np.linspace(low, high if high > low else low + 1.0, 41)
+        for color, (epoch, array) in zip(colors, values.items()):
+            axes.hist(array, bins=bins, histtype="step", color=color, linewidth=1.4, label=f"epoch {epoch}")
+        axes.set_title(layer, fontsize=9.5)
+        axes.set_xlabel("weight value")
+        axes.set_ylabel("count")
+        axes.legend(loc="upper right")
+    figure.suptitle(f"Weight histograms per layer{': ' + title if title else ''}")
+    return figure

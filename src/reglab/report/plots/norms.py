@@ -1,0 +1,135 @@
+"""Parameter size: the total norm over epochs for several runs, and per-layer bars.
+
+Seed 002 measures "the size of the model" as the Frobenius norm of all parameters,
+√(Σ_layers ‖W_l‖_F²), and draws it per layer as bars with the total as a line
+(`plot_weights`). Values come from the trajectory recorder's metrics
+(`param/l2/<layer>`, `param/l2/total`, `param/dist_init/total`); the per-layer bars
+fall back to the run's final weights (`model.safetensors`) when no per-layer
+metric was recorded.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+from reglab.report.plots.style import finish_legend, new_figure, run_colors, styled
+from reglab.report.runs import ReportRun, layer_names, network_order
+from reglab.store import load_weights
+
+__all__ = ["plot_parameter_norm", "plot_layer_norms", "final_layer_norms", "frobenius_norms"]
+
+# State-dict entries that are buffers, not parameters: not part of the model's size.
+BUFFER_SUFFIXES = ("running_mean", "running_var", "num_batches_tracked")
+
+
+@styled
+def plot_parameter_norm(runs: Sequence[ReportRun]) -> Figure | None:
+    """`param/l2/total` per epoch, one line per run; a second panel with the distance
+    from initialisation `param/dist_init/total` when it was recorded.
+
+    Returns:
+        The figure, or None when no run recorded `param/l2/total`.
+    """
+    panels = [key for key in ("param/l2/total", "param/dist_init/total") if any(run.has(key) for run in runs)]
+    if "param/l2/total" not in panels:
+        return None
+    figure = new_figure(6.0 * len(panels) + 1.5, 4.2)
+    colors = run_colors(len(runs))
+    titles = {
+        "param/l2/total": ("Norm of the parameters", "‖θ‖₂ (Frobenius, all layers)"),
+        "param/dist_init/total": ("Distance from initialisation", "‖θ − θ₀‖₂"),
+    }
+    axes_list = [figure.add_subplot(1, len(panels), index + 1) for index in range(len(panels))]
+    for axes, key in zip(axes_list, panels):
+        for color, run in zip(colors, runs):
+            epochs, values = run.series(key)
+            if len(values):
+                axes.plot(epochs, values, color=color, label=run.label)
+        title, label = titles[key]
+        axes.set_title(title)
+        axes.set_xlabel("epoch")
+        axes.set_ylabel(label)
+    finish_legend(axes_list[-1], outside=len(panels) > 1)
+    return figure
+
+
+def frobenius_norms(state: dict[str, torch.Tensor]) -> dict[str, float]:
+    """Frobenius norm of every parameter tensor of a state dict (buffers left out).
+
+    ‖W‖_F = √(Σ_ij W_ij²).
+
+    Example:
+        >>> frobenius_norms({"w": torch.tensor([[3.0, 4.0]])})
+        {'w': 5.0}
+    """
+    return {
+        name: float(torch.linalg.vector_norm(tensor.detach().float()))
+        for name, tensor in state.items()
+        if not name.endswith(BUFFER_SUFFIXES) and tensor.is_floating_point()
+    }
+
+
+def final_layer_norms(run: ReportRun) -> tuple[dict[str, float], float] | None:
+    """(norm per layer, total norm) at the run's last epoch, or None when unknown.
+
+    From the last epoch's `param/l2/<layer>` metrics when recorded, else from
+    `model.safetensors`; the total is `param/l2/total` when recorded, else
+    √(Σ layer norm²).
+    """
+    layers = layer_names([run], "param/l2/")
+    norms = {layer: run.last(f"param/l2/{layer}") for layer in layers}
+    norms = {layer: value for layer, value in norms.items() if value is not None}
+    if not norms:
+        weights = run.directory / "model.safetensors"
+        if not weights.is_file():
+            return None
+        found = frobenius_norms(load_weights(weights))
+        norms = {layer: found[layer] for layer in sorted(found, key=network_order)}
+    if not norms:
+        return None
+    total = run.last("param/l2/total")
+    if total is None:
+        total = math.sqrt(sum(value**2 for value in norms.values()))
+    return norms, total
+
+
+@styled
+def plot_layer_norms(runs: Sequence[ReportRun]) -> Figure | None:
+    """Final Frobenius norm per layer as bars (one bar per run in each group) and each
+    run's total norm as a dashed line in its colour (seed 002's `plot_weights`).
+
+    Returns:
+        The figure, or None when no run has per-layer norms or weights.
+    """
+    measured = [(run, found) for run in runs if (found := final_layer_norms(run)) is not None]
+    if not measured:
+        return None
+    layers: list[str] = []
+    for _, (norms, _) in measured:
+        layers.extend(layer for layer in norms if layer not in layers)
+    layers.sort(key=network_order)
+    figure = new_figure(max(6.5, 0.9 * len(layers) * max(1, len(measured)) ** 0.5 + 3.0), 4.6)
+    axes = figure.add_subplot()
+    colors = run_colors(len(measured))
+    width = 0.8 / len(measured)
+    positions = np.arange(len(layers))
+    for index, (color, (run, (norms, total))) in enumerate(zip(colors, measured)):
+        heights = [norms.get(layer, 0.0) for layer in layers]
+        axes.bar(positions - 0.4 + width * (index + 0.5), heights, width=width, color=color, label=run.label)
+        axes.axhline(total, color=color, linestyle="--", linewidth=1.2, label=f"total: {run.label} ({total:.3g})")
+    axes.set_xticks(positions, [_short(layer) for layer in layers], rotation=30, ha="right")
+    axes.set_title("Weight size per layer (bars) and of the whole model (dashed)")
+    axes.set_xlabel("model layers")
+    axes.set_ylabel("Frobenius norm")
+    finish_legend(axes, outside=True)
+    return figure
+
+
+def _short(layer: str) -> str:
+    """`hidden.0.linear.weight` -> `hidden.0.weight`: the module path a reader needs."""
+    return layer.replace(".linear.", ".")

@@ -1,0 +1,54 @@
+"""Sparsity over epochs: the fraction of weights that are exactly zero.
+
+Pruning masks and proximal L1 make exact zeros; other runs stay at 0 %. Values come
+from the trajectory recorder's `param/sparsity/total` and `param/sparsity/<layer>`.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from matplotlib.figure import Figure
+
+from reglab.report.plots.style import finish_legend, new_figure, run_colors, styled
+from reglab.report.runs import ReportRun, layer_names
+
+__all__ = ["plot_sparsity"]
+
+
+@styled
+def plot_sparsity(runs: Sequence[ReportRun]) -> Figure | None:
+    """`param/sparsity/total` per epoch for every run on one axis; for a single run, a
+    second panel with each layer's sparsity.
+
+    Returns:
+        The figure, or None when no run recorded sparsity or every value is zero
+        (a flat line at 0 % says nothing a table would not).
+    """
+    key = "param/sparsity/total"
+    if not any(run.has(key) and run.series(key)[1].max() > 0 for run in runs):
+        return None
+    layers = layer_names(runs, "param/sparsity/") if len(runs) == 1 else []
+    panels = 2 if layers else 1
+    figure = new_figure(6.0 * panels + 1.5, 4.2)
+    axes = figure.add_subplot(1, panels, 1)
+    for color, run in zip(run_colors(len(runs)), runs):
+        epochs, values = run.series(key)
+        if len(values):
+            axes.plot(epochs, 100 * values, color=color, label=run.label)
+    axes.set_title("Sparsity of the weights")
+    axes.set_xlabel("epoch")
+    axes.set_ylabel("weights exactly zero (%)")
+    axes.set_ylim(bottom=0)
+    finish_legend(axes)
+    if layers:
+        layer_axes = figure.add_subplot(1, panels, 2)
+        for color, layer in zip(run_colors(len(layers)), layers):
+            epochs, values = runs[0].series(f"param/sparsity/{layer}")
+            layer_axes.plot(epochs, 100 * values, color=color, label=layer)
+        layer_axes.set_title(f"Sparsity per layer: {runs[0].label}")
+        layer_axes.set_xlabel("epoch")
+        layer_axes.set_ylabel("weights exactly zero (%)")
+        layer_axes.set_ylim(bottom=0)
+        finish_legend(layer_axes, outside=True)
+    return figure

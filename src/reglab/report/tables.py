@@ -1,0 +1,84 @@
+"""The report's tables as plain rows: final and best metrics of each run, config differences."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Sequence
+
+from reglab.report.runs import ReportRun, config_differences
+
+__all__ = ["FINAL_COLUMNS", "BEST_COLUMNS", "metrics_rows", "difference_rows", "format_value"]
+
+# (header, how to read it from a run); a column is shown when any run has a value.
+FINAL_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("train acc", "final:train/acc"),
+    ("val acc", "final:val/acc"),
+    ("test acc", "final:test/acc"),
+    ("train loss", "final:train/loss"),
+    ("val loss", "final:val/loss"),
+    ("test loss", "final:test/loss"),
+    ("‖θ‖", "final:param/l2/total"),
+    ("sparsity", "final:param/sparsity/total"),
+    ("seconds", "summary:time/total"),
+)
+BEST_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("best epoch", "summary:best_epoch"),
+    ("chosen by", "summary:best_monitor"),
+    ("val acc", "best:val/acc"),
+    ("val loss", "best:val/loss"),
+    ("test acc", "best:test/acc"),
+    ("test loss", "best:test/loss"),
+    ("test acc, weights kept", "final_eval:test/acc"),
+    ("test loss, weights kept", "final_eval:test/loss"),
+    ("stop reason", "summary:stop_reason"),
+)
+
+
+def format_value(value: Any) -> str:
+    """Numbers to 4 significant digits, lists and dicts as compact JSON, None as '–'."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else f"{value:.4g}"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, separators=(", ", ": "))
+    return str(value)
+
+
+def _read(run: ReportRun, where: str) -> Any:
+    source, _, key = where.partition(":")
+    if source == "final":
+        return run.last(key)
+    if source == "summary":
+        return run.summary.get(key)
+    if source == "best":
+        return (run.summary.get("best") or {}).get(key)
+    if source == "final_eval":
+        return (run.summary.get("final_eval") or {}).get(key)
+    raise ValueError(f"unknown metric source {source!r}")
+
+
+def metrics_rows(
+    runs: Sequence[ReportRun], columns: Sequence[tuple[str, str]] = FINAL_COLUMNS, identity: bool = True
+) -> tuple[list[str], list[list[str]]]:
+    """Header and one row per run: the run's label (with id, status and epochs when
+    `identity`), then the `columns` that at least one run has a value for."""
+    shown = [(header, where) for header, where in columns if any(_read(run, where) is not None for run in runs)]
+    header = ["run", *(["id", "status", "epochs"] if identity else []), *(name for name, _ in shown)]
+    rows = []
+    for run in runs:
+        stop = run.summary.get("stop_criterion")
+        status = f"{run.status} ({stop})" if stop else run.status
+        cells = [run.label, *([run.id, status, str(len(run.history))] if identity else [])]
+        rows.append([*cells, *(format_value(_read(run, where)) for _, where in shown)])
+    return header, rows
+
+
+def difference_rows(runs: Sequence[ReportRun]) -> tuple[str, list[str], list[list[str]]]:
+    """(what runs are compared with, header, rows of key then one value per run)."""
+    against, differences = config_differences(runs)
+    header = ["config key", *(run.label for run in runs)]
+    return against, header, [[key, *(format_value(value) for value in values)] for key, values in differences]

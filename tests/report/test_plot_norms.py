@@ -1,0 +1,68 @@
+"""Parameter norm over epochs and per-layer bars, against the stored values and torch's norm."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from reglab.report import load_report_runs
+from reglab.report.plots import final_layer_norms, frobenius_norms, plot_layer_norms, plot_parameter_norm
+from tests.report.conftest import make_history, store_run, tiny_state
+
+
+def test_parameter_norm_lines_equal_history_and_has_distance_panel(store):
+    runs = load_report_runs(store, [store_run(store, "plain", make_history(1.0)), store_run(store, "wd", make_history(0.5))])
+    figure = plot_parameter_norm(runs)
+    norm_axes, distance_axes = figure.axes
+    assert norm_axes.get_title() == "Norm of the parameters" and distance_axes.get_title() == "Distance from initialisation"
+    assert [line.get_label() for line in norm_axes.get_lines()] == ["plain", "wd"]
+    for line, run in zip(norm_axes.get_lines(), runs):
+        np.testing.assert_allclose(line.get_ydata(), run.series("param/l2/total")[1])
+    np.testing.assert_allclose(distance_axes.get_lines()[1].get_ydata(), [0.1 * epoch for epoch in range(1, 7)])
+    # The weight-decayed run is the lower line at every epoch.
+    assert (norm_axes.get_lines()[1].get_ydata() < norm_axes.get_lines()[0].get_ydata()).all()
+
+
+def test_parameter_norm_absent_gives_no_figure(store):
+    history = [{key: value for key, value in row.items() if not key.startswith("param/")} for row in make_history()]
+    assert plot_parameter_norm(load_report_runs(store, [store_run(store, "a", history)])) is None
+
+
+def test_frobenius_norms_match_torch_and_skip_buffers():
+    state = tiny_state(0) | {"norm.running_mean": torch.ones(8) * 100, "norm.num_batches_tracked": torch.tensor(3)}
+    norms = frobenius_norms(state)
+    assert set(norms) == {"hidden.0.linear.weight", "hidden.0.linear.bias", "head.weight", "head.bias"}
+    assert norms["head.weight"] == pytest.approx(float(torch.linalg.matrix_norm(state["head.weight"], "fro")))
+
+
+def test_layer_bars_from_metrics_with_total_lines(store):
+    runs = load_report_runs(store, [store_run(store, "plain", make_history(1.0)), store_run(store, "wd", make_history(0.5))])
+    figure = plot_layer_norms(runs)
+    (axes,) = figure.axes
+    assert [tick.get_text() for tick in axes.get_xticklabels()] == ["hidden.0.weight", "head.weight"]
+    heights = [patch.get_height() for patch in axes.patches]
+    # Bars per run, layers in network order: last epoch's param/l2/<layer>.
+    assert heights == pytest.approx([3.8, 1.6, 1.9, 0.8])
+    totals = [line.get_ydata()[0] for line in axes.get_lines()]
+    assert totals == pytest.approx([math.hypot(3.8, 1.6), math.hypot(1.9, 0.8)])
+    assert axes.get_ylabel() == "Frobenius norm"
+
+
+def test_layer_bars_fall_back_to_final_weights(store):
+    history = [{key: value for key, value in row.items() if not key.startswith("param/")} for row in make_history()]
+    weights = tiny_state(3)
+    run = load_report_runs(store, [store_run(store, "a", history, weights=weights)])
+    norms, total = final_layer_norms(run[0])
+    assert list(norms) == ["hidden.0.linear.bias", "hidden.0.linear.weight", "head.bias", "head.weight"]
+    assert norms["hidden.0.linear.weight"] == pytest.approx(float(weights["hidden.0.linear.weight"].norm()))
+    assert total == pytest.approx(float(torch.cat([tensor.flatten() for tensor in weights.values()]).norm()), rel=1e-6)
+    figure = plot_layer_norms(run)
+    assert len(figure.axes[0].patches) == 4
+
+
+def test_layer_bars_absent_without_metrics_or_weights(store):
+    history = [{key: value for key, value in row.items() if not key.startswith("param/")} for row in make_history()]
+    assert plot_layer_norms(load_report_runs(store, [store_run(store, "a", history)])) is None

@@ -1,0 +1,51 @@
+"""The HTML report: tables, escaped text, embedded images, default path, figure files."""
+
+from __future__ import annotations
+
+import base64
+import re
+import xml.etree.ElementTree as ElementTree
+
+from reglab.report import ReportNote, load_report_runs, report_figures, write_report
+from tests.report.conftest import make_history, store_run, tiny_state
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _two_runs(store):
+    return [
+        store_run(store, "plain", make_history(1.0), snapshots={0: tiny_state(0, 0.3), 6: tiny_state(1)}),
+        store_run(store, "weight <decay>", make_history(0.5, sparsity=0.3), [("optimizer.weight_decay", 5e-4)]),
+    ]
+
+
+def test_report_holds_tables_notes_and_every_figure_as_png(store, tmp_path):
+    ids = _two_runs(store)
+    path = write_report(store, ids, tmp_path / "r.html", "my <report>", [ReportNote("Weights", "a  b\nc", True)])
+    text = path.read_text()
+    assert text.startswith("<!DOCTYPE html>") and "<title>my &lt;report&gt;</title>" in text
+    assert "weight &lt;decay&gt;" in text and "weight <decay>" not in text
+    assert "<pre>a  b\nc</pre>" in text
+    assert "<td>optimizer.weight_decay</td><td>0</td><td>0.0005</td>" in text
+    assert "<td>0.98</td>" in text  # final train acc
+    sources = re.findall(r'<img src="data:image/png;base64,([^"]+)"', text)
+    expected = [figure.key for figure in report_figures(load_report_runs(store, ids))]
+    assert len(sources) == len(expected) == 8
+    assert all(base64.b64decode(source).startswith(PNG_SIGNATURE) for source in sources)
+    assert re.findall(r'<figure id="([^"]+)"', text) == expected
+    assert "http://" not in text and "https://" not in text  # nothing to fetch
+
+
+def test_default_path_is_under_the_store_reports_folder(store):
+    path = write_report(store, [store_run(store, "a", make_history())], title="a b/c")
+    assert path.parent == store.directory / "reports" and path.name.startswith("a-b-c-") and path.suffix == ".html"
+
+
+def test_figures_written_as_png_and_valid_svg(store, tmp_path):
+    write_report(store, _two_runs(store), tmp_path / "r.html", figures_dir=tmp_path / "figures")
+    pngs = sorted(path.stem for path in (tmp_path / "figures").glob("*.png"))
+    svgs = sorted(path.stem for path in (tmp_path / "figures").glob("*.svg"))
+    assert pngs == svgs and "parameter-norm" in pngs and len(pngs) == 8
+    root = ElementTree.parse(tmp_path / "figures" / "layer-norms.svg").getroot()
+    assert root.tag.endswith("svg")
+    assert "Frobenius norm" in (tmp_path / "figures" / "layer-norms.svg").read_text()  # text kept as text

@@ -37,8 +37,7 @@ def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique
             raise ConfigError("regularization.swa_start", settings.swa_start, f"an epoch from 1 to epochs={config.epochs}")
         unit: Any = StochasticWeightAveraging(settings.swa_start, settings.swa_lr, config.data.batch_size)
     else:
-        objective = make_objective(
-            config.loss, data.task, data.num_classes, config.model.output_activation, config.augment.label_smoothing
-        )
+        # The plain loss (no label smoothing), as the loop's own val/test evaluation uses.
+        objective = make_objective(config.loss, data.task, data.num_classes, config.model.output_activation)
         unit = WeightEMA(settings.ema_decay, objective, config.data.eval_batch_size)
     return Technique(hooks=[unit], callbacks=[unit])

@@ -10,13 +10,6 @@ in training mode with gradients enabled, so evaluation passes and no-grad passes
 (batch-norm refreshes) add nothing; `penalty` takes the captured outputs and clears
 the list, so no graph outlives its step.
 
-Metric keys emitted (per epoch, means over batches):
-
-| key                  | meaning                          |
-|----------------------|----------------------------------|
-| `loss/activity_l1`   | λ·Σ_blocks mean_batch Σ|a|        |
-| `loss/activity_l2`   | λ·Σ_blocks mean_batch Σa²         |
-
 Reference:
     Keras `ActivityRegularization` / `activity_regularizer`; Glorot, Bordes & Bengio
     2011 (Deep Sparse Rectifier Neural Networks) use the L1 activation penalty for sparsity.
@@ -60,6 +53,13 @@ class ActivityPenaltyHook(StepHook):
         modules: the modules whose outputs are penalised (`hidden_blocks(model)`).
         l1: λ of the L1 activity penalty (0 = off).
         l2: λ of the L2 activity penalty (0 = off).
+
+    Metric keys (through the loop's loss breakdown; per epoch, means over the batches):
+
+    | key                | meaning                        |
+    |--------------------|--------------------------------|
+    | `loss/activity_l1` | λ·Σ_blocks mean_batch Σ|a|      |
+    | `loss/activity_l2` | λ·Σ_blocks mean_batch Σa²       |
 
     Example:
         >>> hook = ActivityPenaltyHook(hidden_blocks(model), l1=1e-4)

@@ -7,13 +7,6 @@ The pure functions sum over the tensors they are given and carry no coefficient;
 
 where g runs over groups of parameters sharing a per-layer multiplier m_g and
 c(λ₂) is fixed by the L2 convention (see `l2_coefficient`).
-
-Metric keys emitted (per epoch, means over the epoch's batches):
-
-| key         | meaning                                                     |
-|-------------|-------------------------------------------------------------|
-| `loss/l1`   | λ₁·Σ m·Σ|w| (recorded in every `l1_mode`; see PenaltyHook)  |
-| `loss/l2`   | c(λ₂)·Σ m·Σw²                                               |
 """
 
 from __future__ import annotations
@@ -159,7 +152,12 @@ class PenaltyHook(StepHook):
             recorded detached, so `loss/total` is the same objective in all three
             modes while its gradient comes from the optimizer-side hook.
 
-    Emits `loss/l1` and `loss/l2` (see the module table) through the loop's loss breakdown.
+    Metric keys (through the loop's loss breakdown; per epoch, means over the batches):
+
+    | key       | meaning                                                      |
+    |-----------|--------------------------------------------------------------|
+    | `loss/l1` | λ₁·Σ_g m_g·Σ|w| (recorded in every `l1_mode`)                 |
+    | `loss/l2` | c(λ₂)·Σ_g m_g·Σw²                                             |
 
     Example:
         >>> hook = PenaltyHook(select_parameters(model), l1=1e-4, l2=5e-4)

@@ -35,6 +35,19 @@ def model_fresh_weights(config: Any, data: Any, device: torch.device) -> Any:
     return fresh
 
 
+def _check_no_averaging(config: Any) -> None:
+    """Weight averaging (EMA/SWA) and pruning do not mix: an average of the weights brings the
+    pruned entries back (EMA decays them, never to 0), and `AveragedModel` pairs parameters and
+    buffers by position, which the `*_mask` buffers pruning adds throw off (a crash with batch norm)."""
+    regularization = config.regularization
+    for key in ("ema_decay", "swa_start"):
+        value = getattr(regularization, key)
+        if value is not None:
+            raise ConfigError(
+                f"regularization.{key}", value, f"null with pruning.method={config.pruning.method} (averaging undoes pruning)"
+            )
+
+
 def _check_lottery(config: Any, data: Any) -> None:
     settings, stopping = config.pruning, config.early_stopping
     if stopping.criterion != "none":
@@ -59,8 +72,8 @@ def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique
     """The pruning callbacks and step hook `config.pruning` asks for; None for method none.
 
     Raises:
-        ConfigError: a round that can never happen, or lottery rounds combined with early
-            stopping or a learning-rate schedule.
+        ConfigError: a round that can never happen, pruning with weight averaging (EMA/SWA),
+            or lottery rounds combined with early stopping or a learning-rate schedule.
 
     Example:
         >>> config = load_config(overrides=["pruning.method=magnitude", "pruning.schedule=iterative",
@@ -73,6 +86,7 @@ def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique
     names = list(prunable_parameters(model, settings.include_biases))
     if not names:
         raise ConfigError("pruning.method", settings.method, "none for a model without weights to prune")
+    _check_no_averaging(config)
     hook = KeepPrunedWeightsZero()
     if settings.method == "magnitude":
         epochs = pruning_epochs(settings.schedule, settings.start_epoch, settings.every, settings.rounds)

@@ -53,6 +53,12 @@ def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique
     if settings.criterion == "none" and settings.threshold is None and not settings.restore_best:
         return None
     _check_monitor(settings, data)
+    averaging = {"ema_decay": config.regularization.ema_decay, "swa_start": config.regularization.swa_start}
+    if settings.restore_best and any(value is not None for value in averaging.values()):
+        used = next(key for key, value in averaging.items() if value is not None)
+        raise ConfigError(
+            "early_stopping.restore_best", True, f"false with regularization.{used} (both choose the final weights)"
+        )
     if settings.start_from_epoch >= config.epochs:
         raise ConfigError(
             "early_stopping.start_from_epoch", settings.start_from_epoch, f"0 to {config.epochs - 1} (below epochs)"

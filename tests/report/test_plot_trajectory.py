@@ -33,6 +33,16 @@ def test_interpolation_curves_and_endpoints():
     assert plot_interpolation([0.0], {"loss": [1.0]}) is None
 
 
+def test_interpolation_puts_accuracy_on_its_own_axis():
+    alphas = np.linspace(0, 1, 5)
+    figure = plot_interpolation(alphas, {"train loss": 2 - alphas, "train accuracy": alphas})
+    loss_axes, accuracy_axes = figure.axes
+    assert loss_axes.get_ylabel() == "loss" and accuracy_axes.get_ylabel() == "accuracy"
+    np.testing.assert_allclose(accuracy_axes.get_lines()[0].get_ydata(), alphas)
+    assert accuracy_axes.get_ylim() == (0.0, 1.02)
+    assert [text.get_text() for text in loss_axes.get_legend().get_texts()] == ["train loss", "train accuracy"]
+
+
 def test_loss_surface_contours_with_path():
     x = np.linspace(-1, 1, 21)
     y = np.linspace(-1, 1, 11)

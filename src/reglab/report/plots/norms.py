@@ -120,8 +120,9 @@ def plot_layer_norms(runs: Sequence[ReportRun]) -> Figure | None:
     positions = np.arange(len(layers))
     for index, (color, (run, (norms, total))) in enumerate(zip(colors, measured)):
         heights = [norms.get(layer, 0.0) for layer in layers]
-        axes.bar(positions - 0.4 + width * (index + 0.5), heights, width=width, color=color, label=run.label)
-        axes.axhline(total, color=color, linestyle="--", linewidth=1.2, label=f"total: {run.label} ({total:.3g})")
+        axes.bar(positions - 0.4 + width * (index + 0.5), heights, width=width, color=color,
+                 label=f"{run.label} (total {total:.3g})")
+        axes.axhline(total, color=color, linestyle="--", linewidth=1.2)
     axes.set_xticks(positions, [_short(layer) for layer in layers], rotation=30, ha="right")
     axes.set_title("Weight size per layer (bars) and of the whole model (dashed)")
     axes.set_xlabel("model layers")

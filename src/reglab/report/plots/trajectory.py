@@ -78,13 +78,16 @@ def plot_interpolation(
     curves: Mapping[str, Sequence[float]],
     title: str = "",
     start_label: str = "θ₀ (initial)",
-    end_label: str = "θ_T (final)",
+    end_label: str = "θ₁ (final)",
 ) -> Figure | None:
-    """Loss (or accuracy) along θ(α) = (1 − α)·θ_start + α·θ_end.
+    """Loss (and accuracy) along θ(α) = (1 − α)·θ₀ + α·θ₁.
+
+    Curves whose name contains "acc" go on a second y axis (0–1), the others on the
+    loss axis, so both stay readable.
 
     Args:
         alphas: the α values (0 = start, 1 = end; values outside [0, 1] extrapolate).
-        curves: series name (e.g. "train loss", "test loss") -> value at each α.
+        curves: series name (e.g. "train loss", "train accuracy") -> value at each α.
         title: the run's label.
 
     Returns:
@@ -94,19 +97,34 @@ def plot_interpolation(
     curves = {name: np.asarray(values, dtype=float) for name, values in curves.items() if len(values) == len(alphas)}
     if len(alphas) < 2 or not curves:
         return None
-    figure = new_figure(6.5, 4.2)
+    figure = new_figure(6.8, 4.2)
     axes = figure.add_subplot()
-    for color, (name, values) in zip(run_colors(len(curves)), curves.items()):
-        axes.plot(alphas, values, color=color, marker=".", label=name)
+    accuracy_axes = axes.twinx() if any("acc" in name for name in curves) else None
+    colors = run_colors(len(curves))
+    for color, (name, values) in zip(colors, curves.items()):
+        target = accuracy_axes if accuracy_axes is not None and "acc" in name else axes
+        target.plot(alphas, values, color=color, marker=".", label=name,
+                    linestyle="--" if target is accuracy_axes else "-")
     for alpha, label in ((0.0, start_label), (1.0, end_label)):
         if alphas.min() <= alpha <= alphas.max():
             axes.axvline(alpha, color="0.4", linestyle=":", linewidth=1.0)
             axes.annotate(label, (alpha, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -12),
                           textcoords="offset points", fontsize=8.5, color="0.3")
-    axes.set_xlabel("α   (θ = (1 − α)·θ_start + α·θ_end)")
-    axes.set_ylabel("value")
+    axes.set_xlabel("α   (θ = (1 − α)·θ₀ + α·θ₁)")
+    axes.set_ylabel("loss")
+    if accuracy_axes is not None:
+        accuracy_axes.set_ylabel("accuracy")
+        accuracy_axes.set_ylim(0.0, 1.02)
+        accuracy_axes.grid(False)
+        accuracy_axes.spines["right"].set_visible(True)
+        handles, labels = axes.get_legend_handles_labels()
+        more_handles, more_labels = accuracy_axes.get_legend_handles_labels()
+        # Below the axes: curves can fill any part of the plot area.
+        axes.legend(handles + more_handles, labels + more_labels, loc="upper center",
+                    bbox_to_anchor=(0.5, -0.16), ncol=len(labels) + len(more_labels))
+    else:
+        finish_legend(axes)
     axes.set_title(f"Linear interpolation{': ' + title if title else ''}")
-    finish_legend(axes)
     return figure
 
 
@@ -147,7 +165,8 @@ def plot_loss_surface(
         norm = None
     filled = axes.contourf(x, y, np.ma.masked_invalid(losses), levels=levels, cmap="viridis", norm=norm)
     axes.contour(x, y, np.ma.masked_invalid(losses), levels=levels, colors="white", linewidths=0.4, alpha=0.6)
-    figure.colorbar(filled, ax=axes, label="loss")
+    colorbar = figure.colorbar(filled, ax=axes, label="loss", format="%.3g")
+    colorbar.set_ticks(levels[::3])
     if path is not None and len(path) > 0:
         path = np.asarray(path, dtype=float)
         axes.plot(path[:, 0], path[:, 1], color="tab:red", marker=".", markersize=5, linewidth=1.4, label="trajectory")

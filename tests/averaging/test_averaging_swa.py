@@ -74,8 +74,7 @@ def test_swa_end_to_end_installs_the_mean_and_refreshes_batch_norm():
         assert torch.allclose(param, mean, atol=1e-6), name
     # update_bn with momentum None: running mean = mean over the training batches of each batch's mean
     block = run.model.hidden[0]
+    batches = input_batches(run.data.train_x, config["data"]["batch_size"])
     with torch.no_grad():
-        batch_means = [
-            block.activation(block.linear(x.flatten(1))).mean(0) for (x,) in input_batches(run.data.train_x, config["data"]["batch_size"])
-        ]
+        batch_means = [block.activation(block.linear(x.flatten(1))).mean(0) for (x,) in batches]
     assert torch.allclose(block.norm.running_mean, torch.stack(batch_means).mean(0), atol=1e-5)

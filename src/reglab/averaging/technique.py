@@ -29,12 +29,12 @@ def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique
     if settings.ema_decay is None and settings.swa_start is None:
         return None
     if settings.ema_decay is not None and settings.swa_start is not None:
-        raise ConfigError(
-            "regularization.swa_start", settings.swa_start, "null when regularization.ema_decay is set (pick one average)"
-        )
+        allowed = "null when regularization.ema_decay is set (pick one average)"
+        raise ConfigError("regularization.swa_start", settings.swa_start, allowed)
     if settings.swa_start is not None:
         if settings.swa_start > config.epochs:
-            raise ConfigError("regularization.swa_start", settings.swa_start, f"an epoch from 1 to epochs={config.epochs}")
+            allowed = f"an epoch from 1 to epochs={config.epochs}"
+            raise ConfigError("regularization.swa_start", settings.swa_start, allowed)
         unit: Any = StochasticWeightAveraging(settings.swa_start, settings.swa_lr, config.data.batch_size)
     else:
         # The plain loss (no label smoothing), as the loop's own val/test evaluation uses.

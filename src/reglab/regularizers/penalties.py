@@ -129,7 +129,9 @@ def group_by_multiplier(
     ]
 
 
-def weighted_penalty(groups: Sequence[PenaltyGroup], norm: Callable[[Iterable[torch.Tensor]], torch.Tensor]) -> torch.Tensor:
+def weighted_penalty(
+    groups: Sequence[PenaltyGroup], norm: Callable[[Iterable[torch.Tensor]], torch.Tensor]
+) -> torch.Tensor:
     """Σ_g m_g·norm(params_g): a penalty with per-layer multipliers."""
     terms = [norm(group.params) * group.multiplier for group in groups]
     return terms[0] if len(terms) == 1 else torch.stack(terms).sum()

@@ -39,7 +39,8 @@ def _scoped_parameters(config: Any, model: torch.nn.Module) -> dict[str, torch.n
     all_names = [name for name, param in model.named_parameters() if param.requires_grad]
     for pattern in settings.include:
         if not any(matches_any(name, [pattern]) for name in all_names):
-            raise ConfigError("regularization.include", pattern, f"a pattern matching a parameter: {_listed(all_names)}")
+            allowed = f"a pattern matching a parameter: {_listed(all_names)}"
+            raise ConfigError("regularization.include", pattern, allowed)
     scoped = select_parameters(model, settings.scope, settings.include, settings.exclude)
     for pattern in settings.per_layer:
         if not any(matches_any(name, [pattern]) for name in scoped):

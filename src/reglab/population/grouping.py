@@ -1,0 +1,116 @@
+"""Which configurations can train together as one population, and which cannot train as one at all.
+
+Members of one population share everything but the MEMBER_KEYS: the architecture
+shape (widths, activation, norm), batch size, epochs, optimizer type, schedule,
+dataset and split sizes, ... . Two configs with the same `population_key` can
+share a population; a sweep is split into groups by that key.
+
+| may differ per member | how the population handles it                               |
+|-----------------------|-------------------------------------------------------------|
+| seed                  | own init (built by `build_model`), own splits, own order*   |
+| optimizer.lr          | (K,) learning rates, scheduled per member                   |
+| optimizer.momentum    | (K,) momentum                                               |
+| optimizer.weight_decay| (K,) coupled (sgd, adam) or decoupled (adamw) decay         |
+| regularization.l1/l2  | (K,) penalty strengths                                      |
+| model.dropout         | (L, K) dropout rates                                        |
+| model.init*           | per-member initialization at build time                     |
+| data.label_noise      | per-member labels (inputs stay shared)                      |
+| early_stopping.*      | per-member stopping state; a stopped member is dropped      |
+| name                  | the run's name                                              |
+
+(*) with `data_order: independent`; `shared` visits all members in one order.
+Anything in `unsupported_reason` goes to the sequential backend instead.
+"""
+
+from __future__ import annotations
+
+import json
+from fnmatch import fnmatch
+from typing import Sequence
+
+from reglab.config import AugmentConfig, Config, flatten
+
+__all__ = ["MEMBER_KEYS", "population_key", "unsupported_reason", "group_configs"]
+
+MEMBER_KEYS: tuple[str, ...] = (
+    "name",
+    "seed",
+    "optimizer.lr",
+    "optimizer.momentum",
+    "optimizer.weight_decay",
+    "regularization.l1",
+    "regularization.l2",
+    "model.dropout",
+    "model.init",
+    "model.init_std",
+    "model.init_bound",
+    "model.init_bias",
+    "data.label_noise",
+    "early_stopping.*",
+)
+
+SUPPORTED_STOPPING = ("none", "patience", "gl", "pq", "up")
+
+
+def _is_member_key(key: str) -> bool:
+    return any(fnmatch(key, pattern) for pattern in MEMBER_KEYS)
+
+
+def population_key(config: Config) -> str:
+    """Everything a population's members must share, as a string (equal keys -> same population)."""
+    shared = {key: value for key, value in flatten(config.to_dict()).items() if not _is_member_key(key)}
+    return json.dumps(shared, sort_keys=True, default=str)
+
+
+def unsupported_reason(config: Config) -> str | None:
+    """Why `config` cannot train in a population (one `key=value` phrase), or None when it can."""
+    model, regularization = config.model, config.regularization
+    checks = [
+        (model.kind != "mlp", "model.kind", model.kind),
+        (model.norm == "group", "model.norm", model.norm),
+        (model.dropout_kind != "standard" and any(model.dropout_rates()), "model.dropout_kind", model.dropout_kind),
+        (model.residual and model.drop_path > 0, "model.drop_path", model.drop_path),
+        (config.schedule.name == "onecycle", "schedule.name", config.schedule.name),
+        (config.pruning.method != "none", "pruning.method", config.pruning.method),
+        (regularization.l1 > 0 and regularization.l1_mode != "penalty", "regularization.l1_mode", regularization.l1_mode),
+        (regularization.activity_l1 > 0, "regularization.activity_l1", regularization.activity_l1),
+        (regularization.activity_l2 > 0, "regularization.activity_l2", regularization.activity_l2),
+        (regularization.max_norm is not None, "regularization.max_norm", regularization.max_norm),
+        (regularization.grad_clip_norm is not None, "regularization.grad_clip_norm", regularization.grad_clip_norm),
+        (regularization.grad_clip_value is not None, "regularization.grad_clip_value", regularization.grad_clip_value),
+        (regularization.ema_decay is not None, "regularization.ema_decay", regularization.ema_decay),
+        (regularization.swa_start is not None, "regularization.swa_start", regularization.swa_start),
+        (config.early_stopping.criterion not in SUPPORTED_STOPPING, "early_stopping.criterion", config.early_stopping.criterion),
+        (config.early_stopping.restore_best, "early_stopping.restore_best", True),
+        (config.trajectory.every_steps is not None, "trajectory.every_steps", config.trajectory.every_steps),
+        (config.trajectory.snapshots_on(), "trajectory.snapshot_*", "set"),
+    ]
+    for failed, key, value in checks:
+        if failed:
+            return f"{key}={value}"
+    augment = config.augment.model_dump()
+    defaults = AugmentConfig().model_dump()
+    for key, value in augment.items():
+        if key != "label_smoothing" and value != defaults[key]:
+            return f"augment.{key}={value}"
+    return None
+
+
+def group_configs(configs: Sequence[Config], max_size: int) -> list[list[int]]:
+    """Indices of `configs` grouped into populations of at most `max_size` (same key; order kept).
+
+    A group larger than `max_size` is cut into near-equal parts (96 with max 64 -> 48 + 48).
+
+    Example:
+        >>> group_configs([config_a, config_b, config_c], max_size=64)
+        [[0, 2], [1]]
+    """
+    by_key: dict[str, list[int]] = {}
+    for index, config in enumerate(configs):
+        by_key.setdefault(population_key(config), []).append(index)
+    groups: list[list[int]] = []
+    for indices in by_key.values():
+        parts = -(-len(indices) // max_size)
+        size = -(-len(indices) // parts)
+        groups.extend(indices[start : start + size] for start in range(0, len(indices), size))
+    return groups

@@ -1,0 +1,186 @@
+"""The population loop: the single-run loop of `reglab.engine.loop`, for K members at once.
+
+    for each epoch:
+        for each batch (index slices of tensors on the device; shared or per member):
+            forward all members → each member's mean data loss + its penalties
+            → backward of the SUM over members → stacked optimizer step
+        evaluate val and test of every member → ONE host sync for all metrics
+        per member: the single run's metric keys, divergence, early stopping
+        finished members are recorded and dropped from the stacked tensors
+
+No Python loop over members runs inside a step; the per-member work at epoch end
+is bookkeeping on host floats.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Callable
+
+import torch
+
+from reglab.engine.events import EpochRecord, Stop, frozen
+from reglab.engine.loop import batch_starts
+from reglab.population.state import PopulationState
+
+__all__ = ["fit_population", "MemberEnd"]
+
+# (original member index, epoch metrics) -> None
+EpochSink = Callable[[int, dict[str, float]], None]
+# (original member index, history, stop or None, state dict, row of the member) -> None
+MemberEnd = Callable[[int, list[dict[str, float]], Stop | None, PopulationState, int], None]
+
+
+def _synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+@torch.no_grad()
+def _evaluate(state: PopulationState, split: str) -> dict[str, torch.Tensor]:
+    """(K,) loss and correct sums of one split, on the device."""
+    inputs, targets = getattr(state.data, f"{split}_x"), getattr(state.data, f"{split}_y")
+    count = inputs.count
+    loss_sum = torch.zeros(state.size, device=state.device)
+    correct = torch.zeros(state.size, device=state.device)
+    for start in range(0, count, state.eval_batch_size):
+        end = min(start + state.eval_batch_size, count)
+        x, y = inputs.chunk(start, end), targets.chunk(start, end)
+        outputs = state.forward(state.params, state.buffers, x, state.dropout, False, inputs.shared)
+        loss_sum += state.eval_objective.loss(outputs, y) * (end - start)
+        if state.eval_objective.correct is not None:
+            correct += state.eval_objective.correct(outputs, y)
+    return {f"{split}/loss": loss_sum, f"{split}/correct": correct}
+
+
+def _train_epoch(state: PopulationState, lrs: torch.Tensor) -> dict[str, torch.Tensor]:
+    """One pass over the training set; device sums per member."""
+    count = state.data.train_x.count
+    starts = batch_starts(count, state.batch_size)
+    order = state.order.epoch()
+    names = list(state.params)
+    loss_sum = torch.zeros(state.size, device=state.device)
+    correct = torch.zeros(state.size, device=state.device)
+    penalty_sums: dict[str, torch.Tensor] = {}
+    shared = state.shared_inputs
+    for index, start in enumerate(starts):
+        positions = order[..., start : start + state.batch_size]
+        inputs, labels = state.data.train_x.rows(positions), state.data.train_y.rows(positions)
+        batch = positions.shape[-1]
+        outputs = state.forward(state.params, state.buffers, inputs, state.dropout, True, shared)
+        data_loss = state.objective.loss(outputs, labels)
+        penalties = state.penalties(state.params, state.hyper, batch)
+        total = data_loss + sum(penalties.values()) if penalties else data_loss
+        # The sum over members: each member's gradient is that of its own mean loss.
+        grads = torch.autograd.grad(total.sum(), [state.params[name] for name in names])
+        gradients = dict(zip(names, grads))
+        if state.trajectory is not None:
+            state.trajectory.observe_gradients(gradients, last_step=index == len(starts) - 1)
+        state.optimizer.step(gradients, lrs[index], state.hyper)
+        with torch.no_grad():
+            loss_sum += data_loss.detach() * batch
+            if state.objective.correct is not None:
+                correct += state.objective.correct(outputs.detach(), labels)
+            for name, term in penalties.items():
+                penalty_sums[name] = penalty_sums[name] + term.detach() if name in penalty_sums else term.detach().clone()
+    sums = {"train/loss": loss_sum, "train/correct": correct}
+    sums.update({f"loss/{name}": total / len(starts) for name, total in penalty_sums.items()})
+    return sums
+
+
+def _fetch(quantities: dict[str, torch.Tensor]) -> dict[str, list[list[float]]]:
+    """ONE host sync: each (K,) or (rows, K) tensor -> per member, its list of rows."""
+    names = list(quantities)
+    matrices = [quantities[name].detach().float().reshape(-1, quantities[name].shape[-1]) for name in names]
+    values = torch.cat(matrices).T.tolist() if matrices else []
+    result: dict[str, list[list[float]]] = {}
+    offset = 0
+    for name, matrix in zip(names, matrices):
+        rows = matrix.shape[0]
+        result[name] = [member[offset : offset + rows] for member in values]
+        offset += rows
+    return result
+
+
+def _member_metrics(state: PopulationState, fetched, position: int, lr: float, seconds: float, epoch: int) -> dict[str, float]:
+    """The keys a single run records for this member (see `reglab.engine.accumulate.EpochTotals`)."""
+    train_count = state.data.train_x.count
+    data_loss = fetched["train/loss"][position][0] / train_count
+    metrics = {"train/loss": data_loss, "loss/data": data_loss}
+    if state.objective.correct is not None:
+        metrics["train/acc"] = fetched["train/correct"][position][0] / train_count
+    penalty_total = 0.0
+    for name in sorted(state.penalties.emitted(position)):
+        value = fetched[f"loss/{name}"][position][0]
+        metrics[f"loss/{name}"] = value
+        penalty_total += value
+    metrics["loss/total"] = data_loss + penalty_total
+    metrics["train/loss_sum"] = fetched["train/loss"][position][0]
+    for split in ("val", "test"):
+        count = getattr(state.data, f"{split}_x").count
+        if count:
+            metrics[f"{split}/loss"] = fetched[f"{split}/loss"][position][0] / count
+            if state.objective.correct is not None:
+                metrics[f"{split}/acc"] = fetched[f"{split}/correct"][position][0] / count
+    metrics["lr"] = lr
+    metrics["time/epoch"] = seconds
+    metrics["epoch"] = epoch
+    return metrics
+
+
+def fit_population(state: PopulationState, on_epoch: EpochSink, on_member_end: MemberEnd) -> None:
+    """Train every member for `state.epochs` epochs (or until it stops); report through the sinks."""
+    histories: dict[int, list[dict[str, float]]] = {member: [] for member in state.members}
+    steps_per_epoch = len(batch_starts(state.data.train_x.count, state.batch_size))
+    for epoch in range(1, state.epochs + 1):
+        lrs = state.schedule.epoch_table()
+        if state.trajectory is not None:
+            state.trajectory.start_epoch(state.params)
+        _synchronize(state.device)
+        started = time.perf_counter()
+        sums = _train_epoch(state, lrs)
+        _synchronize(state.device)
+        seconds = (time.perf_counter() - started) / state.size
+        quantities = {**sums, **_evaluate(state, "val"), **_evaluate(state, "test"), "lr": lrs[steps_per_epoch]}
+        if any(state.techniques[member].zero_fraction for member in state.members):
+            quantities["l1/zeros"] = state.penalties.zero_counts(state.params)
+        raw_names: list[str] = []
+        if state.trajectory is not None:
+            raw = state.trajectory.measure(state.params, state.buffers)
+            raw_names = list(raw)
+            quantities.update({f"trajectory/{name}": value for name, value in raw.items()})
+        fetched = _fetch(quantities)
+
+        finished: list[tuple[int, Stop | None]] = []
+        for position, member in enumerate(state.members):
+            config = state.configs[member]
+            metrics = _member_metrics(state, fetched, position, fetched["lr"][position][0], seconds, epoch)
+            stop = None
+            if config.early_stopping.stop_on_divergence and not math.isfinite(metrics["loss/total"]):
+                stop = Stop("the training loss became non-finite", status="diverged", criterion="divergence")
+            techniques = state.techniques[member]
+            if techniques.zero_fraction:
+                metrics["l1/zeros"] = fetched["l1/zeros"][position][0] / max(state.penalties.scoped_entries, 1)
+            if techniques.stopper is not None:
+                # The single run's EarlyStopping object itself, fed this member's metrics.
+                record = EpochRecord(epoch, 0, None, None, frozen(metrics), histories[member])
+                result = techniques.stopper.on_epoch_end(record)
+                if isinstance(result, Stop):
+                    stop = stop or result
+                elif result:
+                    metrics.update(result)
+            if state.trajectory is not None:
+                raw = {name: fetched[f"trajectory/{name}"][position] for name in raw_names}
+                metrics.update(state.trajectory.metrics(raw, member))
+            histories[member].append(metrics)
+            on_epoch(member, metrics)
+            if stop is not None or epoch == state.epochs:
+                finished.append((position, stop))
+        for position, stop in finished:
+            on_member_end(state.members[position], histories[state.members[position]], stop, state, position)
+        if len(finished) == state.size:
+            return
+        if finished:
+            done = {position for position, _ in finished}
+            state.keep([position for position in range(state.size) if position not in done])

@@ -1,0 +1,97 @@
+"""Per-member hyperparameters of a population, as device tensors with one entry per member.
+
+A population trains K configurations at once; the values they may differ in live
+here as tensors of shape (K,). `per_member(values, like)` reshapes them to
+(K, 1, ..., 1) so that they broadcast against a stacked parameter of shape
+(K, *shape) — one tensor operation serves every member, with no Python loop over
+members inside a step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Sequence
+
+import torch
+
+from reglab.config import Config
+
+__all__ = ["MemberHyperparameters", "per_member"]
+
+
+def per_member(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """View a (K,) tensor as (K, 1, ..., 1) to broadcast against `like` (K, ...).
+
+    Example:
+        >>> per_member(torch.tensor([0.1, 0.2]), torch.zeros(2, 3, 4)).shape
+        torch.Size([2, 1, 1])
+    """
+    return values.view(-1, *([1] * (like.dim() - 1)))
+
+
+@dataclass(frozen=True)
+class MemberHyperparameters:
+    """What each member may set for itself, one entry per member.
+
+    Attributes:
+        lr: `optimizer.lr`, (K,).
+        momentum: `optimizer.momentum`, (K,).
+        weight_decay: `optimizer.weight_decay`, (K,).
+        l1: `regularization.l1`, (K,).
+        l2: `regularization.l2`, (K,).
+        dropout: `model.dropout` per hidden layer, (L, K).
+        dropout_rates: the same rates on the host, one tuple per member.
+
+    Example:
+        >>> hyper = MemberHyperparameters.from_configs(configs, torch.device("cpu"))
+        >>> hyper.lr.shape
+        torch.Size([4])
+    """
+
+    lr: torch.Tensor
+    momentum: torch.Tensor
+    weight_decay: torch.Tensor
+    l1: torch.Tensor
+    l2: torch.Tensor
+    dropout: torch.Tensor
+    dropout_rates: tuple[tuple[float, ...], ...]
+
+    @classmethod
+    def from_configs(cls, configs: Sequence[Config], device: torch.device) -> "MemberHyperparameters":
+        def column(values: Sequence[float]) -> torch.Tensor:
+            return torch.tensor(list(values), dtype=torch.float32, device=device)
+
+        rates = [config.model.dropout_rates() for config in configs]
+        layers = len(rates[0])
+        return cls(
+            lr=column(config.optimizer.lr for config in configs),
+            momentum=column(config.optimizer.momentum for config in configs),
+            weight_decay=column(config.optimizer.weight_decay for config in configs),
+            l1=column(config.regularization.l1 for config in configs),
+            l2=column(config.regularization.l2 for config in configs),
+            dropout=torch.tensor(rates, dtype=torch.float32, device=device).reshape(len(configs), layers).T.contiguous(),
+            dropout_rates=tuple(tuple(member) for member in rates),
+        )
+
+    def dropout_by_layer(self) -> list[torch.Tensor | None]:
+        """Per hidden layer, the (K,) rates, or None where no member drops (decided on the host)."""
+        layers = self.dropout.shape[0]
+        return [
+            self.dropout[layer] if any(member[layer] > 0 for member in self.dropout_rates) else None
+            for layer in range(layers)
+        ]
+
+    def select(self, keep: Sequence[int]) -> "MemberHyperparameters":
+        """The hyperparameters of the members at positions `keep`."""
+        index = torch.tensor(list(keep), dtype=torch.long, device=self.lr.device)
+        changes = {
+            item.name: getattr(self, item.name).index_select(0, index)
+            for item in fields(self)
+            if item.name not in ("dropout", "dropout_rates")
+        }
+        return replace(
+            self,
+            dropout=self.dropout.index_select(1, index),
+            dropout_rates=tuple(self.dropout_rates[position] for position in keep),
+            **changes,
+        )

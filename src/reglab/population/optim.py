@@ -1,0 +1,155 @@
+"""SGD, Adam and AdamW over stacked parameters, each member with its own lr, momentum and decay.
+
+The updates repeat `torch.optim`'s single-tensor code line for line, with the
+scalar hyperparameters replaced by (K, 1, ..., 1) tensors, so that member k moves
+exactly as a single run with member k's settings would (same operations in the
+same order; the tests compare against torch.optim):
+
+SGD (dampening 0; coupled weight decay λ on the decayed tensors):
+
+    g ← ∇ + λ_k·w;   b ← μ_k·b + g;   g ← g + μ_k·b (Nesterov) or b;   w ← w − η_k·g
+
+Adam (Kingma & Ba 2015, arXiv:1412.6980), coupled decay g ← ∇ + λ_k·w; AdamW
+(Loshchilov & Hutter 2019, arXiv:1711.05101) decays first, w ← w·(1 − η_k·λ_k):
+
+    m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  w ← w − η_k/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε)
+
+Hand-written because torch.optim takes one scalar lr per parameter group: K groups
+would loop over members in Python at every step.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import torch
+
+from reglab.population.members import MemberHyperparameters, per_member
+
+__all__ = ["StackedOptimizer", "sgd_update", "adam_update"]
+
+
+@torch.no_grad()
+def sgd_update(
+    param: torch.Tensor,
+    grad: torch.Tensor,
+    buffer: torch.Tensor | None,
+    lr: torch.Tensor,
+    momentum: torch.Tensor | None,
+    weight_decay: torch.Tensor | None,
+    nesterov: bool,
+) -> None:
+    """One SGD step of stacked `param` in place; `lr`, `momentum`, `weight_decay` are (K, 1, ..., 1)."""
+    if weight_decay is not None:
+        grad = grad.addcmul(param, weight_decay)
+    if buffer is not None and momentum is not None:
+        buffer.mul_(momentum).add_(grad)
+        grad = grad.addcmul(buffer, momentum) if nesterov else buffer
+    param.addcmul_(grad, lr, value=-1)
+
+
+@torch.no_grad()
+def adam_update(
+    param: torch.Tensor,
+    grad: torch.Tensor,
+    exp_avg: torch.Tensor,
+    exp_avg_sq: torch.Tensor,
+    step: int,
+    lr: torch.Tensor,
+    weight_decay: torch.Tensor | None,
+    decoupled: bool,
+    betas: tuple[float, float],
+    eps: float,
+) -> None:
+    """One Adam (or AdamW when `decoupled`) step of stacked `param` in place; `step` counts from 1."""
+    beta1, beta2 = betas
+    if weight_decay is not None:
+        if decoupled:
+            param.mul_(1 - lr * weight_decay)
+        else:
+            grad = grad.addcmul(param, weight_decay)
+    exp_avg.lerp_(grad, 1 - beta1)
+    exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+    bias_correction1 = 1 - beta1**step
+    bias_correction2_sqrt = (1 - beta2**step) ** 0.5
+    step_size = lr / bias_correction1
+    denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+    param.sub_(step_size * (exp_avg / denom))
+
+
+class StackedOptimizer:
+    """`optimizer.name` sgd | adam | adamw over a dict of stacked parameters.
+
+    Args:
+        params: name -> stacked parameter (K, ...).
+        decayed: names that get weight decay (from `reglab.regularizers.decay_groups`).
+        hyper: the members' hyperparameters (which terms are on is read once, on the host).
+        name: sgd | adam | adamw.
+        nesterov: Nesterov momentum (SGD).
+        betas, eps: Adam's constants (shared by the population).
+
+    Example:
+        >>> optimizer = StackedOptimizer(params, {"head.weight"}, hyper, name="sgd")
+        >>> optimizer.step(grads, lr=hyper.lr, hyper=hyper)
+    """
+
+    def __init__(
+        self,
+        params: dict[str, torch.Tensor],
+        decayed: Iterable[str],
+        hyper: MemberHyperparameters,
+        name: str = "sgd",
+        nesterov: bool = False,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ) -> None:
+        if name not in ("sgd", "adam", "adamw"):
+            raise ValueError(f"unknown optimizer {name!r}")
+        self.params = params
+        self.decayed = set(decayed)
+        self.name = name
+        self.nesterov = nesterov
+        self.betas = betas
+        self.eps = eps
+        self.steps = 0
+        self.state: dict[str, dict[str, torch.Tensor]] = {}
+        self.configure(hyper)
+
+    def _state(self, name: str, param: torch.Tensor, keys: Sequence[str]) -> dict[str, torch.Tensor]:
+        if name not in self.state:
+            self.state[name] = {key: torch.zeros_like(param, memory_format=torch.preserve_format) for key in keys}
+        return self.state[name]
+
+    @torch.no_grad()
+    def step(self, grads: dict[str, torch.Tensor], lr: torch.Tensor, hyper: MemberHyperparameters) -> None:
+        """Update every parameter with its gradient; `lr` is this step's (K,) learning rate."""
+        self.steps += 1
+        uses_decay = self._any_decay
+        uses_momentum = self.name == "sgd" and self._any_momentum
+        for name, param in self.params.items():
+            grad = grads[name]
+            decay = per_member(hyper.weight_decay, param) if uses_decay and name in self.decayed else None
+            member_lr = per_member(lr, param)
+            if self.name == "sgd":
+                buffer = self._state(name, param, ("momentum_buffer",))["momentum_buffer"] if uses_momentum else None
+                momentum = per_member(hyper.momentum, param) if uses_momentum else None
+                sgd_update(param, grad, buffer, member_lr, momentum, decay, self.nesterov)
+            else:
+                state = self._state(name, param, ("exp_avg", "exp_avg_sq"))
+                adam_update(
+                    param, grad, state["exp_avg"], state["exp_avg_sq"], self.steps, member_lr, decay,
+                    self.name == "adamw", self.betas, self.eps,
+                )
+
+    def configure(self, hyper: MemberHyperparameters) -> None:
+        """Note, on the host, which terms any member uses (so a step never asks the device)."""
+        self._any_decay = any(value > 0 for value in hyper.weight_decay.tolist())
+        self._any_momentum = any(value > 0 for value in hyper.momentum.tolist())
+
+    def select(self, keep: torch.Tensor, params: dict[str, torch.Tensor], hyper: MemberHyperparameters) -> None:
+        """Keep only the members at positions `keep` (after some stopped): new parameters, their state."""
+        self.params = params
+        self.configure(hyper)
+        for state in self.state.values():
+            for key, tensor in state.items():
+                state[key] = tensor.index_select(0, keep)

@@ -1,0 +1,86 @@
+"""L1 and L2 penalties of every member at once, each with its own λ₁ and λ₂.
+
+The same penalty as the single run's `PenaltyHook` (`reglab.regularizers.penalties`),
+over the same parameters (`select_parameters` with `regularization.scope/include/
+exclude`) and per-layer multipliers (`group_by_multiplier`):
+
+    loss/l1_k = λ₁,k · Σ_g m_g Σ|w_k|        loss/l2_k = c(λ₂,k) · Σ_g m_g Σ w_k²
+
+with c from `l2_coefficient` (half: λ/2, full: λ, mean: λ/n). Each sum runs over the
+stacked tensor's non-member dims, so one reduction serves all K members.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+
+from reglab.population.members import MemberHyperparameters
+from reglab.regularizers.penalties import group_by_multiplier, l2_coefficient
+from reglab.regularizers.scope import select_parameters
+
+__all__ = ["MemberPenalties", "member_norm"]
+
+
+def member_norm(tensors: Sequence[torch.Tensor], squared: bool) -> torch.Tensor:
+    """Σ|w| (or Σw² when `squared`) of each member over stacked tensors (K, ...) -> (K,)."""
+    terms = [(tensor.pow(2) if squared else tensor.abs()).flatten(1).sum(dim=1) for tensor in tensors]
+    return torch.stack(terms).sum(dim=0)
+
+
+class MemberPenalties:
+    """The `regularization.l1/l2` terms of each member, by name (`l1`, `l2`), each (K,).
+
+    Args:
+        template: one member's model (its names decide the scope, as in a single run).
+        settings: the shared `regularization` section (scope, include, exclude, per_layer, l2_convention).
+        hyper: the members' λ₁ and λ₂.
+
+    Example:
+        >>> penalties = MemberPenalties(template, config.regularization, hyper)
+        >>> penalties(params, hyper, batch_size=64)["l2"].shape
+        torch.Size([8])
+    """
+
+    def __init__(self, template: torch.nn.Module, settings, hyper: MemberHyperparameters) -> None:
+        scoped = select_parameters(template, settings.scope, settings.include, settings.exclude)
+        self.groups = [(group.multiplier, group.names) for group in group_by_multiplier(scoped, settings.per_layer)]
+        self.scoped_names = [name for _, names in self.groups for name in names]
+        self.scoped_entries = sum(scoped[name].numel() for name in self.scoped_names)
+        self.convention = settings.l2_convention
+        self.configure(hyper)
+
+    def configure(self, hyper: MemberHyperparameters) -> None:
+        """Which terms any member uses, read once on the host."""
+        self.l1_on = [value > 0 for value in hyper.l1.tolist()]
+        self.l2_on = [value > 0 for value in hyper.l2.tolist()]
+
+    def _weighted(self, params: dict[str, torch.Tensor], squared: bool) -> torch.Tensor:
+        terms = [member_norm([params[name] for name in names], squared) * multiplier for multiplier, names in self.groups]
+        return terms[0] if len(terms) == 1 else torch.stack(terms).sum(dim=0)
+
+    def __call__(self, params: dict[str, torch.Tensor], hyper: MemberHyperparameters, batch_size: int) -> dict[str, torch.Tensor]:
+        terms: dict[str, torch.Tensor] = {}
+        if not self.groups:
+            return terms
+        if any(self.l1_on):
+            terms["l1"] = hyper.l1 * self._weighted(params, squared=False)
+        if any(self.l2_on):
+            terms["l2"] = l2_coefficient(hyper.l2, self.convention, batch_size) * self._weighted(params, squared=True)
+        return terms
+
+    def emitted(self, member: int) -> set[str]:
+        """The `loss/<name>` keys member `member`'s single run would record."""
+        if not self.groups:
+            return set()
+        return {name for name, on in (("l1", self.l1_on[member]), ("l2", self.l2_on[member])) if on}
+
+    @torch.no_grad()
+    def zero_counts(self, params: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Exactly-zero entries among each member's regularized weights, (K,); divide by `scoped_entries`.
+
+        The single run's `ZeroFractionMonitor` (`l1/zeros`, summary `sparsity`) measures the same.
+        """
+        tensors = [params[name] for name in self.scoped_names]
+        return torch.stack([(tensor == 0).flatten(1).sum(dim=1) for tensor in tensors]).sum(dim=0)

@@ -1,0 +1,85 @@
+"""Everything a population carries from step to step, and how it shrinks when members finish.
+
+A member that stops (early stopping, divergence, its last epoch) is removed from
+every stacked tensor at the end of the epoch (`PopulationState.keep`), so it stops
+costing work: the next epoch runs K − 1 members.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import torch
+
+from reglab.config import Config
+from reglab.population.data import PopulationData
+from reglab.population.members import MemberHyperparameters
+from reglab.population.objective import MemberObjective
+from reglab.population.optim import StackedOptimizer
+from reglab.population.order import DataOrder
+from reglab.population.penalties import MemberPenalties
+from reglab.population.schedule import MemberSchedule
+from reglab.population.techniques import MemberTechniques
+from reglab.population.trajectory import MemberTrajectory
+
+__all__ = ["PopulationState", "Forward"]
+
+# (params, buffers, inputs, dropout per layer, training, shared_inputs) -> outputs (K, B, out)
+Forward = Callable[[dict, dict, torch.Tensor, Sequence[Any], bool, bool], torch.Tensor]
+
+
+@dataclass
+class PopulationState:
+    """The stacked model, its optimizer and per-member units; `members[i]` is the original index of row i."""
+
+    configs: list[Config]
+    forward: Forward
+    params: dict[str, torch.Tensor]
+    buffers: dict[str, torch.Tensor]
+    hyper: MemberHyperparameters
+    data: PopulationData
+    order: DataOrder
+    objective: MemberObjective  # training loss (with label smoothing)
+    eval_objective: MemberObjective  # the plain loss of evaluation, as the single run
+    optimizer: StackedOptimizer
+    schedule: MemberSchedule
+    penalties: MemberPenalties
+    trajectory: MemberTrajectory | None
+    techniques: list[MemberTechniques]
+    epochs: int
+    batch_size: int
+    eval_batch_size: int
+    device: torch.device
+    members: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.members:
+            self.members = list(range(len(self.configs)))
+        self.dropout = self.hyper.dropout_by_layer()
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+    @property
+    def shared_inputs(self) -> bool:
+        """One (B, ...) batch serves every member: shared inputs visited in a shared order."""
+        return self.data.train_x.shared and self.order.shared
+
+    def keep(self, positions: Sequence[int]) -> None:
+        """Keep only the members at row `positions`; drop the others from every stacked tensor."""
+        index = torch.tensor(list(positions), dtype=torch.long, device=self.device)
+        with torch.no_grad():
+            self.params = {name: tensor.detach().index_select(0, index).requires_grad_(True) for name, tensor in self.params.items()}
+            self.buffers = {name: tensor.index_select(0, index) for name, tensor in self.buffers.items()}
+        self.hyper = self.hyper.select(positions)
+        self.dropout = self.hyper.dropout_by_layer()
+        self.data = self.data.select(index)
+        self.order.select(positions)
+        self.schedule.select(positions)
+        self.optimizer.select(index, self.params, self.hyper)
+        self.penalties.configure(self.hyper)
+        if self.trajectory is not None:
+            self.trajectory.select(index)
+        self.members = [self.members[position] for position in positions]

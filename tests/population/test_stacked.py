@@ -1,0 +1,87 @@
+"""The stacked forward pass against the members' own modules (the single-run models)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from reglab.config import ModelConfig
+from reglab.models import build_model
+from reglab.population.stacked import describe_architecture, stack_states, stacked_forward, unstack_state
+
+
+def _members(count: int = 3, **keys) -> list[torch.nn.Module]:
+    models = []
+    for seed in range(count):
+        torch.manual_seed(seed)
+        models.append(build_model(ModelConfig(**{"hidden": [6, 5], **keys}), (2, 4), 3))
+    return models
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        {},
+        {"norm": "batch"},
+        {"norm": "batch", "norm_position": "before", "activation": "tanh"},
+        {"norm": "layer", "hidden": [5, 5], "residual": True},
+        {"output_activation": "log_softmax"},
+    ],
+)
+@pytest.mark.parametrize("shared", [True, False])
+def test_outputs_and_batchnorm_statistics_match_each_member(keys, shared):
+    models = _members(**keys)
+    architecture = describe_architecture(models[0])
+    params, buffers = stack_states(models)
+    generator = torch.Generator().manual_seed(1)
+    inputs = torch.randn(7, 2, 4, generator=generator) if shared else torch.randn(3, 7, 2, 4, generator=generator)
+    for training in (True, False):
+        outputs = stacked_forward(architecture, params, buffers, inputs, [None, None], training, shared)
+        for k, model in enumerate(models):
+            model.train(training)
+            expected = model(inputs if shared else inputs[k])
+            torch.testing.assert_close(outputs[k], expected, rtol=1e-5, atol=1e-6)
+    for k, model in enumerate(models):
+        state = unstack_state(params, buffers, k)
+        for name, tensor in model.state_dict().items():
+            torch.testing.assert_close(state[name], tensor, rtol=1e-5, atol=1e-6)
+
+
+def test_unstacked_state_loads_into_the_single_run_model():
+    models = _members(norm="batch")
+    params, buffers = stack_states(models)
+    torch.manual_seed(0)
+    fresh = build_model(ModelConfig(hidden=[6, 5], norm="batch"), (2, 4), 3)
+    fresh.load_state_dict(unstack_state(params, buffers, 2))
+    assert torch.equal(fresh.hidden[0].linear.weight, models[2].hidden[0].linear.weight)
+
+
+def test_dropout_rates_are_per_member():
+    models = _members()
+    architecture = describe_architecture(models[0])
+    params, buffers = stack_states(models)
+    with torch.no_grad():
+        for name in ("hidden.0.linear.weight", "hidden.0.linear.bias"):
+            params[name].zero_()
+        params["hidden.0.linear.bias"].fill_(1.0)  # layer-0 activations are exactly 1
+    rates = torch.tensor([0.0, 0.5, 0.8])
+    torch.manual_seed(3)
+    x = torch.randn(4000, 8)
+    from reglab.population import stacked
+
+    h = torch.ones(3, 4000, 6)
+    dropped = stacked._dropout(h, rates)
+    assert torch.equal(dropped[0], h[0])  # p = 0: the identity, exactly
+    for k, rate in enumerate(rates.tolist()[1:], start=1):
+        kept = dropped[k] != 0
+        assert abs(kept.float().mean().item() - (1 - rate)) < 0.02
+        torch.testing.assert_close(dropped[k][kept], torch.full_like(dropped[k][kept], 1 / (1 - rate)))
+    outputs = stacked_forward(architecture, params, buffers, x, [rates, None], True, True)
+    assert outputs.shape == (3, 4000, 3)
+
+
+def test_unsupported_modules_are_named():
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(hidden=[4], norm="group", norm_groups=2), (3,), 2)
+    with pytest.raises(ValueError, match="GroupNorm"):
+        describe_architecture(model)

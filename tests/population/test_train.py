@@ -1,0 +1,119 @@
+"""End to end: population members against single runs of the same configs (the reference)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+import reglab
+from reglab.population import PopulationUnsupported, train_population
+from reglab.store import RunStore, load_weights
+
+
+def digits(seed: int = 0, lr: float = 0.1, **keys) -> dict:
+    config = {
+        "seed": seed,
+        "epochs": 3,
+        "device": "cpu",
+        "data": {"dataset": "digits", "train_size": 200, "batch_size": 32},
+        "model": {"hidden": [12, 8]},
+        "optimizer": {"lr": lr, "momentum": 0.9, "weight_decay": 1e-3},
+    }
+    for dotted, value in keys.items():
+        node = config
+        *parents, last = dotted.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value
+    return config
+
+
+def assert_same_history(member, single, rtol=1e-5):
+    assert len(member.history) == len(single.history)
+    for got, expected in zip(member.history, single.history):
+        assert set(got) == set(expected)
+        for key, value in expected.items():
+            if key.startswith("time/") or not math.isfinite(value):
+                continue
+            assert got[key] == pytest.approx(value, rel=rtol, abs=1e-5), key
+
+
+@pytest.mark.parametrize(
+    "configs",
+    [
+        # SGD with momentum and weight decay; members differ in seed, lr, momentum, decay, L2
+        [digits(0, 0.1), digits(1, 0.05, **{"optimizer.momentum": 0.5}), digits(2, 0.2, **{"optimizer.weight_decay": 0.0, "regularization.l2": 1e-3})],
+        # Adam, with batch norm and an L1 penalty on one member
+        [
+            digits(0, 0.01, **{"optimizer.name": "adam", "model.norm": "batch"}),
+            digits(3, 0.003, **{"optimizer.name": "adam", "model.norm": "batch", "regularization.l1": 1e-4}),
+        ],
+    ],
+    ids=["sgd", "adam"],
+)
+def test_members_reproduce_their_single_runs(store_dir, configs):
+    members = train_population(configs, store=store_dir, data_order="independent")
+    for config, member in zip(configs, members):
+        single = reglab.train(config, store=store_dir)
+        assert member.status == single.status == "completed"
+        assert_same_history(member, single)
+        assert member.summary["final_eval"] == pytest.approx(single.summary["final_eval"], rel=1e-5)
+    # different learning rates really give different trajectories
+    assert members[0].history[-1]["train/loss"] != pytest.approx(members[1].history[-1]["train/loss"], rel=1e-3)
+
+
+def test_shared_order_reproduces_members_with_the_order_seed(store_dir):
+    configs = [digits(4, 0.1), digits(4, 0.03), digits(5, 0.1)]
+    members = train_population(configs, store=store_dir, data_order="shared")
+    assert members[0].summary["population"]["order_seed"] == 4
+    for config, member in zip(configs[:2], members[:2]):
+        assert_same_history(member, reglab.train(config, store=store_dir))
+    other = reglab.train(configs[2], store=store_dir)  # seed 5 saw seed 4's order: a different run
+    assert member.history[-1]["train/loss"] != pytest.approx(other.history[-1]["train/loss"], rel=1e-4)
+
+
+def test_stored_members_are_ordinary_runs(store_dir):
+    configs = [digits(0, 0.1, **{"model.norm": "batch"}), digits(1, 0.05, **{"model.norm": "batch"})]
+    members = train_population(configs, store=store_dir, sweep="grid")
+    single = reglab.train(configs[0], store=store_dir)
+    with RunStore(store_dir) as store:
+        stored = store.runs(sweep="grid")
+        assert [run.id for run in stored] == [member.id for member in members]
+        for run, member in zip(stored, members):
+            assert run.status == "completed" and run.epochs == 3
+            history = store.history(run.id)
+            assert set(history[-1]) == set(store.history(single.id)[-1])
+            folder = store.run_dir(run.id)
+            assert {path.name for path in folder.iterdir()} >= {"config.yaml", "metrics.csv", "summary.json", "model.safetensors"}
+            weights = load_weights(folder / "model.safetensors")
+            assert set(weights) == set(single.model.state_dict())
+            assert torch.equal(weights["head.weight"], member.model.state_dict()["head.weight"])
+        assert set(single.summary) == set(members[0].summary) - {"population"}
+
+
+def test_a_stopped_member_is_frozen_and_dropped(store_dir):
+    stopping = {"early_stopping.criterion": "patience", "early_stopping.patience": 1, "epochs": 8}
+    # lr 0 never improves val/loss after epoch 1: patience 1 stops it after epoch 2
+    configs = [digits(0, 1e-12, **stopping), digits(1, 0.05, **stopping)]
+    epochs_seen: list[int] = []
+    members = train_population(configs, store=store_dir, on_member_end=lambda run: epochs_seen.append(len(run.history)))
+    frozen, running = members
+    assert frozen.status == "stopped_early" and len(frozen.history) < 8
+    single = reglab.train(configs[0], store=store_dir)
+    assert single.status == "stopped_early"
+    assert_same_history(frozen, single)
+    for name, tensor in single.model.state_dict().items():
+        torch.testing.assert_close(frozen.model.state_dict()[name], tensor, rtol=1e-5, atol=1e-6)
+    assert frozen.summary["stop_epoch"] == single.summary["stop_epoch"]
+    assert epochs_seen[0] == len(frozen.history)  # recorded (and dropped) as soon as it stopped
+    assert len(running.history) >= len(frozen.history)
+
+
+def test_unsupported_configs_are_refused_before_the_store(store_dir):
+    with pytest.raises(PopulationUnsupported, match="model.kind=cnn"):
+        train_population([digits(0, **{"model.kind": "cnn"}), digits(1, **{"model.kind": "cnn"})], store=store_dir)
+    with pytest.raises(PopulationUnsupported, match="share"):
+        train_population([digits(0), digits(1, **{"model.hidden": [4]})], store=store_dir)
+    assert not (store_dir / "reglab.db").exists()

@@ -134,3 +134,19 @@ def test_analyze_cli_bad_input_exits_2(stored_run, capsys):
             main(args)
         assert exit_.value.code == 2
         assert message in capsys.readouterr().err
+
+
+def test_snapshots_of_a_pruned_run_keep_plain_names_and_zeros(store_dir):
+    config = tiny_digits(**{"epochs": 3, "pruning.method": "magnitude", "pruning.amount": 0.5,
+                            "trajectory.snapshot_epochs": {"every": 1}})
+    run = reglab.train(config, store=store_dir)
+    folder = store_dir / "runs" / run.id / "snapshots"
+    states = [load_weights(folder / f"epoch_{epoch:04d}.safetensors") for epoch in range(4)]
+    assert all(state.keys() == states[0].keys() for state in states)
+    assert not any(key.endswith(("_orig", "_mask")) for key in states[-1])
+    weight = states[-1]["hidden.0.linear.weight"]
+    assert (weight == 0).float().mean().item() == pytest.approx(run.history[-1]["param/sparsity/hidden.0.linear.weight"])
+    assert run.history[-1]["param/sparsity/hidden.0.linear.weight"] >= 0.5
+    from reglab.trajectory import pca_path
+
+    assert pca_path(store_dir / "runs" / run.id).epochs == [0, 1, 2, 3]

@@ -132,3 +132,15 @@ def test_initial_metrics_go_to_the_summary():
     summary = result.summary["trajectory"]["initial"]
     assert summary["param/l2/total"] == pytest.approx(initial_l2, rel=1e-5)
     assert summary["param/dist_init/total"] == 0.0
+
+
+def test_a_recorder_passed_to_train_without_a_hook_reads_the_last_gradients(store_dir):
+    import reglab
+    from reglab.trajectory import TrajectoryRecorder
+    from tests.conftest import tiny_digits
+
+    recorder = TrajectoryRecorder(metrics=["gradients", "norms"])
+    run = reglab.train(tiny_digits(**{"trajectory.enabled": False}), store=store_dir, callbacks=[recorder])
+    grads = torch.cat([p.grad.reshape(-1) for p in run.model.parameters()])
+    assert run.history[-1]["grad/l2/total"] == pytest.approx(grads.norm().item(), rel=1e-5)
+    assert "param/l2/head.weight" in run.history[-1] and "param/dist_init/total" not in run.history[-1]

@@ -21,8 +21,9 @@ from reglab.trajectory.landscape import (
     symmetric_grid,
 )
 from reglab.trajectory.projection import PCAPath, PCAResult, pca_path, principal_components
-from reglab.trajectory.recorder import STEPS_FILE, TrajectoryRecorder
+from reglab.trajectory.recorder import TrajectoryRecorder
 from reglab.trajectory.snapshots import SnapshotEntry, SnapshotWriter, read_index
+from reglab.trajectory.steps import STEPS_FILE, StepRowWriter
 
 __all__ = [
     "Analysis",
@@ -34,6 +35,7 @@ __all__ = [
     "STEPS_FILE",
     "SnapshotEntry",
     "SnapshotWriter",
+    "StepRowWriter",
     "TrajectoryRecorder",
     "analyze_run",
     "blend_states",

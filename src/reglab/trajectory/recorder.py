@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
 from typing import Any, Collection, Mapping, Sequence
@@ -24,10 +23,9 @@ from reglab.trajectory.metrics import (
     zero_counts,
 )
 from reglab.trajectory.snapshots import SnapshotWriter
+from reglab.trajectory.steps import STEPS_FILE, StepRowWriter, step_cadence
 
-__all__ = ["TrajectoryRecorder", "STEPS_FILE"]
-
-STEPS_FILE = "trajectory_steps.csv"
+__all__ = ["TrajectoryRecorder"]
 
 
 class TrajectoryRecorder(Callback):
@@ -64,7 +62,8 @@ class TrajectoryRecorder(Callback):
     Args:
         metrics: the sets to record (norms, distance, sparsity, gradients, updates, batchnorm).
         epsilon: ε of `param/near_zero`.
-        gradient_hook: the in-step hook measuring gradients (needed by `gradients`).
+        gradient_hook: the in-step hook measuring gradients; without one, `gradients`
+            reads the last step's gradients still attached at the epoch's end.
         every_steps: also measure every this many optimizer steps.
         snapshot_epochs, snapshot_steps, snapshot_budget_mb: see `reglab.trajectory.snapshots`.
         directory: where step rows and snapshots go; default the run's artifact
@@ -105,18 +104,19 @@ class TrajectoryRecorder(Callback):
         self.snapshot_steps = snapshot_steps
         self.snapshot_budget_mb = snapshot_budget_mb
         self.directory = directory
-        self.step_every = _step_cadence(every_steps, snapshot_steps)
-        self.step_rows: list[dict[str, float]] = []
+        self.step_every = step_cadence(every_steps, snapshot_steps)
+        self.steps = StepRowWriter(None)
         self.snapshots: SnapshotWriter | None = None
         self._pending: list[tuple[int, int, dict[str, Tensor]]] = []
-        self._steps_path: Path | None = None
-        self._steps_columns: list[str] | None = None
         self.initial: dict[str, float] = {}
 
     # -- events ------------------------------------------------------------------
 
     def on_fit_start(self, record: FitRecord) -> None:
         model = record.model
+        self._pending.clear()
+        self.steps = StepRowWriter(None)
+        self.snapshots = None
         named = list(model.named_parameters())
         self.names = [name for name, _ in named]
         self.parameters = [parameter for _, parameter in named]
@@ -132,7 +132,7 @@ class TrajectoryRecorder(Callback):
         self.initial = self._derive(fetched)
         folder = self.directory or getattr(record, "run_dir", None)
         if self.every_steps:
-            self._steps_path = Path(folder) / STEPS_FILE if folder is not None else None
+            self.steps = StepRowWriter(Path(folder) / STEPS_FILE if folder is not None else None)
             self._pending.append((0, 0, raw))
         if folder is not None and (self.snapshot_epochs is not None or self.snapshot_steps is not None):
             self.snapshots = SnapshotWriter(
@@ -159,7 +159,12 @@ class TrajectoryRecorder(Callback):
         return None
 
     def on_epoch_end(self, record: EpochRecord) -> dict[str, float]:
-        gradient = self.gradient_hook.epoch_norms() if self.gradient_hook is not None else None
+        if self.gradient_hook is not None:
+            gradient = self.gradient_hook.epoch_norms()
+        elif "gradients" in self.sets and any(parameter.grad is not None for parameter in self.parameters):
+            gradient = gradient_norms(self.parameters)  # no hook: the last step's, still attached
+        else:
+            gradient = None
         raw = self._measure(reference=self._epoch_start or None, gradient=gradient)
         quantities = {f"epoch/{key}": value for key, value in raw.items()}
         for index, (_, _, row) in enumerate(self._pending):
@@ -171,22 +176,28 @@ class TrajectoryRecorder(Callback):
             for index, (epoch, step, _) in enumerate(self._pending)
         ]
         self._pending.clear()
-        if rows:
-            self._write_steps(rows)
+        self.steps.write(rows)
         if self.snapshots is not None:
             self.snapshots.on_epoch(record.model, record.epoch, record.step)
         return metrics
 
     def on_fit_end(self, record: FitRecord) -> Mapping[str, Any]:
-        summary: dict[str, Any] = {"initial": self.initial}
+        # NaN (undefined at a zero initialisation) is left out: summary.json stays strict JSON.
+        initial = {key: value for key, value in self.initial.items() if math.isfinite(value)}
+        summary: dict[str, Any] = {"initial": initial}
         if self.snapshots is not None:
             self.snapshots.finish()
             summary["snapshots"] = [entry.file for entry in self.snapshots.entries]
             summary["snapshot_stride"] = self.snapshots.stride
             summary["snapshot_bytes"] = self.snapshots.total_bytes()
-        if self._steps_path is not None:
+        if self.steps.path is not None:
             summary["steps_file"] = STEPS_FILE
         return {"trajectory": summary}
+
+    @property
+    def step_rows(self) -> list[dict[str, float]]:
+        """Step-level rows kept in memory (only when there is no run folder)."""
+        return self.steps.rows
 
     # -- measuring ----------------------------------------------------------------
 
@@ -225,30 +236,6 @@ class TrajectoryRecorder(Callback):
             batchnorm_names=[name for name, _ in self.batchnorms],
         )
 
-    def _write_steps(self, rows: list[dict[str, float]]) -> None:
-        if self._steps_path is None:
-            self.step_rows.extend(rows)  # no run folder: keep them in memory
-            return
-        if self._steps_columns is None:
-            self._steps_columns = []
-            for row in rows:
-                self._steps_columns.extend(key for key in row if key not in self._steps_columns)
-            with self._steps_path.open("w", newline="") as handle:
-                csv.DictWriter(handle, fieldnames=self._steps_columns).writeheader()
-        with self._steps_path.open("a", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=self._steps_columns, restval="", extrasaction="ignore")
-            writer.writerows(rows)
-
 
 def _section(fetched: Mapping[str, list[float]], prefix: str) -> dict[str, list[float]]:
     return {key[len(prefix) :]: value for key, value in fetched.items() if key.startswith(prefix)}
-
-
-def _step_cadence(every_steps: int | None, snapshot_steps: Sequence[int] | SnapshotEvery | None) -> int | None:
-    """How often `on_step_end` must run: the gcd of both cadences (every step for a list)."""
-    cadences = [every_steps] if every_steps else []
-    if isinstance(snapshot_steps, SnapshotEvery):
-        cadences.append(snapshot_steps.every)
-    elif snapshot_steps is not None:
-        cadences.append(1)
-    return math.gcd(*cadences) if cadences else None

@@ -30,7 +30,16 @@ import torch
 from reglab.config.trajectory import SnapshotEvery
 from safetensors.torch import save_file
 
-__all__ = ["SnapshotEntry", "SnapshotWriter", "is_due", "thin_to_stride", "fit_budget", "read_index", "INDEX_NAME"]
+__all__ = [
+    "INDEX_NAME",
+    "SnapshotEntry",
+    "SnapshotWriter",
+    "fit_budget",
+    "is_due",
+    "plain_state",
+    "read_index",
+    "thin_to_stride",
+]
 
 INDEX_NAME = "index.json"
 Schedule = Sequence[int] | SnapshotEvery | None
@@ -43,6 +52,18 @@ def is_due(schedule: Schedule, number: int) -> bool:
     if isinstance(schedule, SnapshotEvery):
         return number % schedule.every == 0
     return number in schedule
+
+
+def plain_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """The model's state dict with the names a plain model has.
+
+    A model pruned with `torch.nn.utils.prune` holds `weight_orig` and `weight_mask`;
+    its snapshot stores the effective `weight` instead (`reglab.pruning.masks`), so
+    every snapshot of a run has the same keys and loads into a model built from the config.
+    """
+    from reglab.pruning.masks import pruned_state_dict
+
+    return pruned_state_dict(model)
 
 
 @dataclass(frozen=True)
@@ -126,7 +147,7 @@ class SnapshotWriter:
     def start(self, model: torch.nn.Module) -> None:
         """Save the initial weights as epoch 0."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._save(model.state_dict(), epoch=0, step=0, name="epoch_0000", ordinal=0)
+        self._save(plain_state(model), epoch=0, step=0, name="epoch_0000", ordinal=0)
 
     def step_due(self, step: int) -> bool:
         return is_due(self.steps, step)
@@ -135,16 +156,15 @@ class SnapshotWriter:
         """Save a step snapshot when the schedule (and the stride) ask for it."""
         if not self.step_due(step):
             return
-        self._scheduled(model.state_dict(), epoch, step, f"step_{step:08d}")
+        self._scheduled(plain_state(model), epoch, step, f"step_{step:08d}")
 
     def on_epoch(self, model: torch.nn.Module, epoch: int, step: int) -> None:
         """Save an epoch snapshot when scheduled; otherwise hold a device copy in case it is the last."""
-        saved = is_due(self.epochs, epoch) and self._scheduled(model.state_dict(), epoch, step, f"epoch_{epoch:04d}")
-        if saved:
+        state = plain_state(model)
+        if is_due(self.epochs, epoch) and self._scheduled(state, epoch, step, f"epoch_{epoch:04d}"):
             self._held_position = None
             return
-        state = model.state_dict()
-        if self._held is None:
+        if self._held is None or self._held.keys() != state.keys():
             self._held = {name: tensor.detach().clone() for name, tensor in state.items()}
         else:
             torch._foreach_copy_([self._held[name] for name in state], [t.detach() for t in state.values()])

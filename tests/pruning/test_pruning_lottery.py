@@ -8,7 +8,12 @@ import reglab
 from reglab.engine import Callback
 from reglab.pruning import pruned_state_dict, pruning_masks
 from reglab.pruning.technique import model_fresh_weights
-from tests.conftest import tiny_digits
+from tests.conftest import tiny_digits as _tiny_digits
+
+
+def tiny_digits(**overrides):
+    """tiny_digits without the trajectory recorder (not under test here; it costs time)."""
+    return _tiny_digits(**{"trajectory.enabled": False, **overrides})
 
 WEIGHTS = ("hidden.0.linear.weight", "head.weight")  # 1184 entries
 BIASES = ("hidden.0.linear.bias", "head.bias")

@@ -9,7 +9,12 @@ import reglab
 from reglab.config import ConfigError
 from reglab.engine import Callback
 from reglab.store import RunStore, load_weights
-from tests.conftest import tiny_digits
+from tests.conftest import tiny_digits as _tiny_digits
+
+
+def tiny_digits(**overrides):
+    """tiny_digits without the trajectory recorder (not under test here; it costs time)."""
+    return _tiny_digits(**{"trajectory.enabled": False, **overrides})
 
 
 class _WeightsPerEpoch(Callback):

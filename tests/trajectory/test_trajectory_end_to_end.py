@@ -150,3 +150,9 @@ def test_snapshots_of_a_pruned_run_keep_plain_names_and_zeros(store_dir):
     from reglab.trajectory import pca_path
 
     assert pca_path(store_dir / "runs" / run.id).epochs == [0, 1, 2, 3]
+
+
+def test_analyze_run_refuses_a_folder_without_a_store(tmp_path):
+    with pytest.raises(ConfigError, match="^store: got"):
+        analyze_run("abc", tmp_path / "nothing-here")
+    assert not (tmp_path / "nothing-here").exists()  # nothing written

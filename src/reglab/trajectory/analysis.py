@@ -102,18 +102,14 @@ def analyze_run(
     from reglab.engine.setup import build_setup
 
     _check_arguments(grid, samples, directions, split)
-    run_store = store if isinstance(store, RunStore) else _existing_store(store)
-    full_id = run_store.resolve_id(run_id)
-    if full_id is None:
-        raise ConfigError("run id", run_id, "the id (or a unique prefix) of a stored run; see 'reglab runs list'")
-    run_dir = run_store.run_dir(full_id)
+    full_id, run_dir, stored_config = _find_run(run_id, store)
     weights_path = run_dir / "model.safetensors"
     if not weights_path.is_file():
         raise ConfigError("run id", full_id, "a finished run with model.safetensors in its folder")
     snapshot_count = len(read_index(run_dir / "snapshots")["snapshots"])
     if directions == "pca" and snapshot_count < 3:
         raise ConfigError("--directions", "pca", f"random (run {full_id} kept {snapshot_count} snapshots; PCA needs >= 3)")
-    config = validate_config(run_store.get_run(full_id).config)
+    config = validate_config(stored_config)
     seed = config.seed if seed is None else seed
     setup = build_setup(config)
     model, objective = setup.model, setup.objective
@@ -168,11 +164,23 @@ def analyze_run(
     return analysis
 
 
-def _existing_store(folder: str | Path | None) -> RunStore:
-    directory = Path(folder) if folder is not None else default_store_dir()
-    if not (directory / "reglab.db").is_file():
-        raise ConfigError("store", str(directory), "a folder made by 'reglab train' (or set REGLAB_STORE)")
-    return RunStore(directory)
+def _find_run(run_id: str, store: RunStore | str | Path | None) -> tuple[str, Path, dict[str, Any]]:
+    """(full id, artifact folder, stored config) of a run; a store opened here is closed again."""
+    if isinstance(store, RunStore):
+        run_store, owned = store, False
+    else:
+        directory = Path(store) if store is not None else default_store_dir()
+        if not (directory / "reglab.db").is_file():
+            raise ConfigError("store", str(directory), "a folder made by 'reglab train' (or set REGLAB_STORE)")
+        run_store, owned = RunStore(directory), True
+    try:
+        full_id = run_store.resolve_id(run_id)
+        if full_id is None:
+            raise ConfigError("run id", run_id, "the id (or a unique prefix) of a stored run; see 'reglab runs list'")
+        return full_id, run_store.run_dir(full_id), run_store.get_run(full_id).config
+    finally:
+        if owned:
+            run_store.close()
 
 
 def _check_arguments(grid: int, samples: int, directions: str, split: str) -> None:

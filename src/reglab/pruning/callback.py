@@ -1,22 +1,6 @@
 """Pruning inside a run: the scheduled pruning (modifier), its summary (observer), the step hook.
 
-Metric keys (every epoch):
-
-| key                          | meaning                                                        |
-|------------------------------|----------------------------------------------------------------|
-| `pruning/sparsity`           | fraction of exactly-zero entries over the pruned tensors, at   |
-|                              | the end of the epoch (after this epoch's pruning, if any; the  |
-|                              | epoch's val/test metrics were measured before it)              |
-| `pruning/sparsity/<tensor>`  | the same for one tensor, e.g. `pruning/sparsity/head.weight`   |
-| `pruning/rounds_done`        | pruning rounds done so far                                     |
-
-Summary keys (at the end of the run, on the final weights):
-
-| key                   | meaning                                                        |
-|-----------------------|----------------------------------------------------------------|
-| `sparsity`            | realised fraction of zeros over the pruned tensors             |
-| `sparsity_per_layer`  | {tensor name: fraction of zeros}                               |
-| `pruning_rounds_done` | rounds that ran (fewer than asked when the run stopped early)  |
+Metric and summary keys: see `MagnitudePruning` and `PruningSummary`.
 """
 
 from __future__ import annotations
@@ -66,6 +50,24 @@ class MagnitudePruning(Callback):
     At fit end the masks are made permanent (`prune.remove`): the final model is a plain
     model with exact zeros, its parameters the same objects as before.
 
+    Metric keys (every epoch):
+
+    | key                          | meaning                                                        |
+    |------------------------------|----------------------------------------------------------------|
+    | `pruning/sparsity`           | fraction of exactly-zero entries over the pruned tensors, at   |
+    |                              | the end of the epoch (after this epoch's pruning, if any; the  |
+    |                              | epoch's val/test metrics were measured before it)              |
+    | `pruning/sparsity/<tensor>`  | the same for one tensor, e.g. `pruning/sparsity/head.weight`   |
+    | `pruning/rounds_done`        | pruning rounds done so far                                     |
+
+    Summary keys (at the end of the run, on the final weights):
+
+    | key                   | meaning                                                        |
+    |-----------------------|----------------------------------------------------------------|
+    | `sparsity`            | realised fraction of zeros over the pruned tensors             |
+    | `sparsity_per_layer`  | {tensor name: fraction of zeros}                               |
+    | `pruning_rounds_done` | rounds that ran (fewer than asked when the run stopped early)  |
+
     Args:
         names: plain names of the tensors to prune (see `prunable_parameters`).
         amount: fraction of the remaining entries masked per round.
@@ -113,7 +115,7 @@ class MagnitudePruning(Callback):
 
 
 class PruningSummary(Callback):
-    """Summary entries measured on the final weights (observer: after every modifier,
+    """Summary entries (table in `MagnitudePruning`) measured on the final weights (observer: after every modifier,
     so after `restore_best` or weight averaging have put the final weights in place)."""
 
     kind = "observer"

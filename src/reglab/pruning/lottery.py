@@ -10,15 +10,7 @@
 `control="reinit"` replaces θ_k by a fresh random initialisation at every round (same
 masks): the control that shows whether the ticket's initial values matter.
 
-Metric keys (every epoch), besides those of `reglab.pruning.callback`:
-
-| key              | meaning                                        |
-|------------------|------------------------------------------------|
-| `pruning/round`  | the round the epoch trained in (0 = dense)     |
-
-Summary key `lottery`: one entry per round, {round, sparsity (of the network trained
-in that round), best_epoch, best_<monitor> (val/acc, else val/loss, else train/loss),
-final_test/acc (or final_test/loss)}.
+Metric and summary keys: see `LotteryTicket`.
 
 References:
     Frankle & Carbin (2019). The Lottery Ticket Hypothesis. arXiv:1803.03635.
@@ -106,6 +98,17 @@ def reset_parameters_weights(model: nn.Module, seed: int) -> FreshWeights:
 
 class LotteryTicket(Callback):
     """Iterative magnitude pruning with rewinding to step k (modifier).
+
+    Metric keys (every epoch), besides `pruning/sparsity`, `pruning/sparsity/<tensor>` and
+    `pruning/rounds_done` (table in `MagnitudePruning`):
+
+    | key              | meaning                                        |
+    |------------------|------------------------------------------------|
+    | `pruning/round`  | the round the epoch trained in (0 = dense)     |
+
+    Summary key `lottery`: one entry per round, {round, sparsity (of the network trained
+    in that round), best_epoch, best_<monitor> (val/acc, else val/loss, else train/loss),
+    final_test/acc (or final_test/loss)}.
 
     Args:
         names: plain names of the tensors to prune.

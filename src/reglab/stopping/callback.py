@@ -15,29 +15,7 @@ to the criterion, cannot stop the run and cannot be the best epoch. With
 on the device and loaded back at fit end, so `final_eval` and the saved weights are
 theirs; the kept copy is taken after that epoch's modifiers (e.g. a pruning round).
 
-Metric keys (per epoch; absent on the epoch that stops, see `stop_values` below):
-
-| key                    | when                     | meaning                                       |
-|------------------------|--------------------------|-----------------------------------------------|
-| `stopping/best`        | every monitored epoch    | best monitored value so far                   |
-| `stopping/wait`        | patience                 | epochs since the last improvement             |
-| `stopping/gl`          | gl, pq, up               | GL(t) = 100·(E_va(t)/E_opt(t) − 1)            |
-| `stopping/progress`    | pq, at strip ends        | P_k(t), training progress per mille           |
-| `stopping/pq`          | pq, at strip ends        | GL(t)/P_k(t)                                  |
-| `stopping/up_strips`   | up, at strip ends        | successive strips with a rise of E_va         |
-
-Summary keys:
-
-| key               | meaning                                                                |
-|-------------------|------------------------------------------------------------------------|
-| `stop_epoch`      | epoch after which the criterion stopped the run (null: it did not)     |
-| `stop_criterion`  | `patience`, `GL_<α>`, `PQ_<α>`, `UP_<s>` or `threshold` (null: none)   |
-| `stop_values`     | the `stopping/*` values of the stopping epoch                          |
-| `best_epoch`      | best epoch by the monitor (replaces the run's default choice), with    |
-| `best_monitor`    | the monitor's name and                                                 |
-| `best`            | that epoch's metrics                                                   |
-| `restored_epoch`  | epoch whose weights the run ends with (null without `restore_best`)    |
-| `epochs_saved`    | planned epochs − stop epoch (0 when the run was not stopped)           |
+Metric and summary keys: see `EarlyStopping`.
 """
 
 from __future__ import annotations
@@ -80,6 +58,30 @@ def prechelt_errors(metrics: Mapping[str, float]) -> tuple[float, float]:
 
 class EarlyStopping(Callback):
     """Stops the run when its criterion or threshold fires (observer); tracks the best epoch.
+
+    Metric keys (per epoch; absent on the epoch that stops, see `stop_values` below):
+
+    | key                    | when                     | meaning                                       |
+    |------------------------|--------------------------|-----------------------------------------------|
+    | `stopping/best`        | every monitored epoch    | best monitored value so far                   |
+    | `stopping/wait`        | patience                 | epochs since the last improvement             |
+    | `stopping/gl`          | gl, pq, up               | GL(t) = 100·(E_va(t)/E_opt(t) − 1)            |
+    | `stopping/progress`    | pq, at strip ends        | P_k(t), training progress per mille           |
+    | `stopping/pq`          | pq, at strip ends        | GL(t)/P_k(t)                                  |
+    | `stopping/up_strips`   | up, at strip ends        | successive strips with a rise of E_va         |
+
+    Summary keys:
+
+    | key               | meaning                                                                |
+    |-------------------|------------------------------------------------------------------------|
+    | `stop_epoch`      | epoch after which the criterion stopped the run (null: it did not)     |
+    | `stop_criterion`  | `patience`, `GL_<α>`, `PQ_<α>`, `UP_<s>` or `threshold` (null: none)   |
+    | `stop_values`     | the `stopping/*` values of the stopping epoch                          |
+    | `best_epoch`      | best epoch by the monitor (replaces the run's default choice), with    |
+    | `best_monitor`    | the monitor's name and                                                 |
+    | `best`            | that epoch's metrics                                                   |
+    | `restored_epoch`  | epoch whose weights the run ends with (null without `restore_best`)    |
+    | `epochs_saved`    | planned epochs − stop epoch (0 when the run was not stopped)           |
 
     Args:
         criterion: a `Patience`, `GL`, `PQ` or `UP` (None: only threshold / best tracking).

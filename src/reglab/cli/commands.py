@@ -2,5 +2,6 @@
 
 from reglab.cli import datasets_command, demo_command, runs_commands, train_command  # noqa: F401
 from reglab.cli import analyze_command  # noqa: F401
+from reglab.cli import sweep_command  # noqa: F401
 
 __all__: list[str] = []

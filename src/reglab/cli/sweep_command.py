@@ -1,0 +1,41 @@
+"""`reglab sweep SWEEP.yaml [--backend sequential|population|processes] [--workers N] [--set KEY=VALUE ...]`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+
+from reglab.cli.app import app
+from reglab.cli.options import SetOption, StoreOption, open_store
+
+__all__ = ["sweep_command"]
+
+
+@app.command("sweep")
+def sweep_command(
+    sweep_file: Path = typer.Argument(..., help="Sweep YAML: name, base, method, parameters (see docs/sweeps.md)."),
+    backend: Optional[str] = typer.Option(None, "--backend", help="sequential | population | processes (default: the file's)."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Worker processes of the processes backend."),
+    set_: Optional[List[str]] = SetOption,
+    store: Optional[Path] = StoreOption,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress, only the final line."),
+) -> None:
+    """Train every config of a sweep; rerunning it resumes (completed configs are skipped)."""
+    from reglab.sweep import load_sweep, run_sweep
+
+    spec = load_sweep(sweep_file, set_ or [])
+    console = Console(highlight=False)
+    result = run_sweep(spec, backend=backend, store=open_store(store), workers=workers, console=console, quiet=quiet)
+    counts = ", ".join(f"{count} {status}" for status, count in sorted(result.statuses.items()))
+    typer.echo(
+        f"sweep {result.name}: {result.total} configs, {result.skipped} already done, {result.trained} trained now; "
+        f"store holds {counts or 'no runs'}"
+    )
+    for line in result.failures:
+        typer.echo(f"failed: {line}", err=True)
+    typer.echo(f"see: reglab runs list --sweep {result.name} --sort test/acc")
+    if result.failures:
+        raise typer.Exit(1)

@@ -1,0 +1,66 @@
+"""The population backend: the sweep grouped by architecture shape, each group trained as one population.
+
+Configs the population engine cannot train (`reglab.population.unsupported_reason`,
+or a technique it does not reproduce) are trained sequentially, announced in one
+line. A group of one config is a plain single run.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Sequence
+
+from reglab.population import PopulationUnsupported, group_configs, train_population, unsupported_reason
+from reglab.sweep.backends.context import SweepContext
+from reglab.sweep.backends.sequential import describe_point, run_sequential
+from reglab.sweep.expand import SweepPoint
+
+__all__ = ["run_population"]
+
+
+def _train_group(members: list[SweepPoint], context: SweepContext) -> None:
+    finished = 0
+
+    def advance(run) -> None:
+        nonlocal finished
+        finished += 1
+        context.progress.advance()
+
+    try:
+        train_population(
+            [point.config for point in members],
+            store=context.store,
+            sweep=context.sweep,
+            data_order=context.population.data_order,
+            engine=context.population.engine,
+            on_member_end=advance,
+        )
+    except PopulationUnsupported as reason:
+        context.progress.note(f"{len(members)} configs train one by one: the population engine does not do {reason}")
+        run_sequential(members, context)
+    except Exception as error:  # members still training are stored as failed; the sweep goes on
+        context.failed(f"population of {len(members)} ({describe_point(members[0])}, ...)", error)
+        context.progress.advance(len(members) - finished)
+
+
+def run_population(points: Sequence[SweepPoint], context: SweepContext) -> None:
+    """Group `points` into populations (at most `population.max_size` members) and train them."""
+    alone: list[SweepPoint] = []
+    together: list[SweepPoint] = []
+    reasons: Counter[str] = Counter()
+    for point in points:
+        reason = unsupported_reason(point.config)
+        if reason:
+            reasons[reason] += 1
+            alone.append(point)
+        else:
+            together.append(point)
+    for reason, count in reasons.items():
+        context.progress.note(f"{count} configs train one by one: the population engine does not do {reason}")
+    for group in group_configs([point.config for point in together], context.population.max_size):
+        members = [together[index] for index in group]
+        if len(members) == 1:
+            run_sequential(members, context)
+        else:
+            _train_group(members, context)
+    run_sequential(alone, context)

@@ -1,0 +1,87 @@
+"""Sweep progress: configs done / total and an ETA.
+
+On a terminal, a rich progress bar (`MofNCompleteColumn`, `TimeRemainingColumn`);
+elsewhere (logs, CI) one plain line at most every `interval` seconds and at the end.
+The ETA is rich's estimate from the recent completion rate, so configs already
+done when a sweep resumes do not distort it.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+__all__ = ["SweepProgress", "format_eta"]
+
+
+def format_eta(seconds: float | None) -> str:
+    """`1:02:03`-style remaining time, `?` when unknown."""
+    if seconds is None:
+        return "?"
+    seconds = int(round(seconds))
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+class SweepProgress:
+    """Counts finished configs; a context manager around the sweep.
+
+    Args:
+        name: the sweep name (shown before the bar).
+        total: all configs of the sweep.
+        done: configs already done before this call (resume).
+        console: where to draw.
+        enabled: False to stay silent (quiet mode).
+        interval: seconds between plain lines when not on a terminal.
+
+    Example:
+        >>> with SweepProgress("grid", total=96, done=40, console=console) as progress:
+        ...     progress.advance()
+    """
+
+    def __init__(self, name: str, total: int, done: int, console: Console, enabled: bool = True, interval: float = 5.0) -> None:
+        self.name, self.total, self.done = name, total, done
+        self.console, self.enabled, self.interval = console, enabled, interval
+        self.started = time.monotonic()
+        self.finished_here = 0
+        self._last_line = 0.0
+        self._progress: Progress | None = None
+        self._task: Any = None
+
+    def __enter__(self) -> "SweepProgress":
+        if self.enabled and self.console.is_terminal:
+            self._progress = Progress(
+                TextColumn(f"sweep {self.name}"), BarColumn(), MofNCompleteColumn(), TextColumn("configs"),
+                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=self.console,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task("configs", total=self.total, completed=self.done)
+        return self
+
+    def eta_seconds(self) -> float | None:
+        """Remaining seconds at the rate of the configs finished in this call."""
+        if self.finished_here == 0:
+            return None
+        rate = self.finished_here / max(time.monotonic() - self.started, 1e-9)
+        return (self.total - self.done) / rate
+
+    def advance(self, count: int = 1) -> None:
+        self.done += count
+        self.finished_here += count
+        if self._progress is not None:
+            self._progress.update(self._task, completed=self.done)
+        elif self.enabled and (time.monotonic() - self._last_line >= self.interval or self.done >= self.total):
+            self._last_line = time.monotonic()
+            self.console.print(f"sweep {self.name}: {self.done}/{self.total} configs done, ETA {format_eta(self.eta_seconds())}", markup=False)
+
+    def note(self, message: str) -> None:
+        """A one-line message above the bar."""
+        if self.enabled:
+            self.console.print(message, markup=False)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None

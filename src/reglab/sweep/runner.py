@@ -1,0 +1,115 @@
+"""`run_sweep`: expand a sweep file, skip what the store already holds, train the rest.
+
+    expand (every config validated) → pre-flight (one build per group: bad input fails
+    before the store is touched) → resume plan → backend → summary
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from reglab.config import ConfigError
+from reglab.store import RunStore
+from reglab.sweep.backends import BACKEND_FUNCTIONS, SweepContext
+from reglab.sweep.expand import SweepPoint, expand_sweep
+from reglab.sweep.progress import SweepProgress
+from reglab.sweep.resume import drop_partial_runs, plan_resume
+from reglab.sweep.spec import BACKENDS, SweepSpec, load_sweep
+
+__all__ = ["SweepResult", "run_sweep", "preflight"]
+
+
+@dataclass
+class SweepResult:
+    """What a `run_sweep` call did.
+
+    Attributes:
+        name: the sweep.
+        total: configs in the sweep.
+        skipped: configs already done before this call.
+        trained: configs trained by this call (including failed ones).
+        statuses: run status -> number of this sweep's runs in the store after the call.
+        failures: one line per config that raised.
+    """
+
+    name: str
+    total: int
+    skipped: int
+    trained: int
+    statuses: dict[str, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+
+def preflight(points: list[SweepPoint]) -> None:
+    """Build the first config of each population group as a single run would (data, model,
+    techniques), so a missing file or an impossible combination fails before any training.
+
+    Raises:
+        ConfigError: the first bad input found.
+    """
+    from reglab.engine.setup import build_setup
+    from reglab.population import population_key
+
+    seen: set[str] = set()
+    for point in points:
+        key = population_key(point.config)
+        if key not in seen:
+            seen.add(key)
+            build_setup(point.config)
+
+
+def run_sweep(
+    spec: SweepSpec | str | Path | dict[str, Any],
+    *,
+    backend: str | None = None,
+    store: RunStore | str | Path | None = None,
+    workers: int | None = None,
+    console: Console | None = None,
+    quiet: bool = False,
+) -> SweepResult:
+    """Train every config of a sweep not yet completed in the store.
+
+    Args:
+        spec: a SweepSpec, a sweep YAML path, or its mapping.
+        backend: sequential | population | processes (default: the file's `backend`).
+        store: a RunStore or its folder.
+        workers: processes of the `processes` backend (default: the file's `workers`, else the CPU count).
+        console: where progress and notes go.
+        quiet: no progress and no notes.
+
+    Example:
+        >>> result = run_sweep("examples/sweeps/mnist1d_grid.yaml", backend="population")
+        >>> result.statuses
+        {'completed': 96}
+    """
+    if not isinstance(spec, SweepSpec):
+        spec = load_sweep(spec)
+    chosen = backend or spec.backend
+    if chosen not in BACKENDS:
+        raise ConfigError("--backend", chosen, " | ".join(BACKENDS))
+    points = expand_sweep(spec)
+    run_store = store if isinstance(store, RunStore) else RunStore(store)
+    plan = plan_resume(run_store, spec.name, points)
+    if plan.todo:
+        preflight(plan.todo)
+    output = console or Console(highlight=False)
+    progress = SweepProgress(spec.name, len(points), plan.done, output, enabled=not quiet)
+    progress.note(
+        f"sweep {spec.name}: {len(points)} configs ({spec.method}), {plan.done} done, "
+        f"{len(plan.todo)} to train with backend {chosen}"
+        + (f", {plan.busy} running in another process" if plan.busy else "")
+        + (f"; replacing {len(plan.partial)} interrupted or failed runs" if plan.partial else "")
+    )
+    drop_partial_runs(run_store, plan.partial)
+    context = SweepContext(run_store, spec.name, progress, spec.population, workers or spec.workers or os.cpu_count() or 1)
+    with progress:
+        BACKEND_FUNCTIONS[chosen](plan.todo, context)
+    statuses: dict[str, int] = {}
+    for run in run_store.runs(sweep=spec.name):
+        statuses[run.status] = statuses.get(run.status, 0) + 1
+    return SweepResult(spec.name, len(points), plan.done, len(plan.todo), statuses, context.failures)

@@ -1,0 +1,61 @@
+"""The three backends train the same configs to the same results; unsupported configs fall back."""
+
+from __future__ import annotations
+
+import pytest
+
+from reglab.store import RunStore, config_hash
+from reglab.sweep import run_sweep
+
+
+def sweep(name: str, backend: str, **extra) -> dict:
+    return {
+        "name": name,
+        "backend": backend,
+        "population": {"data_order": "independent"},
+        "base": {
+            "epochs": 2,
+            "device": "cpu",
+            "data": {"dataset": "digits", "train_size": 120, "batch_size": 40},
+            "model": {"hidden": [8]},
+            "optimizer": {"momentum": 0.9},
+        },
+        "parameters": {"optimizer.lr": [0.2, 0.05], "seed": [0, 1]},
+        **extra,
+    }
+
+
+def final_test_acc(store_dir, name: str) -> dict[str, float]:
+    with RunStore(store_dir) as store:
+        runs = store.runs(sweep=name)
+        assert {run.status for run in runs} == {"completed"}
+        return {config_hash(run.config): store.history(run.id)[-1]["test/loss"] for run in runs}
+
+
+def test_population_backend_matches_sequential_runs(store_dir):
+    run_sweep(sweep("same", "sequential"), store=store_dir, quiet=True)
+    sequential = final_test_acc(store_dir, "same")
+    with RunStore(store_dir) as store:
+        for run in store.runs(sweep="same"):
+            store.delete_run(run.id)
+    result = run_sweep(sweep("same", "population"), store=store_dir, quiet=True)
+    assert result.statuses == {"completed": 4}
+    population = final_test_acc(store_dir, "same")
+    assert population.keys() == sequential.keys()
+    for key, value in sequential.items():
+        assert population[key] == pytest.approx(value, rel=1e-5)
+
+
+def test_processes_backend_stores_every_config(store_dir):
+    result = run_sweep(sweep("workers", "processes", parameters={"seed": [0, 1]}), store=store_dir, workers=1, quiet=True)
+    assert result.statuses == {"completed": 2} and not result.failures
+
+
+def test_unsupported_configs_train_sequentially_with_a_note(store_dir, capsys):
+    from rich.console import Console
+
+    spec = sweep("mixed", "population", parameters={"model.kind": ["mlp", "cnn"], "seed": [0, 1]})
+    spec["base"]["model"]["channels"] = [4]
+    result = run_sweep(spec, store=store_dir, console=Console(width=200, highlight=False))
+    assert result.statuses == {"completed": 4}
+    assert "2 configs train one by one: the population engine does not do model.kind=cnn" in capsys.readouterr().out

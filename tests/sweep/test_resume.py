@@ -1,0 +1,60 @@
+"""Resuming: completed configs are skipped, interrupted or failed ones are rerun once and replace their rows."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from reglab.store import RunStore, config_hash
+from reglab.sweep import expand_sweep, load_sweep, plan_resume, run_sweep
+
+SWEEP = {
+    "name": "tiny",
+    "backend": "sequential",
+    "base": {
+        "epochs": 1,
+        "device": "cpu",
+        "data": {"dataset": "digits", "train_size": 100, "batch_size": 50},
+        "model": {"hidden": [8]},
+        "trajectory": {"enabled": False},
+    },
+    "parameters": {"optimizer.lr": [0.1, 0.01], "seed": [0, 1]},
+}
+
+
+def completed_by_hash(store: RunStore, sweep: str) -> Counter:
+    return Counter(config_hash(run.config) for run in store.runs(sweep=sweep) if run.status == "completed")
+
+
+def test_plan_resume_sorts_configs_by_what_the_store_holds(store_dir):
+    points = expand_sweep(load_sweep(SWEEP))
+    with RunStore(store_dir) as store:
+        done = store.start_run("tiny", points[0].config.to_dict(), sweep="tiny")
+        store.finish_run(done, "completed", {})
+        cut = store.start_run("tiny", points[1].config.to_dict(), sweep="tiny")
+        store.finish_run(cut, "interrupted", {})
+        broken = store.start_run("tiny", points[2].config.to_dict(), sweep="tiny")
+        store.finish_run(broken, "failed", {})
+        elsewhere = store.start_run("tiny", points[3].config.to_dict(), sweep="another")
+        store.finish_run(elsewhere, "completed", {})
+        plan = plan_resume(store, "tiny", points)
+    assert plan.done == 1
+    assert [point.hash for point in plan.todo] == [point.hash for point in points[1:]]
+    assert sorted(plan.partial) == sorted([cut, broken])
+
+
+def test_rerun_trains_only_what_is_missing_and_keeps_one_row_per_config(store_dir):
+    first = run_sweep(SWEEP, store=store_dir, quiet=True)
+    assert (first.total, first.trained, first.statuses) == (4, 4, {"completed": 4})
+    with RunStore(store_dir) as store:
+        victim = store.runs(sweep="tiny")[2]
+        store.delete_run(victim.id)  # as if this config's process had been killed mid-run:
+        partial = store.start_run(victim.name, victim.config, sweep="tiny")
+        store.finish_run(partial, "interrupted", {})
+    again = run_sweep(SWEEP, store=store_dir, quiet=True)
+    assert (again.skipped, again.trained) == (3, 1)
+    with RunStore(store_dir) as store:
+        assert store.get_run(partial) is None and not store.run_dir(partial).exists()
+        counts = completed_by_hash(store, "tiny")
+        assert sorted(counts.values()) == [1, 1, 1, 1]
+        assert len(store.runs(sweep="tiny")) == 4
+    assert run_sweep(SWEEP, store=store_dir, quiet=True).trained == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from reglab.report import load_report_runs
-from reglab.report.plots import plot_sparsity
+from reglab.report.plots import accuracy_by_sparsity, plot_accuracy_vs_sparsity, plot_sparsity
 from tests.report.conftest import make_history, store_run
 
 
@@ -27,3 +27,27 @@ def test_sparsity_of_several_runs_on_one_axis(store):
 
 def test_all_zero_sparsity_gives_no_figure(store):
     assert plot_sparsity(load_report_runs(store, [store_run(store, "dense", make_history())])) is None
+
+
+def test_accuracy_against_sparsity_from_the_lottery_summary(store):
+    rounds = [{"round": index, "sparsity": level, "final_test/acc": accuracy}
+              for index, (level, accuracy) in enumerate([(0.0, 0.98), (0.5, 0.97), (0.75, 0.9)])]
+    ticket = store_run(store, "ticket", make_history(sparsity=0.75))
+    store.finish_run(ticket, "completed", {"lottery": rounds})
+    dense = store_run(store, "dense", make_history())
+    runs = load_report_runs(store, [ticket, dense])
+    assert accuracy_by_sparsity(runs[0]) == [(0.0, 0.98), (0.5, 0.97), (0.75, 0.9)]
+    figure = plot_accuracy_vs_sparsity(runs)
+    (line,) = figure.axes[0].get_lines()  # the dense run has one sparsity level: no line
+    assert line.get_label() == "ticket"
+    np.testing.assert_allclose(line.get_xydata(), [[0.0, 0.98], [50.0, 0.97], [75.0, 0.9]])
+
+
+def test_accuracy_against_sparsity_from_history_levels(store):
+    history = make_history()
+    for row in history:
+        row["param/sparsity/total"] = 0.0 if row["epoch"] <= 3 else 0.5
+    run = load_report_runs(store, [store_run(store, "one shot", history)])[0]
+    # test/acc = 0.45 + 0.05 epoch at the last epoch of each level (3 and 6).
+    np.testing.assert_allclose(accuracy_by_sparsity(run), [(0.0, 0.6), (0.5, 0.75)])
+    assert plot_accuracy_vs_sparsity(load_report_runs(store, [store_run(store, "dense", make_history())])) is None

@@ -26,7 +26,7 @@ def test_report_opens_in_chromium_with_every_image_loaded(store, tmp_path):
     assert check.console_errors == [] and check.page_errors == []
     # Self-contained: the only request is the file itself (images are data: URLs).
     assert [url for url in check.requests if not url.startswith("data:")] == [path.resolve().as_uri()]
-    assert len(check.images) == 8  # 7 comparison figures + 1 weight histogram
+    assert len(check.images) == 9  # 8 comparison figures + 1 weight histogram
     for image in check.images:
         assert image["complete"] and image["width"] > 200 and image["height"] > 150, image
         assert image["scheme"].startswith("data:image/")

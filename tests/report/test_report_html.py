@@ -30,7 +30,7 @@ def test_report_holds_tables_notes_and_every_figure_as_png(store, tmp_path):
     assert "<td>0.98</td>" in text  # final train acc
     sources = re.findall(r'<img src="data:image/png;base64,([^"]+)"', text)
     expected = [figure.key for figure in report_figures(load_report_runs(store, ids))]
-    assert len(sources) == len(expected) == 8
+    assert len(sources) == len(expected) == 9
     assert all(base64.b64decode(source).startswith(PNG_SIGNATURE) for source in sources)
     assert re.findall(r'<figure id="([^"]+)"', text) == expected
     assert "http://" not in text and "https://" not in text  # nothing to fetch
@@ -45,7 +45,7 @@ def test_figures_written_as_png_and_valid_svg(store, tmp_path):
     write_report(store, _two_runs(store), tmp_path / "r.html", figures_dir=tmp_path / "figures")
     pngs = sorted(path.stem for path in (tmp_path / "figures").glob("*.png"))
     svgs = sorted(path.stem for path in (tmp_path / "figures").glob("*.svg"))
-    assert pngs == svgs and "parameter-norm" in pngs and len(pngs) == 8
+    assert pngs == svgs and "parameter-norm" in pngs and len(pngs) == 9
     root = ElementTree.parse(tmp_path / "figures" / "layer-norms.svg").getroot()
     assert root.tag.endswith("svg")
     assert "Frobenius norm" in (tmp_path / "figures" / "layer-norms.svg").read_text()  # text kept as text

@@ -9,6 +9,7 @@
 | `parameter-norm`        | ‖θ‖ (and ‖θ − θ₀‖) over epochs, runs on one axis    | `param/l2/total`                   |
 | `layer-norms`           | final norm per layer (bars) and total (line)        | `param/l2/<layer>` or weights file |
 | `sparsity`              | fraction of zero weights over epochs                | `param/sparsity/total` > 0         |
+| `accuracy-vs-sparsity`  | test accuracy at each pruning level                 | `lottery` summary or ≥ 2 sparsities|
 | `weight-histograms-<id>`| weight histograms per layer at 3 epochs             | snapshots                          |
 | `pca-path-<id>`         | trajectory in the PCA plane                         | analysis: PCA path                 |
 | `interpolation-<id>`    | loss along θ₀ → θ_T                                 | analysis: interpolation            |
@@ -30,7 +31,7 @@ from reglab.report.gif import predictions_gif, regression_predictions
 from reglab.report.plots.curves import plot_metric_comparison, plot_run_curves
 from reglab.report.plots.histograms import choose_epochs, plot_weight_histograms, snapshot_paths
 from reglab.report.plots.norms import plot_layer_norms, plot_parameter_norm
-from reglab.report.plots.sparsity import plot_sparsity
+from reglab.report.plots.sparsity import plot_accuracy_vs_sparsity, plot_sparsity
 from reglab.report.plots.style import figure_bytes, save_figure
 from reglab.report.plots.trajectory import plot_interpolation, plot_loss_surface, plot_pca_path
 from reglab.report.runs import ReportRun
@@ -89,6 +90,10 @@ def _comparison_figures(runs: Sequence[ReportRun]) -> list[ReportFigure]:
         ReportFigure("sparsity", "Sparsity over epochs",
                      "Percentage of weights that are exactly zero (pruning, proximal L1).",
                      plot_sparsity(runs)),
+        ReportFigure("accuracy-vs-sparsity", "Accuracy against sparsity",
+                     "Test accuracy at the end of each pruning level (lottery-ticket rounds, or before and after "
+                     "one-shot pruning); a ticket that keeps its accuracy at high sparsity is a winning ticket.",
+                     plot_accuracy_vs_sparsity(runs)),
     ]
 
 

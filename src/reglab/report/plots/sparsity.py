@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from reglab.report.plots.style import finish_legend, new_figure, run_colors, styled
 from reglab.report.runs import ReportRun, layer_names
 
-__all__ = ["plot_sparsity"]
+__all__ = ["plot_sparsity", "plot_accuracy_vs_sparsity", "accuracy_by_sparsity"]
 
 
 @styled
@@ -51,4 +51,46 @@ def plot_sparsity(runs: Sequence[ReportRun]) -> Figure | None:
         layer_axes.set_ylabel("weights exactly zero (%)")
         layer_axes.set_ylim(bottom=0)
         finish_legend(layer_axes, outside=True)
+    return figure
+
+
+def accuracy_by_sparsity(run: ReportRun, key: str = "test/acc") -> list[tuple[float, float]]:
+    """(sparsity, accuracy) at the end of each pruning level of a run, in training order.
+
+    From the lottery-ticket summary (`summary["lottery"]`: per round `sparsity` and
+    `final_test/acc`) when present; else from the history: `key` at the last epoch
+    of each distinct `param/sparsity/total` value (rounded to 0.1 %).
+    """
+    rounds = run.summary.get("lottery")
+    if isinstance(rounds, list) and rounds and all("sparsity" in item for item in rounds):
+        field = "final_" + key
+        return [(float(item["sparsity"]), float(item[field])) for item in rounds if item.get(field) is not None]
+    points: dict[float, float] = {}
+    for row in run.history:
+        if "param/sparsity/total" in row and key in row:
+            points[round(row["param/sparsity/total"], 3)] = row[key]
+    return list(points.items())
+
+
+@styled
+def plot_accuracy_vs_sparsity(runs: Sequence[ReportRun], key: str = "test/acc") -> Figure | None:
+    """Test accuracy against sparsity, one line per run that pruned at least once
+    (lottery tickets: rewinding vs random re-initialisation, Frankle & Carbin 2019,
+    arXiv:1803.03635).
+
+    Returns:
+        The figure, or None when no run has two or more sparsity levels.
+    """
+    drawn = [(run, points) for run in runs if len(points := accuracy_by_sparsity(run, key)) >= 2]
+    if not drawn:
+        return None
+    figure = new_figure(7.0, 4.2)
+    axes = figure.add_subplot()
+    for color, (run, points) in zip(run_colors(len(drawn)), drawn):
+        sparsity, accuracy = zip(*points)
+        axes.plot([100 * value for value in sparsity], accuracy, color=color, marker="o", label=run.label)
+    axes.set_title("Accuracy against sparsity (one point per pruning level)")
+    axes.set_xlabel("weights pruned (%)")
+    axes.set_ylabel(key.replace("/", " ").replace("acc", "accuracy"))
+    finish_legend(axes)
     return figure

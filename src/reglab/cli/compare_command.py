@@ -1,0 +1,82 @@
+"""`reglab compare [CONFIG ...] [--preset NAME] [--vary KEY=V1,V2 ...] [--set KEY=VALUE ...] [--out FILE.html]`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from reglab.cli.app import app, fail
+from reglab.cli.console import make_console
+from reglab.cli.options import SetOption, StoreOption, open_store
+
+__all__ = ["compare_command"]
+
+
+def _list_presets() -> None:
+    from rich.table import Table
+
+    from reglab.compare.presets import PRESETS
+
+    table = Table(title="reglab compare presets")
+    for column in ("name", "runs", "source", "what it shows"):
+        table.add_column(column, overflow="fold")
+    for preset in PRESETS.values():
+        table.add_row(preset.name, str(len(preset.variants)), preset.source, preset.expectation)
+    make_console().print(table)
+
+
+@app.command("compare")
+def compare_command(
+    configs: Optional[List[Path]] = typer.Argument(None, help="YAML configs, one run each."),
+    preset: Optional[str] = typer.Option(None, "--preset", help="A named comparison (see --list)."),
+    vary: Optional[List[str]] = typer.Option(None, "--vary", help="KEY=V1,V2,... one run per value (repeat to cross keys)."),
+    set_: Optional[List[str]] = SetOption,
+    out: Optional[Path] = typer.Option(None, "--out", help="Report file (default: <store>/reports/<title>-<time>.html)."),
+    figures: Optional[Path] = typer.Option(None, "--figures", help="Also save every figure as PNG and SVG in this folder."),
+    title: Optional[str] = typer.Option(None, "--title", help="Report title."),
+    threads: int = typer.Option(1, "--threads", min=1, help="torch CPU threads (1: small nets are overhead-bound; "
+                                "more threads on shared cores can be many times slower)."),
+    list_presets: bool = typer.Option(False, "--list", help="List the presets and exit."),
+    store: Optional[Path] = StoreOption,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the report path."),
+) -> None:
+    """Train several configs on the same data split and seed; write one HTML report.
+
+    Every config is validated before the first run starts; --set applies to every run
+    (after the preset's or file's own keys).
+    """
+    if list_presets:
+        _list_presets()
+        return
+    from reglab.compare import comparison_table
+    from reglab.compare.session import plan_comparison, run_comparison
+
+    if out is not None and out.suffix.lower() not in (".html", ".htm"):
+        fail(f"--out: got {str(out)!r}; allowed: a file name ending in .html")
+    if out is not None and out.parent != Path("") and not out.parent.exists():
+        fail(f"--out: got {str(out)!r}; allowed: a file in an existing folder")
+    plan = plan_comparison(configs or [], preset, vary or [], set_ or [], title)
+    import torch
+
+    # Tiny networks spend their time in per-op overhead; on 2 shared cores two OpenMP
+    # threads were measured 10-40x slower than one (see docs/reports.md).
+    torch.set_num_threads(threads)
+    console = make_console()
+
+    def progress(run) -> None:
+        if quiet:
+            return
+        final = run.history[-1] if run.history else {}
+        shown = "  ".join(f"{key} {final[key]:.4f}" for key in ("train/acc", "test/acc", "test/loss") if key in final)
+        console.print(f"  {run.name:<40} {run.status:<13} {len(run.history):>5} epochs  {shown}", markup=False)
+
+    if not quiet:
+        console.print(f"{plan.title}: {len(plan.configs)} runs", markup=False)
+    result = run_comparison(plan, open_store(store), out, on_run=progress, figures_dir=figures)
+    if not quiet:
+        console.print(comparison_table(result.runs, title=plan.title))
+        for note in result.notes[1:]:
+            console.print(f"\n{note.title}\n{note.text}", markup=False)
+    typer.echo(str(result.report))

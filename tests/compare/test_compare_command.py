@@ -1,0 +1,51 @@
+"""`reglab compare`: trains, writes the report, prints its path; bad input writes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from reglab.cli import main
+from reglab.store import RunStore
+
+TINY = ["--set", "epochs=1", "--set", "data.train_size=100", "--set", "model.hidden=[8]", "--set", "device=cpu"]
+
+
+def test_compare_vary_writes_report_and_prints_its_path(tmp_path, capsys):
+    out = tmp_path / "cmp.html"
+    main(["compare", "--vary", "optimizer.lr=0.1,0.01", *TINY, "--out", str(out), "--store", str(tmp_path / "s")])
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert printed[-1] == str(out)
+    assert printed[0] == "reglab compare: optimizer.lr=0.1,0.01: 2 runs"
+    assert [run.name for run in RunStore(tmp_path / "s").runs()] == ["optimizer.lr=0.1", "optimizer.lr=0.01"]
+    assert "<h1>reglab compare: optimizer.lr=0.1,0.01</h1>" in out.read_text()
+
+
+def test_quiet_prints_only_the_default_report_path(tmp_path, capsys):
+    main(["compare", "--vary", "model.dropout=0.0,0.5", *TINY, "--quiet", "--store", str(tmp_path / "s")])
+    (line,) = capsys.readouterr().out.strip().splitlines()
+    assert line.startswith(str(tmp_path / "s" / "reports")) and line.endswith(".html")
+
+
+def test_list_presets(capsys):
+    main(["compare", "--list"])
+    out = capsys.readouterr().out
+    assert "rethinking-generalization" in out and "rumelhart-1986" in out
+
+
+@pytest.mark.parametrize(
+    ("arguments", "start"),
+    [
+        (["--vary", "optimizer.lr"], "error: --vary: got 'optimizer.lr'; allowed: KEY=V1,V2"),
+        (["--preset", "nope"], "error: --preset: got 'nope'; allowed: seed000-lab"),
+        ([], "error: compare: got 'nothing to compare'"),
+        (["--vary", "optimizer.lr=0.1", "--out", "{tmp}/r.pdf"], "error: --out: got"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, capsys, arguments, start):
+    arguments = [argument.format(tmp=tmp_path) for argument in arguments]
+    with pytest.raises(SystemExit) as exit_:
+        main(["compare", *arguments, "--store", str(tmp_path / "s")])
+    assert exit_.value.code == 2
+    error = capsys.readouterr().err
+    assert error.startswith(start) and error.count("\n") == 1
+    assert not (tmp_path / "s").exists()

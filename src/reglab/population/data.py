@@ -115,6 +115,13 @@ def _stack(tensors: list[torch.Tensor], keys: list[str], key_of_member: list[str
     return MemberTensor(torch.stack(unique), index)
 
 
+def _same_splits(first: Any, second: Any) -> bool:
+    return all(
+        getattr(first, name).shape == getattr(second, name).shape and torch.equal(getattr(first, name), getattr(second, name))
+        for name in SPLIT_TENSORS
+    )
+
+
 def load_population_data(configs: Sequence[Config], device: torch.device, data: Any = None) -> PopulationData:
     """Load every member's splits (once per distinct data config and seed).
 
@@ -130,10 +137,21 @@ def load_population_data(configs: Sequence[Config], device: torch.device, data: 
     from reglab.data import load_data
 
     loaded: dict[str, Any] = {}
+    by_data_config: dict[str, list[Any]] = {}
     for config in configs:
         key = _key(config, inputs=False)
-        if key not in loaded:
-            loaded[key] = data if data is not None else load_data(config.data, config.seed, device)
+        if key in loaded:
+            continue
+        same_data = by_data_config.setdefault(config.data.model_dump_json(), [])
+        if data is not None:
+            loaded[key] = data
+        elif len(same_data) >= 2 and _same_splits(same_data[0], same_data[1]):
+            # Two seeds gave identical splits: this data does not depend on the seed
+            # (published splits, no noise), so the other seeds need no load of their own.
+            loaded[key] = same_data[0]
+        else:
+            loaded[key] = load_data(config.data, config.seed, device)
+            same_data.append(loaded[key])
     member_keys = [_key(config, inputs=False) for config in configs]
     input_keys = {_key(config, inputs=False): _key(config, inputs=True) for config in configs}
     first = next(iter(loaded.values()))

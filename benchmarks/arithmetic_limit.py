@@ -1,0 +1,70 @@
+"""Benchmark (c): reglab's time per model-epoch vs the arithmetic limit of this machine.
+
+arithmetic limit = 6 × parameters × samples ÷ matmul rate
+
+(6 FLOPs per parameter per sample: 2 for the forward product, 4 for the two backward
+products; the rate is measured here, in this process, as the best of several large
+float32 matrix products.) Seed 000's MLP has 14,146 parameters; 60,000 MNIST-shaped
+images. Reported side by side: one reglab run, and a population of K members per
+member. (The first layer needs no input gradient, so a pass can beat "6×"; the
+limit is the usual yardstick, not a hard floor.)
+
+Usage: python benchmarks/arithmetic_limit.py [--epochs 2] [--members 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+import reglab
+from mnist_idx import write_mnist_idx
+from population_vs_sequential import config, population_model_epoch
+
+SAMPLES = 60_000
+
+
+def matmul_rate(size: int = 1024, repeats: int = 20) -> float:
+    """Best observed float32 GEMM rate, FLOP/s."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    for _ in range(3):
+        a @ b
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - started)
+    return 2 * size**3 / best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--members", type=int, default=64)
+    args = parser.parse_args()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, load average {load:.2f}")
+    with tempfile.TemporaryDirectory() as folder:
+        root = write_mnist_idx(Path(folder) / "data")
+        store = Path(folder) / "store"
+        run = reglab.train(config(root, 0, 0.1, args.epochs), store=store)
+        parameters = sum(p.numel() for p in run.model.parameters())
+        rate = matmul_rate()
+        limit = 6 * parameters * SAMPLES / rate
+        single = statistics.median(row["time/epoch"] for row in run.history[1:] or run.history)
+        member = population_model_epoch(root, store, args.members, args.epochs, "stacked", run.data)
+        rate_after = matmul_rate()
+    print(f"matmul rate: {rate / 1e9:.1f} GFLOP/s before, {rate_after / 1e9:.1f} after; model {parameters} parameters")
+    print(f"arithmetic limit:              {limit:.4f} s per model-epoch")
+    print(f"reglab single run:             {single:.4f} s per model-epoch = {single / limit:.1f}x the limit")
+    print(f"reglab population K={args.members:<4}      {member:.4f} s per model-epoch = {member / limit:.2f}x the limit (goal: <= 2x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""Benchmark (b): K sequential reglab runs vs one population of K, side by side in one process.
+
+The model is seed 000's MLP (784-16-32-24-10, `model.preset=mlp_seed000`) on 60,000
+MNIST-shaped images (IDX files written by `mnist_idx.py`, no download), batch 256,
+SGD lr 0.1 momentum 0.9, default settings (trajectory recorder on). Members differ in
+seed and learning rate.
+
+Reported per model-epoch (training only, the runs' own `time/epoch`; evaluation and
+store writes are excluded, as in benchmark (a)):
+- sequential: the median epoch of `--sequential` single runs (`reglab.train`), one after
+  another; a single run's cost does not depend on K, so it is measured once;
+- population: the median epoch of `train_population` with K members, divided by K;
+- the stacked-matmul engine vs the `torch.func.vmap` engine at K = 32.
+
+Usage: python benchmarks/population_vs_sequential.py [--epochs 2] [--sizes 8,32,64,128] [--sequential 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+import reglab
+from mnist_idx import write_mnist_idx
+from reglab.population import train_population
+
+
+def config(root: Path, seed: int, lr: float, epochs: int) -> reglab.Config:
+    return reglab.load_config(
+        overrides=[
+            "data.dataset=mnist",
+            f"data.root={root}",
+            "data.val_size=0",
+            "data.batch_size=256",
+            "data.eval_batch_size=2048",
+            "model.preset=mlp_seed000",
+            f"optimizer.lr={lr}",
+            "optimizer.momentum=0.9",
+            f"epochs={epochs}",
+            f"seed={seed}",
+            "device=cpu",
+        ]
+    )
+
+
+def member_configs(root: Path, count: int, epochs: int) -> list[reglab.Config]:
+    rates = (0.1, 0.05, 0.02, 0.2)
+    return [config(root, seed, rates[seed % len(rates)], epochs) for seed in range(count)]
+
+
+def sequential_epoch(root: Path, store: Path, runs: int, epochs: int) -> float:
+    """Median training seconds of one epoch of one single run."""
+    times = []
+    for item in member_configs(root, runs, epochs):
+        run = reglab.train(item, store=store)
+        times.extend(row["time/epoch"] for row in run.history[1:] or run.history)
+    return statistics.median(times)
+
+
+def population_model_epoch(root: Path, store: Path, size: int, epochs: int, engine: str, data) -> float:
+    """Median training seconds of one population epoch, divided by the members."""
+    runs = train_population(member_configs(root, size, epochs), store=store, engine=engine, data=data)
+    # every member records the population's epoch time / K; skip the first (warm-up) epoch
+    rows = runs[0].history[1:] or runs[0].history
+    return statistics.median(row["time/epoch"] for row in rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--sizes", default="8,32,64,128")
+    parser.add_argument("--sequential", type=int, default=8, help="single runs measured for the sequential baseline")
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, load average {load:.2f}")
+    with tempfile.TemporaryDirectory() as folder:
+        root = write_mnist_idx(Path(folder) / "data")
+        store = Path(folder) / "store"
+        from reglab.data import load_data
+
+        data = load_data(config(root, 0, 0.1, 1).data, 0, "cpu")  # seed-independent here (val_size 0)
+        started = time.perf_counter()
+        single = sequential_epoch(root, store, args.sequential, args.epochs)
+        print(f"sequential reglab runs:      {single:.4f} s per model-epoch (median over {args.sequential} runs, "
+              f"{time.perf_counter() - started:.1f} s wall)")
+        results = {}
+        for size in sizes:
+            started = time.perf_counter()
+            results[size] = population_model_epoch(root, store, size, args.epochs, "stacked", data)
+            print(f"population K={size:<4}          {results[size]:.4f} s per model-epoch "
+                  f"= {single / results[size]:.1f}x faster than sequential ({time.perf_counter() - started:.1f} s wall)")
+        compare = 32 if 32 in sizes else sizes[0]
+        vmapped = population_model_epoch(root, store, compare, args.epochs, "vmap", data)
+        stacked = results[compare]
+        print(f"engine at K={compare}: stacked {stacked:.4f} s, vmap {vmapped:.4f} s per model-epoch "
+              f"(stacked is {vmapped / stacked:.2f}x the speed of vmap)")
+        if 64 in results:
+            print(f"goal K=64: >= 3x faster than sequential -> {single / results[64]:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

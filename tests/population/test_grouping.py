@@ -1,0 +1,44 @@
+"""Which configs share a population, and which go to the sequential backend."""
+
+from __future__ import annotations
+
+from reglab.config import load_config
+from reglab.population import group_configs, population_key, unsupported_reason
+
+
+def config(*overrides: str):
+    return load_config(overrides=list(overrides))
+
+
+def test_member_keys_do_not_split_a_population():
+    base = config()
+    member = config(
+        "seed=3", "name=other", "optimizer.lr=0.01", "optimizer.momentum=0.5", "optimizer.weight_decay=0.1",
+        "regularization.l1=1e-4", "regularization.l2=1e-3", "model.dropout=0.3", "model.init=kaiming_normal",
+        "data.label_noise=0.2", "early_stopping.criterion=patience", "early_stopping.patience=3",
+    )
+    assert population_key(base) == population_key(member)
+
+
+def test_shape_and_shared_settings_split_populations():
+    base = population_key(config())
+    for override in ("model.hidden=[32]", "model.activation=tanh", "model.norm=batch", "data.batch_size=32",
+                     "optimizer.name=adam", "epochs=3", "data.dataset=mnist1d", "schedule.name=cosine"):
+        assert population_key(config(override)) != base, override
+
+
+def test_groups_keep_order_and_split_evenly():
+    configs = [config(f"seed={seed}", f"model.hidden=[{8 if seed % 3 else 16}]") for seed in range(9)]
+    groups = group_configs(configs, max_size=64)
+    assert groups == [[0, 3, 6], [1, 2, 4, 5, 7, 8]]
+    assert group_configs(configs, max_size=4) == [[0, 3, 6], [1, 2, 4], [5, 7, 8]]
+
+
+def test_unsupported_configs_are_named_by_key():
+    assert unsupported_reason(config()) is None
+    assert unsupported_reason(config("model.kind=cnn")) == "model.kind=cnn"
+    assert unsupported_reason(config("augment.hflip=0.5")) == "augment.hflip=0.5"
+    assert unsupported_reason(config("augment.label_smoothing=0.1")) is None
+    assert unsupported_reason(config("regularization.l1=1e-4", "regularization.l1_mode=proximal")) == "regularization.l1_mode=proximal"
+    assert unsupported_reason(config("schedule.name=onecycle")) == "schedule.name=onecycle"
+    assert unsupported_reason(config("pruning.method=magnitude")) == "pruning.method=magnitude"

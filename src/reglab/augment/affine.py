@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import kornia.augmentation as K
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import kornia.augmentation as K
 import torch
 
 __all__ = ["random_affine"]
@@ -41,6 +44,7 @@ def random_affine(
         Simard, Steinkraus & Platt 2003 (affine distortions of digits); the range
         convention matches torchvision's RandomAffine.
     """
+    import kornia.augmentation as K  # imported on use: kornia adds about a second to start-up
     if degrees == 0 and translate == 0 and scale == 0:
         return None
     return K.RandomAffine(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import kornia.augmentation as K
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import kornia.augmentation as K
 
 __all__ = ["random_erasing", "ERASED_AREA", "ERASED_ASPECT_RATIO"]
 
@@ -36,6 +39,7 @@ def random_erasing(probability: float, value: float = 0.0) -> K.RandomErasing | 
         Zhong et al. 2020, "Random Erasing Data Augmentation", arXiv:1708.04896;
         DeVries & Taylor 2017, "Cutout", arXiv:1708.04552.
     """
+    import kornia.augmentation as K  # imported on use: kornia adds about a second to start-up
     if probability == 0:
         return None
     return K.RandomErasing(scale=ERASED_AREA, ratio=ERASED_ASPECT_RATIO, value=value, p=probability)

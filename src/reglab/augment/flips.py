@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import kornia.augmentation as K
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import kornia.augmentation as K
 from torch import nn
 
 __all__ = ["random_flips"]
@@ -31,6 +34,7 @@ def random_flips(horizontal_probability: float, vertical_probability: float) -> 
         Simard, Steinkraus & Platt 2003, "Best practices for convolutional neural
         networks applied to visual document analysis" (label-preserving distortions).
     """
+    import kornia.augmentation as K  # imported on use: kornia adds about a second to start-up
     modules: list[nn.Module] = []
     if horizontal_probability > 0:
         modules.append(K.RandomHorizontalFlip(p=horizontal_probability))

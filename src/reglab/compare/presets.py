@@ -54,6 +54,8 @@ SEED000_LAB = ComparePreset(
         "data": {"dataset": "digits", "batch_size": 64},
         "model": {"preset": "mlp_seed000"},
         "optimizer": {"name": "sgd", "lr": 0.1, "momentum": 0.9},
+        # Snapshots feed the weight histograms and `reglab analyze` (PCA path, loss surface).
+        "trajectory": {"snapshot_epochs": {"every": 5}},
     },
     variants=(
         _variant("plain"),
@@ -203,6 +205,7 @@ RETHINKING = ComparePreset(
         "data": {"dataset": "digits", "train_size": 500, "batch_size": 32},
         "model": {"hidden": [512]},
         "optimizer": {"name": "adam", "lr": 1e-3},
+        "trajectory": {"snapshot_epochs": {"every": 25}},
     },
     variants=(
         _variant("true labels"),

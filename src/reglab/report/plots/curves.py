@@ -12,7 +12,7 @@ from typing import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from reglab.report.plots.style import finish_legend, new_figure, panel_grid, run_colors, styled
+from reglab.report.plots.style import finish_legend, new_figure, panel_grid, run_colors, run_widths, styled
 from reglab.report.runs import ReportRun
 
 __all__ = ["plot_run_curves", "plot_metric_comparison", "evaluation_split"]
@@ -100,9 +100,9 @@ def plot_metric_comparison(runs: Sequence[ReportRun], metric: str = "acc", split
     axes = figure.add_subplot()
     colors = run_colors(len(drawn))
     name = METRIC_NAMES.get(metric, metric)
-    for color, (run, run_split, epochs, values) in zip(colors, drawn):
+    for color, width, (run, run_split, epochs, values) in zip(colors, run_widths(len(drawn)), drawn):
         suffix = "" if run_split == split else f" ({run_split})"
-        axes.plot(epochs, values, color=color, label=f"{run.label}{suffix}")
+        axes.plot(epochs, values, color=color, linewidth=width, label=f"{run.label}{suffix}")
         if run.has(f"train/{metric}"):
             train_epochs, train_values = run.series(f"train/{metric}")
             axes.plot(train_epochs, train_values, color=color, linestyle=":", linewidth=1.0, alpha=0.8)

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from reglab.report.plots.style import finish_legend, new_figure, run_colors, styled
+from reglab.report.plots.style import finish_legend, new_figure, run_colors, run_widths, styled
 from reglab.report.runs import ReportRun, layer_names, network_order
 from reglab.store import load_weights
 
@@ -46,10 +46,10 @@ def plot_parameter_norm(runs: Sequence[ReportRun]) -> Figure | None:
     }
     axes_list = [figure.add_subplot(1, len(panels), index + 1) for index in range(len(panels))]
     for axes, key in zip(axes_list, panels):
-        for color, run in zip(colors, runs):
+        for color, width, run in zip(colors, run_widths(len(runs)), runs):
             epochs, values = run.series(key)
             if len(values):
-                axes.plot(epochs, values, color=color, label=run.label)
+                axes.plot(epochs, values, color=color, linewidth=width, label=run.label)
         title, label = titles[key]
         axes.set_title(title)
         axes.set_xlabel("epoch")

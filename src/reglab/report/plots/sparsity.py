@@ -10,7 +10,7 @@ from typing import Sequence
 
 from matplotlib.figure import Figure
 
-from reglab.report.plots.style import finish_legend, new_figure, run_colors, styled
+from reglab.report.plots.style import finish_legend, new_figure, run_colors, run_widths, styled
 from reglab.report.runs import ReportRun, layer_names
 
 __all__ = ["plot_sparsity", "plot_accuracy_vs_sparsity", "accuracy_by_sparsity"]
@@ -32,10 +32,10 @@ def plot_sparsity(runs: Sequence[ReportRun]) -> Figure | None:
     panels = 2 if layers else 1
     figure = new_figure(6.0 * panels + 1.5, 4.2)
     axes = figure.add_subplot(1, panels, 1)
-    for color, run in zip(run_colors(len(runs)), runs):
+    for color, width, run in zip(run_colors(len(runs)), run_widths(len(runs)), runs):
         epochs, values = run.series(key)
         if len(values):
-            axes.plot(epochs, 100 * values, color=color, label=run.label)
+            axes.plot(epochs, 100 * values, color=color, linewidth=width, label=run.label)
     axes.set_title("Sparsity of the weights")
     axes.set_xlabel("epoch")
     axes.set_ylabel("weights exactly zero (%)")
@@ -86,9 +86,9 @@ def plot_accuracy_vs_sparsity(runs: Sequence[ReportRun], key: str = "test/acc") 
         return None
     figure = new_figure(7.0, 4.2)
     axes = figure.add_subplot()
-    for color, (run, points) in zip(run_colors(len(drawn)), drawn):
+    for color, width, (run, points) in zip(run_colors(len(drawn)), run_widths(len(drawn)), drawn):
         sparsity, accuracy = zip(*points)
-        axes.plot([100 * value for value in sparsity], accuracy, color=color, marker="o", label=run.label)
+        axes.plot([100 * value for value in sparsity], accuracy, color=color, linewidth=width, marker="o", label=run.label)
     axes.set_title("Accuracy against sparsity (one point per pruning level)")
     axes.set_xlabel("weights pruned (%)")
     axes.set_ylabel(key.replace("/", " ").replace("acc", "accuracy"))

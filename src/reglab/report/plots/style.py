@@ -22,6 +22,7 @@ __all__ = [
     "styled",
     "new_figure",
     "run_colors",
+    "run_widths",
     "figure_bytes",
     "save_figure",
     "panel_grid",
@@ -82,6 +83,14 @@ def run_colors(count: int) -> list[str]:
     """Distinct colours for `count` runs (tab10, then tab20 beyond ten runs)."""
     palette = matplotlib.colormaps["tab10" if count <= 10 else "tab20"]
     return [matplotlib.colors.to_hex(palette(index % palette.N)) for index in range(count)]
+
+
+def run_widths(count: int, thin: float = 1.4, thick: float = 3.2) -> list[float]:
+    """Line widths from thick (first run) to thin (last): a run whose curve is hidden
+    under a later identical one still shows as a halo around it."""
+    if count <= 1:
+        return [thin + 0.4] * count
+    return [thick - (thick - thin) * index / (count - 1) for index in range(count)]
 
 
 def panel_grid(figure: Figure, panels: int, max_columns: int = 3) -> list[Axes]:

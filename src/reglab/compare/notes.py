@@ -59,11 +59,12 @@ def _rethinking(runs: Sequence[Run]) -> list[ReportNote]:
 
 def _early_stopping(runs: Sequence[Run]) -> list[ReportNote]:
     planned = max(run.config.epochs for run in runs)
-    lines = [f"{'run':<18}{'stopped at':>11}{'rule':>10}{'best epoch':>11}{'test acc (kept)':>16}{'epochs saved':>13}"]
+    lines = [f"{'run':<18}{'stopped at':>11}{'rule':>10}{'kept epoch':>11}{'test acc (kept)':>16}{'epochs saved':>13}"]
     for run in runs:
         stopped = len(run.history)
         rule = run.summary.get("stop_criterion") or "–"
-        lines.append(f"{run.name:<18}{stopped:>11}{rule:>10}{str(run.summary.get('best_epoch') or '–'):>11}"
+        kept = run.summary.get("restored_epoch") or stopped
+        lines.append(f"{run.name:<18}{stopped:>11}{rule:>10}{kept:>11}"
                      f"{_value(run.summary.get('final_eval', {}), 'test/acc'):>16}{planned - stopped:>13}")
     return [ReportNote("Measured: when each criterion stopped", "\n".join(lines), True)]
 

@@ -100,7 +100,7 @@ def _frame(frames: RegressionFrames, epoch: int, limits: tuple[float, float], ti
         axes.legend(loc="upper left")
         buffer = io.BytesIO()
         # A fixed canvas (no tight bbox): every frame must have the same size.
-        figure.savefig(buffer, format="png", dpi=80, bbox_inches=None)
+        figure.savefig(buffer, format="png", dpi=90, bbox_inches=None)
     buffer.seek(0)
     return Image.open(buffer).convert("RGB")
 

@@ -49,3 +49,14 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, capsys, argu
     error = capsys.readouterr().err
     assert error.startswith(start) and error.count("\n") == 1
     assert not (tmp_path / "s").exists()
+
+
+def test_analyze_adds_the_trajectory_figures(tmp_path, capsys):
+    out = tmp_path / "cmp.html"
+    main(["compare", "--vary", "optimizer.weight_decay=0.0,0.01", *TINY, "--set", "epochs=3",
+          "--set", "trajectory.snapshot_epochs={every: 1}", "--analyze", "--quiet", "--out", str(out),
+          "--store", str(tmp_path / "s")])
+    text = out.read_text()
+    for run in RunStore(tmp_path / "s").runs():
+        for kind in ("pca-path", "interpolation", "loss-surface", "weight-histograms"):
+            assert f'<figure id="{kind}-{run.id}">' in text

@@ -36,6 +36,8 @@ def compare_command(
     out: Optional[Path] = typer.Option(None, "--out", help="Report file (default: <store>/reports/<title>-<time>.html)."),
     figures: Optional[Path] = typer.Option(None, "--figures", help="Also save every figure as PNG and SVG in this folder."),
     title: Optional[str] = typer.Option(None, "--title", help="Report title."),
+    analyze: bool = typer.Option(False, "--analyze", help="Also run 'reglab analyze' on every run (interpolation, "
+                                 "loss surface, PCA path) so the report shows those figures."),
     threads: int = typer.Option(1, "--threads", min=1, help="torch CPU threads (1: small nets are overhead-bound; "
                                 "more threads on shared cores can be many times slower)."),
     list_presets: bool = typer.Option(False, "--list", help="List the presets and exit."),
@@ -74,7 +76,7 @@ def compare_command(
 
     if not quiet:
         console.print(f"{plan.title}: {len(plan.configs)} runs", markup=False)
-    result = run_comparison(plan, open_store(store), out, on_run=progress, figures_dir=figures)
+    result = run_comparison(plan, open_store(store), out, on_run=progress, figures_dir=figures, analyze=analyze)
     if not quiet:
         console.print(comparison_table(result.runs, title=plan.title))
         for note in result.notes[1:]:

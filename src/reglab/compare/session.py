@@ -19,7 +19,10 @@ from reglab.config import Config, ConfigError, load_config, parse_override
 from reglab.engine.run import Run, train
 from reglab.store import RunStore
 
-__all__ = ["ComparisonPlan", "ComparisonResult", "plan_comparison", "run_comparison"]
+__all__ = ["ComparisonPlan", "ComparisonResult", "plan_comparison", "run_comparison", "ANALYSIS_GRID"]
+
+# Points per axis of the loss surface drawn for `--analyze` (odd: the final weights lie on it).
+ANALYSIS_GRID = 15
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ def run_comparison(
     on_run: Callable[[Run], None] | None = None,
     figures_dir: str | Path | None = None,
     verbose: bool = False,
+    analyze: bool = False,
 ) -> ComparisonResult:
     """Train every config of the plan in turn (each stored as it runs), then write the report.
 
@@ -123,6 +127,9 @@ def run_comparison(
         out: the report file (default `<store>/reports/<title>-<time>.html`).
         on_run: called after each run (progress lines).
         figures_dir: also save every figure as PNG + SVG there.
+        analyze: run `reglab.trajectory.analyze_run` on every run (interpolation and loss
+            surface; the PCA path too when the run kept ≥ 3 snapshots), so the report
+            holds those figures.
     """
     from reglab.compare.notes import preset_notes
     from reglab.report import write_report
@@ -131,6 +138,10 @@ def run_comparison(
     for config in plan.configs:
         run = train(config, store=store, verbose=verbose)
         runs.append(run)
+        if analyze:
+            from reglab.trajectory import analyze_run
+
+            analyze_run(run.id, store, grid=ANALYSIS_GRID)
         if on_run is not None:
             on_run(run)
     notes = preset_notes(plan.preset, runs) if plan.preset else []

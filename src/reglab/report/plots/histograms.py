@@ -17,7 +17,6 @@ from matplotlib.figure import Figure
 
 from reglab.report.plots.style import new_figure, panel_grid, run_colors, styled
 from reglab.report.runs import network_order
-from reglab.store import load_weights
 
 __all__ = ["snapshot_paths", "choose_epochs", "weight_matrices", "plot_weight_histograms"]
 

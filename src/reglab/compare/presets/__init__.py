@@ -1,0 +1,45 @@
+"""Named comparisons of the course labs, written as data: a base config and labelled
+variants of dotted-key overrides. `reglab compare --preset NAME` trains them all on
+the same data split and seed and writes one report.
+
+Every preset runs offline (digits, toy_regression or symmetry). `PRESETS[name]` gives
+one; what each shows is in its `expectation`; docs/reports.md lists measured results.
+"""
+
+from __future__ import annotations
+
+from reglab.compare.presets.base import ComparePreset, variant
+from reglab.compare.presets.seed000 import EARLY_STOPPING, LOTTERY_TICKET, RUMELHART, SEED000_LAB
+from reglab.compare.presets.seed002 import AUGMENTATION, DROPOUT, L1_L2, LEARNING_RATE, RETHINKING
+from reglab.compare.presets.seed004 import INIT_SCHEMES
+
+__all__ = ["ComparePreset", "PRESETS", "get_preset", "preset_names", "variant"]
+
+PRESETS: dict[str, ComparePreset] = {
+    preset.name: preset
+    for preset in (
+        SEED000_LAB,
+        L1_L2,
+        DROPOUT,
+        AUGMENTATION,
+        LEARNING_RATE,
+        RETHINKING,
+        INIT_SCHEMES,
+        EARLY_STOPPING,
+        LOTTERY_TICKET,
+        RUMELHART,
+    )
+}
+
+
+def preset_names() -> list[str]:
+    return list(PRESETS)
+
+
+def get_preset(name: str) -> ComparePreset:
+    """The preset called `name`, or a ConfigError listing the names."""
+    from reglab.config import ConfigError
+
+    if name not in PRESETS:
+        raise ConfigError("--preset", name, ", ".join(PRESETS))
+    return PRESETS[name]

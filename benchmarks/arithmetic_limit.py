@@ -30,8 +30,18 @@ from population_vs_sequential import config, population_model_epoch
 SAMPLES = 60_000
 
 
-def matmul_rate(size: int = 1024, repeats: int = 20) -> float:
-    """Best observed float32 GEMM rate, FLOP/s."""
+def matmul_rate(size: int = 1024, repeats: int = 20, threads: int | None = None) -> float:
+    """Best observed float32 GEMM rate, FLOP/s (with `threads` torch threads, default: as set)."""
+    previous = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        return _best_rate(size, repeats)
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _best_rate(size: int, repeats: int) -> float:
     a, b = torch.randn(size, size), torch.randn(size, size)
     for _ in range(3):
         a @ b
@@ -56,14 +66,18 @@ def main() -> None:
         run = reglab.train(config(root, 0, 0.1, args.epochs), store=store)
         parameters = sum(p.numel() for p in run.model.parameters())
         rate = matmul_rate()
+        one_core = matmul_rate(threads=1)
         limit = 6 * parameters * SAMPLES / rate
         single = statistics.median(row["time/epoch"] for row in run.history[1:] or run.history)
         member = population_model_epoch(root, store, args.members, args.epochs, "stacked", run.data)
         rate_after = matmul_rate()
-    print(f"matmul rate: {rate / 1e9:.1f} GFLOP/s before, {rate_after / 1e9:.1f} after; model {parameters} parameters")
-    print(f"arithmetic limit:              {limit:.4f} s per model-epoch")
+    print(f"matmul rate ({torch.get_num_threads()} threads, 1024^3 float32): {rate / 1e9:.1f} GFLOP/s before, "
+          f"{rate_after / 1e9:.1f} after; 1 thread: {one_core / 1e9:.1f}; model {parameters} parameters")
+    print(f"arithmetic limit:              {limit:.4f} s per model-epoch "
+          f"(with the 1-thread rate: {6 * parameters * SAMPLES / one_core:.4f} s)")
     print(f"reglab single run:             {single:.4f} s per model-epoch = {single / limit:.1f}x the limit")
-    print(f"reglab population K={args.members:<4}      {member:.4f} s per model-epoch = {member / limit:.2f}x the limit (goal: <= 2x)")
+    print(f"reglab population K={args.members:<4}      {member:.4f} s per model-epoch = {member / limit:.2f}x the limit (goal: <= 2x); "
+          f"{member / (6 * parameters * SAMPLES / one_core):.2f}x the 1-thread limit")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from reglab.cli.app import app
-from reglab.cli.options import SetOption, StoreOption, open_store
+from reglab.cli.options import SetOption, StoreOption
 
 __all__ = ["sweep_command"]
 
@@ -27,8 +27,8 @@ def sweep_command(
     from reglab.sweep import load_sweep, run_sweep
 
     spec = load_sweep(sweep_file, set_ or [])
-    console = Console(highlight=False)
-    result = run_sweep(spec, backend=backend, store=open_store(store), workers=workers, console=console, quiet=quiet)
+    console = Console(highlight=False, soft_wrap=True)  # notes stay one line in logs
+    result = run_sweep(spec, backend=backend, store=store, workers=workers, console=console, quiet=quiet)
     counts = ", ".join(f"{count} {status}" for status, count in sorted(result.statuses.items()))
     typer.echo(
         f"sweep {result.name}: {result.total} configs, {result.skipped} already done, {result.trained} trained now; "

@@ -14,11 +14,12 @@ from typing import Any
 from rich.console import Console
 
 from reglab.config import ConfigError
-from reglab.store import RunStore
+from reglab.store import RunStore, default_store_dir
+from reglab.store.sqlite import DATABASE_NAME
 from reglab.sweep.backends import BACKEND_FUNCTIONS, SweepContext
 from reglab.sweep.expand import SweepPoint, expand_sweep
 from reglab.sweep.progress import SweepProgress
-from reglab.sweep.resume import drop_partial_runs, plan_resume
+from reglab.sweep.resume import ResumePlan, drop_partial_runs, plan_resume
 from reglab.sweep.spec import BACKENDS, SweepSpec, load_sweep
 
 __all__ = ["SweepResult", "run_sweep", "preflight"]
@@ -93,10 +94,18 @@ def run_sweep(
     if chosen not in BACKENDS:
         raise ConfigError("--backend", chosen, " | ".join(BACKENDS))
     points = expand_sweep(spec)
-    run_store = store if isinstance(store, RunStore) else RunStore(store)
-    plan = plan_resume(run_store, spec.name, points)
+    if isinstance(store, RunStore):
+        run_store = store
+    else:
+        folder = Path(store) if store is not None else default_store_dir()
+        # An existing store is read to resume; a new one is created only after the pre-flight,
+        # so bad input leaves nothing behind.
+        run_store = RunStore(folder) if (folder / DATABASE_NAME).exists() else None
+    plan = plan_resume(run_store, spec.name, points) if run_store is not None else ResumePlan(list(points), 0)
     if plan.todo:
         preflight(plan.todo)
+    if run_store is None:
+        run_store = RunStore(folder)
     output = console or Console(highlight=False)
     progress = SweepProgress(spec.name, len(points), plan.done, output, enabled=not quiet)
     progress.note(

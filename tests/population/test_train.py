@@ -130,3 +130,13 @@ def test_vmap_engine_matches_the_stacked_engine(store_dir):
     vmapped = train_population(configs, store=store_dir, engine="vmap")
     for a, b in zip(stacked, vmapped):
         assert_same_history(a, b, rtol=1e-4)  # two batch-norm kernels: float32 rounding differs
+
+
+def test_a_diverging_member_does_not_disturb_the_others(store_dir):
+    configs = [digits(0, 1e6, **{"optimizer.momentum": 0.0}), digits(1, 0.05)]
+    blown, healthy = train_population(configs, store=store_dir, data_order="independent")
+    single_blown = reglab.train(configs[0], store=store_dir)
+    assert blown.status == single_blown.status == "diverged"
+    assert len(blown.history) == len(single_blown.history) < 3
+    assert healthy.status == "completed"
+    assert_same_history(healthy, reglab.train(configs[1], store=store_dir))

@@ -6,7 +6,7 @@ import base64
 import re
 import xml.etree.ElementTree as ElementTree
 
-from reglab.report import ReportNote, load_report_runs, report_figures, write_report
+from reglab.report import ReportNote, load_report_runs, report_figures, write_figures, write_report
 from tests.report.conftest import make_history, store_run, tiny_state
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -42,7 +42,7 @@ def test_default_path_is_under_the_store_reports_folder(store):
 
 
 def test_figures_written_as_png_and_valid_svg(store, tmp_path):
-    write_report(store, _two_runs(store), tmp_path / "r.html", figures_dir=tmp_path / "figures")
+    write_figures(report_figures(load_report_runs(store, _two_runs(store))), tmp_path / "figures")
     pngs = sorted(path.stem for path in (tmp_path / "figures").glob("*.png"))
     svgs = sorted(path.stem for path in (tmp_path / "figures").glob("*.svg"))
     assert pngs == svgs and "parameter-norm" in pngs and len(pngs) == 9

@@ -9,7 +9,7 @@ images. Reported side by side: one reglab run, and a population of K members per
 member. (The first layer needs no input gradient, so a pass can beat "6×"; the
 limit is the usual yardstick, not a hard floor.)
 
-Usage: python benchmarks/arithmetic_limit.py [--epochs 2] [--members 64]
+Usage: python benchmarks/arithmetic_limit.py [--epochs 3] [--members 64]
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import torch
 
 import reglab
 from mnist_idx import write_mnist_idx
-from population_vs_sequential import config, population_model_epoch
+from population_vs_sequential import config, population_epochs
 
 SAMPLES = 60_000
 
@@ -55,7 +55,7 @@ def _best_rate(size: int, repeats: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--members", type=int, default=64)
     args = parser.parse_args()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -68,16 +68,18 @@ def main() -> None:
         rate = matmul_rate()
         one_core = matmul_rate(threads=1)
         limit = 6 * parameters * SAMPLES / rate
-        single = statistics.median(row["time/epoch"] for row in run.history[1:] or run.history)
-        member = population_model_epoch(root, store, args.members, args.epochs, "stacked", run.data)
+        singles = [row["time/epoch"] for row in run.history[1:] or run.history]
+        members = population_epochs(root, store, args.members, args.epochs, "stacked", run.data)
+        single, member = statistics.median(singles), statistics.median(members)
         rate_after = matmul_rate()
     print(f"matmul rate ({torch.get_num_threads()} threads, 1024^3 float32): {rate / 1e9:.1f} GFLOP/s before, "
           f"{rate_after / 1e9:.1f} after; 1 thread: {one_core / 1e9:.1f}; model {parameters} parameters")
     print(f"arithmetic limit:              {limit:.4f} s per model-epoch "
           f"(with the 1-thread rate: {6 * parameters * SAMPLES / one_core:.4f} s)")
-    print(f"reglab single run:             {single:.4f} s per model-epoch = {single / limit:.1f}x the limit")
+    print(f"reglab single run:             {single:.4f} s per model-epoch = {single / limit:.1f}x the limit (best epoch {min(singles):.4f} s)")
     print(f"reglab population K={args.members:<4}      {member:.4f} s per model-epoch = {member / limit:.2f}x the limit (goal: <= 2x); "
-          f"{member / (6 * parameters * SAMPLES / one_core):.2f}x the 1-thread limit")
+          f"{member / (6 * parameters * SAMPLES / one_core):.2f}x the 1-thread limit; best epoch {min(members):.4f} s = "
+          f"{min(members) / limit:.2f}x the limit")
 
 
 if __name__ == "__main__":

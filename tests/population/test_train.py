@@ -140,3 +140,15 @@ def test_a_diverging_member_does_not_disturb_the_others(store_dir):
     assert len(blown.history) == len(single_blown.history) < 3
     assert healthy.status == "completed"
     assert_same_history(healthy, reglab.train(configs[1], store=store_dir))
+
+
+@pytest.mark.parametrize("schedule", [{"schedule.name": "cosine", "schedule.min_lr": 0.001}, {"schedule.name": "step", "schedule.step_size": 1, "schedule.gamma": 0.5}])
+def test_schedules_follow_each_members_learning_rate(store_dir, schedule):
+    configs = [digits(0, 0.2, **schedule), digits(1, 0.05, **{**schedule, "augment.label_smoothing": 0.1})]
+    configs[0]["augment"] = {"label_smoothing": 0.1}
+    members = train_population(configs, store=store_dir, data_order="independent")
+    for config, member in zip(configs, members):
+        single = reglab.train(config, store=store_dir)
+        assert_same_history(member, single)
+        assert [row["lr"] for row in member.history] == pytest.approx([row["lr"] for row in single.history], rel=1e-7)
+    assert members[0].history[-1]["lr"] < 0.2 and members[1].history[-1]["lr"] < 0.05

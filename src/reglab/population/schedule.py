@@ -43,6 +43,9 @@ class MemberSchedule:
         holders = [torch.zeros(0, requires_grad=True) for _ in base_lrs]
         self.optimizer = torch.optim.SGD([{"params": [holder], "lr": lr} for holder, lr in zip(holders, base_lrs)], lr=base_lrs[0])
         self.scheduler, self.per_step = build_schedule(self.optimizer, config, base_lrs[0], epochs, steps_per_epoch)
+        # The stand-in has no gradients, so this step changes nothing; it tells the scheduler the
+        # optimizer has stepped (else PyTorch warns that the order of the two calls is wrong).
+        self.optimizer.step()
         self.keep: list[int] = list(range(len(base_lrs)))
 
     def _current(self) -> list[float]:

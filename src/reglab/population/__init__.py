@@ -10,7 +10,8 @@ Public API:
 from reglab.population.grouping import MEMBER_KEYS, group_configs, population_key, unsupported_reason
 from reglab.population.order import DATA_ORDERS
 from reglab.population.techniques import PopulationUnsupported
-from reglab.population.train import ENGINES, build_population, train_population
+from reglab.population.build import ENGINES, build_population
+from reglab.population.train import train_population
 
 __all__ = [
     "DATA_ORDERS",

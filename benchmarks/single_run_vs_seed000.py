@@ -7,8 +7,10 @@ reglab: `reglab.train` with `model.preset=mlp_seed000` on the same IDX files
 (`data.dataset=mnist`), default settings (trajectory recorder on), data resident in
 tensors, batches as index slices.
 
-Both time training epochs only (evaluation excluded); the median epoch is compared.
-Usage: python benchmarks/single_run_vs_seed000.py [--epochs 3]
+Both time training epochs only (evaluation excluded). The two sides alternate for
+`--rounds` rounds so a burst of load on a shared machine hits both; each side's first
+epoch of a round is a warm-up and is not counted; the median epochs are compared.
+Usage: python benchmarks/single_run_vs_seed000.py [--epochs 3] [--rounds 2]
 """
 
 from __future__ import annotations
@@ -83,14 +85,18 @@ def reglab_epochs(root: Path, store: Path, epochs: int) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=3, help="timed epochs per side and round")
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    reglab_times: list[float] = []
+    seed_times: list[float] = []
     with tempfile.TemporaryDirectory() as folder:
         root = write_mnist_idx(Path(folder) / "data")
         store = Path(folder) / "store"
-        reglab_times = reglab_epochs(root, store, args.epochs)
-        seed_times = seed000_epochs(root, args.epochs)
+        for _ in range(args.rounds):
+            reglab_times += reglab_epochs(root, store, args.epochs + 1)[1:]
+            seed_times += seed000_epochs(root, args.epochs + 1)[1:]
     seed_median, reglab_median = statistics.median(seed_times), statistics.median(reglab_times)
     print(f"seed-000 loop (Dataset + DataLoader): {seed_median:.3f} s/epoch  (epochs: {', '.join(f'{t:.3f}' for t in seed_times)})")
     print(f"reglab single run:                    {reglab_median:.3f} s/epoch  (epochs: {', '.join(f'{t:.3f}' for t in reglab_times)})")

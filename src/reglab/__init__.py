@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 from reglab import augment, averaging, pruning, regularizers, stopping, trajectory
 from reglab.config import Config, ConfigError, load_config
 from reglab.engine import Callback, Run, Stop, train
+from reglab.population import train_population
 from reglab.pruning import prune_magnitude
 from reglab.regularizers import l1_penalty, l2_penalty
 from reglab.stopping import GL, PQ, UP, Patience
@@ -49,4 +50,5 @@ __all__ = [
     "stopping",
     "trajectory",
     "train",
+    "train_population",
 ]

@@ -65,15 +65,6 @@ def tiny_state(seed: int, spread: float = 1.0) -> dict[str, torch.Tensor]:
     }
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """One torch thread: the 2 cores are shared, and 2 threads under contention are ~40× slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture
 def store(tmp_path):
     with RunStore(tmp_path / "store") as opened:

@@ -88,3 +88,13 @@ def test_export_rows_flatten_config_and_sort_missing_last(tmp_path):
     csv_text = rows_to_csv(rows)
     assert csv_text.splitlines()[0].startswith("id,name,status,epochs")
     assert "optimizer.lr" in csv_text.splitlines()[0]
+
+
+def test_epochs_column_counts_epochs_trained(tmp_path):
+    store = RunStore(tmp_path)
+    run_id = store.start_run("early", {"epochs": 30, "name": "early", "seed": 3})
+    for epoch in (1, 2, 3):
+        store.log_epoch(run_id, epoch, {"train/loss": 1.0})
+    store.finish_run(run_id, "stopped_early", {"final": {}})
+    (row,) = run_rows(store.runs())
+    assert (row["epochs"], row["epochs_planned"], row["name"], row["seed"]) == (3, 30, "early", 3)

@@ -59,9 +59,12 @@ def list_command(
     make_console().print(table)
 
 
+IDENTITY_COLUMNS = {"id", "name", "status", "epochs", "sweep", "best_epoch"}
+
+
 def _varying_keys(rows: list[dict]) -> list[str]:
-    """Config keys whose value differs between the rows (the swept ones)."""
-    keys = [key for key in rows[0] if "." in key and "/" not in key]
+    """Config keys whose value differs between the rows (the swept ones, seed included)."""
+    keys = [key for key in rows[0] if "/" not in key and key not in IDENTITY_COLUMNS]
     return [key for key in keys if len({json.dumps(row.get(key), default=str) for row in rows}) > 1][:8]
 
 

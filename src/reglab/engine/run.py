@@ -11,6 +11,7 @@ import torch
 from rich.console import Console
 
 from reglab.config import Config, load_config, validate_config
+from reglab.engine.denormals import flushing_denormals
 from reglab.engine.evaluate import evaluate
 from reglab.engine.events import Callback
 from reglab.engine.loop import fit
@@ -113,7 +114,8 @@ def train(
         output.print(f"run {run_id}: {setup.decay.describe()}", markup=False)
         plan.callbacks.append(ConsoleSink(output))
     try:
-        result = fit(plan)
+        with flushing_denormals():
+            result = fit(plan)
     except KeyboardInterrupt:
         run_store.finish_run(run_id, "interrupted", {"error": "interrupted by the user"})
         raise

@@ -14,7 +14,8 @@ from typing import Any, Callable, Iterable, Literal, Mapping
 from reglab.config import Config
 from reglab.engine.events import FitRecord, Stop
 from reglab.engine.run import Run, as_config
-from reglab.population.build import ENGINES, build_population, flushing_denormals
+from reglab.engine.denormals import flushing_denormals
+from reglab.population.build import ENGINES, build_population
 from reglab.population.loop import fit_population
 from reglab.population.record import MemberRecorder
 from reglab.population.stacked import unstack_state

@@ -1,4 +1,8 @@
-"""Runs as flat rows: id, name, status, epochs, dotted config keys, final metrics."""
+"""Runs as flat rows: id, name, status, epochs, dotted config keys, final metrics.
+
+`epochs` is the number of epochs trained; the config's own `epochs` key is exported as
+`epochs_planned`. Every other config key keeps its dotted name.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,11 @@ def run_row(run: StoredRun) -> dict[str, Any]:
     if run.sweep:
         row["sweep"] = run.sweep
     for key, value in flatten(run.config).items():
+        if key == "epochs":
+            # `epochs` is the number trained (an early stop trains fewer than configured)
+            key = "epochs_planned"
+        elif key == "name":
+            continue
         row[key] = json.dumps(value) if isinstance(value, (list, dict)) else value
     final = run.summary.get("final", {})
     for key, value in final.items():

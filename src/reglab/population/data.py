@@ -104,7 +104,7 @@ def _stack(tensors: list[torch.Tensor], keys: list[str], key_of_member: list[str
             continue
         # Data that does not depend on the seed (published splits, no noise) is the
         # same tensor under another key: compare with the first one, cheaply.
-        if unique and tensor.shape == unique[0].shape and torch.equal(tensor, unique[0]):
+        if unique and (tensor is unique[0] or (tensor.shape == unique[0].shape and torch.equal(tensor, unique[0]))):
             distinct[key] = 0
             continue
         distinct[key] = len(unique)
@@ -138,14 +138,18 @@ def load_population_data(configs: Sequence[Config], device: torch.device, data: 
 
     loaded: dict[str, Any] = {}
     by_data_config: dict[str, list[Any]] = {}
+    seed_independent: dict[str, bool] = {}  # compared once per data config, not once per member
     for config in configs:
         key = _key(config, inputs=False)
         if key in loaded:
             continue
-        same_data = by_data_config.setdefault(config.data.model_dump_json(), [])
+        data_key = config.data.model_dump_json()
+        same_data = by_data_config.setdefault(data_key, [])
+        if len(same_data) >= 2 and data_key not in seed_independent:
+            seed_independent[data_key] = _same_splits(same_data[0], same_data[1])
         if data is not None:
             loaded[key] = data
-        elif len(same_data) >= 2 and _same_splits(same_data[0], same_data[1]):
+        elif seed_independent.get(data_key, False):
             # Two seeds gave identical splits: this data does not depend on the seed
             # (published splits, no noise), so the other seeds need no load of their own.
             loaded[key] = same_data[0]

@@ -8,7 +8,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-__all__ = ["Objective", "make_objective", "resolve_loss_name"]
+__all__ = ["Objective", "class_probabilities", "make_objective", "resolve_loss_name"]
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -37,8 +37,10 @@ class Objective:
     correct: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None
 
 
-def _as_probabilities(target: torch.Tensor, num_classes: int, smoothing: float) -> torch.Tensor:
-    if target.dtype.is_floating_point and target.dim() == 2:
+def class_probabilities(target: torch.Tensor, num_classes: int, smoothing: float = 0.0) -> torch.Tensor:
+    """Class indices (or probabilities already) as probabilities, label-smoothed:
+    (1 − ε)·onehot + ε/K (Szegedy et al. 2016, arXiv:1512.00567)."""
+    if target.dtype.is_floating_point:
         probabilities = target
     else:
         probabilities = F.one_hot(target, num_classes).to(torch.float32)
@@ -76,19 +78,19 @@ def make_objective(
         log_probabilities = outputs if outputs_are_log_probabilities else F.log_softmax(outputs, dim=1)
         if target.dim() == 1 and not label_smoothing:
             return F.nll_loss(log_probabilities, target)
-        probabilities = _as_probabilities(target, num_classes, label_smoothing)
+        probabilities = class_probabilities(target, num_classes, label_smoothing)
         return -(probabilities * log_probabilities).sum(dim=1).mean()
 
     def mse(outputs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         if task == "classification":
-            target = _as_probabilities(target, num_classes, label_smoothing)
+            target = class_probabilities(target, num_classes, label_smoothing)
             if outputs_are_log_probabilities:
                 outputs = outputs.exp()
         return F.mse_loss(outputs, target)
 
     def bce(outputs: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         if task == "classification":
-            target = _as_probabilities(target, num_classes, label_smoothing)
+            target = class_probabilities(target, num_classes, label_smoothing)
         if outputs_are_probabilities:
             return F.binary_cross_entropy(outputs.clamp(1e-7, 1 - 1e-7), target)
         return F.binary_cross_entropy_with_logits(outputs, target)

@@ -19,7 +19,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from reglab.engine.losses import resolve_loss_name
+from reglab.engine.losses import class_probabilities, resolve_loss_name
 
 __all__ = ["MemberObjective", "make_member_objective"]
 
@@ -66,13 +66,7 @@ def make_member_objective(
     probability_outputs = output_activation == "sigmoid"
 
     def probabilities(labels: torch.Tensor) -> torch.Tensor:
-        if labels.dtype.is_floating_point:
-            result = labels
-        else:
-            result = F.one_hot(labels, num_classes).to(torch.float32)
-        if label_smoothing:
-            result = result * (1.0 - label_smoothing) + label_smoothing / num_classes
-        return result
+        return class_probabilities(labels, num_classes, label_smoothing)
 
     def cross_entropy(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         labels = _per_member(targets, outputs)

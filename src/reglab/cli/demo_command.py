@@ -11,26 +11,16 @@ from reglab.cli.app import app
 from reglab.cli.console import make_console
 from reglab.cli.options import StoreOption, open_store
 
-__all__ = ["demo_command", "DEMO_BASE", "DEMO_VARIANTS"]
-
-DEMO_BASE = {
-    "seed": 0,
-    "epochs": 30,
-    "data": {"dataset": "digits", "batch_size": 64},
-    "model": {"preset": "mlp_seed000"},
-    "optimizer": {"name": "sgd", "lr": 0.1, "momentum": 0.9},
-}
+__all__ = ["demo_command", "demo_plan"]
 
 
-def demo_variants():
-    from reglab.compare import Variant
+def demo_plan(epochs: int):
+    """Seed 000's lab preset, its first four variants (plain, weight decay, batchnorm,
+    batchnorm + dropout), without snapshots so the demo stays a few seconds."""
+    from reglab.compare.presets.seed000 import SEED000_LAB
 
-    return [
-        Variant("plain"),
-        Variant("weight decay 5e-4", (("optimizer.weight_decay", 5e-4),)),
-        Variant("batchnorm", (("model.norm", "batch"),)),
-        Variant("batchnorm + dropout", (("model.preset", "mlp_bn_drop"),)),
-    ]
+    base = {key: value for key, value in SEED000_LAB.base.items() if key != "trajectory"}
+    return {**base, "epochs": epochs}, list(SEED000_LAB.variants[:4])
 
 
 @app.command("demo")
@@ -42,7 +32,7 @@ def demo_command(
     from reglab.compare import comparison_table, train_variants
 
     console = make_console()
-    base = {**DEMO_BASE, "epochs": epochs}
+    base, variants = demo_plan(epochs)
     run_store = open_store(store)
 
     def report(variant, run) -> None:
@@ -53,6 +43,6 @@ def demo_command(
         )
 
     console.print(f"reglab demo: the seed-000 MLP (16-32-24) on digits, {epochs} epochs each", markup=False)
-    runs = train_variants(base, demo_variants(), run_store, on_run=report)
+    runs = train_variants(base, variants, run_store, on_run=report)
     console.print(comparison_table(runs, title="seed 000 lab on digits"))
     console.print(f"runs stored in {run_store.directory} (see: reglab runs list --store {run_store.directory})", markup=False)

@@ -15,6 +15,7 @@ from reglab.compare.presets import ComparePreset
 from reglab.compare.rumelhart import PAPER_PATTERN, format_solution
 from reglab.engine.run import Run
 from reglab.report.html import ReportNote
+from reglab.compare.table import final_weight_stats
 
 __all__ = ["preset_notes", "first_epoch_reaching", "distinct_units"]
 
@@ -30,7 +31,7 @@ def first_epoch_reaching(history: Sequence[dict], key: str, threshold: float) ->
 
 
 def _norm(run: Run) -> float:
-    return float(torch.sqrt(sum((parameter.detach().double() ** 2).sum() for parameter in run.model.parameters())))
+    return final_weight_stats(run.model)[0]
 
 
 def _seed000(runs: Sequence[Run]) -> list[ReportNote]:

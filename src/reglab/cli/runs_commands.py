@@ -43,11 +43,11 @@ def list_command(
         if rows and sort not in known:
             fail(f"--sort: got {sort!r}; allowed: a column of the runs, e.g. {', '.join(sorted(known)[:12])} ...")
         rows = sort_rows(rows, sort, descending=not ascending)
-    if limit:
-        rows = rows[:limit]
     extra = [column.strip() for column in columns.split(",")] if columns else []
     if sweep and rows and not extra:
-        extra = _varying_keys(rows)
+        extra = _varying_keys(rows)  # over the whole sweep, before --limit
+    if limit:
+        rows = rows[:limit]
     shown = ["id", "name", "status", "epochs", *extra, *SUMMARY_COLUMNS]
     if sort and sort not in shown:
         shown.append(sort)

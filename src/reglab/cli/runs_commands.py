@@ -53,7 +53,8 @@ def list_command(
         shown.append(sort)
     table = Table(title=f"{len(rows)} runs" + (f" of sweep {sweep}" if sweep else ""))
     for column in shown:
-        table.add_column(column, justify="right" if column not in ("id", "name", "status") else "left")
+        left = column in ("id", "name", "status")
+        table.add_column(column, justify="left" if left else "right", no_wrap=column == "id")
     for row in rows:
         table.add_row(*(_format(row.get(column)) for column in shown))
     make_console().print(table)
@@ -64,7 +65,10 @@ IDENTITY_COLUMNS = {"id", "name", "status", "epochs", "sweep", "best_epoch"}
 
 def _varying_keys(rows: list[dict]) -> list[str]:
     """Config keys whose value differs between the rows (the swept ones, seed included)."""
-    keys = [key for key in rows[0] if "/" not in key and key not in IDENTITY_COLUMNS]
+    from reglab.config import Config
+
+    top_level = set(Config.model_fields) | {"epochs_planned"}
+    keys = [key for key in rows[0] if ("." in key or key in top_level) and "/" not in key and key not in IDENTITY_COLUMNS]
     return [key for key in keys if len({json.dumps(row.get(key), default=str) for row in rows}) > 1][:8]
 
 

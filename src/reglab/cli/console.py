@@ -8,8 +8,8 @@ __all__ = ["make_console"]
 
 
 def make_console() -> Console:
-    """A rich console; 160 columns when stdout is not a terminal (pipes, CI logs)."""
+    """A rich console; 200 columns when stdout is not a terminal (pipes, CI logs)."""
     console = Console(highlight=False)
     if not console.is_terminal:
-        console = Console(highlight=False, width=160)
+        console = Console(highlight=False, width=200)
     return console

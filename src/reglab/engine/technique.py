@@ -22,8 +22,8 @@ from reglab.engine.hooks import StepHook
 __all__ = ["Technique", "TECHNIQUE_MODULES", "build_techniques"]
 
 # Order matters for step hooks: penalties and gradient rules, then weight rules
-# (proximal L1, max-norm), then pruning masks (zeros stay zero), then averages.
-# Each family uncomments its own line once its module exists.
+# (proximal L1, max-norm), then pruning masks (zeros stay zero), then averages; the
+# trajectory's gradient hook comes last so it sees the gradients the optimizer used.
 TECHNIQUE_MODULES: tuple[str, ...] = (
     "reglab.regularizers.technique",
     "reglab.pruning.technique",

@@ -63,6 +63,10 @@ def test_flat_keys_match_set_syntax():
         ("pruning.amount=1.0", "pruning.amount", "less than 1"),
         ("early_stopping.criterion=magic", "early_stopping.criterion", "'patience'"),
         ("device=tpu", "device", "auto, cpu, cuda"),
+        ("augment.hflip=1.5", "augment.hflip", "less than or equal to 1"),
+        ("data.label_noise=-0.1", "data.label_noise", "greater than or equal to 0"),
+        ("regularization.l1=-0.001", "regularization.l1", "greater than or equal to 0"),
+        ("pruning.amount=-0.2", "pruning.amount", "greater than or equal to 0"),
     ],
 )
 def test_bad_values_give_one_line_naming_key_value_and_allowed(override, key, fragment):

@@ -90,3 +90,17 @@ def test_bad_stopping_config_fails_before_the_store_is_touched(store_dir, overri
     with pytest.raises(ConfigError, match=message):
         reglab.train(tiny_digits(**overrides), store=store_dir)
     assert not (store_dir / "runs").exists() or not list((store_dir / "runs").iterdir())
+
+
+def test_the_stopping_epoch_keeps_its_stopping_metrics(tmp_path):
+    config = {
+        "seed": 0, "epochs": 30, "device": "cpu",
+        "data": {"dataset": "digits", "train_size": 200, "batch_size": 32},
+        "model": {"hidden": [16]},
+        "early_stopping": {"criterion": "patience", "patience": 1, "min_delta": 10.0},
+    }
+    run = reglab.train(config, store=tmp_path)
+    assert run.status == "stopped_early"
+    last = run.history[-1]
+    assert "stopping/best" in last and "stopping/wait" in last
+    assert run.summary["stop_values"]["stopping/wait"] == last["stopping/wait"]

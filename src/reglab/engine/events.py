@@ -54,11 +54,13 @@ class Stop:
         reason: a short human explanation (kept in the run summary).
         status: the run's final status: stopped_early or diverged.
         criterion: the rule that fired (e.g. "patience", "GL_5").
+        metrics: this epoch's metrics from the same callback (kept in the epoch's row).
     """
 
     reason: str
     status: Literal["stopped_early", "diverged"] = "stopped_early"
     criterion: str = ""
+    metrics: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

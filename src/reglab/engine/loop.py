@@ -146,6 +146,7 @@ def fit(plan: FitPlan) -> FitResult:
             result = callback.on_epoch_end(record)
             if isinstance(result, Stop):
                 stop = stop or result
+                metrics.update(result.metrics)
             elif result:
                 metrics.update(result)
         history.append(metrics)

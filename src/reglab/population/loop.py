@@ -168,6 +168,7 @@ def fit_population(state: PopulationState, on_epoch: EpochSink, on_member_end: M
                 result = techniques.stopper.on_epoch_end(record)
                 if isinstance(result, Stop):
                     stop = stop or result
+                    metrics.update(result.metrics)
                 elif result:
                     metrics.update(result)
             if state.trajectory is not None:

@@ -59,7 +59,7 @@ def prechelt_errors(metrics: Mapping[str, float]) -> tuple[float, float]:
 class EarlyStopping(Callback):
     """Stops the run when its criterion or threshold fires (observer); tracks the best epoch.
 
-    Metric keys (per epoch; absent on the epoch that stops, see `stop_values` below):
+    Metric keys (per epoch, the stopping epoch included; its values are also `stop_values`):
 
     | key                    | when                     | meaning                                       |
     |------------------------|--------------------------|-----------------------------------------------|
@@ -175,7 +175,7 @@ class EarlyStopping(Callback):
             return metrics  # a stop after the last planned epoch saves nothing: the run completes
         self.stop_epoch, self.stop_name, self.stop_values = record.epoch, fired, metrics
         reason = f"{fired} fired after epoch {record.epoch} ({self.monitor} = {value:.6g})"
-        return Stop(reason, "stopped_early", fired)
+        return Stop(reason, "stopped_early", fired, metrics)
 
     def on_fit_end(self, record: FitRecord) -> Mapping[str, Any]:
         planned = self.planned_epochs

@@ -40,7 +40,7 @@ def test_train_prints_seed000_epoch_lines(capsys, store_dir):
     assert "weight decay on" in out
 
 
-def test_quiet_prints_only_the_final_line(capsys, store_dir):
+def test_quiet_prints_nothing(capsys, store_dir):
     code, out, _ = run_cli(capsys, "train", *TINY, "--store", str(store_dir), "--quiet")
     assert code == 0 and out == ""
 

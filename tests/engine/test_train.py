@@ -83,8 +83,14 @@ class _Recorder(Callback):
     def on_step_end(self, record):
         self.events.append(f"step {record.step}")
 
+    def on_eval_end(self, record):
+        self.events.append(f"eval_end {record.epoch}")
+        assert "test/acc" in record.metrics and "val/loss" in record.metrics
+        return {"custom/evaluated": 1.0}
+
     def on_epoch_end(self, record):
         self.events.append(f"epoch_end {record.epoch}")
+        assert record.metrics["custom/evaluated"] == 1.0
         with pytest.raises(TypeError):
             record.metrics["train/loss"] = 0.0  # records are read-only
         return {"custom/epoch_squared": float(record.epoch**2)}
@@ -101,7 +107,7 @@ def test_callbacks_see_events_in_order_and_return_metrics(store_dir):
     assert recorder.events[0] == "fit_start" and recorder.events[-1] == "fit_end"
     assert recorder.events[1] == "epoch_start 1"
     assert f"step {5}" in recorder.events and f"step {10}" in recorder.events
-    assert recorder.events.index("epoch_end 1") < recorder.events.index("epoch_start 2")
+    assert recorder.events.index("eval_end 1") < recorder.events.index("epoch_end 1") < recorder.events.index("epoch_start 2")
     assert sum(event.startswith("step") for event in recorder.events) == (2 * steps_per_epoch) // 5
     assert [row["custom/epoch_squared"] for row in run.history] == [1.0, 4.0]
     assert RunStore(store_dir).history(run.id)[1]["custom/epoch_squared"] == 4.0

@@ -10,7 +10,8 @@ modifiers (pruning, averaging) → observers (trajectory, early stopping) → si
 | fit_start    | FitRecord    | once, before the first epoch                |
 | epoch_start  | EpochRecord  | before each epoch's first step              |
 | step_end     | StepRecord   | every `step_every` optimizer steps, if set  |
-| epoch_end    | EpochRecord  | after training and evaluation of an epoch   |
+| eval_end     | EpochRecord  | after an epoch's validation and test passes |
+| epoch_end    | EpochRecord  | after eval_end, for every callback          |
 | fit_end      | FitRecord    | once, after the last epoch or a stop        |
 """
 
@@ -122,6 +123,11 @@ class Callback:
         return None
 
     def on_step_end(self, record: StepRecord) -> Metrics | None:
+        return None
+
+    def on_eval_end(self, record: EpochRecord) -> Metrics | None:
+        """After the epoch's validation and test passes, before `on_epoch_end`; the record
+        holds the epoch's training and evaluation metrics. Returned metrics join the row."""
         return None
 
     def on_epoch_end(self, record: EpochRecord) -> Metrics | Stop | None:

@@ -4,7 +4,7 @@
         for each batch (an index slice of tensors already on the device):
             augment → forward → data loss + Σ penalties → backward
             → gradient hooks → optimizer step → weight hooks → lr schedule
-        evaluate val and test → epoch metrics (one host sync) → callbacks
+        evaluate val and test → epoch metrics (one host sync) → eval_end → epoch_end callbacks
 """
 
 from __future__ import annotations
@@ -105,8 +105,10 @@ def fit(plan: FitPlan) -> FitResult:
                 inputs, targets = plan.augment(inputs, labels)
             outputs = model(inputs)
             data_loss = objective.loss(outputs, targets)
-            context = StepContext(batch_size=inputs.shape[0], step=step, lr=optimizer.param_groups[0]["lr"])
-            penalties = {name: term for hook in plan.hooks for name, term in hook.penalty(model, context).items()}
+            penalties: dict[str, torch.Tensor] = {}
+            if plan.hooks:
+                context = StepContext(batch_size=inputs.shape[0], step=step, lr=optimizer.param_groups[0]["lr"])
+                penalties = {name: term for hook in plan.hooks for name, term in hook.penalty(model, context).items()}
             loss = data_loss + sum(penalties.values()) if penalties else data_loss
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -138,6 +140,10 @@ def fit(plan: FitPlan) -> FitResult:
         metrics["lr"] = lr
         metrics["time/epoch"] = train_seconds
         metrics["epoch"] = epoch
+        for callback in callbacks:
+            extra = callback.on_eval_end(EpochRecord(epoch, step, model, optimizer, frozen(metrics), history, data))
+            if extra:
+                metrics.update(extra)
         if plan.stop_on_divergence and not math.isfinite(metrics["loss/total"]):
             stop = Stop("the training loss became non-finite", status="diverged", criterion="divergence")
 

@@ -10,7 +10,9 @@ store writes are excluded, as in benchmark (a)):
 - sequential: the median epoch of `--sequential` single runs (`reglab.train`), one after
   another; a single run's cost does not depend on K, so it is measured once;
 - population: the median epoch of `train_population` with K members, divided by K;
-- the stacked-matmul engine vs the `torch.func.vmap` engine at K = 32.
+- the population in one piece vs split into concurrent shards (the default on a CPU
+  from 32 members on, `reglab.population.shards`), at each K where it shards;
+- the stacked-matmul engine vs the `torch.func.vmap` engine at K = 32 (both in one piece).
 
 Usage: python benchmarks/population_vs_sequential.py [--epochs 3] [--sizes 8,32,64,128] [--sequential 8]
 """
@@ -29,6 +31,7 @@ import torch
 import reglab
 from mnist_idx import write_mnist_idx
 from reglab.population import train_population
+from reglab.population.shards import shard_count
 
 
 def config(root: Path, seed: int, lr: float, epochs: int) -> reglab.Config:
@@ -63,9 +66,12 @@ def sequential_epochs(root: Path, store: Path, runs: int, epochs: int) -> list[f
     return times
 
 
-def population_epochs(root: Path, store: Path, size: int, epochs: int, engine: str, data) -> list[float]:
-    """Training seconds of each population epoch divided by the members (first epoch skipped)."""
-    runs = train_population(member_configs(root, size, epochs), store=store, engine=engine, data=data)
+def population_epochs(root: Path, store: Path, size: int, epochs: int, engine: str, data, shards: int | None = None) -> list[float]:
+    """Training seconds of each population epoch divided by the members (first epoch skipped).
+
+    `shards` None: as `train_population` decides (see reglab.population.shards).
+    """
+    runs = train_population(member_configs(root, size, epochs), store=store, engine=engine, data=data, shards=shards)
     # every member records the population's epoch time / K; skip the first (warm-up) epoch
     return [row["time/epoch"] for row in runs[0].history[1:] or runs[0].history]
 
@@ -98,11 +104,19 @@ def main() -> None:
         # on this shared machine weighs on both sides.
         times = sequential_epochs(root, store, (args.sequential + 1) // 2, args.epochs)
         results: dict[int, list[float]] = {}
+        whole: dict[int, list[float]] = {}
         for size in sizes:
             started = time.perf_counter()
             results[size] = population_epochs(root, store, size, args.epochs, "stacked", data)
-            print(f"population K={size:<4}          {shown(results[size])} per model-epoch ({time.perf_counter() - started:.1f} s wall)")
+            shards = shard_count(size, torch.device("cpu"), "stacked")
+            print(f"population K={size:<4}          {shown(results[size])} per model-epoch, {shards} shard(s) "
+                  f"({time.perf_counter() - started:.1f} s wall)")
+            if shards > 1:
+                whole[size] = population_epochs(root, store, size, args.epochs, "stacked", data, shards=1)
+                print(f"  in one piece:              {shown(whole[size])} per model-epoch; sharding "
+                      f"{statistics.median(whole[size]) / statistics.median(results[size]):.2f}x faster (median)")
         compare = 32 if 32 in sizes else sizes[0]
+        stacked = whole.get(compare, results[compare])
         vmapped = population_epochs(root, store, compare, args.epochs, "vmap", data)
         times += sequential_epochs(root, store, args.sequential // 2, args.epochs)
         print(f"sequential reglab runs:      {shown(times)} per model-epoch ({len(times)} epochs of {args.sequential} runs)")
@@ -110,7 +124,6 @@ def main() -> None:
         for size in sizes:
             print(f"population K={size:<4}          {single / statistics.median(results[size]):.1f}x faster than sequential "
                   f"(median), {single_best / min(results[size]):.1f}x (best)")
-        stacked = results[compare]
         print(f"engine at K={compare}: stacked {shown(stacked)}, vmap {shown(vmapped)} per model-epoch "
               f"(stacked / vmap speed: {statistics.median(vmapped) / statistics.median(stacked):.2f}x median, "
               f"{min(vmapped) / min(stacked):.2f}x best)")

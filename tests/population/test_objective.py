@@ -48,3 +48,21 @@ def test_member_objective_equals_single_objective(loss, task, output, smoothing,
         if single.correct is not None:
             assert members.correct(outputs, targets)[k].item() == single.correct(outputs[k], member_targets).item()
     assert (members.correct is None) == (single.correct is None)
+
+
+def test_correct_counts_break_ties_and_nans_as_the_single_run():
+    # Member 0: ties between classes 1 and 2 (argmax takes the first); member 1: NaN
+    # scores; member 2: every score equal (a dead network picks class 0, nothing else).
+    outputs = torch.tensor(
+        [
+            [[0.0, 3.0, 3.0, 1.0], [0.0, 3.0, 3.0, 1.0], [2.0, 2.0, 0.0, 0.0]],
+            [[float("nan"), 1.0, 0.0, 0.0], [0.0, 1.0, float("nan"), 0.0], [0.0, 1.0, 0.0, 0.0]],
+            [[0.5] * 4, [0.5] * 4, [0.5] * 4],
+        ]
+    )
+    labels = torch.tensor([1, 2, 0])
+    single = make_objective("cross_entropy", "classification", 4)
+    members = make_member_objective("cross_entropy", "classification", 4)
+    expected = [single.correct(outputs[k], labels).item() for k in range(3)]
+    assert expected == [2, 1, 1]
+    assert members.correct(outputs, labels).tolist() == expected

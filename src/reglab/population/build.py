@@ -45,7 +45,9 @@ def _check_members(configs: list[Config]) -> None:
 
 def _forward(engine: str, architecture, template: torch.nn.Module, hyper: MemberHyperparameters):
     if engine == "stacked":
-        return lambda params, buffers, x, dropout, training, shared: stacked_forward(architecture, params, buffers, x, dropout, training, shared)
+        return lambda params, buffers, x, dropout, training, shared, generator=None: stacked_forward(
+            architecture, params, buffers, x, dropout, training, shared, generator
+        )
     from reglab.population.vmapped import vmap_forward
 
     return vmap_forward(template, hyper)

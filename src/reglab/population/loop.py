@@ -9,19 +9,22 @@
         finished members are recorded and dropped from the stacked tensors
 
 No Python loop over members runs inside a step; the per-member work at epoch end
-is bookkeeping on host floats.
+is bookkeeping on host floats. A population split into shards (see
+`reglab.population.shards`) runs each phase of an epoch, training then evaluation,
+on all shards at once; the bookkeeping and the sinks stay on the calling thread.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from typing import Callable
+from typing import Callable, Sequence
 
 import torch
 
 from reglab.engine.events import EpochRecord, Stop, frozen
 from reglab.engine.loop import batch_starts
+from reglab.population.shards import ShardThreads
 from reglab.population.state import PopulationState
 
 __all__ = ["fit_population", "MemberEnd"]
@@ -68,7 +71,7 @@ def _train_epoch(state: PopulationState, lrs: torch.Tensor) -> dict[str, torch.T
         positions = order[..., start : start + state.batch_size]
         inputs, labels = state.data.train_x.rows(positions), state.data.train_y.rows(positions)
         batch = positions.shape[-1]
-        outputs = state.forward(state.params, state.buffers, inputs, state.dropout, True, shared)
+        outputs = state.forward(state.params, state.buffers, inputs, state.dropout, True, shared, state.generator)
         data_loss = state.objective.loss(outputs, labels)
         penalties = state.penalties(state.params, state.hyper, batch)
         total = data_loss + sum(penalties.values()) if penalties else data_loss
@@ -129,59 +132,93 @@ def _member_metrics(state: PopulationState, fetched, position: int, lr: float, s
     return metrics
 
 
-def fit_population(state: PopulationState, on_epoch: EpochSink, on_member_end: MemberEnd) -> None:
-    """Train every member for `state.epochs` epochs (or until it stops); report through the sinks."""
-    histories: dict[int, list[dict[str, float]]] = {member: [] for member in state.members}
-    steps_per_epoch = len(batch_starts(state.data.train_x.count, state.batch_size))
-    for epoch in range(1, state.epochs + 1):
-        lrs = state.schedule.epoch_table()
-        if state.trajectory is not None:
-            state.trajectory.start_epoch(state.params)
-        _synchronize(state.device)
-        started = time.perf_counter()
-        sums = _train_epoch(state, lrs)
-        _synchronize(state.device)
-        seconds = (time.perf_counter() - started) / state.size
-        quantities = {**sums, **_evaluate(state, "val"), **_evaluate(state, "test"), "lr": lrs[steps_per_epoch]}
-        if any(state.techniques[member].zero_fraction for member in state.members):
-            quantities["l1/zeros"] = state.penalties.zero_counts(state.params)
-        raw_names: list[str] = []
-        if state.trajectory is not None:
-            raw = state.trajectory.measure(state.params, state.buffers)
-            raw_names = list(raw)
-            quantities.update({f"trajectory/{name}": value for name, value in raw.items()})
-        fetched = _fetch(quantities)
+def _epoch_quantities(state: PopulationState, sums: dict[str, torch.Tensor], lrs: torch.Tensor) -> dict[str, list[list[float]]]:
+    """The epoch's training sums, evaluation, zero counts and trajectory of every member, fetched."""
+    quantities = {**sums, **_evaluate(state, "val"), **_evaluate(state, "test"), "lr": lrs[-1]}
+    if any(state.techniques[member].zero_fraction for member in state.members):
+        quantities["l1/zeros"] = state.penalties.zero_counts(state.params)
+    if state.trajectory is not None:
+        raw = state.trajectory.measure(state.params, state.buffers)
+        quantities.update({f"trajectory/{name}": value for name, value in raw.items()})
+    return _fetch(quantities)
 
-        finished: list[tuple[int, Stop | None]] = []
-        for position, member in enumerate(state.members):
-            config = state.configs[member]
-            metrics = _member_metrics(state, fetched, position, fetched["lr"][position][0], seconds, epoch)
-            stop = None
-            if config.early_stopping.stop_on_divergence and not math.isfinite(metrics["loss/total"]):
-                stop = Stop("the training loss became non-finite", status="diverged", criterion="divergence")
-            techniques = state.techniques[member]
-            if techniques.zero_fraction:
-                metrics["l1/zeros"] = fetched["l1/zeros"][position][0] / max(state.penalties.scoped_entries, 1)
-            if techniques.stopper is not None:
-                # The single run's EarlyStopping object itself, fed this member's metrics.
-                record = EpochRecord(epoch, 0, None, None, frozen(metrics), histories[member])
-                result = techniques.stopper.on_epoch_end(record)
-                if isinstance(result, Stop):
-                    stop = stop or result
-                    metrics.update(result.metrics)
-                elif result:
-                    metrics.update(result)
-            if state.trajectory is not None:
-                raw = {name: fetched[f"trajectory/{name}"][position] for name in raw_names}
-                metrics.update(state.trajectory.metrics(raw, member))
-            histories[member].append(metrics)
-            on_epoch(member, metrics)
-            if stop is not None or epoch == state.epochs:
-                finished.append((position, stop))
-        for position, stop in finished:
-            on_member_end(state.members[position], histories[state.members[position]], stop, state, position)
-        if len(finished) == state.size:
-            return
-        if finished:
-            done = {position for position, _ in finished}
-            state.keep([position for position in range(state.size) if position not in done])
+
+def _record_epoch(
+    state: PopulationState,
+    fetched: dict[str, list[list[float]]],
+    seconds: float,
+    epoch: int,
+    histories: dict[int, list[dict[str, float]]],
+    on_epoch: EpochSink,
+    on_member_end: MemberEnd,
+) -> bool:
+    """Each member's metrics, stopping and end of training; False once every member of `state` finished."""
+    raw_names = [name.removeprefix("trajectory/") for name in fetched if name.startswith("trajectory/")]
+    finished: list[tuple[int, Stop | None]] = []
+    for position, member in enumerate(state.members):
+        config = state.configs[member]
+        metrics = _member_metrics(state, fetched, position, fetched["lr"][position][0], seconds, epoch)
+        stop = None
+        if config.early_stopping.stop_on_divergence and not math.isfinite(metrics["loss/total"]):
+            stop = Stop("the training loss became non-finite", status="diverged", criterion="divergence")
+        techniques = state.techniques[member]
+        if techniques.zero_fraction:
+            metrics["l1/zeros"] = fetched["l1/zeros"][position][0] / max(state.penalties.scoped_entries, 1)
+        if techniques.stopper is not None:
+            # The single run's EarlyStopping object itself, fed this member's metrics.
+            record = EpochRecord(epoch, 0, None, None, frozen(metrics), histories[member])
+            result = techniques.stopper.on_epoch_end(record)
+            if isinstance(result, Stop):
+                stop = stop or result
+                metrics.update(result.metrics)
+            elif result:
+                metrics.update(result)
+        if state.trajectory is not None:
+            raw = {name: fetched[f"trajectory/{name}"][position] for name in raw_names}
+            metrics.update(state.trajectory.metrics(raw, member))
+        histories[member].append(metrics)
+        on_epoch(member, metrics)
+        if stop is not None or epoch == state.epochs:
+            finished.append((position, stop))
+    for position, stop in finished:
+        on_member_end(state.members[position], histories[state.members[position]], stop, state, position)
+    if len(finished) == state.size:
+        return False
+    if finished:
+        done = {position for position, _ in finished}
+        state.keep([position for position in range(state.size) if position not in done])
+    return True
+
+
+def _train_phase(state: PopulationState) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+    lrs = state.schedule.epoch_table()
+    if state.trajectory is not None:
+        state.trajectory.start_epoch(state.params)
+    sums = _train_epoch(state, lrs)
+    _synchronize(state.device)
+    return sums, lrs
+
+
+def fit_population(shards: Sequence[PopulationState], on_epoch: EpochSink, on_member_end: MemberEnd) -> None:
+    """Train every member for its epochs (or until it stops); report through the sinks.
+
+    `shards` are the population's parts (`reglab.population.shards.split_population`);
+    more than one step concurrently, one thread each. The sinks run on the calling thread.
+    """
+    histories = {member: [] for shard in shards for member in shard.members}
+    active = list(shards)
+    with ShardThreads(len(shards)) as threads:
+        for epoch in range(1, active[0].epochs + 1):
+            for state in active:
+                _synchronize(state.device)
+            started = time.perf_counter()
+            trained = threads.map(_train_phase, active)
+            seconds = (time.perf_counter() - started) / sum(state.size for state in active)
+            fetched = threads.map(_epoch_quantities, active, *zip(*trained))
+            active = [
+                state
+                for state, quantities in zip(active, fetched)
+                if _record_epoch(state, quantities, seconds, epoch, histories, on_epoch, on_member_end)
+            ]
+            if not active:
+                return

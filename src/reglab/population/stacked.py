@@ -159,10 +159,10 @@ def _norm(h: torch.Tensor, params, buffers, layer: LayerShape, training: bool) -
     return h
 
 
-def _dropout(h: torch.Tensor, rates: torch.Tensor) -> torch.Tensor:
+def _dropout(h: torch.Tensor, rates: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
     """Inverted dropout with one rate per member: h·m/(1-p), m ~ Bernoulli(1-p); p = 0 is exact identity."""
     keep = 1.0 - rates.view(-1, 1, 1)
-    mask = torch.rand(h.shape, device=h.device, dtype=h.dtype) >= rates.view(-1, 1, 1)
+    mask = torch.rand(h.shape, device=h.device, dtype=h.dtype, generator=generator) >= rates.view(-1, 1, 1)
     return h * (mask.to(h.dtype) / keep)
 
 
@@ -174,6 +174,7 @@ def stacked_forward(
     dropout: Sequence[torch.Tensor | None],
     training: bool,
     shared_inputs: bool,
+    generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """Outputs (K, B, out) of every member.
 
@@ -185,6 +186,7 @@ def stacked_forward(
             (decided once per population, so no step asks the device).
         training: batch statistics and dropout (True) or running statistics (False).
         shared_inputs: True when `inputs` is one batch (B, ...) for every member.
+        generator: where dropout masks are drawn from (default: PyTorch's global generator).
     """
     x = inputs.flatten(1) if shared_inputs else inputs.flatten(2)
     for index, layer in enumerate(architecture.layers):
@@ -193,7 +195,7 @@ def stacked_forward(
             h = _norm(h, params, buffers, layer, training)
         h = layer.activation(h)
         if training and dropout[index] is not None:
-            h = _dropout(h, dropout[index])
+            h = _dropout(h, dropout[index], generator)
         if layer.norm_position == "after":
             h = _norm(h, params, buffers, layer, training)
         x = x + h if layer.residual else h

@@ -25,8 +25,8 @@ from reglab.population.trajectory import MemberTrajectory
 
 __all__ = ["PopulationState", "Forward"]
 
-# (params, buffers, inputs, dropout per layer, training, shared_inputs) -> outputs (K, B, out)
-Forward = Callable[[dict, dict, torch.Tensor, Sequence[Any], bool, bool], torch.Tensor]
+# (params, buffers, inputs, dropout per layer, training, shared_inputs, dropout generator) -> outputs (K, B, out)
+Forward = Callable[[dict, dict, torch.Tensor, Sequence[Any], bool, bool, Any], torch.Tensor]
 
 
 @dataclass
@@ -52,6 +52,7 @@ class PopulationState:
     eval_batch_size: int
     device: torch.device
     members: list[int] = field(default_factory=list)
+    generator: torch.Generator | None = None  # dropout masks (see reglab.population.shards)
 
     def __post_init__(self) -> None:
         if not self.members:

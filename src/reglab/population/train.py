@@ -11,13 +11,14 @@ from __future__ import annotations
 import traceback
 from typing import Any, Callable, Iterable, Literal, Mapping
 
-from reglab.config import Config
+from reglab.config import Config, ConfigError
 from reglab.engine.events import FitRecord, Stop
 from reglab.engine.run import Run, as_config
 from reglab.engine.denormals import flushing_denormals
 from reglab.population.build import ENGINES, build_population
 from reglab.population.loop import fit_population
 from reglab.population.record import MemberRecorder
+from reglab.population.shards import shard_count, split_population
 from reglab.population.stacked import unstack_state
 from reglab.population.state import PopulationState
 from reglab.population.techniques import PopulationUnsupported
@@ -36,6 +37,7 @@ def train_population(
     engine: Literal["stacked", "vmap"] = "stacked",
     data: Any = None,
     on_member_end: Callable[[Run], None] | None = None,
+    shards: int | None = None,
 ) -> list[Run]:
     """Train K configurations as one population; record each as an ordinary run.
 
@@ -48,6 +50,8 @@ def train_population(
         engine: stacked (batched matmuls, the default: faster here) | vmap (torch.func).
         data: a DataSplits to use for every member instead of loading (benchmarks).
         on_member_end: called with each member's Run as it finishes.
+        shards: how many sub-populations step concurrently, one thread each (default:
+            `reglab.population.shards.shard_count`, which shards only large CPU populations).
 
     Returns:
         The K runs, in the order of `configs`.
@@ -58,6 +62,11 @@ def train_population(
     """
     configs = [as_config(config) for config in configs]
     state, models = build_population(configs, data_order, engine, data)
+    if shards is None:
+        shards = shard_count(len(configs), state.device, engine)
+    elif not 1 <= shards <= len(configs):
+        raise ConfigError("population.shards", shards, f"an integer from 1 to the number of members ({len(configs)})")
+    parts = split_population(state, shards)
     run_store = store if isinstance(store, RunStore) else RunStore(store)
     population = {
         "size": len(configs),
@@ -65,6 +74,7 @@ def train_population(
         "data_order": data_order,
         "order_seed": state.order.order_seed,
         "distinct_datasets": state.data.distinct,
+        "shards": len(parts),
     }
     recorder = MemberRecorder(run_store, configs, sweep, population)
     recorder.start()
@@ -97,7 +107,7 @@ def train_population(
 
     try:
         with flushing_denormals():
-            fit_population(state, recorder.epoch, finish)
+            fit_population(parts, recorder.epoch, finish)
     except KeyboardInterrupt:
         recorder.abort("interrupted", "interrupted by the user")
         raise

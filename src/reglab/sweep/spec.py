@@ -13,7 +13,7 @@
       regularization.l2: {uniform: [0.0, 1.0e-3]}  # random only
       seed: {choice: [0, 1, 2]}                    # the same as a list
       data.batch_size: 64                          # a single value
-    population: {data_order: shared, engine: stacked, max_size: 64}
+    population: {data_order: shared, engine: stacked, max_size: 64}   # shards: 2 (default: automatic)
     workers: 2                     # processes backend (default: the number of CPU cores)
 
 Every mistake is one line naming the key (`ConfigError`).
@@ -45,6 +45,8 @@ class PopulationOptions(BaseModel):
             | independent (each member's own seed, exactly as its single run).
         engine: stacked (batched matmuls) | vmap (torch.func.functional_call + vmap).
         max_size: most members in one population (larger groups are split evenly).
+        shards: sub-populations that step concurrently, one thread each (default: decided
+            per population by `reglab.population.shards.shard_count`; capped at its size).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -52,6 +54,7 @@ class PopulationOptions(BaseModel):
     data_order: Literal["shared", "independent"] = "shared"
     engine: Literal["stacked", "vmap"] = "stacked"
     max_size: int = Field(64, ge=1)
+    shards: int | None = Field(None, ge=1)
 
 
 class Parameter(BaseModel):

@@ -33,6 +33,7 @@ def _train_group(members: list[SweepPoint], context: SweepContext) -> None:
             sweep=context.sweep,
             data_order=context.population.data_order,
             engine=context.population.engine,
+            shards=None if context.population.shards is None else min(context.population.shards, len(members)),
             on_member_end=advance,
         )
     except PopulationUnsupported as reason:

@@ -32,14 +32,18 @@ def final_test_acc(store_dir, name: str) -> dict[str, float]:
         return {config_hash(run.config): store.history(run.id)[-1]["test/loss"] for run in runs}
 
 
-def test_population_backend_matches_sequential_runs(store_dir):
+@pytest.mark.parametrize("shards", [None, 8], ids=["automatic", "shards-capped-at-size"])
+def test_population_backend_matches_sequential_runs(store_dir, shards):
     run_sweep(sweep("same", "sequential"), store=store_dir, quiet=True)
     sequential = final_test_acc(store_dir, "same")
     with RunStore(store_dir) as store:
         for run in store.runs(sweep="same"):
             store.delete_run(run.id)
-    result = run_sweep(sweep("same", "population"), store=store_dir, quiet=True)
+    options = {"data_order": "independent", **({"shards": shards} if shards else {})}
+    result = run_sweep(sweep("same", "population", population=options), store=store_dir, quiet=True)
     assert result.statuses == {"completed": 4}
+    with RunStore(store_dir) as store:
+        assert {run.summary["population"]["shards"] for run in store.runs(sweep="same")} == {4 if shards else 1}
     population = final_test_acc(store_dir, "same")
     assert population.keys() == sequential.keys()
     for key, value in sequential.items():

@@ -52,6 +52,7 @@ def test_base_file_is_read_relative_to_the_sweep_file(tmp_path):
         ({"name": "s", "method": "random"}, "samples"),
         ({"name": "a/b"}, "name"),
         ({"name": "s", "population": {"max_size": 0}}, "population.max_size"),
+        ({"name": "s", "population": {"shards": 0}}, "population.shards"),
         ({"name": "s", "base": "missing.yaml"}, "base"),
     ],
 )

@@ -81,6 +81,8 @@ def test_sharded_dropout_repeats_bit_for_bit(store_dir):
 def test_bad_shard_counts_are_refused_before_the_store(store_dir):
     with pytest.raises(ConfigError, match="population.shards"):
         train_population([digits(0), digits(1)], store=store_dir, shards=3)
+    with pytest.raises(ConfigError, match="engine vmap"):
+        train_population([digits(0), digits(1)], store=store_dir, shards=2, engine="vmap")
     assert not (store_dir / "reglab.db").exists()
 
 

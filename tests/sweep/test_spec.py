@@ -53,6 +53,7 @@ def test_base_file_is_read_relative_to_the_sweep_file(tmp_path):
         ({"name": "a/b"}, "name"),
         ({"name": "s", "population": {"max_size": 0}}, "population.max_size"),
         ({"name": "s", "population": {"shards": 0}}, "population.shards"),
+        ({"name": "s", "population": {"engine": "vmap", "shards": 2}}, "population.shards"),
         ({"name": "s", "base": "missing.yaml"}, "base"),
     ],
 )

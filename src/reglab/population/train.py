@@ -66,6 +66,8 @@ def train_population(
         shards = shard_count(len(configs), state.device, engine)
     elif not 1 <= shards <= len(configs):
         raise ConfigError("population.shards", shards, f"an integer from 1 to the number of members ({len(configs)})")
+    elif shards > 1 and engine != "stacked":
+        raise ConfigError("population.shards", shards, "1 with engine vmap (its members share one module)")
     parts = split_population(state, shards)
     run_store = store if isinstance(store, RunStore) else RunStore(store)
     population = {

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from reglab.config import ConfigError
 from reglab.config.loading import apply_overrides
@@ -55,6 +55,13 @@ class PopulationOptions(BaseModel):
     engine: Literal["stacked", "vmap"] = "stacked"
     max_size: int = Field(64, ge=1)
     shards: int | None = Field(None, ge=1)
+
+    @field_validator("shards")
+    @classmethod
+    def _stacked_shards(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is not None and value > 1 and info.data.get("engine") != "stacked":
+            raise ValueError("1 with engine vmap (its members share one module)")
+        return value
 
 
 class Parameter(BaseModel):

@@ -99,7 +99,8 @@ def fit(plan: FitPlan) -> FitResult:
         order = torch.randperm(count, generator=plan.generator).to(device)
         for batch_index, start in enumerate(starts):
             indices = order[start : start + plan.batch_size]
-            inputs, labels = data.train_x[indices], data.train_y[indices]
+            # index_select, not x[indices]: the same rows, gathered about 2x faster on a CPU
+            inputs, labels = data.train_x.index_select(0, indices), data.train_y.index_select(0, indices)
             targets = labels
             if plan.augment is not None:
                 inputs, targets = plan.augment(inputs, labels)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
+
+import pytest
 import torch
 
 import reglab
@@ -103,3 +106,40 @@ def test_reinit_control_keeps_the_mask_and_draws_fresh_survivors(store_dir):
         assert not torch.equal(survivors, reinit.at_start[name][kept]), name
         assert torch.equal(survivors, fresh[name][kept]), name  # a fresh draw of the same init scheme
         assert torch.all(reinit.epochs[2][name][~kept] == 0)
+
+
+class _LearningRates(Callback):
+    """The learning rate and momentum of every optimizer step."""
+
+    kind = "observer"
+    step_every = 1
+
+    def __init__(self):
+        self.steps = []
+
+    def on_step_end(self, record):
+        group = record.optimizer.param_groups[0]
+        self.steps.append((group["lr"], group.get("momentum")))
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        {"schedule.name": "cosine", "schedule.min_lr": 0.001},
+        {"schedule.name": "step", "schedule.step_size": 1, "schedule.gamma": 0.5},
+        {"schedule.name": "onecycle", "schedule.max_lr": 0.3},
+    ],
+    ids=["cosine", "step", "onecycle"],
+)
+def test_every_round_trains_with_the_whole_schedule(store_dir, schedule):
+    # Reference: a plain run of one round's epochs with the same schedule.
+    plain, ticket = _LearningRates(), _LearningRates()
+    single = reglab.train(tiny_digits(**schedule), store=store_dir, callbacks=[plain])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. "lr_scheduler.step() before optimizer.step()"
+        run = reglab.train(lottery(**schedule), store=store_dir, callbacks=[ticket])
+    steps_per_round = len(plain.steps)
+    assert steps_per_round == 14 and len(ticket.steps) == 3 * steps_per_round
+    for round_index in range(3):
+        assert ticket.steps[round_index * steps_per_round : (round_index + 1) * steps_per_round] == plain.steps
+    assert [row["lr"] for row in run.history] == [row["lr"] for row in single.history] * 3

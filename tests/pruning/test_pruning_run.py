@@ -91,7 +91,6 @@ def test_one_shot_layer_scope_prunes_each_layer_by_the_amount(store_dir):
         ({"pruning.method": "magnitude", "pruning.schedule": "iterative", "pruning.rounds": 3}, "pruning.rounds: got 3"),
         ({"pruning.method": "lottery", "early_stopping.criterion": "patience"}, "early_stopping.criterion"),
         ({"pruning.method": "lottery", "early_stopping.restore_best": True}, "early_stopping.restore_best"),
-        ({"pruning.method": "lottery", "schedule.name": "cosine"}, "schedule.name: got 'cosine'"),
         ({"pruning.method": "magnitude", "regularization.ema_decay": 0.9}, "regularization.ema_decay: got 0.9"),
         ({"pruning.method": "lottery", "regularization.swa_start": 1}, "regularization.swa_start: got 1"),
         ({"pruning.method": "lottery", "pruning.rewind_step": 15}, "pruning.rewind_step: got 15; allowed: 0 to 14"),

@@ -42,6 +42,10 @@ class FitPlan:
     generator: torch.Generator
     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None
     schedule_per_step: bool = False
+    # Restart the schedule every `schedule_period` epochs: `restart_schedule()` resets the
+    # learning rates and returns a fresh scheduler (see `Technique.schedule_period`).
+    schedule_period: int | None = None
+    restart_schedule: Callable[[], torch.optim.lr_scheduler.LRScheduler | None] | None = None
     hooks: list[StepHook] = field(default_factory=list)
     augment: Augment | None = None
     callbacks: list[Callback] = field(default_factory=list)
@@ -85,11 +89,14 @@ def fit(plan: FitPlan) -> FitResult:
     history: list[dict[str, float]] = []
     stop: Stop | None = None
     step = 0
+    scheduler = plan.scheduler
 
     for callback in callbacks:
         callback.on_fit_start(FitRecord(model, optimizer, plan.config, data, run_id=plan.run_id, run_dir=plan.run_dir))
 
     for epoch in range(1, plan.epochs + 1):
+        if plan.schedule_period and plan.restart_schedule and epoch > 1 and (epoch - 1) % plan.schedule_period == 0:
+            scheduler = plan.restart_schedule()
         for callback in callbacks:
             callback.on_epoch_start(EpochRecord(epoch, step, model, optimizer, history=history, data=data))
         model.train()
@@ -118,8 +125,8 @@ def fit(plan: FitPlan) -> FitResult:
             optimizer.step()
             for hook in plan.hooks:
                 hook.after_step(model, optimizer)
-            if plan.scheduler is not None and plan.schedule_per_step:
-                plan.scheduler.step()
+            if scheduler is not None and plan.schedule_per_step:
+                scheduler.step()
             correct = objective.correct(outputs.detach(), labels) if objective.correct else None
             totals.add(data_loss, penalties, correct, inputs.shape[0])
             step += 1
@@ -129,8 +136,8 @@ def fit(plan: FitPlan) -> FitResult:
                         StepRecord(epoch, step, batch_index + 1, len(starts), model, optimizer, loss.detach())
                     )
         lr = optimizer.param_groups[0]["lr"]
-        if plan.scheduler is not None and not plan.schedule_per_step:
-            plan.scheduler.step()
+        if scheduler is not None and not plan.schedule_per_step:
+            scheduler.step()
         _synchronize(device)
         train_seconds = time.perf_counter() - epoch_started
 

@@ -63,7 +63,13 @@ def build_setup(config: Config) -> RunSetup:
     steps_per_epoch = len(batch_starts(data.train_x.shape[0], config.data.batch_size))
     technique = build_techniques(config, model, data)
     epochs = technique.total_epochs or config.epochs
-    scheduler, per_step = build_schedule(optimizer, config.schedule, config.optimizer.lr, epochs, steps_per_epoch)
+    schedule_epochs = technique.schedule_period or epochs
+    scheduler, per_step = build_schedule(optimizer, config.schedule, config.optimizer.lr, schedule_epochs, steps_per_epoch)
+
+    def restart_schedule() -> torch.optim.lr_scheduler.LRScheduler | None:
+        for group in optimizer.param_groups:
+            group["lr"] = group.get("initial_lr", config.optimizer.lr)
+        return build_schedule(optimizer, config.schedule, config.optimizer.lr, schedule_epochs, steps_per_epoch)[0]
     plan = FitPlan(
         model=model,
         data=data,
@@ -76,6 +82,8 @@ def build_setup(config: Config) -> RunSetup:
         generator=torch.Generator().manual_seed(config.seed),
         scheduler=scheduler,
         schedule_per_step=per_step,
+        schedule_period=technique.schedule_period,
+        restart_schedule=restart_schedule if scheduler is not None else None,
         hooks=technique.hooks,
         augment=technique.augment,
         callbacks=list(technique.callbacks),

@@ -44,6 +44,9 @@ class Technique:
     # Set by techniques that train in several phases (lottery-ticket rounds): the loop
     # runs this many epochs instead of `config.epochs`.
     total_epochs: int | None = None
+    # Epochs per phase: the learning-rate schedule spans one phase and restarts at the
+    # start of the next (every round of a lottery ticket trains with the whole schedule).
+    schedule_period: int | None = None
 
 
 def build_techniques(config: Any, model: torch.nn.Module, data: Any) -> Technique:
@@ -58,6 +61,10 @@ def build_techniques(config: Any, model: torch.nn.Module, data: Any) -> Techniqu
         combined.callbacks.extend(technique.callbacks)
         if technique.total_epochs is not None:
             combined.total_epochs = max(combined.total_epochs or 0, technique.total_epochs)
+        if technique.schedule_period is not None:
+            if combined.schedule_period not in (None, technique.schedule_period):
+                raise RuntimeError(f"{module_name} sets a second schedule period")
+            combined.schedule_period = technique.schedule_period
         if technique.augment is not None:
             if combined.augment is not None:
                 raise RuntimeError(f"{module_name} sets a second augmentation function")

@@ -4,7 +4,8 @@
     end of round r: prune a of the remaining weights (magnitude), set the survivors back
                     to θ_k (their values after k optimizer steps; k = 0: the initial
                     weights), pruned weights to 0, clear the optimizer state
-    rounds 1 … R:   train the sparse network E epochs again; R rounds + the dense one
+    rounds 1 … R:   train the sparse network E epochs again, the learning-rate schedule
+                    restarted (the loop's `Technique.schedule_period`); R rounds + the dense one
                     = E·(R + 1) epochs, sparsity 1 − (1 − a)^R in the last round
 
 `control="reinit"` replaces θ_k by a fresh random initialisation at every round (same

@@ -57,10 +57,6 @@ def _check_lottery(config: Any, data: Any) -> None:
     if stopping.restore_best or stopping.threshold is not None:
         key, value = ("restore_best", True) if stopping.restore_best else ("threshold", stopping.threshold)
         raise ConfigError(f"early_stopping.{key}", value, "unset with pruning.method=lottery (rounds rewind the weights)")
-    if config.schedule.name != "none":
-        raise ConfigError(
-            "schedule.name", config.schedule.name, "none with pruning.method=lottery (the schedule would not restart each round)"
-        )
     steps_per_round = config.epochs * len(batch_starts(data.train_x.shape[0], config.data.batch_size))
     if settings.rewind_step > steps_per_round:
         raise ConfigError(
@@ -73,7 +69,7 @@ def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique
 
     Raises:
         ConfigError: a round that can never happen, pruning with weight averaging (EMA/SWA),
-            or lottery rounds combined with early stopping or a learning-rate schedule.
+            or lottery rounds combined with early stopping.
 
     Example:
         >>> config = load_config(overrides=["pruning.method=magnitude", "pruning.schedule=iterative",
@@ -113,4 +109,5 @@ def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique
         hooks=[hook],
         callbacks=[pruner, PruningSummary(names, pruner)],
         total_epochs=lottery_total_epochs(config.epochs, settings.rounds),
+        schedule_period=config.epochs,  # every round trains with the whole schedule
     )

@@ -16,24 +16,17 @@ on all shards at once; the bookkeeping and the sinks stay on the calling thread.
 
 from __future__ import annotations
 
-import math
 import time
-from typing import Callable, Sequence
+from typing import Sequence
 
 import torch
 
-from reglab.engine.events import EpochRecord, Stop, frozen
 from reglab.engine.loop import batch_starts
+from reglab.population.epoch_end import EpochSink, MemberEnd, record_epoch
 from reglab.population.shards import ShardThreads
 from reglab.population.state import PopulationState
 
 __all__ = ["fit_population", "MemberEnd"]
-
-# (original member index, epoch metrics) -> None
-EpochSink = Callable[[int, dict[str, float]], None]
-# (original member index, history, stop or None, state dict, row of the member) -> None
-MemberEnd = Callable[[int, list[dict[str, float]], Stop | None, PopulationState, int], None]
-
 
 def _synchronize(device: torch.device) -> None:
     if device.type == "cuda":
@@ -106,32 +99,6 @@ def _fetch(quantities: dict[str, torch.Tensor]) -> dict[str, list[list[float]]]:
     return result
 
 
-def _member_metrics(state: PopulationState, fetched, position: int, lr: float, seconds: float, epoch: int) -> dict[str, float]:
-    """The keys a single run records for this member (see `reglab.engine.accumulate.EpochTotals`)."""
-    train_count = state.data.train_x.count
-    data_loss = fetched["train/loss"][position][0] / train_count
-    metrics = {"train/loss": data_loss, "loss/data": data_loss}
-    if state.objective.correct is not None:
-        metrics["train/acc"] = fetched["train/correct"][position][0] / train_count
-    penalty_total = 0.0
-    for name in sorted(state.penalties.emitted(position)):
-        value = fetched[f"loss/{name}"][position][0]
-        metrics[f"loss/{name}"] = value
-        penalty_total += value
-    metrics["loss/total"] = data_loss + penalty_total
-    metrics["train/loss_sum"] = fetched["train/loss"][position][0]
-    for split in ("val", "test"):
-        count = getattr(state.data, f"{split}_x").count
-        if count:
-            metrics[f"{split}/loss"] = fetched[f"{split}/loss"][position][0] / count
-            if state.objective.correct is not None:
-                metrics[f"{split}/acc"] = fetched[f"{split}/correct"][position][0] / count
-    metrics["lr"] = lr
-    metrics["time/epoch"] = seconds
-    metrics["epoch"] = epoch
-    return metrics
-
-
 def _epoch_quantities(state: PopulationState, sums: dict[str, torch.Tensor], lrs: torch.Tensor) -> dict[str, list[list[float]]]:
     """The epoch's training sums, evaluation, zero counts and trajectory of every member, fetched."""
     quantities = {**sums, **_evaluate(state, "val"), **_evaluate(state, "test"), "lr": lrs[-1]}
@@ -143,54 +110,8 @@ def _epoch_quantities(state: PopulationState, sums: dict[str, torch.Tensor], lrs
     return _fetch(quantities)
 
 
-def _record_epoch(
-    state: PopulationState,
-    fetched: dict[str, list[list[float]]],
-    seconds: float,
-    epoch: int,
-    histories: dict[int, list[dict[str, float]]],
-    on_epoch: EpochSink,
-    on_member_end: MemberEnd,
-) -> bool:
-    """Each member's metrics, stopping and end of training; False once every member of `state` finished."""
-    raw_names = [name.removeprefix("trajectory/") for name in fetched if name.startswith("trajectory/")]
-    finished: list[tuple[int, Stop | None]] = []
-    for position, member in enumerate(state.members):
-        config = state.configs[member]
-        metrics = _member_metrics(state, fetched, position, fetched["lr"][position][0], seconds, epoch)
-        stop = None
-        if config.early_stopping.stop_on_divergence and not math.isfinite(metrics["loss/total"]):
-            stop = Stop("the training loss became non-finite", status="diverged", criterion="divergence")
-        techniques = state.techniques[member]
-        if techniques.zero_fraction:
-            metrics["l1/zeros"] = fetched["l1/zeros"][position][0] / max(state.penalties.scoped_entries, 1)
-        if techniques.stopper is not None:
-            # The single run's EarlyStopping object itself, fed this member's metrics.
-            record = EpochRecord(epoch, 0, None, None, frozen(metrics), histories[member])
-            result = techniques.stopper.on_epoch_end(record)
-            if isinstance(result, Stop):
-                stop = stop or result
-                metrics.update(result.metrics)
-            elif result:
-                metrics.update(result)
-        if state.trajectory is not None:
-            raw = {name: fetched[f"trajectory/{name}"][position] for name in raw_names}
-            metrics.update(state.trajectory.metrics(raw, member))
-        histories[member].append(metrics)
-        on_epoch(member, metrics)
-        if stop is not None or epoch == state.epochs:
-            finished.append((position, stop))
-    for position, stop in finished:
-        on_member_end(state.members[position], histories[state.members[position]], stop, state, position)
-    if len(finished) == state.size:
-        return False
-    if finished:
-        done = {position for position, _ in finished}
-        state.keep([position for position in range(state.size) if position not in done])
-    return True
-
-
 def _train_phase(state: PopulationState) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+    """One training epoch of `state`: its (K,) sums and the epoch's learning-rate table."""
     lrs = state.schedule.epoch_table()
     if state.trajectory is not None:
         state.trajectory.start_epoch(state.params)
@@ -218,7 +139,7 @@ def fit_population(shards: Sequence[PopulationState], on_epoch: EpochSink, on_me
             active = [
                 state
                 for state, quantities in zip(active, fetched)
-                if _record_epoch(state, quantities, seconds, epoch, histories, on_epoch, on_member_end)
+                if record_epoch(state, quantities, seconds, epoch, histories, on_epoch, on_member_end)
             ]
             if not active:
                 return

@@ -1,0 +1,95 @@
+"""The end of a population epoch, member by member: the single run's metric keys, divergence,
+early stopping (the single run's own `EarlyStopping` object, fed this member's metrics)
+and, for members that are done, recording and removal from the stacked tensors.
+
+Host-side bookkeeping on fetched floats (see `reglab.population.loop._fetch`); it runs
+on the calling thread, shard after shard.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+from reglab.engine.events import EpochRecord, Stop, frozen
+from reglab.population.state import PopulationState
+
+__all__ = ["EpochSink", "MemberEnd", "member_metrics", "record_epoch"]
+
+# (original member index, epoch metrics) -> None
+EpochSink = Callable[[int, dict[str, float]], None]
+# (original member index, history, stop or None, state dict, row of the member) -> None
+MemberEnd = Callable[[int, list[dict[str, float]], Stop | None, PopulationState, int], None]
+
+
+def member_metrics(state: PopulationState, fetched, position: int, lr: float, seconds: float, epoch: int) -> dict[str, float]:
+    """The keys a single run records for this member (see `reglab.engine.accumulate.EpochTotals`)."""
+    train_count = state.data.train_x.count
+    data_loss = fetched["train/loss"][position][0] / train_count
+    metrics = {"train/loss": data_loss, "loss/data": data_loss}
+    if state.objective.correct is not None:
+        metrics["train/acc"] = fetched["train/correct"][position][0] / train_count
+    penalty_total = 0.0
+    for name in sorted(state.penalties.emitted(position)):
+        value = fetched[f"loss/{name}"][position][0]
+        metrics[f"loss/{name}"] = value
+        penalty_total += value
+    metrics["loss/total"] = data_loss + penalty_total
+    metrics["train/loss_sum"] = fetched["train/loss"][position][0]
+    for split in ("val", "test"):
+        count = getattr(state.data, f"{split}_x").count
+        if count:
+            metrics[f"{split}/loss"] = fetched[f"{split}/loss"][position][0] / count
+            if state.objective.correct is not None:
+                metrics[f"{split}/acc"] = fetched[f"{split}/correct"][position][0] / count
+    metrics["lr"] = lr
+    metrics["time/epoch"] = seconds
+    metrics["epoch"] = epoch
+    return metrics
+
+
+def record_epoch(
+    state: PopulationState,
+    fetched: dict[str, list[list[float]]],
+    seconds: float,
+    epoch: int,
+    histories: dict[int, list[dict[str, float]]],
+    on_epoch: EpochSink,
+    on_member_end: MemberEnd,
+) -> bool:
+    """Each member's metrics, stopping and end of training; False once every member of `state` finished."""
+    raw_names = [name.removeprefix("trajectory/") for name in fetched if name.startswith("trajectory/")]
+    finished: list[tuple[int, Stop | None]] = []
+    for position, member in enumerate(state.members):
+        config = state.configs[member]
+        metrics = member_metrics(state, fetched, position, fetched["lr"][position][0], seconds, epoch)
+        stop = None
+        if config.early_stopping.stop_on_divergence and not math.isfinite(metrics["loss/total"]):
+            stop = Stop("the training loss became non-finite", status="diverged", criterion="divergence")
+        techniques = state.techniques[member]
+        if techniques.zero_fraction:
+            metrics["l1/zeros"] = fetched["l1/zeros"][position][0] / max(state.penalties.scoped_entries, 1)
+        if techniques.stopper is not None:
+            # The single run's EarlyStopping object itself, fed this member's metrics.
+            record = EpochRecord(epoch, 0, None, None, frozen(metrics), histories[member])
+            result = techniques.stopper.on_epoch_end(record)
+            if isinstance(result, Stop):
+                stop = stop or result
+                metrics.update(result.metrics)
+            elif result:
+                metrics.update(result)
+        if state.trajectory is not None:
+            raw = {name: fetched[f"trajectory/{name}"][position] for name in raw_names}
+            metrics.update(state.trajectory.metrics(raw, member))
+        histories[member].append(metrics)
+        on_epoch(member, metrics)
+        if stop is not None or epoch == state.epochs:
+            finished.append((position, stop))
+    for position, stop in finished:
+        on_member_end(state.members[position], histories[state.members[position]], stop, state, position)
+    if len(finished) == state.size:
+        return False
+    if finished:
+        done = {position for position, _ in finished}
+        state.keep([position for position in range(state.size) if position not in done])
+    return True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 import torch
 
@@ -97,3 +99,20 @@ def test_shard_threads_set_their_own_threads_and_give_the_caller_its_count_back(
     assert torch.get_num_threads() == before
     with ShardThreads(1) as threads:  # one shard: runs inline, nothing changed
         assert threads.map(lambda item: item * 2, [3]) == [6]
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [{"schedule.name": "cosine", "schedule.min_lr": 0.001}, {"schedule.name": "step", "schedule.step_size": 1, "schedule.gamma": 0.5}],
+    ids=["cosine", "step"],
+)
+def test_each_shard_follows_its_members_schedules(store_dir, schedule):
+    configs = [digits(seed % 2, 0.1 * (seed + 1), **schedule) for seed in range(4)]
+    whole = train_population(configs, store=store_dir, shards=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a copied scheduler must not lose track of its optimizer
+        sharded = train_population(configs, store=store_dir, shards=2)
+    for a, b in zip(whole, sharded):
+        assert [row["lr"] for row in b.history] == [row["lr"] for row in a.history]
+        assert_same_history(b, a)
+    assert sharded[3].history[-1]["lr"] < 0.4

@@ -38,6 +38,7 @@ class MemberSchedule:
     def __init__(self, base_lrs: Sequence[float], config: ScheduleConfig, epochs: int, steps_per_epoch: int, device: torch.device) -> None:
         if config.name == "onecycle":
             raise ValueError("schedule onecycle is not supported by the population engine")
+        self.arguments = (list(base_lrs), config, epochs, steps_per_epoch, device)
         self.device = device
         self.steps_per_epoch = steps_per_epoch
         holders = [torch.zeros(0, requires_grad=True) for _ in base_lrs]
@@ -67,6 +68,19 @@ class MemberSchedule:
             if self.scheduler is not None:
                 self.scheduler.step()
         return torch.tensor(rows, dtype=torch.float32, device=self.device)
+
+    def __deepcopy__(self, memo: dict) -> "MemberSchedule":
+        """An independent copy at the same point of the schedule (a population's shard gets one).
+
+        Built anew and loaded from the state dicts: a deep-copied scheduler would hold a
+        copy of the optimizer whose `step` PyTorch no longer recognises as wrapped.
+        """
+        copy = MemberSchedule(*self.arguments)
+        copy.optimizer.load_state_dict(self.optimizer.state_dict())
+        if self.scheduler is not None:
+            copy.scheduler.load_state_dict(self.scheduler.state_dict())
+        copy.keep = list(self.keep)
+        return copy
 
     def select(self, keep: Sequence[int]) -> None:
         """Follow only the members at positions `keep` (of the current members)."""

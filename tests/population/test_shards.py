@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import warnings
 
 import pytest
@@ -11,7 +12,15 @@ import reglab
 from reglab.config import ConfigError
 from reglab.engine.run import as_config
 from reglab.population import build_population, train_population
-from reglab.population.shards import MIN_SHARD_MEMBERS, ShardThreads, dropout_generator, shard_count, split_population
+from reglab.population.shards import (
+    MIN_SHARD_MEMBERS,
+    ShardThreads,
+    dropout_generator,
+    merge_shards,
+    rebalance,
+    shard_count,
+    split_population,
+)
 from tests.population.test_train import assert_same_history, digits
 
 CPU = torch.device("cpu")
@@ -96,6 +105,9 @@ def test_shard_threads_set_their_own_threads_and_give_the_caller_its_count_back(
     before = torch.get_num_threads()
     with ShardThreads(2) as threads:
         assert threads.map(inside, [0, 1]) == [(max(1, before // 2), True)] * 2
+        threads.close()  # the last shard goes on inline, on the calling thread
+        assert torch.get_num_threads() == before
+        assert threads.map(lambda _: threading.current_thread() is threading.main_thread(), [0]) == [True]
     assert torch.get_num_threads() == before
     with ShardThreads(1) as threads:  # one shard: runs inline, nothing changed
         assert threads.map(lambda item: item * 2, [3]) == [6]
@@ -116,3 +128,63 @@ def test_each_shard_follows_its_members_schedules(store_dir, schedule):
         assert [row["lr"] for row in b.history] == [row["lr"] for row in a.history]
         assert_same_history(b, a)
     assert sharded[3].history[-1]["lr"] < 0.4
+
+
+def test_merging_the_shards_gives_the_population_back():
+    keys = {"early_stopping.criterion": "patience"}
+    configs = [as_config(digits(seed, 0.1 + seed / 100, **{**keys, "data.label_noise": 0.1 * (seed % 2)})) for seed in range(7)]
+    state, _ = build_population(configs, "independent", "stacked")
+    original_params = {name: tensor.detach().clone() for name, tensor in state.params.items()}
+    original_index = state.data.train_y.member_index.clone()
+    parts = split_population(state, 3)
+    for part in parts:  # each shard's early-stopping units hold its own members' progress
+        for member in part.members:
+            part.techniques[member].stopper.best_value = float(member)
+    merged = merge_shards(parts)
+    assert [merged.techniques[member].stopper.best_value for member in range(7)] == list(range(7))
+    assert merged.members == list(range(7))
+    for name, tensor in original_params.items():
+        assert torch.equal(merged.params[name], tensor) and merged.params[name].requires_grad
+    assert torch.equal(merged.data.train_y.member_index, original_index)
+    assert merged.hyper.lr.tolist() == pytest.approx([0.1 + seed / 100 for seed in range(7)])
+    assert merged.dropout == [None, None] and len(merged.order.generators) == 7
+    assert merged.schedule.keep == list(range(7))
+    assert all(merged.techniques[member] is not None for member in range(7))
+
+
+def test_rebalance_evens_out_and_then_merges(monkeypatch):
+    configs = [as_config(digits(seed, 0.1)) for seed in range(8)]
+    state, _ = build_population(configs, "shared", "stacked")
+    left, right = split_population(state, 2)
+    left.keep([0])  # three of the left shard's members finished
+    generators = [left.generator, right.generator]
+    evened = rebalance([left, right], min_members=1)
+    assert [part.members for part in evened] == [[0, 4], [5, 6, 7]]
+    assert [part.generator for part in evened] == generators  # the dropout streams go on
+    assert rebalance(evened, min_members=1) == evened  # sizes within one member: kept
+    assert [part.members for part in rebalance(evened, min_members=4)] == [[0, 4, 5, 6, 7]]
+
+
+def test_shards_are_rebalanced_as_members_stop(store_dir, monkeypatch):
+    from reglab.population import loop
+
+    seen: list[tuple[list[int], list[int]]] = []
+
+    def watched(shards, min_members):
+        result = rebalance(shards, min_members)
+        seen.append(([part.size for part in shards], [part.size for part in result]))
+        return result
+
+    monkeypatch.setattr(loop, "rebalance", watched)
+    stopping = {"early_stopping.criterion": "patience", "early_stopping.patience": 1, "epochs": 5}
+    # (no batch norm: its CPU kernel rounds differently for K·width and K/2·width channels)
+    extra = {**stopping, "optimizer.name": "adam", "regularization.l1": 1e-4, "data.label_noise": 0.1}
+    # lr ~0 never improves val/loss: members 0 and 1 stop after epoch 2, both in the first shard
+    configs = [digits(seed, 1e-12 if seed < 2 else 0.01, **extra) for seed in range(6)]
+    whole = train_population(configs, store=store_dir, data_order="independent", shards=1)
+    sharded = train_population(configs, store=store_dir, data_order="independent", shards=2)
+    assert ([1, 3], [2, 2]) in seen
+    for a, b in zip(whole, sharded):
+        assert a.status == b.status
+        assert_same_history(b, a)
+    assert [run.status for run in sharded[:2]] == ["stopped_early"] * 2

@@ -63,6 +63,13 @@ class MemberTensor:
             return self
         return MemberTensor(self.values, self.member_index.index_select(0, keep))
 
+    @staticmethod
+    def concat(parts: Sequence["MemberTensor"]) -> "MemberTensor":
+        """The members of `parts` (selections of one MemberTensor), one after another."""
+        if parts[0].shared:
+            return parts[0]
+        return MemberTensor(parts[0].values, torch.cat([part.member_index for part in parts]))
+
 
 @dataclass
 class PopulationData:
@@ -85,6 +92,12 @@ class PopulationData:
     def select(self, keep: torch.Tensor) -> "PopulationData":
         changes = {name: getattr(self, name).select(keep) for name in SPLIT_TENSORS}
         return PopulationData(**{**self.__dict__, **changes})
+
+    @staticmethod
+    def concat(parts: Sequence["PopulationData"]) -> "PopulationData":
+        """The members of `parts` (selections of one PopulationData), one after another."""
+        changes = {name: MemberTensor.concat([getattr(part, name) for part in parts]) for name in SPLIT_TENSORS}
+        return PopulationData(**{**parts[0].__dict__, **changes})
 
 
 SPLIT_TENSORS = ("train_x", "train_y", "val_x", "val_y", "test_x", "test_y")

@@ -23,7 +23,7 @@ import torch
 
 from reglab.engine.loop import batch_starts
 from reglab.population.epoch_end import EpochSink, MemberEnd, record_epoch
-from reglab.population.shards import ShardThreads
+from reglab.population.shards import ShardThreads, rebalance
 from reglab.population.state import PopulationState
 
 __all__ = ["fit_population", "MemberEnd"]
@@ -120,11 +120,14 @@ def _train_phase(state: PopulationState) -> tuple[dict[str, torch.Tensor], torch
     return sums, lrs
 
 
-def fit_population(shards: Sequence[PopulationState], on_epoch: EpochSink, on_member_end: MemberEnd) -> None:
+def fit_population(
+    shards: Sequence[PopulationState], on_epoch: EpochSink, on_member_end: MemberEnd, min_shard_members: int = 1
+) -> None:
     """Train every member for its epochs (or until it stops); report through the sinks.
 
     `shards` are the population's parts (`reglab.population.shards.split_population`);
-    more than one step concurrently, one thread each. The sinks run on the calling thread.
+    more than one step concurrently, one thread each, and are rebalanced as members
+    finish (at least `min_shard_members` per shard). The sinks run on the calling thread.
     """
     histories = {member: [] for shard in shards for member in shard.members}
     active = list(shards)
@@ -143,3 +146,7 @@ def fit_population(shards: Sequence[PopulationState], on_epoch: EpochSink, on_me
             ]
             if not active:
                 return
+            if len(active) > 1:
+                active = rebalance(active, min_shard_members)
+            if len(active) == 1:
+                threads.close()  # the last shard steps on the calling thread, with all its threads

@@ -81,6 +81,20 @@ class MemberHyperparameters:
             for layer in range(layers)
         ]
 
+    @classmethod
+    def concat(cls, parts: Sequence["MemberHyperparameters"]) -> "MemberHyperparameters":
+        """The members of `parts`, one after another (a population merged from its shards)."""
+        columns = {
+            item.name: torch.cat([getattr(part, item.name) for part in parts])
+            for item in fields(cls)
+            if item.name not in ("dropout", "dropout_rates")
+        }
+        return cls(
+            dropout=torch.cat([part.dropout for part in parts], dim=1),
+            dropout_rates=tuple(rates for part in parts for rates in part.dropout_rates),
+            **columns,
+        )
+
     def select(self, keep: Sequence[int]) -> "MemberHyperparameters":
         """The hyperparameters of the members at positions `keep`."""
         index = torch.tensor(list(keep), dtype=torch.long, device=self.lr.device)

@@ -146,6 +146,15 @@ class StackedOptimizer:
         self._any_decay = any(value > 0 for value in hyper.weight_decay.tolist())
         self._any_momentum = any(value > 0 for value in hyper.momentum.tolist())
 
+    def absorb(self, others: Sequence["StackedOptimizer"], params: dict[str, torch.Tensor], hyper: MemberHyperparameters) -> None:
+        """Take over the members of `others` (copies of this optimizer that stepped other members):
+        their state is appended along the member dim; `params` and `hyper` are the merged ones."""
+        self.params = params
+        self.configure(hyper)
+        for name, state in self.state.items():
+            for key in state:
+                state[key] = torch.cat([state[key]] + [other.state[name][key] for other in others])
+
     def select(self, keep: torch.Tensor, params: dict[str, torch.Tensor], hyper: MemberHyperparameters) -> None:
         """Keep only the members at positions `keep` (after some stopped): new parameters, their state."""
         self.params = params

@@ -54,6 +54,14 @@ class DataOrder:
             return orders[0].to(self.device)
         return torch.stack(orders).to(self.device)
 
+    def absorb(self, others: Sequence["DataOrder"]) -> None:
+        """Take over the members of `others` (copies of this order that followed other members).
+
+        A shared order is the same in every copy; an independent one appends their generators.
+        """
+        if not self.shared:
+            self.generators = self.generators + [generator for other in others for generator in other.generators]
+
     def select(self, keep: Sequence[int]) -> None:
         """Keep the generators of the members at positions `keep` (independent order)."""
         if not self.shared:

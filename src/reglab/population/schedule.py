@@ -82,6 +82,10 @@ class MemberSchedule:
         copy.keep = list(self.keep)
         return copy
 
+    def absorb(self, others: Sequence["MemberSchedule"]) -> None:
+        """Take over the members of `others` (copies of this schedule at the same step)."""
+        self.keep = self.keep + [member for other in others for member in other.keep]
+
     def select(self, keep: Sequence[int]) -> None:
         """Follow only the members at positions `keep` (of the current members)."""
         self.keep = [self.keep[position] for position in keep]

@@ -23,20 +23,35 @@ A shard is the population's state restricted to its members: the same data tenso
 population's order), and its own optimizer, schedule and trajectory state. Shard s
 draws dropout masks from a generator seeded with (first member's seed, s), so a
 population repeats bit for bit on a machine with the same thread count.
+
+When members finish (early stopping, divergence), the shards are evened out at the
+epoch's end (`rebalance`): merged and split again, into fewer shards once fewer than
+`MIN_SHARD_MEMBERS` per shard are left, so no core waits on a lopsided split.
 """
 
 from __future__ import annotations
 
 import copy
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Iterable, TypeVar
+from dataclasses import replace
+from typing import Callable, Iterable, Sequence, TypeVar
 
 import numpy as np
 import torch
 
+from reglab.population.data import PopulationData
+from reglab.population.members import MemberHyperparameters
 from reglab.population.state import PopulationState
 
-__all__ = ["MIN_SHARD_MEMBERS", "ShardThreads", "dropout_generator", "shard_count", "split_population"]
+__all__ = [
+    "MIN_SHARD_MEMBERS",
+    "ShardThreads",
+    "dropout_generator",
+    "merge_shards",
+    "rebalance",
+    "shard_count",
+    "split_population",
+]
 
 MIN_SHARD_MEMBERS = 16
 
@@ -60,14 +75,19 @@ def dropout_generator(seed: int, shard: int, device: torch.device) -> torch.Gene
     return torch.Generator(device=device).manual_seed(entropy)
 
 
-def split_population(state: PopulationState, shards: int) -> list[PopulationState]:
+def split_population(
+    state: PopulationState, shards: int, generators: Sequence[torch.Generator] | None = None
+) -> list[PopulationState]:
     """`state` as `shards` states of consecutive members (balanced sizes), sharing its data tensors.
 
-    With `shards` = 1 the state itself comes back, given its dropout generator.
+    Shard s draws dropout masks from `generators[s]` when given (a rebalance keeps the
+    streams going), else from `dropout_generator(first member's seed, s)`. With `shards`
+    = 1 the state itself comes back, given its generator.
     """
     seed = int(state.configs[state.members[0]].seed)
+    generators = list(generators) if generators else [dropout_generator(seed, shard, state.device) for shard in range(max(shards, 1))]
     if shards <= 1:
-        state.generator = dropout_generator(seed, 0, state.device)
+        state.generator = generators[0]
         return [state]
     bounds = np.linspace(0, state.size, shards + 1).round().astype(int)
     # Shared, read-only parts are not copied: data (the large tensors), configs, the forward function.
@@ -76,9 +96,54 @@ def split_population(state: PopulationState, shards: int) -> list[PopulationStat
     for shard, (start, end) in enumerate(zip(bounds[:-1], bounds[1:])):
         part = copy.deepcopy(state, memo=dict(shared))
         part.keep(list(range(start, end)))
-        part.generator = dropout_generator(seed, shard, state.device)
+        part.generator = generators[shard]
         parts.append(part)
     return parts
+
+
+def merge_shards(parts: Sequence[PopulationState]) -> PopulationState:
+    """One state with the members of `parts`, in their order (the parts are used up).
+
+    The parts are splits of one state (`split_population`), trained to the same epoch's end.
+    """
+    first, others = parts[0], list(parts[1:])
+    with torch.no_grad():
+        params = {name: torch.cat([part.params[name].detach() for part in parts]).requires_grad_(True) for name in first.params}
+        buffers = {name: torch.cat([part.buffers[name] for part in parts]) for name in first.buffers}
+    hyper = MemberHyperparameters.concat([part.hyper for part in parts])
+    first.order.absorb([part.order for part in others])
+    first.schedule.absorb([part.schedule for part in others])
+    first.optimizer.absorb([part.optimizer for part in others], params, hyper)
+    first.penalties.configure(hyper)
+    if first.trajectory is not None:
+        first.trajectory.absorb([part.trajectory for part in others])
+    # Each part holds live technique units (early-stopping state) for its own members only.
+    owner = {member: part for part in parts for member in part.members}
+    techniques = [owner[member].techniques[member] if member in owner else unit for member, unit in enumerate(first.techniques)]
+    return replace(
+        first,
+        params=params,
+        buffers=buffers,
+        hyper=hyper,
+        data=PopulationData.concat([part.data for part in parts]),
+        techniques=techniques,
+        members=[member for part in parts for member in part.members],
+    )
+
+
+def rebalance(shards: Sequence[PopulationState], min_members: int) -> list[PopulationState]:
+    """Even the shards out after members finished, by merging them and splitting again.
+
+    Happens when their sizes differ by more than one member, or when fewer than
+    `min_members` per shard are left (then there are fewer shards, at least one).
+    The new shards continue the old shards' dropout streams.
+    """
+    sizes = [state.size for state in shards]
+    target = max(1, min(len(shards), sum(sizes) // min_members))
+    if target == len(shards) and max(sizes) - min(sizes) <= 1:
+        return list(shards)
+    generators = [state.generator for state in shards]
+    return split_population(merge_shards(shards), target, generators[:target])
 
 
 def _one_worker_setup(threads: int) -> None:
@@ -106,6 +171,14 @@ class ShardThreads:
             self.pool = ThreadPoolExecutor(self.shards, "reglab-shard", _one_worker_setup, (per_shard,))
         return self
 
+    def close(self) -> None:
+        """Stop the worker threads; later calls of `map` run inline with the caller's threads."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+            self.pool = None
+            # set_num_threads also sets MKL's process-wide count: give the caller its own back.
+            torch.set_num_threads(self.previous_threads)
+
     def map(self, function: Callable[..., Result], *arguments: Iterable) -> list[Result]:
         """`function` over the zipped arguments, concurrently when sharded; results in order."""
         if self.pool is None:
@@ -114,8 +187,5 @@ class ShardThreads:
         return [future.result() for future in futures]
 
     def __exit__(self, *exc_info) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True)
-            # set_num_threads also sets MKL's process-wide count: give the caller its own back.
-            torch.set_num_threads(self.previous_threads)
+        self.close()
 

@@ -18,7 +18,7 @@ from reglab.engine.denormals import flushing_denormals
 from reglab.population.build import ENGINES, build_population
 from reglab.population.loop import fit_population
 from reglab.population.record import MemberRecorder
-from reglab.population.shards import shard_count, split_population
+from reglab.population.shards import MIN_SHARD_MEMBERS, shard_count, split_population
 from reglab.population.stacked import unstack_state
 from reglab.population.state import PopulationState
 from reglab.population.techniques import PopulationUnsupported
@@ -62,6 +62,7 @@ def train_population(
     """
     configs = [as_config(config) for config in configs]
     state, models = build_population(configs, data_order, engine, data)
+    automatic = shards is None
     if shards is None:
         shards = shard_count(len(configs), state.device, engine)
     elif not 1 <= shards <= len(configs):
@@ -109,7 +110,7 @@ def train_population(
 
     try:
         with flushing_denormals():
-            fit_population(parts, recorder.epoch, finish)
+            fit_population(parts, recorder.epoch, finish, MIN_SHARD_MEMBERS if automatic else 1)
     except KeyboardInterrupt:
         recorder.abort("interrupted", "interrupted by the user")
         raise

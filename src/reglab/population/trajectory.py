@@ -124,5 +124,9 @@ class MemberTrajectory:
             batchnorm_names=self.batchnorm_names,
         )
 
+    def absorb(self, others: Sequence["MemberTrajectory"]) -> None:
+        """Take over the members of `others` (at an epoch's end: only θ₀ carries over)."""
+        self.initial = {name: torch.cat([tensor] + [other.initial[name] for other in others]) for name, tensor in self.initial.items()}
+
     def select(self, keep: torch.Tensor) -> None:
         self.initial = {name: tensor.index_select(0, keep) for name, tensor in self.initial.items()}

@@ -39,6 +39,7 @@ def test_list_presets(capsys):
         (["--preset", "nope"], "error: --preset: got 'nope'; allowed: seed000-lab"),
         ([], "error: compare: got 'nothing to compare'"),
         (["--vary", "optimizer.lr=0.1", "--out", "{tmp}/r.pdf"], "error: --out: got"),
+        (["--vary", "optimizer.lr=0.1", "--backend", "gpu"], "error: --backend: got 'gpu'; allowed: sequential | population"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, capsys, arguments, start):

@@ -81,3 +81,30 @@ def test_comparison_trains_stores_and_reports(tmp_path):
     # Same seed and split: identical data, and the decayed run ends with the smaller norm.
     assert plain.data.train_y.tolist() == decayed.data.train_y.tolist()
     assert decayed.history[-1]["param/l2/total"] < plain.history[-1]["param/l2/total"]
+
+
+def test_population_backend_reproduces_the_sequential_comparison(tmp_path):
+    source = _write(tmp_path / "base.yaml", tiny_digits(epochs=3))
+    plan = plan_comparison(
+        [source],
+        varies=["optimizer.weight_decay=0.0,0.05", "seed=0,1"],
+        sets=["device=cpu", "model.hidden=[12]"],
+    )
+    sequential = run_comparison(plan, RunStore(tmp_path / "one-by-one"))
+    seen = []
+    together = run_comparison(plan, RunStore(tmp_path / "together"), on_run=lambda run: seen.append(run.name), backend="population")
+    assert [run.name for run in together.runs] == [run.name for run in sequential.runs] and len(seen) == 4
+    for single, member in zip(sequential.runs, together.runs):
+        assert member.summary["population"]["size"] == 4  # one population: the same shape
+        assert member.data.train_y.tolist() == single.data.train_y.tolist()
+        for key in ("train/loss", "test/acc", "param/l2/total"):
+            assert member.history[-1][key] == pytest.approx(single.history[-1][key], rel=1e-5), key
+
+
+def test_population_backend_trains_what_it_cannot_vectorize_one_by_one(tmp_path):
+    source = _write(tmp_path / "base.yaml", tiny_digits(epochs=1))
+    plan = plan_comparison([source], varies=["augment.mixup_alpha=0.0,0.2,0.4"], sets=["device=cpu"])
+    runs = run_comparison(plan, RunStore(tmp_path / "store"), backend="population").runs
+    # the plain config is alone in its shape group: a single run; mixup is not vectorized
+    assert [("population" in run.summary) for run in runs] == [False, False, False]
+    assert [run.name for run in runs] == [f"base | augment.mixup_alpha={value}" for value in ("0.0", "0.2", "0.4")]

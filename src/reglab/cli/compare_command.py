@@ -40,6 +40,8 @@ def compare_command(
                                  "loss surface, PCA path) so the report shows those figures."),
     threads: int = typer.Option(1, "--threads", min=1, help="torch CPU threads (1: small nets are overhead-bound; "
                                 "more threads on shared cores can be many times slower)."),
+    backend: str = typer.Option("sequential", "--backend", help="sequential | population (runs that share an "
+                                "architecture shape train at once, each reproducing its single run)."),
     list_presets: bool = typer.Option(False, "--list", help="List the presets and exit."),
     store: Optional[Path] = StoreOption,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the report path."),
@@ -54,7 +56,10 @@ def compare_command(
         return
     from reglab.compare import comparison_table
     from reglab.compare.session import plan_comparison, run_comparison
+    from reglab.compare.training import COMPARE_BACKENDS
 
+    if backend not in COMPARE_BACKENDS:
+        fail(f"--backend: got {backend!r}; allowed: {' | '.join(COMPARE_BACKENDS)}")
     if out is not None and out.suffix.lower() not in (".html", ".htm"):
         fail(f"--out: got {str(out)!r}; allowed: a file name ending in .html")
     if out is not None and out.parent != Path("") and not out.parent.exists():
@@ -76,7 +81,9 @@ def compare_command(
 
     if not quiet:
         console.print(f"{plan.title}: {len(plan.configs)} runs", markup=False)
-    result = run_comparison(plan, open_store(store), out, on_run=progress, figures_dir=figures, analyze=analyze)
+    result = run_comparison(
+        plan, open_store(store), out, on_run=progress, figures_dir=figures, analyze=analyze, backend=backend
+    )
     if not quiet:
         console.print(comparison_table(result.runs, title=plan.title))
         for note in result.notes[1:]:

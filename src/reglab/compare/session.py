@@ -16,7 +16,8 @@ from reglab.compare.presets import ComparePreset, get_preset
 from reglab.compare.vary import cross_variants, parse_vary, vary_variants
 from reglab.compare.variants import Variant
 from reglab.config import Config, ConfigError, load_config, parse_override
-from reglab.engine.run import Run, train
+from reglab.compare.training import train_runs
+from reglab.engine.run import Run
 from reglab.store import RunStore
 
 __all__ = ["ComparisonPlan", "ComparisonResult", "plan_comparison", "run_comparison", "ANALYSIS_GRID"]
@@ -118,8 +119,9 @@ def run_comparison(
     figures_dir: str | Path | None = None,
     verbose: bool = False,
     analyze: bool = False,
+    backend: str = "sequential",
 ) -> ComparisonResult:
-    """Train every config of the plan in turn (each stored as it runs), then write the report.
+    """Train every config of the plan (each stored as it finishes), then write the report.
 
     Args:
         plan: from `plan_comparison`.
@@ -130,20 +132,21 @@ def run_comparison(
         analyze: run `reglab.trajectory.analyze_run` on every run (interpolation and loss
             surface; the PCA path too when the run kept ≥ 3 snapshots), so the report
             holds those figures.
+        backend: sequential (one run after another) | population (compatible runs train
+            as populations; see `reglab.compare.training`).
     """
     from reglab.compare.notes import preset_notes
     from reglab.report import write_report
 
-    runs = []
-    for config in plan.configs:
-        run = train(config, store=store, verbose=verbose)
-        runs.append(run)
+    def finished(run: Run) -> None:
         if analyze:
             from reglab.trajectory import analyze_run
 
             analyze_run(run.id, store, grid=ANALYSIS_GRID)
         if on_run is not None:
             on_run(run)
+
+    runs = train_runs(plan.configs, store, backend, on_run=finished, verbose=verbose)
     notes = preset_notes(plan.preset, runs) if plan.preset else []
     report = write_report(store, [run.id for run in runs], out, plan.title, notes, figures_dir)
     return ComparisonResult(runs, report, notes)

@@ -88,6 +88,7 @@ class PopulationData:
     distinct: int
     info: dict[str, Any]
     reference: Any = None  # the first member's DataSplits (techniques are validated against it)
+    member_splits: tuple[Any, ...] = ()  # each member's DataSplits, by original member index
 
     def select(self, keep: torch.Tensor) -> "PopulationData":
         changes = {name: getattr(self, name).select(keep) for name in SPLIT_TENSORS}
@@ -193,5 +194,6 @@ def load_population_data(configs: Sequence[Config], device: torch.device, data: 
         distinct=len(loaded),
         info=dict(first.info),
         reference=first,
+        member_splits=tuple(loaded[key] for key in member_keys),
         **tensors,
     )

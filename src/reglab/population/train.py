@@ -103,7 +103,8 @@ def train_population(
         summary = recorder.finish(member, history, stop, member_state, extra)
         model = models[member]
         model.load_state_dict(member_state)
-        run = Run(recorder.run_ids[member], config.name, summary["status"], config, model, history, summary, run_store.directory)
+        splits = current.data.member_splits[member] if current.data.member_splits else None
+        run = Run(recorder.run_ids[member], config.name, summary["status"], config, model, history, summary, run_store.directory, splits)
         runs[member] = run
         if on_member_end is not None:
             on_member_end(run)

@@ -152,7 +152,7 @@ def test_merging_the_shards_gives_the_population_back():
     assert all(merged.techniques[member] is not None for member in range(7))
 
 
-def test_rebalance_evens_out_and_then_merges(monkeypatch):
+def test_rebalance_evens_out_and_then_merges():
     configs = [as_config(digits(seed, 0.1)) for seed in range(8)]
     state, _ = build_population(configs, "shared", "stacked")
     left, right = split_population(state, 2)

@@ -64,12 +64,16 @@ def build_setup(config: Config) -> RunSetup:
     technique = build_techniques(config, model, data)
     epochs = technique.total_epochs or config.epochs
     schedule_epochs = technique.schedule_period or epochs
-    scheduler, per_step = build_schedule(optimizer, config.schedule, config.optimizer.lr, schedule_epochs, steps_per_epoch)
+
+    def make_schedule():
+        return build_schedule(optimizer, config.schedule, config.optimizer.lr, schedule_epochs, steps_per_epoch)
 
     def restart_schedule() -> torch.optim.lr_scheduler.LRScheduler | None:
         for group in optimizer.param_groups:
             group["lr"] = group.get("initial_lr", config.optimizer.lr)
-        return build_schedule(optimizer, config.schedule, config.optimizer.lr, schedule_epochs, steps_per_epoch)[0]
+        return make_schedule()[0]
+
+    scheduler, per_step = make_schedule()
     plan = FitPlan(
         model=model,
         data=data,

@@ -25,9 +25,9 @@ import torch
 
 from reglab.config import load_config
 from reglab.data.bundle import DataSplits
-from reglab.engine.events import Callback
+from reglab.contract.events import Callback
 from reglab.engine.loop import FitPlan, fit
-from reglab.engine.losses import make_objective
+from reglab.objective.losses import make_objective
 from reglab.models import build_model
 from reglab.trajectory.technique import build_technique
 

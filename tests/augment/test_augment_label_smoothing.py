@@ -1,4 +1,4 @@
-"""Label smoothing (applied by reglab.engine.losses) against (1−ε)·onehot + ε/K and PyTorch."""
+"""Label smoothing (applied by reglab.objective.losses) against (1−ε)·onehot + ε/K and PyTorch."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from reglab.engine.losses import make_objective
+from reglab.objective.losses import make_objective
 
 EPSILON, CLASSES = 0.1, 4
 

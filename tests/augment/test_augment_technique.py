@@ -9,8 +9,9 @@ import reglab
 from reglab.augment import AugmentPipeline
 from reglab.augment.technique import build_technique
 from reglab.config import ConfigError, load_config
-from reglab.engine.evaluate import evaluate
-from reglab.engine.loop import batch_starts, fit
+from reglab.objective.evaluate import evaluate
+from reglab.contract.batches import batch_starts
+from reglab.engine.loop import fit
 from reglab.engine.setup import build_setup
 from reglab.store import RunStore
 from tests.conftest import tiny_digits

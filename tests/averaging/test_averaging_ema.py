@@ -11,9 +11,9 @@ from torch import nn
 
 import reglab
 from reglab.averaging import WeightEMA
-from reglab.engine.evaluate import evaluate
-from reglab.engine.events import EpochRecord, FitRecord
-from reglab.engine.losses import make_objective
+from reglab.objective.evaluate import evaluate
+from reglab.contract.events import EpochRecord, FitRecord
+from reglab.objective.losses import make_objective
 from tests.conftest import tiny_digits
 
 OBJECTIVE = make_objective("cross_entropy", "classification", 3)

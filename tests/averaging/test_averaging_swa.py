@@ -8,7 +8,7 @@ from torch import nn
 
 import reglab
 from reglab.averaging import StochasticWeightAveraging, input_batches
-from reglab.engine.events import Callback, EpochRecord, FitRecord
+from reglab.contract.events import Callback, EpochRecord, FitRecord
 from tests.conftest import tiny_digits
 
 

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from reglab.config import OptimizerConfig, ScheduleConfig, load_config
-from reglab.engine.losses import make_objective
+from reglab.objective.losses import make_objective
 from reglab.engine.optim import build_optimizer, build_schedule
 from reglab.models import build_model
 

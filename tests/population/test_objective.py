@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from reglab.engine.losses import make_objective
+from reglab.objective.losses import make_objective
 from reglab.population.objective import make_member_objective
 
 

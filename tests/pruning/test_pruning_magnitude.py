@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 import torch
 from torch import nn
@@ -102,3 +104,15 @@ def test_parameter_order_is_kept_so_positional_copies_still_pair_up():
 def test_bad_arguments_are_config_errors(kwargs, key):
     with pytest.raises(ConfigError, match=key):
         prune_magnitude(distinct_model(), **kwargs)
+
+
+def test_a_pruned_model_can_be_deep_copied_after_a_training_forward():
+    model = distinct_model()
+    prune_magnitude(model, 0.5)
+    model.train()
+    model(torch.randn(8, 4)).sum().backward()  # leaves the masked `weight` attributes in a graph
+    copied = copy.deepcopy(model)
+    assert torch.equal(copied[0].weight, model[0].weight_orig * model[0].weight_mask)
+    assert model[0].weight_orig.grad is not None  # the gradient still reached the parameter
+    model.eval(), copied.eval()
+    assert torch.equal(copied(torch.ones(2, 4)), model(torch.ones(2, 4)))

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from reglab.config import ModelConfig
-from reglab.engine.hooks import StepContext
+from reglab.contract.hooks import StepContext
 from reglab.models import build_model, hidden_blocks
 from reglab.regularizers import ActivityPenaltyHook, activity_l1, activity_l2
 

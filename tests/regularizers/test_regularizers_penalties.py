@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from reglab.engine.hooks import StepContext
+from reglab.contract.hooks import StepContext
 from reglab.regularizers import (
     PenaltyHook,
     elastic_net_penalty,

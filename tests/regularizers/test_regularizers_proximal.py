@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from reglab.engine.events import EpochRecord, FitRecord
-from reglab.engine.hooks import StepContext
+from reglab.contract.events import EpochRecord, FitRecord
+from reglab.contract.hooks import StepContext
 from reglab.regularizers import (
     PenaltyHook,
     ProximalL1Hook,

@@ -11,7 +11,7 @@ from torch import nn
 
 from reglab.config import OptimizerConfig
 from reglab.engine.loop import FitPlan, fit
-from reglab.engine.losses import make_objective
+from reglab.objective.losses import make_objective
 from reglab.engine.optim import build_optimizer
 from reglab.regularizers import PenaltyHook, select_parameters
 

@@ -8,7 +8,7 @@ import numpy as np
 
 import reglab
 from reglab.report import load_report_runs, report_figures
-from reglab.trajectory import analyze_run
+from reglab.engine.analysis import analyze_run
 from tests.conftest import tiny_digits
 
 

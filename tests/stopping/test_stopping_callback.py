@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from reglab.config import ConfigError
-from reglab.engine.events import EpochRecord, FitRecord, Stop
+from reglab.contract.events import EpochRecord, FitRecord, Stop
 from reglab.stopping import GL, EarlyStopping, Patience, RestoreBest, resolve_mode
 
 

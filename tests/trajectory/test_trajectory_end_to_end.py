@@ -11,10 +11,10 @@ import torch
 import reglab
 from reglab.cli import main
 from reglab.config import ConfigError, load_config
-from reglab.engine.evaluate import evaluate
+from reglab.objective.evaluate import evaluate
 from reglab.engine.setup import build_setup
 from reglab.store import RunStore, load_weights
-from reglab.trajectory.analysis import analyze_run, evaluation_subset
+from reglab.engine.analysis import analyze_run, evaluation_subset
 from tests.conftest import tiny_digits
 
 LAYERS = ("hidden.0.linear.weight", "hidden.0.linear.bias", "head.weight", "head.bias")

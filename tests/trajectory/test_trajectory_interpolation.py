@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from reglab.engine.evaluate import evaluate
-from reglab.engine.losses import make_objective
+from reglab.objective.evaluate import evaluate
+from reglab.objective.losses import make_objective
 from reglab.trajectory.interpolation import blend_states, default_alphas, interpolate
 from tests.trajectory.trajectory_helpers import tiny_data, tiny_model
 

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from tests.trajectory.trajectory_helpers import run_recorder, tiny_model
 
-from reglab.engine.events import Callback
+from reglab.contract.events import Callback
 
 
 class WeightsAt(Callback):

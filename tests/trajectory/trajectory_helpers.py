@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import torch
 
 from reglab.engine.loop import FitPlan, fit
-from reglab.engine.losses import make_objective
+from reglab.objective.losses import make_objective
 from reglab.trajectory.gradients import GradientNormHook
 from reglab.trajectory.recorder import TrajectoryRecorder
 

@@ -41,7 +41,7 @@ class AugmentPipeline(nn.Module):
     the batch is processed at once, with no Python loop over samples.
 
     Targets are the labels unchanged, or (N, K) float class probabilities when a
-    mixer is set; the losses of `reglab.engine.losses` take both. Only training
+    mixer is set; the losses of `reglab.objective.losses` take both. Only training
     batches pass through here: evaluation never sees augmented data.
 
     Metric keys: the pipeline emits none of its own; it changes what two engine keys measure.

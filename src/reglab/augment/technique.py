@@ -8,15 +8,16 @@ import torch
 
 from reglab.augment.pipeline import background_fill, build_pipeline
 from reglab.config import ConfigError
-from reglab.engine.technique import Technique
+from reglab.contract.technique import Technique, register_technique
 
 __all__ = ["build_technique"]
 
 
+@register_technique(order=40)
 def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique | None:
     """Technique(augment=pipeline) when an `augment.*` transform is on, else None.
 
-    Also validates `augment.label_smoothing`, which `reglab.engine.losses` applies:
+    Also validates `augment.label_smoothing`, which `reglab.objective.losses` applies:
     it needs class labels. Runs in `build_setup`, so bad keys fail before the store
     is touched.
 

@@ -23,10 +23,10 @@ import torch
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from reglab.averaging.weights import copy_weights_
-from reglab.engine.evaluate import evaluate
-from reglab.engine.events import Callback, EpochRecord, FitRecord
-from reglab.engine.hooks import StepHook
-from reglab.engine.losses import Objective
+from reglab.objective.evaluate import evaluate
+from reglab.contract.events import Callback, EpochRecord, FitRecord
+from reglab.contract.hooks import StepHook
+from reglab.objective.losses import Objective
 
 __all__ = ["WeightEMA", "ema_model"]
 

@@ -27,8 +27,8 @@ import torch
 from torch.optim.swa_utils import SWALR, AveragedModel, update_bn
 
 from reglab.averaging.weights import copy_weights_, input_batches
-from reglab.engine.events import Callback, EpochRecord, FitRecord
-from reglab.engine.hooks import StepHook
+from reglab.contract.events import Callback, EpochRecord, FitRecord
+from reglab.contract.hooks import StepHook
 
 __all__ = ["StochasticWeightAveraging", "install_swa_weights_"]
 

@@ -10,12 +10,13 @@ import torch
 from reglab.averaging.ema import WeightEMA
 from reglab.averaging.swa import StochasticWeightAveraging
 from reglab.config import ConfigError
-from reglab.engine.losses import make_objective
-from reglab.engine.technique import Technique
+from reglab.objective.losses import make_objective
+from reglab.contract.technique import Technique, register_technique
 
 __all__ = ["build_technique"]
 
 
+@register_technique(order=30)
 def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique | None:
     """The EMA or SWA unit the config asks for, as both a step hook and a callback; None otherwise.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from reglab.engine.loop import batch_starts
+from reglab.contract.batches import batch_starts
 
 __all__ = ["copy_weights_", "input_batches"]
 

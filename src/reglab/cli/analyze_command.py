@@ -26,7 +26,7 @@ def analyze_command(
     seed: Optional[int] = typer.Option(None, "--seed", help="Subset and direction seed (default: the run's seed)."),
 ) -> None:
     """PCA of the weight trajectory, loss along init→final, and the loss surface around the final weights."""
-    from reglab.trajectory.analysis import analyze_run
+    from reglab.engine.analysis import analyze_run
 
     with existing_store(store) as run_store:
         analysis = analyze_run(run_id, run_store, grid=grid, samples=samples, directions=directions, split=split, seed=seed)

@@ -140,7 +140,7 @@ def run_comparison(
 
     def finished(run: Run) -> None:
         if analyze:
-            from reglab.trajectory import analyze_run
+            from reglab.engine.analysis import analyze_run
 
             analyze_run(run.id, store, grid=ANALYSIS_GRID)
         if on_run is not None:

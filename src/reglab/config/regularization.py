@@ -33,6 +33,12 @@ class RegularizationConfig(Section):
         ema_decay: keep an exponential moving average of the weights and evaluate it.
         swa_start: epoch from which stochastic weight averaging collects the weights.
         swa_lr: constant learning rate during SWA (defaults to the current one).
+        flooding: flood level b of |L − b| + b on the training data loss (0 = off).
+        orthogonality: strength λ of the orthogonality penalty on weight matrices
+            (mean |cosine| between their vectors; Keras OrthogonalRegularizer).
+        orthogonality_mode: rows (vectors = output units) | columns (input entries).
+        sam_rho: radius ρ of sharpness-aware minimization (0 = off): each step's
+            gradient is taken at θ + ρ·g/‖g‖.
     """
 
     l1: float = Field(0.0, ge=0.0)
@@ -51,6 +57,10 @@ class RegularizationConfig(Section):
     ema_decay: float | None = Field(None, gt=0.0, lt=1.0)
     swa_start: int | None = Field(None, ge=1)
     swa_lr: float | None = Field(None, gt=0.0)
+    flooding: float = Field(0.0, ge=0.0)
+    orthogonality: float = Field(0.0, ge=0.0)
+    orthogonality_mode: Literal["rows", "columns"] = "rows"
+    sam_rho: float = Field(0.0, ge=0.0)
 
     @field_validator("per_layer")
     @classmethod

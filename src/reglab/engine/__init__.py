@@ -1,12 +1,18 @@
-"""The training engine: one readable loop, its events, and `train()`."""
+"""The training engine: one readable loop, `train()`, and the analysis of stored runs.
 
-from reglab.engine.events import Callback, EpochRecord, Event, FitRecord, StepRecord, Stop
-from reglab.engine.hooks import StepContext, StepHook
+The records, events, hooks and `Stop` live in `reglab.contract` (techniques import
+them from there); they are re-exported here for users writing callbacks.
+"""
+
+from reglab.contract.events import Callback, EpochRecord, Event, FitRecord, StepRecord, Stop
+from reglab.contract.hooks import StepContext, StepHook
+from reglab.contract.technique import Technique
+from reglab.engine.analysis import Analysis, analyze_run
 from reglab.engine.loop import FitPlan, FitResult, fit
 from reglab.engine.run import Run, train
-from reglab.engine.technique import Technique
 
 __all__ = [
+    "Analysis",
     "Callback",
     "EpochRecord",
     "Event",
@@ -19,6 +25,7 @@ __all__ = [
     "StepRecord",
     "Stop",
     "Technique",
+    "analyze_run",
     "fit",
     "train",
 ]

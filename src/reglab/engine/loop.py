@@ -2,8 +2,9 @@
 
     for each epoch:
         for each batch (an index slice of tensors already on the device):
-            augment → forward → data loss + Σ penalties → backward
-            → gradient hooks → optimizer step → weight hooks → lr schedule
+            augment → forward → transformed data loss + Σ penalties → backward
+            → [extra pass at perturbed weights] → gradient hooks → optimizer step
+            → weight hooks → lr schedule
         evaluate val and test → epoch metrics (one host sync) → eval_end → epoch_end callbacks
 """
 
@@ -17,13 +18,14 @@ from typing import Any, Callable
 
 import torch
 
+from reglab.contract.batches import batch_starts
 from reglab.engine.accumulate import EpochTotals
-from reglab.engine.evaluate import evaluate
-from reglab.engine.events import KIND_ORDER, Callback, EpochRecord, FitRecord, StepRecord, Stop, frozen
-from reglab.engine.hooks import StepContext, StepHook
-from reglab.engine.losses import Objective
+from reglab.objective.evaluate import evaluate
+from reglab.contract.events import KIND_ORDER, Callback, EpochRecord, FitRecord, StepRecord, Stop, frozen
+from reglab.contract.hooks import StepContext, StepHook
+from reglab.objective.losses import Objective
 
-__all__ = ["FitPlan", "FitResult", "fit", "batch_starts"]
+__all__ = ["FitPlan", "FitResult", "fit"]
 
 Augment = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 
@@ -64,13 +66,33 @@ class FitResult:
     summary: dict[str, Any]
 
 
-def batch_starts(count: int, batch_size: int) -> list[int]:
-    """Start offsets of the batches of an epoch; a trailing batch of one sample is dropped
-    (batch norm cannot normalise a single sample)."""
-    starts = list(range(0, count, batch_size))
-    if len(starts) > 1 and count - starts[-1] == 1:
-        starts.pop()
-    return starts
+def _forward_loss(model, objective, hooks, inputs, targets, context):
+    """outputs, data loss, penalty terms and the loss to differentiate, for one batch.
+
+    The data loss goes through every hook's `transform_loss` (flooding) before the
+    penalty terms are added; the returned `data_loss` is the plain one (recorded)."""
+    outputs = model(inputs)
+    data_loss = objective.loss(outputs, targets)
+    if not hooks:
+        return outputs, data_loss, {}, data_loss
+    transformed = data_loss
+    for hook in hooks:
+        transformed = hook.transform_loss(transformed, context)
+    penalties = {name: term for hook in hooks for name, term in hook.penalty(model, context).items()}
+    loss = transformed + sum(penalties.values()) if penalties else transformed
+    return outputs, data_loss, penalties, loss
+
+
+def _gradient_at(offsets, model, objective, hooks, inputs, targets, context, optimizer) -> None:
+    """Replace the gradients by those at θ + offsets (an extra forward/backward), then undo the offsets."""
+    with torch.no_grad():
+        for param, offset in offsets:
+            param.add_(offset)
+    optimizer.zero_grad(set_to_none=True)
+    _forward_loss(model, objective, hooks, inputs, targets, context)[3].backward()
+    with torch.no_grad():
+        for param, offset in offsets:
+            param.sub_(offset)
 
 
 def _synchronize(device: torch.device) -> None:
@@ -111,15 +133,14 @@ def fit(plan: FitPlan) -> FitResult:
             targets = labels
             if plan.augment is not None:
                 inputs, targets = plan.augment(inputs, labels)
-            outputs = model(inputs)
-            data_loss = objective.loss(outputs, targets)
-            penalties: dict[str, torch.Tensor] = {}
-            if plan.hooks:
-                context = StepContext(batch_size=inputs.shape[0], step=step, lr=optimizer.param_groups[0]["lr"])
-                penalties = {name: term for hook in plan.hooks for name, term in hook.penalty(model, context).items()}
-            loss = data_loss + sum(penalties.values()) if penalties else data_loss
+            context = StepContext(inputs.shape[0], step, optimizer.param_groups[0]["lr"]) if plan.hooks else None
+            outputs, data_loss, penalties, loss = _forward_loss(model, objective, plan.hooks, inputs, targets, context)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            for hook in plan.hooks:
+                offsets = hook.perturbation(model)
+                if offsets:
+                    _gradient_at(offsets, model, objective, plan.hooks, inputs, targets, context, optimizer)
             for hook in plan.hooks:
                 hook.before_step(model, optimizer)
             optimizer.step()

@@ -12,8 +12,8 @@ from rich.console import Console
 
 from reglab.config import Config, load_config, validate_config
 from reglab.engine.denormals import flushing_denormals
-from reglab.engine.evaluate import evaluate
-from reglab.engine.events import Callback
+from reglab.objective.evaluate import evaluate
+from reglab.contract.events import Callback
 from reglab.engine.loop import fit
 from reglab.engine.setup import build_setup
 from reglab.engine.sinks import ConsoleSink, StoreSink

@@ -13,10 +13,12 @@ import torch
 
 from reglab.config import Config, ConfigError
 from reglab.engine.device import resolve_device
-from reglab.engine.loop import FitPlan, batch_starts
-from reglab.engine.losses import Objective, make_objective, resolve_loss_name
+from reglab.contract.batches import batch_starts
+from reglab.engine.loop import FitPlan
+from reglab.objective.losses import Objective, make_objective, resolve_loss_name
 from reglab.engine.optim import build_optimizer, build_schedule
-from reglab.engine.technique import Technique, build_techniques
+from reglab.contract.technique import Technique
+from reglab.techniques import build_techniques
 from reglab.regularizers.decay import DecayGroups
 
 __all__ = ["RunSetup", "build_setup"]

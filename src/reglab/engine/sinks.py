@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from reglab.engine.events import Callback, EpochRecord, FitRecord, StepRecord
+from reglab.contract.events import Callback, EpochRecord, FitRecord, StepRecord
 from reglab.store import RunStore
 
 __all__ = ["StoreSink", "ConsoleSink", "epoch_line"]

@@ -12,8 +12,8 @@ import torch
 
 from reglab.config import Config, ConfigError
 from reglab.engine.device import resolve_device
-from reglab.engine.loop import batch_starts
-from reglab.engine.losses import resolve_loss_name
+from reglab.contract.batches import batch_starts
+from reglab.objective.losses import resolve_loss_name
 from reglab.population.data import load_population_data
 from reglab.population.grouping import population_key, unsupported_reason
 from reglab.population.members import MemberHyperparameters

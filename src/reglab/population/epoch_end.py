@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Callable
 
-from reglab.engine.events import EpochRecord, Stop, frozen
+from reglab.contract.events import EpochRecord, Stop, frozen
 from reglab.population.state import PopulationState
 
 __all__ = ["EpochSink", "MemberEnd", "member_metrics", "record_epoch"]

@@ -12,6 +12,8 @@ share a population; a sweep is split into groups by that key.
 | optimizer.momentum    | (K,) momentum                                               |
 | optimizer.weight_decay| (K,) coupled (sgd, adam) or decoupled (adamw) decay         |
 | regularization.l1/l2  | (K,) penalty strengths                                      |
+| regularization.flooding, .orthogonality | (K,) flood levels and penalty strengths   |
+| regularization.sam_rho| (K,) SAM radii (members with and without SAM are apart)      |
 | model.dropout         | (L, K) dropout rates                                        |
 | model.init*           | per-member initialization at build time                     |
 | data.label_noise      | per-member labels (inputs stay shared)                      |
@@ -40,6 +42,9 @@ MEMBER_KEYS: tuple[str, ...] = (
     "optimizer.weight_decay",
     "regularization.l1",
     "regularization.l2",
+    "regularization.flooding",
+    "regularization.orthogonality",
+    "regularization.sam_rho",
     "model.dropout",
     "model.init",
     "model.init_std",
@@ -59,6 +64,9 @@ def _is_member_key(key: str) -> bool:
 def population_key(config: Config) -> str:
     """Everything a population's members must share, as a string (equal keys -> same population)."""
     shared = {key: value for key, value in flatten(config.to_dict()).items() if not _is_member_key(key)}
+    # A SAM step makes a second pass (batch-norm statistics, dropout draws): a member
+    # without SAM would not equal its single run among members with it.
+    shared["regularization.sam"] = config.regularization.sam_rho > 0
     return json.dumps(shared, sort_keys=True, default=str)
 
 

@@ -21,10 +21,12 @@ from typing import Sequence
 
 import torch
 
-from reglab.engine.loop import batch_starts
+from reglab.contract.batches import batch_starts
 from reglab.population.epoch_end import EpochSink, MemberEnd, record_epoch
 from reglab.population.shards import ShardThreads, rebalance
 from reglab.population.state import PopulationState
+from reglab.regularizers.flooding import flood
+from reglab.regularizers.sharpness import sam_perturbation
 
 __all__ = ["fit_population", "MemberEnd"]
 
@@ -50,6 +52,34 @@ def _evaluate(state: PopulationState, split: str) -> dict[str, torch.Tensor]:
     return {f"{split}/loss": loss_sum, f"{split}/correct": correct}
 
 
+def _forward_loss(state: PopulationState, inputs, labels, batch: int, shared: bool):
+    """(K, B, out) outputs, (K,) data losses, (K,) penalty terms and the (K,) losses to differentiate.
+
+    As the single run: the data loss is flooded (`flood`, b = 0 is the identity for the
+    members without flooding), then the penalties are added."""
+    outputs = state.forward(state.params, state.buffers, inputs, state.dropout, True, shared, state.generator)
+    data_loss = state.objective.loss(outputs, labels)
+    transformed = flood(data_loss, state.hyper.flooding) if state.flooding else data_loss
+    penalties = state.penalties(state.params, state.hyper, batch)
+    total = transformed + sum(penalties.values()) if penalties else transformed
+    return outputs, data_loss, penalties, total
+
+
+def _gradients_at_perturbed(state: PopulationState, names, grads, inputs, labels, batch: int, shared: bool):
+    """SAM: every member's gradient again at θ_k + ρ_k·g_k/‖g_k‖ (`sam_perturbation`)."""
+    params = [state.params[name] for name in names]
+    offsets = sam_perturbation(grads, state.hyper.sam_rho)
+    with torch.no_grad():
+        for param, offset in zip(params, offsets):
+            param.add_(offset)
+    total = _forward_loss(state, inputs, labels, batch, shared)[3]
+    grads = torch.autograd.grad(total.sum(), params)
+    with torch.no_grad():
+        for param, offset in zip(params, offsets):
+            param.sub_(offset)
+    return grads
+
+
 def _train_epoch(state: PopulationState, lrs: torch.Tensor) -> dict[str, torch.Tensor]:
     """One pass over the training set; device sums per member."""
     count = state.data.train_x.count
@@ -64,12 +94,11 @@ def _train_epoch(state: PopulationState, lrs: torch.Tensor) -> dict[str, torch.T
         positions = order[..., start : start + state.batch_size]
         inputs, labels = state.data.train_x.rows(positions), state.data.train_y.rows(positions)
         batch = positions.shape[-1]
-        outputs = state.forward(state.params, state.buffers, inputs, state.dropout, True, shared, state.generator)
-        data_loss = state.objective.loss(outputs, labels)
-        penalties = state.penalties(state.params, state.hyper, batch)
-        total = data_loss + sum(penalties.values()) if penalties else data_loss
+        outputs, data_loss, penalties, total = _forward_loss(state, inputs, labels, batch, shared)
         # The sum over members: each member's gradient is that of its own mean loss.
         grads = torch.autograd.grad(total.sum(), [state.params[name] for name in names])
+        if state.sharpness_aware:
+            grads = _gradients_at_perturbed(state, names, grads, inputs, labels, batch, shared)
         gradients = dict(zip(names, grads))
         if state.trajectory is not None:
             state.trajectory.observe_gradients(gradients, last_step=index == len(starts) - 1)

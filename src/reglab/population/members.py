@@ -39,6 +39,9 @@ class MemberHyperparameters:
         weight_decay: `optimizer.weight_decay`, (K,).
         l1: `regularization.l1`, (K,).
         l2: `regularization.l2`, (K,).
+        flooding: `regularization.flooding`, the flood levels b, (K,).
+        orthogonality: `regularization.orthogonality`, (K,).
+        sam_rho: `regularization.sam_rho`, (K,).
         dropout: `model.dropout` per hidden layer, (L, K).
         dropout_rates: the same rates on the host, one tuple per member.
 
@@ -53,6 +56,9 @@ class MemberHyperparameters:
     weight_decay: torch.Tensor
     l1: torch.Tensor
     l2: torch.Tensor
+    flooding: torch.Tensor
+    orthogonality: torch.Tensor
+    sam_rho: torch.Tensor
     dropout: torch.Tensor
     dropout_rates: tuple[tuple[float, ...], ...]
 
@@ -69,6 +75,9 @@ class MemberHyperparameters:
             weight_decay=column(config.optimizer.weight_decay for config in configs),
             l1=column(config.regularization.l1 for config in configs),
             l2=column(config.regularization.l2 for config in configs),
+            flooding=column(config.regularization.flooding for config in configs),
+            orthogonality=column(config.regularization.orthogonality for config in configs),
+            sam_rho=column(config.regularization.sam_rho for config in configs),
             dropout=torch.tensor(rates, dtype=torch.float32, device=device).reshape(len(configs), layers).T.contiguous(),
             dropout_rates=tuple(tuple(member) for member in rates),
         )

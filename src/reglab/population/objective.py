@@ -1,6 +1,6 @@
 """Each member's mean loss and correct count, from stacked outputs (K, B, ...) in one call.
 
-The same losses as `reglab.engine.losses.make_objective`, reduced over every dim
+The same losses as `reglab.objective.losses.make_objective`, reduced over every dim
 but the member dim. The population's training loss is the SUM over members of
 these means: a mean over members would divide every member's gradient by K.
 
@@ -19,7 +19,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from reglab.engine.losses import class_probabilities, resolve_loss_name
+from reglab.objective.losses import class_probabilities, resolve_loss_name
 
 __all__ = ["MemberObjective", "make_member_objective"]
 

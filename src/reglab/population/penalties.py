@@ -6,8 +6,10 @@ exclude`) and per-layer multipliers (`group_by_multiplier`):
 
     loss/l1_k = λ₁,k · Σ_g m_g Σ|w_k|        loss/l2_k = c(λ₂,k) · Σ_g m_g Σ w_k²
 
-with c from `l2_coefficient` (half: λ/2, full: λ, mean: λ/n). Each sum runs over the
-stacked tensor's non-member dims, so one reduction serves all K members.
+with c from `l2_coefficient` (half: λ/2, full: λ, mean: λ/n), and the orthogonality
+penalty λ_o,k · Σ_W R(W_k) (`orthogonality_penalty`, the same function the single
+run calls on its weights). Each sum runs over the stacked tensor's non-member dims,
+so one reduction serves all K members.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Sequence
 import torch
 
 from reglab.population.members import MemberHyperparameters
+from reglab.regularizers.orthogonality import orthogonality_penalty
 from reglab.regularizers.penalties import group_by_multiplier, l2_coefficient
 from reglab.regularizers.scope import select_parameters
 
@@ -49,12 +52,16 @@ class MemberPenalties:
         self.scoped_names = [name for _, names in self.groups for name in names]
         self.scoped_entries = sum(scoped[name].numel() for name in self.scoped_names)
         self.convention = settings.l2_convention
+        # the member's weight matrices, in the single run's order (the same float sums)
+        self.matrix_names = [name for name, param in scoped.items() if param.dim() >= 2]
+        self.orthogonality_mode = settings.orthogonality_mode
         self.configure(hyper)
 
     def configure(self, hyper: MemberHyperparameters) -> None:
         """Which terms any member uses, read once on the host."""
         self.l1_on = [value > 0 for value in hyper.l1.tolist()]
         self.l2_on = [value > 0 for value in hyper.l2.tolist()]
+        self.orthogonality_on = [value > 0 for value in hyper.orthogonality.tolist()]
 
     def _weighted(self, params: dict[str, torch.Tensor], squared: bool) -> torch.Tensor:
         terms = [member_norm([params[name] for name in names], squared) * multiplier for multiplier, names in self.groups]
@@ -68,13 +75,17 @@ class MemberPenalties:
             terms["l1"] = hyper.l1 * self._weighted(params, squared=False)
         if any(self.l2_on):
             terms["l2"] = l2_coefficient(hyper.l2, self.convention, batch_size) * self._weighted(params, squared=True)
+        if any(self.orthogonality_on):
+            total = torch.stack([orthogonality_penalty(params[name], self.orthogonality_mode) for name in self.matrix_names]).sum(dim=0)
+            terms["orthogonality"] = hyper.orthogonality * total
         return terms
 
     def emitted(self, member: int) -> set[str]:
         """The `loss/<name>` keys member `member`'s single run would record."""
         if not self.groups:
             return set()
-        return {name for name, on in (("l1", self.l1_on[member]), ("l2", self.l2_on[member])) if on}
+        flags = (("l1", self.l1_on[member]), ("l2", self.l2_on[member]), ("orthogonality", self.orthogonality_on[member]))
+        return {name for name, on in flags if on}
 
     @torch.no_grad()
     def zero_counts(self, params: dict[str, torch.Tensor]) -> torch.Tensor:

@@ -18,7 +18,7 @@ import torch
 from safetensors.torch import save_file
 
 from reglab.config import Config
-from reglab.engine.events import Stop
+from reglab.contract.events import Stop
 from reglab.engine.summary import summarize
 from reglab.store import RunStore, write_config, write_metrics_csv, write_summary
 

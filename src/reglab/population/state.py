@@ -58,6 +58,12 @@ class PopulationState:
         if not self.members:
             self.members = list(range(len(self.configs)))
         self.dropout = self.hyper.dropout_by_layer()
+        self._read_step_units()
+
+    def _read_step_units(self) -> None:
+        """Which per-member step units any member uses, read once on the host."""
+        self.flooding = any(value > 0 for value in self.hyper.flooding.tolist())
+        self.sharpness_aware = any(value > 0 for value in self.hyper.sam_rho.tolist())
 
     @property
     def size(self) -> int:
@@ -76,6 +82,7 @@ class PopulationState:
             self.buffers = {name: tensor.index_select(0, index) for name, tensor in self.buffers.items()}
         self.hyper = self.hyper.select(positions)
         self.dropout = self.hyper.dropout_by_layer()
+        self._read_step_units()
         self.data = self.data.select(index)
         self.order.select(positions)
         self.schedule.select(positions)

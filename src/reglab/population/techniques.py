@@ -8,6 +8,9 @@ silently drops a technique a single run would apply.
 | unit (single run)                  | in a population                                     |
 |------------------------------------|-----------------------------------------------------|
 | PenaltyHook (l1_mode penalty, l2)  | `MemberPenalties`                                   |
+| OrthogonalityHook                  | `MemberPenalties` (`orthogonality_penalty`)         |
+| FloodingHook                       | `flood` on the (K,) data losses                     |
+| SharpnessAwareHook                 | `sam_perturbation` on the stacked gradients         |
 | ZeroFractionMonitor (`l1/zeros`)   | zero counts over the stacked scoped weights        |
 | EarlyStopping (no restore_best)    | the same object per member, fed the member's metrics |
 | TrajectoryRecorder, GradientNormHook | `MemberTrajectory` (same keys, batched)            |
@@ -21,7 +24,7 @@ from typing import Any
 import torch
 
 from reglab.config import Config
-from reglab.engine.technique import build_techniques
+from reglab.techniques import build_techniques
 
 __all__ = ["MemberTechniques", "PopulationUnsupported", "inspect_techniques"]
 
@@ -58,6 +61,8 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
         kind = type(hook).__name__
         if kind == "PenaltyHook" and getattr(hook, "l1_in_loss", True):
             continue
+        if kind in ("FloodingHook", "OrthogonalityHook", "SharpnessAwareHook"):
+            continue  # read from the members' configs (`MemberHyperparameters`)
         if kind == "GradientNormHook":
             gradient_mode = hook.mode
             continue

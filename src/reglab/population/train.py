@@ -12,7 +12,7 @@ import traceback
 from typing import Any, Callable, Iterable, Literal, Mapping
 
 from reglab.config import Config, ConfigError
-from reglab.engine.events import FitRecord, Stop
+from reglab.contract.events import FitRecord, Stop
 from reglab.engine.run import Run, as_config
 from reglab.engine.denormals import flushing_denormals
 from reglab.population.build import ENGINES, build_population

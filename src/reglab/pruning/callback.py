@@ -9,8 +9,8 @@ from typing import Any, Literal, Mapping
 
 import torch
 
-from reglab.engine.events import Callback, EpochRecord, FitRecord
-from reglab.engine.hooks import StepHook
+from reglab.contract.events import Callback, EpochRecord, FitRecord
+from reglab.contract.hooks import StepHook
 from reglab.pruning.magnitude import prune_magnitude
 from reglab.pruning.masks import make_pruning_permanent, sparsity_by_tensor, zero_pruned_parameters
 

@@ -27,8 +27,8 @@ from typing import Any, Callable, Literal, Mapping, Sequence
 import torch
 from torch import nn
 
-from reglab.engine.events import Callback, EpochRecord, FitRecord, StepRecord
-from reglab.engine.summary import best_epoch, default_monitor
+from reglab.contract.events import Callback, EpochRecord, FitRecord, StepRecord
+from reglab.contract.monitor import best_epoch, default_monitor
 from reglab.pruning.callback import KeepPrunedWeightsZero, sparsity_metrics
 from reglab.pruning.magnitude import prune_magnitude
 from reglab.pruning.masks import (

@@ -28,7 +28,7 @@ from torch import nn
 from torch.nn.utils import prune
 
 from reglab.config.errors import ConfigError
-from reglab.pruning.masks import keep_parameter_order, pruned_tensors, pruning_masks
+from reglab.pruning.masks import keep_parameter_order, leave_leaf_after_forward, pruned_tensors, pruning_masks
 from reglab.regularizers.scope import parameter_roles
 
 __all__ = ["prunable_parameters", "prune_magnitude"]
@@ -112,5 +112,6 @@ def prune_magnitude(
             prune.l1_unstructured(module, tensor, amount=float(amount))
     for module, order_before in orders.values():
         keep_parameter_order(module, order_before, {name: f"{name}_orig" for name in order_before})
+        leave_leaf_after_forward(module)
     masks = pruning_masks(model)
     return {name: masks[name] for name in wanted}

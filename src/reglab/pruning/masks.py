@@ -10,8 +10,10 @@ points, handled here:
   anything reading parameters by name sees dead values: `zero_pruned_parameters`
   zeroes them (and the optimizer state there) so `weight_orig == weight`.
 * the `weight` attribute made during a forward pass with gradients is a non-leaf
-  tensor, and `copy.deepcopy(model)` refuses non-leaf tensors: refreshing it under
-  `torch.no_grad()` makes it a leaf again (done after every step by the run's hook).
+  tensor, and `copy.deepcopy(model)` refuses non-leaf tensors: `leave_leaf_after_forward`
+  registers a forward hook on every pruned module that replaces the attribute by its
+  detached value once the forward pass has used it (autograd keeps its own reference),
+  so a pruned model can be copied at any time.
 * the state dict has `weight_orig` / `weight_mask` keys that a plain model does not
   load: `pruned_state_dict` gives the plain keys with the zeros baked in, and
   `make_pruning_permanent` turns the model back into a plain one (`prune.remove`).
@@ -34,6 +36,7 @@ __all__ = [
     "effective_tensor",
     "pruning_masks",
     "refresh_pruned_weights",
+    "leave_leaf_after_forward",
     "zero_pruned_parameters",
     "pruned_state_dict",
     "make_pruning_permanent",
@@ -84,6 +87,28 @@ def refresh_pruned_weights(model: nn.Module) -> None:
     """
     for _, module, tensor in pruned_tensors(model):
         setattr(module, tensor, getattr(module, f"{tensor}_orig") * getattr(module, f"{tensor}_mask"))
+
+
+def _detach_effective_tensors(module: nn.Module, inputs: object, output: object) -> None:
+    """Forward hook: the masked tensors the pass used become detached leaves."""
+    for hook in module._forward_pre_hooks.values():
+        if isinstance(hook, prune.BasePruningMethod):
+            name = hook._tensor_name
+            value = module.__dict__.get(name)
+            if isinstance(value, torch.Tensor) and value.grad_fn is not None:
+                setattr(module, name, value.detach())
+
+
+def leave_leaf_after_forward(module: nn.Module) -> None:
+    """Register (once) the hook that keeps `module`'s pruned attributes leaf tensors.
+
+    Example:
+        >>> prune.l1_unstructured(model[0], "weight", 0.5)
+        >>> leave_leaf_after_forward(model[0])
+        >>> model(x).sum().backward(); copy.deepcopy(model)   # no "graph leaves" error
+    """
+    if _detach_effective_tensors not in module._forward_hooks.values():
+        module.register_forward_hook(_detach_effective_tensors)
 
 
 @torch.no_grad()

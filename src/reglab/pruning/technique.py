@@ -7,8 +7,8 @@ from typing import Any
 import torch
 
 from reglab.config import ConfigError
-from reglab.engine.loop import batch_starts
-from reglab.engine.technique import Technique
+from reglab.contract.batches import batch_starts
+from reglab.contract.technique import Technique, register_technique
 from reglab.pruning.callback import KeepPrunedWeightsZero, MagnitudePruning, PruningSummary
 from reglab.pruning.lottery import LotteryTicket, snapshot_weights
 from reglab.pruning.magnitude import prunable_parameters
@@ -64,6 +64,7 @@ def _check_lottery(config: Any, data: Any) -> None:
         )
 
 
+@register_technique(order=20)
 def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique | None:
     """The pruning callbacks and step hook `config.pruning` asks for; None for method none.
 

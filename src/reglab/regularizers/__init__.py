@@ -1,12 +1,14 @@
 """Regularizers: penalties, weight decay groups, proximal steps, constraints."""
 
-# decay and scope first: the engine imports them while `reglab.engine` itself is loading.
 from reglab.regularizers.decay import DecayGroups, decay_groups
 from reglab.regularizers.scope import parameter_roles, select_parameters
 
 from reglab.regularizers.activity import ActivityPenaltyHook, activity_l1, activity_l2
 from reglab.regularizers.clipping import GradientClipHook, clip_gradients_
 from reglab.regularizers.constraints import MaxNormHook, max_norm_, unit_norms
+from reglab.regularizers.flooding import FloodingHook, flood
+from reglab.regularizers.orthogonality import ORTHOGONALITY_MODES, OrthogonalityHook, orthogonality_penalty
+from reglab.regularizers.sharpness import SharpnessAwareHook, sam_perturbation
 from reglab.regularizers.penalties import (
     L2_CONVENTIONS,
     PenaltyGroup,
@@ -24,12 +26,16 @@ from reglab.regularizers.zeros import ZeroFractionMonitor, zero_fraction
 __all__ = [
     "ActivityPenaltyHook",
     "DecayGroups",
+    "FloodingHook",
     "GradientClipHook",
     "L2_CONVENTIONS",
     "MaxNormHook",
+    "ORTHOGONALITY_MODES",
+    "OrthogonalityHook",
     "PenaltyGroup",
     "PenaltyHook",
     "ProximalL1Hook",
+    "SharpnessAwareHook",
     "SubgradientL1Hook",
     "ZeroFractionMonitor",
     "activity_l1",
@@ -37,12 +43,15 @@ __all__ = [
     "clip_gradients_",
     "decay_groups",
     "elastic_net_penalty",
+    "flood",
     "group_by_multiplier",
     "l1_penalty",
     "l2_coefficient",
     "l2_penalty",
     "max_norm_",
+    "orthogonality_penalty",
     "parameter_roles",
+    "sam_perturbation",
     "select_parameters",
     "soft_threshold",
     "soft_threshold_",

@@ -21,7 +21,7 @@ from typing import Sequence
 
 import torch
 
-from reglab.engine.hooks import StepContext, StepHook
+from reglab.contract.hooks import StepContext, StepHook
 
 __all__ = ["ActivityPenaltyHook", "activity_l1", "activity_l2"]
 

@@ -19,7 +19,7 @@ from typing import Iterable
 
 import torch
 
-from reglab.engine.hooks import StepHook
+from reglab.contract.hooks import StepHook
 
 __all__ = ["GradientClipHook", "clip_gradients_"]
 

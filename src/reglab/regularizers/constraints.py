@@ -21,7 +21,7 @@ from typing import Iterable
 
 import torch
 
-from reglab.engine.hooks import StepHook
+from reglab.contract.hooks import StepHook
 
 __all__ = ["MaxNormHook", "max_norm_", "unit_norms"]
 

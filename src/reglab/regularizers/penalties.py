@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import torch
 
-from reglab.engine.hooks import StepContext, StepHook
+from reglab.contract.hooks import StepContext, StepHook
 from reglab.regularizers.scope import matches_any
 
 __all__ = [

@@ -27,7 +27,7 @@ from typing import Iterable, Sequence
 import torch
 import torch.nn.functional as F
 
-from reglab.engine.hooks import StepHook
+from reglab.contract.hooks import StepHook
 from reglab.regularizers.penalties import PenaltyGroup
 
 __all__ = ["ProximalL1Hook", "SubgradientL1Hook", "soft_threshold", "soft_threshold_"]

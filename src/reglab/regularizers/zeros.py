@@ -11,7 +11,7 @@ from typing import Any, Mapping, Sequence
 
 import torch
 
-from reglab.engine.events import Callback, EpochRecord, FitRecord
+from reglab.contract.events import Callback, EpochRecord, FitRecord
 
 __all__ = ["ZeroFractionMonitor", "zero_fraction"]
 

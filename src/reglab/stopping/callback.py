@@ -26,7 +26,7 @@ from typing import Any, Literal, Mapping
 import torch
 
 from reglab.config.errors import ConfigError
-from reglab.engine.events import Callback, EpochRecord, FitRecord, Stop
+from reglab.contract.events import Callback, EpochRecord, FitRecord, Stop
 from reglab.pruning.masks import is_pruned, make_pruning_permanent, pruned_state_dict
 from reglab.stopping.criteria import Patience, StoppingCriterion
 

@@ -7,7 +7,7 @@ from typing import Any
 import torch
 
 from reglab.config import ConfigError
-from reglab.engine.technique import Technique
+from reglab.contract.technique import Technique, register_technique
 from reglab.stopping.callback import EarlyStopping, RestoreBest, resolve_mode
 from reglab.stopping.criteria import GL, PQ, UP, Patience, StoppingCriterion
 
@@ -39,6 +39,7 @@ def _check_monitor(settings: Any, data: Any) -> None:
         raise ConfigError("early_stopping.criterion", settings.criterion, "patience or none without a validation split")
 
 
+@register_technique(order=50)
 def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique | None:
     """The early-stopping callbacks `config.early_stopping` asks for.
 

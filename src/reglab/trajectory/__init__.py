@@ -6,10 +6,8 @@ Public API:
     interpolate(model, w0, w1, data, objective, alphas) -> Interpolation
     loss_surface(model, center, directions, data, objective, xs, ys) -> LossSurface
     random_directions / pca_directions             the planes of the loss surface
-    analyze_run(run_id, store, ...) -> Analysis    everything `reglab analyze` does
 """
 
-from reglab.trajectory.analysis import Analysis, analyze_run, evaluation_subset
 from reglab.trajectory.gradients import GradientNormHook, gradient_norms
 from reglab.trajectory.interpolation import Interpolation, blend_states, default_alphas, interpolate
 from reglab.trajectory.landscape import (
@@ -26,7 +24,6 @@ from reglab.trajectory.snapshots import SnapshotEntry, SnapshotWriter, read_inde
 from reglab.trajectory.steps import STEPS_FILE, StepRowWriter
 
 __all__ = [
-    "Analysis",
     "GradientNormHook",
     "Interpolation",
     "LossSurface",
@@ -37,10 +34,8 @@ __all__ = [
     "SnapshotWriter",
     "StepRowWriter",
     "TrajectoryRecorder",
-    "analyze_run",
     "blend_states",
     "default_alphas",
-    "evaluation_subset",
     "filter_normalized_direction",
     "gradient_norms",
     "interpolate",

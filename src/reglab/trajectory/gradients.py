@@ -7,7 +7,7 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
-from reglab.engine.hooks import StepHook
+from reglab.contract.hooks import StepHook
 from reglab.trajectory.metrics import tensor_norms
 
 __all__ = ["gradient_norms", "GradientNormHook"]

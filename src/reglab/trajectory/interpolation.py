@@ -23,8 +23,8 @@ from typing import Mapping, Sequence
 import torch
 from torch import Tensor
 
-from reglab.engine.evaluate import evaluate
-from reglab.engine.losses import Objective
+from reglab.objective.evaluate import evaluate
+from reglab.objective.losses import Objective
 
 __all__ = ["Interpolation", "blend_states", "default_alphas", "interpolate", "evaluate_state"]
 

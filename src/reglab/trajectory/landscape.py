@@ -28,8 +28,8 @@ from typing import Mapping, Sequence
 import torch
 from torch import Tensor
 
-from reglab.engine.evaluate import evaluate
-from reglab.engine.losses import Objective
+from reglab.objective.evaluate import evaluate
+from reglab.objective.losses import Objective
 from reglab.regularizers.scope import parameter_roles
 from reglab.trajectory.projection import PCAPath
 

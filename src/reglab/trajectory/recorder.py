@@ -11,7 +11,7 @@ from torch import Tensor
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from reglab.config.trajectory import TRAJECTORY_METRICS, SnapshotEvery
-from reglab.engine.events import Callback, EpochRecord, FitRecord, StepRecord
+from reglab.contract.events import Callback, EpochRecord, FitRecord, StepRecord
 from reglab.trajectory.gradients import GradientNormHook, gradient_norms
 from reglab.trajectory.metrics import (
     batchnorm_summaries,

@@ -6,14 +6,15 @@ from typing import Any
 
 import torch
 
-from reglab.engine.loop import batch_starts
-from reglab.engine.technique import Technique
+from reglab.contract.batches import batch_starts
+from reglab.contract.technique import Technique, register_technique
 from reglab.trajectory.gradients import GradientNormHook
 from reglab.trajectory.recorder import TrajectoryRecorder
 
 __all__ = ["build_technique"]
 
 
+@register_technique(order=60)
 def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique | None:
     """A `TrajectoryRecorder` configured from `config.trajectory`, or None when disabled.
 

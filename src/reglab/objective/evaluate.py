@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from reglab.engine.losses import Objective
+from reglab.objective.losses import Objective
 
 __all__ = ["evaluate"]
 

@@ -1,0 +1,97 @@
+"""How a regularization technique plugs into a run, and the registry of technique families.
+
+Each technique family is a module with a function
+
+    @register_technique(order=N)
+    def build_technique(config: Config, model: nn.Module, data: DataSplits) -> Technique | None
+
+returning None when the config does not ask for it. The registry holds the builders
+in `order`, which is the order their step hooks run inside a step (like timm's
+`@register_model`, a decorator on the entry point; importing the family registers it).
+
+Order of the families (gaps leave room for new ones):
+
+| order | family                | why here                                                     |
+|-------|-----------------------|--------------------------------------------------------------|
+| 10    | reglab.regularizers   | penalties and gradient rules, then weight rules               |
+| 20    | reglab.pruning        | masks after the weight rules: zeros stay zero                 |
+| 30    | reglab.averaging      | averages of the masked weights                               |
+| 40    | reglab.augment        | the batch transform                                          |
+| 50    | reglab.stopping       | reads the epoch's metrics                                    |
+| 60    | reglab.trajectory     | last: its gradient hook sees the gradients the optimizer used |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import torch
+
+from reglab.contract.events import Callback
+from reglab.contract.hooks import StepHook
+
+__all__ = ["Technique", "TechniqueBuilder", "build_techniques", "register_technique", "registered_techniques"]
+
+
+@dataclass
+class Technique:
+    """What one technique family adds to a run."""
+
+    hooks: list[StepHook] = field(default_factory=list)
+    callbacks: list[Callback] = field(default_factory=list)
+    augment: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] | None = None
+    # Set by techniques that train in several phases (lottery-ticket rounds): the loop
+    # runs this many epochs instead of `config.epochs`.
+    total_epochs: int | None = None
+    # Epochs per phase: the learning-rate schedule spans one phase and restarts at the
+    # start of the next (every round of a lottery ticket trains with the whole schedule).
+    schedule_period: int | None = None
+
+
+TechniqueBuilder = Callable[[Any, torch.nn.Module, Any], "Technique | None"]
+
+_REGISTRY: dict[str, tuple[int, TechniqueBuilder]] = {}
+
+
+def register_technique(order: int) -> Callable[[TechniqueBuilder], TechniqueBuilder]:
+    """Register a family's `build_technique`; `order` places its hooks within a step.
+
+    Example:
+        >>> @register_technique(order=10)
+        ... def build_technique(config, model, data):
+        ...     return None if config.regularization.l2 == 0 else Technique(hooks=[...])
+    """
+
+    def register(builder: TechniqueBuilder) -> TechniqueBuilder:
+        _REGISTRY[builder.__module__] = (order, builder)
+        return builder
+
+    return register
+
+
+def registered_techniques() -> list[tuple[str, TechniqueBuilder]]:
+    """The registered families as (module name, builder), in step order."""
+    return [(name, builder) for name, (_, builder) in sorted(_REGISTRY.items(), key=lambda item: item[1][0])]
+
+
+def build_techniques(config: Any, model: torch.nn.Module, data: Any) -> Technique:
+    """Collect the hooks, callbacks and augmentation every registered family asks for."""
+    combined = Technique()
+    for module_name, builder in registered_techniques():
+        technique = builder(config, model, data)
+        if technique is None:
+            continue
+        combined.hooks.extend(technique.hooks)
+        combined.callbacks.extend(technique.callbacks)
+        if technique.total_epochs is not None:
+            combined.total_epochs = max(combined.total_epochs or 0, technique.total_epochs)
+        if technique.schedule_period is not None:
+            if combined.schedule_period not in (None, technique.schedule_period):
+                raise RuntimeError(f"{module_name} sets a second schedule period")
+            combined.schedule_period = technique.schedule_period
+        if technique.augment is not None:
+            if combined.augment is not None:
+                raise RuntimeError(f"{module_name} sets a second augmentation function")
+            combined.augment = technique.augment
+    return combined

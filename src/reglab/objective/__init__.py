@@ -1,0 +1,6 @@
+"""A task's loss and accuracy, and the evaluation pass that measures them."""
+
+from reglab.objective.evaluate import evaluate
+from reglab.objective.losses import Objective, class_probabilities, make_objective, resolve_loss_name
+
+__all__ = ["Objective", "class_probabilities", "evaluate", "make_objective", "resolve_loss_name"]

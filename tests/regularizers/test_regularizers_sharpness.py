@@ -1,0 +1,47 @@
+"""Sharpness-aware minimization (Foret et al. 2021) against ρ·g/‖g‖ by hand and a hand-written two-pass loop."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from reglab.regularizers import SharpnessAwareHook, sam_perturbation
+from tests.regularizers.step_units_helpers import assert_same_weights, fit_with_hooks, reference_loop
+
+
+def test_the_perturbation_has_length_rho_along_the_gradient():
+    gradients = [torch.tensor([[3.0, 0.0]]), torch.tensor([[[4.0]]])]  # ‖g‖ = 5
+    offsets = sam_perturbation(gradients, torch.tensor([0.5]))
+    assert torch.allclose(offsets[0], torch.tensor([[0.3, 0.0]])) and torch.allclose(offsets[1], torch.tensor([[[0.4]]]))
+
+
+def test_each_member_is_scaled_by_its_own_norm_and_rho():
+    gradients = [torch.tensor([[3.0, 4.0], [0.0, 2.0]])]
+    offsets = sam_perturbation(gradients, torch.tensor([1.0, 0.1]))
+    assert torch.allclose(offsets[0], torch.tensor([[0.6, 0.8], [0.0, 0.1]]))
+    assert sam_perturbation([torch.zeros(1, 3)], torch.tensor([0.5]))[0].tolist() == [[0.0, 0.0, 0.0]]
+
+
+def test_a_sam_run_equals_the_hand_written_two_pass_loop():
+    rho = 0.2
+
+    def gradient_of(model, x, y):
+        F.cross_entropy(model(x), y).backward()
+        params = list(model.parameters())
+        norm = torch.sqrt(sum(param.grad.pow(2).sum() for param in params))
+        offsets = [rho * param.grad / (norm + 1e-12) for param in params]
+        with torch.no_grad():
+            for param, offset in zip(params, offsets):
+                param += offset
+        for param in params:
+            param.grad = None
+        F.cross_entropy(model(x), y).backward()
+        with torch.no_grad():
+            for param, offset in zip(params, offsets):
+                param -= offset
+
+    model, history = fit_with_hooks(lambda model: [SharpnessAwareHook(list(model.parameters()), rho)])
+    assert_same_weights(model, reference_loop(gradient_of))
+    plain, _ = fit_with_hooks(lambda model: [])
+    assert not torch.allclose(model[0].weight, plain[0].weight, atol=1e-4)  # the second pass changed the steps

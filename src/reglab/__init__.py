@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 
 from reglab import augment, averaging, pruning, regularizers, stopping, trajectory
 from reglab.config import Config, ConfigError, load_config
-from reglab.engine import Callback, Run, Stop, train
+from reglab.engine import Callback, Run, Stop, resume, train
 from reglab.population import train_population
 from reglab.pruning import prune_magnitude
 from reglab.regularizers import l1_penalty, l2_penalty
@@ -47,6 +47,7 @@ __all__ = [
     "prune_magnitude",
     "pruning",
     "regularizers",
+    "resume",
     "stopping",
     "trajectory",
     "train",

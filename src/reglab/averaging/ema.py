@@ -69,6 +69,8 @@ class WeightEMA(StepHook, Callback):
         >>> FitPlan(..., hooks=[ema], callbacks=[ema])
     """
 
+    resumable = False  # its averages / masks / rewind point are not in the checkpoint yet
+
     name = "ema"
     kind = "modifier"
 

@@ -67,6 +67,8 @@ class StochasticWeightAveraging(StepHook, Callback):
         >>> FitPlan(..., hooks=[swa], callbacks=[swa])
     """
 
+    resumable = False  # its averages / masks / rewind point are not in the checkpoint yet
+
     name = "swa"
     kind = "modifier"
 

@@ -10,7 +10,7 @@ import typer
 
 from reglab.cli.app import app
 from reglab.cli.options import SetOption, StoreOption
-from reglab.config import load_config
+from reglab.config import ConfigError, load_config
 
 __all__ = ["train_command"]
 
@@ -22,13 +22,20 @@ def train_command(
     store: Optional[Path] = StoreOption,
     as_json: bool = typer.Option(False, "--json", help="Print the run summary as one JSON object."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar, no epoch lines."),
+    resume_id: Optional[str] = typer.Option(
+        None, "--resume", metavar="RUN_ID", help="Continue an interrupted run from its last finished epoch."
+    ),
 ) -> None:
-    """Train one configuration and store the run."""
-    from reglab.engine.run import train
+    """Train one configuration and store the run (or resume an interrupted one)."""
+    from reglab.engine.run import resume, train
     from reglab.engine.setup import build_setup  # noqa: F401  (import cost paid before the bar)
 
-    cfg = load_config(config, set_ or [])
-    run = train(cfg, store=store, verbose=not (quiet or as_json))
+    if resume_id is not None:
+        if config is not None or set_:
+            raise ConfigError("--resume", resume_id, "no config file or --set with --resume (the run keeps its config)")
+        run = resume(resume_id, store=store, verbose=not (quiet or as_json))
+    else:
+        run = train(load_config(config, set_ or []), store=store, verbose=not (quiet or as_json))
     if as_json:
         typer.echo(json.dumps(run.to_json(), default=float))
     elif not quiet:

@@ -115,6 +115,17 @@ class Callback:
 
     kind: ClassVar[str] = "observer"
     step_every: int | None = None
+    # False for units whose state between epochs is not saved by `state_dict` yet:
+    # a run using one cannot be resumed from its checkpoint (`reglab train --resume`).
+    resumable: ClassVar[bool] = True
+
+    def state_dict(self) -> dict[str, Any]:
+        """What this unit carries from one epoch to the next (tensors or JSON values), saved
+        in the run's checkpoint at every epoch end. Stateless units return {}."""
+        return {}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Take back what `state_dict` returned (called after `on_fit_start` on resume)."""
 
     def on_fit_start(self, record: FitRecord) -> Metrics | None:
         return None

@@ -39,6 +39,14 @@ class StepHook:
     """Base class of in-step units; override what you need. Names key the loss breakdown."""
 
     name: str = "hook"
+    resumable: bool = True  # see `reglab.contract.Callback.resumable`
+
+    def state_dict(self) -> dict:
+        """State carried between epochs (see `Callback.state_dict`); {} when none."""
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Take back what `state_dict` returned."""
 
     def penalty(self, model: torch.nn.Module, context: StepContext) -> dict[str, torch.Tensor]:
         """Loss terms to add, by name (recorded per epoch as `loss/<name>`)."""

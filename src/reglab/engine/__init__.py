@@ -9,7 +9,7 @@ from reglab.contract.hooks import StepContext, StepHook
 from reglab.contract.technique import Technique
 from reglab.engine.analysis import Analysis, analyze_run
 from reglab.engine.loop import FitPlan, FitResult, fit
-from reglab.engine.run import Run, train
+from reglab.engine.run import Run, resume, train
 
 __all__ = [
     "Analysis",
@@ -27,5 +27,6 @@ __all__ = [
     "Technique",
     "analyze_run",
     "fit",
+    "resume",
     "train",
 ]

@@ -19,6 +19,7 @@ from typing import Any, Callable
 import torch
 
 from reglab.contract.batches import batch_starts
+from reglab.engine.checkpoint import units_of
 from reglab.engine.accumulate import EpochTotals
 from reglab.objective.evaluate import evaluate
 from reglab.contract.events import KIND_ORDER, Callback, EpochRecord, FitRecord, StepRecord, Stop, frozen
@@ -57,6 +58,14 @@ class FitPlan:
     stop_on_divergence: bool = True
     # Evaluation measures the plain loss (no label smoothing); defaults to `objective`.
     eval_objective: Objective | None = None
+    # Resuming: the epochs already done (their rows), the step count after them, and a
+    # function that gives every unit back its saved state once `on_fit_start` has run.
+    history: list[dict[str, float]] = field(default_factory=list)
+    start_step: int = 0
+    restore_units: Callable[[list[Any]], None] | None = None
+    # Called after every finished epoch with (epoch, step, scheduler, units, history):
+    # `reglab.engine.checkpoint` saves the run's whole state there.
+    checkpoint: Callable[..., None] | None = None
 
 
 @dataclass
@@ -108,15 +117,18 @@ def fit(plan: FitPlan) -> FitResult:
     device = data.train_x.device
     count = data.train_x.shape[0]
     starts = batch_starts(count, plan.batch_size)
-    history: list[dict[str, float]] = []
+    history: list[dict[str, float]] = list(plan.history)
     stop: Stop | None = None
-    step = 0
+    step = plan.start_step
     scheduler = plan.scheduler
+    units = units_of(plan.hooks, callbacks)
 
     for callback in callbacks:
         callback.on_fit_start(FitRecord(model, optimizer, plan.config, data, run_id=plan.run_id, run_dir=plan.run_dir))
+    if plan.restore_units is not None:
+        plan.restore_units(units)
 
-    for epoch in range(1, plan.epochs + 1):
+    for epoch in range(len(history) + 1, plan.epochs + 1):
         if plan.schedule_period and plan.restart_schedule and epoch > 1 and (epoch - 1) % plan.schedule_period == 0:
             scheduler = plan.restart_schedule()
         for callback in callbacks:
@@ -185,6 +197,8 @@ def fit(plan: FitPlan) -> FitResult:
             elif result:
                 metrics.update(result)
         history.append(metrics)
+        if plan.checkpoint is not None:
+            plan.checkpoint(epoch, step, scheduler, units, history)
         if stop is not None:
             break
 

@@ -10,7 +10,8 @@ from typing import Any, Iterable, Mapping
 import torch
 from rich.console import Console
 
-from reglab.config import Config, load_config, validate_config
+from reglab.config import Config, ConfigError, load_config, validate_config
+from reglab.engine.checkpoint import load_checkpoint, restore_checkpoint, restore_units, save_checkpoint, units_of
 from reglab.engine.denormals import flushing_denormals
 from reglab.objective.evaluate import evaluate
 from reglab.contract.events import Callback
@@ -20,7 +21,7 @@ from reglab.engine.sinks import ConsoleSink, StoreSink
 from reglab.engine.summary import summarize
 from reglab.store import RunStore, save_weights, write_config, write_metrics_csv, write_summary
 
-__all__ = ["Run", "train", "as_config"]
+__all__ = ["Run", "train", "resume", "as_config"]
 
 
 @dataclass
@@ -102,13 +103,71 @@ def train(
     setup = build_setup(config)  # bad input fails here, before the store is touched
     run_store = _open_store(store)
     run_id = run_store.start_run(config.name, config.to_dict(), sweep=sweep)
+    write_config(run_store.run_dir(run_id), config.to_dict())
+    return _fit_stored(setup, run_store, run_id, callbacks, verbose, console)
+
+
+def resume(
+    run_id: str,
+    *,
+    store: RunStore | str | Path | None = None,
+    callbacks: Iterable[Callback] = (),
+    verbose: bool = False,
+    console: Console | None = None,
+) -> Run:
+    """Continue an interrupted run from its last finished epoch, under the same run id.
+
+    The run is rebuilt from its stored config and its `checkpoint.safetensors`
+    (`reglab.engine.checkpoint`); it ends exactly as if it had never stopped (bit for
+    bit on the same machine and torch thread count).
+
+    Example:
+        >>> run = reglab.resume("3f2a")         # a unique id prefix is enough
+    """
+    run_store = _open_store(store)
+    full_id = run_store.resolve_id(run_id)
+    stored = run_store.get_run(full_id) if full_id else None
+    if stored is None:
+        raise ConfigError("--resume", run_id, "the id (or a unique prefix) of a run in this store")
+    if stored.status != "interrupted":
+        raise ConfigError("--resume", run_id, f"an interrupted run (this one is {stored.status})")
+    checkpoint = load_checkpoint(run_store.run_dir(full_id))
+    if checkpoint is None:
+        raise ConfigError("--resume", run_id, "a run with a finished epoch (this one has no checkpoint: train it again)")
+    config = validate_config(stored.config)
+    setup = build_setup(config)
+    plan = setup.plan
+    blocking = sorted({type(unit).__name__ for unit in units_of(plan.hooks, plan.callbacks) if not unit.resumable})
+    if blocking:
+        raise ConfigError("--resume", run_id, f"a run whose units all keep their state ({', '.join(blocking)} do not yet)")
+    restore_checkpoint(checkpoint, model=plan.model, optimizer=plan.optimizer, scheduler=plan.scheduler, generator=plan.generator)
+    plan.history = [dict(row) for row in checkpoint.meta["history"]]
+    plan.start_step = checkpoint.step
+    plan.restore_units = lambda units: restore_units(checkpoint, units)
+    run_store.reopen_run(full_id)
+    return _fit_stored(setup, run_store, full_id, callbacks, verbose, console)
+
+
+def _fit_stored(
+    setup: Any,
+    run_store: RunStore,
+    run_id: str,
+    callbacks: Iterable[Callback],
+    verbose: bool,
+    console: Console | None,
+) -> Run:
+    """Train a built setup as the stored run `run_id`: checkpoints, sinks, final status."""
+    config = setup.config
     folder = run_store.run_dir(run_id)
-    write_config(folder, config.to_dict())
     plan = setup.plan
     plan.run_id = run_id
     plan.run_dir = folder
     plan.callbacks.extend(callbacks)
     plan.callbacks.append(StoreSink(run_store, run_id))
+    plan.checkpoint = lambda epoch, step, scheduler, units, history: save_checkpoint(
+        folder, epoch=epoch, step=step, model=plan.model, optimizer=plan.optimizer, scheduler=scheduler,
+        generator=plan.generator, units=units, history=history,
+    )
     if verbose:
         output = console or Console(highlight=False)
         output.print(f"run {run_id}: {setup.decay.describe()}", markup=False)
@@ -117,9 +176,11 @@ def train(
         with flushing_denormals():
             result = fit(plan)
     except KeyboardInterrupt:
+        _keep_partial(run_store, run_id, folder, setup)
         run_store.finish_run(run_id, "interrupted", {"error": "interrupted by the user"})
         raise
     except Exception as error:
+        _keep_partial(run_store, run_id, folder, setup)
         message = f"{type(error).__name__}: {error}"
         run_store.finish_run(run_id, "failed", {"error": message}, error=traceback.format_exc())
         raise
@@ -136,6 +197,15 @@ def train(
     write_summary(folder, summary)
     save_weights(folder / "model.safetensors", setup.model)
     return Run(run_id, config.name, status, config, setup.model, result.history, summary, run_store.directory, setup.data)
+
+
+def _keep_partial(run_store: RunStore, run_id: str, folder: Path, setup: Any) -> None:
+    """An interrupted or failed run keeps `metrics.csv` of its recorded epochs and its last weights."""
+    try:
+        write_metrics_csv(folder, run_store.history(run_id))
+        save_weights(folder / "model.safetensors", setup.model)
+    except Exception:  # the run's own error is the one to report
+        pass
 
 
 def _final_evaluation(setup: Any) -> dict[str, float]:

@@ -130,6 +130,8 @@ class LotteryTicket(Callback):
         Frankle & Carbin 2019 (arXiv:1803.03635); Frankle et al. 2020 (arXiv:1912.05671).
     """
 
+    resumable = False  # its averages / masks / rewind point are not in the checkpoint yet
+
     kind = "modifier"
 
     def __init__(

@@ -26,6 +26,7 @@ from typing import Any, Literal, Mapping
 import torch
 
 from reglab.config.errors import ConfigError
+from reglab.contract.state import load_plain_state, plain_state
 from reglab.contract.events import Callback, EpochRecord, FitRecord, Stop
 from reglab.pruning.masks import is_pruned, make_pruning_permanent, pruned_state_dict
 from reglab.stopping.criteria import Patience, StoppingCriterion
@@ -177,6 +178,22 @@ class EarlyStopping(Callback):
         reason = f"{fired} fired after epoch {record.epoch} ({self.monitor} = {value:.6g})"
         return Stop(reason, "stopped_early", fired, metrics)
 
+    def state_dict(self) -> dict[str, Any]:
+        state: dict[str, Any] = {
+            "rule": plain_state(self.criterion) if self.criterion is not None else None,
+            "progress": plain_state(_Progress(self)),
+        }
+        for name, tensor in (self.best_state or {}).items():
+            state[f"best_state/{name}"] = tensor
+        return state
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        if self.criterion is not None and state.get("rule") is not None:
+            load_plain_state(self.criterion, state["rule"])
+        load_plain_state(self, state["progress"])
+        best = {key.removeprefix("best_state/"): value for key, value in state.items() if key.startswith("best_state/")}
+        self.best_state = best or None
+
     def on_fit_end(self, record: FitRecord) -> Mapping[str, Any]:
         planned = self.planned_epochs
         summary: dict[str, Any] = {
@@ -190,6 +207,14 @@ class EarlyStopping(Callback):
             rows = [row for row in record.history if row.get("epoch") == self.best_epoch]
             summary.update(best_epoch=self.best_epoch, best_monitor=self.monitor, best=dict(rows[0]) if rows else {})
         return summary
+
+
+class _Progress:
+    """The plain fields of an `EarlyStopping` that change while training (for its checkpoint)."""
+
+    def __init__(self, stopper: EarlyStopping) -> None:
+        for name in ("best_value", "best_epoch", "restored_epoch", "stop_epoch", "stop_name", "stop_values"):
+            setattr(self, name, getattr(stopper, name))
 
 
 class RestoreBest(Callback):

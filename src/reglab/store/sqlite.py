@@ -167,6 +167,14 @@ class RunStore:
                 (status, json.dumps(dict(summary), sort_keys=True, default=float), error, _now(), run_id),
             )
 
+    def reopen_run(self, run_id: str) -> None:
+        """An interrupted run trains again (resumed) in this process: `running`, owned by it."""
+        with self._transaction() as cursor:
+            cursor.execute(
+                "UPDATE runs SET status = 'running', error = NULL, ended_at = NULL, host = ?, pid = ? WHERE id = ?",
+                (socket.gethostname(), os.getpid(), run_id),
+            )
+
     def mark_interrupted(self) -> int:
         """Mark `running` runs of dead processes on this host as `interrupted`."""
         host = socket.gethostname()

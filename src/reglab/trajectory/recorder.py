@@ -11,6 +11,7 @@ from torch import Tensor
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from reglab.config.trajectory import TRAJECTORY_METRICS, SnapshotEvery
+from reglab.contract.state import load_plain_state, plain_state
 from reglab.contract.events import Callback, EpochRecord, FitRecord, StepRecord
 from reglab.trajectory.gradients import GradientNormHook, gradient_norms
 from reglab.trajectory.metrics import (
@@ -26,6 +27,13 @@ from reglab.trajectory.snapshots import SnapshotWriter
 from reglab.trajectory.steps import STEPS_FILE, StepRowWriter, step_cadence
 
 __all__ = ["TrajectoryRecorder"]
+
+
+class _Values:
+    """A dict of floats as an object's attributes (for `plain_state`)."""
+
+    def __init__(self, values: Mapping[str, float]) -> None:
+        self.__dict__.update(values)
 
 
 class TrajectoryRecorder(Callback):
@@ -140,6 +148,25 @@ class TrajectoryRecorder(Callback):
             )
             self.snapshots.start(model)
         return None
+
+    @property
+    def resumable(self) -> bool:  # type: ignore[override]
+        # step rows and snapshots keep files and counters that the checkpoint does not hold yet
+        return not (self.every_steps or self.snapshot_epochs is not None or self.snapshot_steps is not None)
+
+    def state_dict(self) -> dict[str, Any]:
+        state: dict[str, Any] = {f"initial/{index}": weight for index, weight in enumerate(self._initial)}
+        state["initial_norms"] = [float(value) for value in self.initial_norms]
+        state["initial_summary"] = plain_state(_Values(self.initial))
+        return state
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        for index, weight in enumerate(self._initial):
+            weight.copy_(state[f"initial/{index}"])
+        self.initial_norms = list(state["initial_norms"])
+        values = _Values({})
+        load_plain_state(values, state["initial_summary"])
+        self.initial = dict(vars(values))
 
     def on_epoch_start(self, record: EpochRecord) -> None:
         if self._epoch_start:

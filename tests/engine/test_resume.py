@@ -1,0 +1,92 @@
+"""A run stopped after some epochs and resumed from its checkpoint ends exactly as one never stopped."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import reglab
+from reglab.cli.app import main
+from reglab.config import ConfigError
+from reglab.engine.checkpoint import CHECKPOINT_FILE, load_checkpoint
+from reglab.store import RunStore
+from tests.conftest import tiny_digits
+
+# dropout (global RNG), momentum, a step schedule, early stopping's state and the trajectory
+CONFIG = tiny_digits(
+    epochs=5,
+    **{
+        "model.dropout": 0.2,
+        "model.norm": "batch",
+        "schedule.name": "step",
+        "schedule.step_size": 2,
+        "early_stopping.criterion": "pq",
+        "early_stopping.strip": 2,
+        "early_stopping.alpha": 1000,
+        "regularization.l1": 1e-4,
+    },
+)
+
+
+class InterruptAt(reglab.Callback):
+    """Ctrl-C at the start of an epoch: the epochs before it are finished and checkpointed."""
+
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def on_epoch_start(self, record) -> None:
+        if record.epoch == self.epoch:
+            raise KeyboardInterrupt
+
+
+def weights_bytes(store_dir, run_id) -> bytes:
+    return (RunStore(store_dir).run_dir(run_id) / "model.safetensors").read_bytes()
+
+
+def test_a_resumed_run_ends_with_byte_identical_weights_and_history(store_dir):
+    whole = reglab.train(CONFIG, store=store_dir)
+    with pytest.raises(KeyboardInterrupt):
+        reglab.train(CONFIG, store=store_dir, callbacks=[InterruptAt(3)])
+    store = RunStore(store_dir)
+    stopped = next(run for run in store.runs() if run.status == "interrupted")
+    folder = store.run_dir(stopped.id)
+    assert load_checkpoint(folder).epoch == 2
+    assert (folder / "metrics.csv").is_file() and (folder / "model.safetensors").is_file()  # kept on interrupt
+    resumed = reglab.resume(stopped.id[:6], store=store_dir)
+    assert resumed.id == stopped.id and resumed.status == whole.status
+    assert weights_bytes(store_dir, resumed.id) == weights_bytes(store_dir, whole.id)
+    assert len(resumed.history) == len(whole.history) == 5
+    for got, expected in zip(resumed.history, whole.history):
+        assert set(got) == set(expected)
+        for key, value in expected.items():
+            if key != "time/epoch":
+                assert got[key] == value or (math.isnan(got[key]) and math.isnan(value)), key
+    assert [row["train/loss"] for row in RunStore(store_dir).history(resumed.id)] == [row["train/loss"] for row in whole.history]
+
+
+def test_resume_from_the_command_line(store_dir, capsys):
+    with pytest.raises(KeyboardInterrupt):
+        reglab.train(CONFIG, store=store_dir, callbacks=[InterruptAt(2)])
+    stopped = RunStore(store_dir).runs()[0]
+    main(["train", "--resume", stopped.id, "--store", str(store_dir), "--quiet"])
+    assert RunStore(store_dir).get_run(stopped.id).status == "completed"
+    assert len(RunStore(store_dir).history(stopped.id)) == 5
+
+
+def test_only_interrupted_runs_with_a_checkpoint_resume(store_dir):
+    done = reglab.train(tiny_digits(), store=store_dir)
+    with pytest.raises(ConfigError, match="an interrupted run"):
+        reglab.resume(done.id, store=store_dir)
+    with pytest.raises(ConfigError, match="the id"):
+        reglab.resume("ffffffffffff", store=store_dir)
+    assert (RunStore(store_dir).run_dir(done.id) / CHECKPOINT_FILE).is_file()
+
+
+def test_units_without_saved_state_refuse_to_resume(store_dir):
+    config = tiny_digits(epochs=3, **{"regularization.ema_decay": 0.9})
+    with pytest.raises(KeyboardInterrupt):
+        reglab.train(config, store=store_dir, callbacks=[InterruptAt(2)])
+    stopped = RunStore(store_dir).runs()[0]
+    with pytest.raises(ConfigError, match="WeightEMA"):
+        reglab.resume(stopped.id, store=store_dir)

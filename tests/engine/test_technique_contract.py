@@ -98,12 +98,6 @@ def test_technique_trains_two_epochs_and_records_its_keys(store_dir, overrides, 
     assert len(stored) == len(run.history)
 
 
-# Rows whose population members do not yet equal their single runs, and why.
-POPULATION_DRAWS = {
-    "dropout": "dropout masks come from the population's generator, not each member's own stream",
-}
-
-
 def _members(overrides: dict) -> list[dict]:
     """Three members: seeds 0, 1, 2 and every numeric member key of the row at ×1, ×½, ×2."""
     members = []
@@ -114,16 +108,13 @@ def _members(overrides: dict) -> list[dict]:
 
 
 @pytest.mark.parametrize("overrides", [case[1] for case in TECHNIQUES], ids=[case[0] for case in TECHNIQUES])
-def test_technique_in_a_population_of_three_equals_each_members_single_run(store_dir, request, overrides):
+def test_technique_in_a_population_of_three_equals_each_members_single_run(store_dir, overrides):
     validated = [validate_config(config) for config in _members(overrides)]
     reason = unsupported_reason(validated[0])
     if reason is not None:
         with pytest.raises(ValueError):
             train_population(validated, store=store_dir, data_order="independent")
         pytest.skip(f"population engine does not train {reason} yet (refused, not dropped)")
-    name = request.node.callspec.id
-    if name in POPULATION_DRAWS:
-        pytest.xfail(POPULATION_DRAWS[name])
     members = train_population(validated, store=store_dir, data_order="independent")
     for config, member in zip(validated, members):
         single = reglab.train(config, store=store_dir)

@@ -15,7 +15,6 @@ from reglab.population import build_population, train_population
 from reglab.population.shards import (
     MIN_SHARD_MEMBERS,
     ShardThreads,
-    dropout_generator,
     merge_shards,
     rebalance,
     shard_count,
@@ -50,9 +49,8 @@ def test_split_keeps_data_shared_and_the_shared_order_the_same():
         assert part.hyper.lr.tolist() == pytest.approx([0.1 + member / 100 for member in part.members])
     orders = [part.order.epoch() for part in parts]
     assert all(torch.equal(order, orders[0]) for order in orders)
-    masks = [torch.rand(5, generator=part.generator) for part in parts]
-    assert not torch.equal(masks[0], masks[1])
-    assert torch.equal(masks[0], torch.rand(5, generator=dropout_generator(0, 0, CPU)))
+    # each member's own random stream goes with it (the very generator object)
+    assert [generator for part in parts for generator in part.generators] == state.generators
 
 
 @pytest.mark.parametrize("data_order", ["shared", "independent"])
@@ -77,7 +75,7 @@ def test_sharded_members_equal_the_unsharded_population(store_dir, data_order):
         assert_same_history(sharded[1], reglab.train(configs[1], store=store_dir))
 
 
-def test_sharded_dropout_repeats_bit_for_bit(store_dir):
+def test_sharded_dropout_repeats_bit_for_bit_and_draws_each_members_own_masks(store_dir):
     configs = [digits(seed, 0.1, **{"model.dropout": 0.3 if seed else 0.1}) for seed in (0, 1, 0, 1)]
     first = train_population(configs, store=store_dir, shards=2)
     second = train_population(configs, store=store_dir, shards=2)
@@ -85,8 +83,10 @@ def test_sharded_dropout_repeats_bit_for_bit(store_dir):
         assert [{k: v for k, v in row.items() if k != "time/epoch"} for row in a.history] == [
             {k: v for k, v in row.items() if k != "time/epoch"} for row in b.history
         ]
-    # the two shards draw different masks: same-seed members 0 and 2 with equal rates differ
-    assert first[0].history[-1]["train/loss"] != first[2].history[-1]["train/loss"]
+    # every member draws its own single run's masks: same-seed members with equal
+    # configs are equal wherever they sit; seed 0 (the shared order's seed) equals its single run
+    assert [row["train/loss"] for row in first[1].history] == [row["train/loss"] for row in first[3].history]
+    assert_same_history(first[0], reglab.train(configs[0], store=store_dir))
 
 
 def test_bad_shard_counts_are_refused_before_the_store(store_dir):
@@ -157,10 +157,10 @@ def test_rebalance_evens_out_and_then_merges():
     state, _ = build_population(configs, "shared", "stacked")
     left, right = split_population(state, 2)
     left.keep([0])  # three of the left shard's members finished
-    generators = [left.generator, right.generator]
+    generators = left.generators + right.generators
     evened = rebalance([left, right], min_members=1)
     assert [part.members for part in evened] == [[0, 4], [5, 6, 7]]
-    assert [part.generator for part in evened] == generators  # the dropout streams go on
+    assert [generator for part in evened for generator in part.generators] == generators  # the streams go on
     assert rebalance(evened, min_members=1) == evened  # sizes within one member: kept
     assert [part.members for part in rebalance(evened, min_members=4)] == [[0, 4, 5, 6, 7]]
 

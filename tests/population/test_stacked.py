@@ -64,15 +64,15 @@ def test_dropout_rates_are_per_member():
         for name in ("hidden.0.linear.weight", "hidden.0.linear.bias"):
             params[name].zero_()
         params["hidden.0.linear.bias"].fill_(1.0)  # layer-0 activations are exactly 1
-    rates = torch.tensor([0.0, 0.5, 0.8])
+    rates = (0.0, 0.5, 0.8)
     torch.manual_seed(3)
     x = torch.randn(4000, 8)
     from reglab.population import stacked
 
     h = torch.ones(3, 4000, 6)
-    dropped = stacked._dropout(h, rates)
+    dropped = stacked._dropout(h, rates, [None, None, None])
     assert torch.equal(dropped[0], h[0])  # p = 0: the identity, exactly
-    for k, rate in enumerate(rates.tolist()[1:], start=1):
+    for k, rate in enumerate(rates[1:], start=1):
         kept = dropped[k] != 0
         assert abs(kept.float().mean().item() - (1 - rate)) < 0.02
         torch.testing.assert_close(dropped[k][kept], torch.full_like(dropped[k][kept], 1 / (1 - rate)))
@@ -85,3 +85,13 @@ def test_unsupported_modules_are_named():
     model = build_model(ModelConfig(hidden=[4], norm="group", norm_groups=2), (3,), 2)
     with pytest.raises(ValueError, match="GroupNorm"):
         describe_architecture(model)
+
+
+def test_each_member_draws_the_masks_of_f_dropout_from_its_own_generator():
+    h = torch.randn(3, 50, 7)
+    generators = [torch.Generator().manual_seed(seed) for seed in (4, 5, 6)]
+    dropped = __import__("reglab.population.stacked", fromlist=["_dropout"])._dropout(h, (0.3, 0.0, 0.6), generators)
+    for member, (seed, rate) in enumerate(((4, 0.3), (5, 0.0), (6, 0.6))):
+        torch.manual_seed(seed)
+        expected = torch.nn.functional.dropout(h[member].clone(), rate, training=True)
+        assert torch.equal(dropped[member], expected), member

@@ -181,3 +181,12 @@ def test_schedules_follow_each_members_learning_rate(store_dir, schedule):
         assert_same_history(member, single)
         assert [row["lr"] for row in member.history] == pytest.approx([row["lr"] for row in single.history], rel=1e-7)
     assert members[0].history[-1]["lr"] < 0.2 and members[1].history[-1]["lr"] < 0.05
+
+
+def test_a_member_trains_the_same_alone_and_among_others(store_dir):
+    """Independent of K and of its neighbours: each member's draws (init, order, dropout) are its own."""
+    configs = [digits(seed, 0.05 * (seed + 1), **{"model.dropout": 0.1 * seed, "data.label_noise": 0.05 * seed}) for seed in range(5)]
+    together = train_population(configs, store=store_dir, data_order="independent")
+    alone = train_population([configs[3]], store=store_dir, data_order="independent")[0]
+    assert_same_history(together[3], alone)
+    assert_same_history(together[3], reglab.train(configs[3], store=store_dir))

@@ -23,6 +23,7 @@ from reglab.population.order import DataOrder
 from reglab.population.penalties import MemberPenalties
 from reglab.population.schedule import MemberSchedule
 from reglab.population.stacked import describe_architecture, stack_states, stacked_forward
+from reglab.population.streams import member_generator
 from reglab.population.state import PopulationState
 from reglab.population.techniques import PopulationUnsupported, inspect_techniques
 from reglab.population.trajectory import MemberTrajectory
@@ -45,8 +46,8 @@ def _check_members(configs: list[Config]) -> None:
 
 def _forward(engine: str, architecture, template: torch.nn.Module, hyper: MemberHyperparameters):
     if engine == "stacked":
-        return lambda params, buffers, x, dropout, training, shared, generator=None: stacked_forward(
-            architecture, params, buffers, x, dropout, training, shared, generator
+        return lambda params, buffers, x, dropout, training, shared, generators=None: stacked_forward(
+            architecture, params, buffers, x, dropout, training, shared, generators
         )
     from reglab.population.vmapped import vmap_forward
 
@@ -65,10 +66,11 @@ def build_population(configs: list[Config], data_order: str, engine: str, data: 
     population_data = load_population_data(configs, device, data)
     if population_data.task == "regression" and resolve_loss_name(first.loss, "regression") in ("cross_entropy", "nll"):
         raise ConfigError("loss", first.loss, f"mse or bce for the regression dataset {first.data.dataset}")
-    models = []
+    models, generators = [], []
     for config in configs:
         torch.manual_seed(config.seed)  # as build_setup: the member's init is its single run's
         models.append(build_model(config.model, population_data.input_shape, population_data.output_dim).to(device))
+        generators.append(member_generator(config.seed, device))
     techniques = [inspect_techniques(config, model, population_data.reference) for config, model in zip(configs, models)]
     try:
         architecture = describe_architecture(models[0])
@@ -113,5 +115,6 @@ def build_population(configs: list[Config], data_order: str, engine: str, data: 
         batch_size=first.data.batch_size,
         eval_batch_size=first.data.eval_batch_size,
         device=device,
+        generators=generators,
     )
     return state, models

@@ -82,11 +82,11 @@ class MemberHyperparameters:
             dropout_rates=tuple(tuple(member) for member in rates),
         )
 
-    def dropout_by_layer(self) -> list[torch.Tensor | None]:
-        """Per hidden layer, the (K,) rates, or None where no member drops (decided on the host)."""
+    def dropout_by_layer(self) -> list[tuple[float, ...] | None]:
+        """Per hidden layer, the K rates on the host, or None where no member drops."""
         layers = self.dropout.shape[0]
         return [
-            self.dropout[layer] if any(member[layer] > 0 for member in self.dropout_rates) else None
+            tuple(member[layer] for member in self.dropout_rates) if any(member[layer] > 0 for member in self.dropout_rates) else None
             for layer in range(layers)
         ]
 

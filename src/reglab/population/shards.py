@@ -20,9 +20,9 @@ epoch's time is the wall time of the training phase over all members.
 
 A shard is the population's state restricted to its members: the same data tensors
 (shared, not copied), a copy of the data order (a shared order stays the
-population's order), and its own optimizer, schedule and trajectory state. Shard s
-draws dropout masks from a generator seeded with (first member's seed, s), so a
-population repeats bit for bit on a machine with the same thread count.
+population's order), and its own optimizer, schedule and trajectory state. Each
+member keeps its own random stream (`reglab.population.streams`) wherever it goes,
+so sharding changes no member's draws.
 
 When members finish (early stopping, divergence), the shards are evened out at the
 epoch's end (`rebalance`): merged and split again, into fewer shards once fewer than
@@ -46,7 +46,6 @@ from reglab.population.state import PopulationState
 __all__ = [
     "MIN_SHARD_MEMBERS",
     "ShardThreads",
-    "dropout_generator",
     "merge_shards",
     "rebalance",
     "shard_count",
@@ -69,34 +68,22 @@ def shard_count(members: int, device: torch.device, engine: str, threads: int | 
     return max(1, min(threads, members // MIN_SHARD_MEMBERS))
 
 
-def dropout_generator(seed: int, shard: int, device: torch.device) -> torch.Generator:
-    """The generator shard `shard` draws dropout masks from: seeded with SeedSequence((seed, shard))."""
-    entropy = int(np.random.SeedSequence([seed, shard]).generate_state(1, dtype=np.uint64)[0])
-    return torch.Generator(device=device).manual_seed(entropy)
-
-
-def split_population(
-    state: PopulationState, shards: int, generators: Sequence[torch.Generator] | None = None
-) -> list[PopulationState]:
+def split_population(state: PopulationState, shards: int) -> list[PopulationState]:
     """`state` as `shards` states of consecutive members (balanced sizes), sharing its data tensors.
 
-    Shard s draws dropout masks from `generators[s]` when given (a rebalance keeps the
-    streams going), else from `dropout_generator(first member's seed, s)`. With `shards`
-    = 1 the state itself comes back, given its generator.
+    Each member's random stream moves with it (the same generator object). With
+    `shards` = 1 the state itself comes back.
     """
-    seed = int(state.configs[state.members[0]].seed)
-    generators = list(generators) if generators else [dropout_generator(seed, shard, state.device) for shard in range(max(shards, 1))]
     if shards <= 1:
-        state.generator = generators[0]
         return [state]
     bounds = np.linspace(0, state.size, shards + 1).round().astype(int)
     # Shared, read-only parts are not copied: data (the large tensors), configs, the forward function.
     shared = {id(state.data): state.data, id(state.configs): state.configs, id(state.forward): state.forward}
+    shared.update({id(generator): generator for generator in state.generators})  # streams move, never copy
     parts = []
     for shard, (start, end) in enumerate(zip(bounds[:-1], bounds[1:])):
         part = copy.deepcopy(state, memo=dict(shared))
         part.keep(list(range(start, end)))
-        part.generator = generators[shard]
         parts.append(part)
     return parts
 
@@ -128,6 +115,7 @@ def merge_shards(parts: Sequence[PopulationState]) -> PopulationState:
         data=PopulationData.concat([part.data for part in parts]),
         techniques=techniques,
         members=[member for part in parts for member in part.members],
+        generators=[generator for part in parts for generator in part.generators],
     )
 
 
@@ -136,14 +124,13 @@ def rebalance(shards: Sequence[PopulationState], min_members: int) -> list[Popul
 
     Happens when their sizes differ by more than one member, or when fewer than
     `min_members` per shard are left (then there are fewer shards, at least one).
-    The new shards continue the old shards' dropout streams.
+    Every member keeps its random stream.
     """
     sizes = [state.size for state in shards]
     target = max(1, min(len(shards), sum(sizes) // min_members))
     if target == len(shards) and max(sizes) - min(sizes) <= 1:
         return list(shards)
-    generators = [state.generator for state in shards]
-    return split_population(merge_shards(shards), target, generators[:target])
+    return split_population(merge_shards(shards), target)
 
 
 def _one_worker_setup(threads: int) -> None:

@@ -159,11 +159,21 @@ def _norm(h: torch.Tensor, params, buffers, layer: LayerShape, training: bool) -
     return h
 
 
-def _dropout(h: torch.Tensor, rates: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Inverted dropout with one rate per member: h·m/(1-p), m ~ Bernoulli(1-p); p = 0 is exact identity."""
-    keep = 1.0 - rates.view(-1, 1, 1)
-    mask = torch.rand(h.shape, device=h.device, dtype=h.dtype, generator=generator) >= rates.view(-1, 1, 1)
-    return h * (mask.to(h.dtype) / keep)
+def _dropout(h: torch.Tensor, rates: Sequence[float], generators: Sequence[torch.Generator | None]) -> torch.Tensor:
+    """Inverted dropout with one rate and one random stream per member.
+
+    h·n with n = Bernoulli(1 − p_k) / (1 − p_k), member k's noise drawn from its own
+    generator in the order and with the operations of PyTorch's `F.dropout` on a CPU
+    (`empty_like(h).bernoulli_(1 − p).div_(1 − p)`): a member draws exactly the masks
+    of its single run, whatever K. p = 0 draws nothing (as `F.dropout`) and is the identity.
+    """
+    noise = torch.empty(h.shape, device=h.device, dtype=h.dtype)
+    for member, (rate, generator) in enumerate(zip(rates, generators)):
+        if rate > 0:
+            noise[member].bernoulli_(1 - rate, generator=generator).div_(1 - rate)
+        else:
+            noise[member].fill_(1.0)
+    return h * noise
 
 
 def stacked_forward(
@@ -171,10 +181,10 @@ def stacked_forward(
     params: dict[str, torch.Tensor],
     buffers: dict[str, torch.Tensor],
     inputs: torch.Tensor,
-    dropout: Sequence[torch.Tensor | None],
+    dropout: Sequence[Sequence[float] | None],
     training: bool,
     shared_inputs: bool,
-    generator: torch.Generator | None = None,
+    generators: Sequence[torch.Generator | None] | None = None,
 ) -> torch.Tensor:
     """Outputs (K, B, out) of every member.
 
@@ -182,11 +192,11 @@ def stacked_forward(
         architecture: from `describe_architecture`.
         params, buffers: stacked tensors from `stack_states` (batch-norm buffers are updated in training).
         inputs: (B, ...) shared by all members, or (K, B, ...) one batch per member.
-        dropout: per hidden layer, the (K,) rates, or None where no member drops
-            (decided once per population, so no step asks the device).
+        dropout: per hidden layer, the K rates (host floats), or None where no member
+            drops (decided once per population, so no step asks the device).
         training: batch statistics and dropout (True) or running statistics (False).
         shared_inputs: True when `inputs` is one batch (B, ...) for every member.
-        generator: where dropout masks are drawn from (default: PyTorch's global generator).
+        generators: each member's random stream for dropout masks (None: PyTorch's global one).
     """
     x = inputs.flatten(1) if shared_inputs else inputs.flatten(2)
     for index, layer in enumerate(architecture.layers):
@@ -195,7 +205,7 @@ def stacked_forward(
             h = _norm(h, params, buffers, layer, training)
         h = layer.activation(h)
         if training and dropout[index] is not None:
-            h = _dropout(h, dropout[index], generator)
+            h = _dropout(h, dropout[index], generators or [None] * h.shape[0])
         if layer.norm_position == "after":
             h = _norm(h, params, buffers, layer, training)
         x = x + h if layer.residual else h

@@ -25,7 +25,7 @@ from reglab.population.trajectory import MemberTrajectory
 
 __all__ = ["PopulationState", "Forward"]
 
-# (params, buffers, inputs, dropout per layer, training, shared_inputs, dropout generator) -> outputs (K, B, out)
+# (params, buffers, inputs, dropout per layer, training, shared_inputs, member generators) -> outputs (K, B, out)
 Forward = Callable[[dict, dict, torch.Tensor, Sequence[Any], bool, bool, Any], torch.Tensor]
 
 
@@ -52,7 +52,9 @@ class PopulationState:
     eval_batch_size: int
     device: torch.device
     members: list[int] = field(default_factory=list)
-    generator: torch.Generator | None = None  # dropout masks (see reglab.population.shards)
+    # Row k's random stream (dropout masks): the global generator's state right after
+    # member k's model was built, so it draws what its single run draws.
+    generators: list[torch.Generator] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.members:
@@ -91,3 +93,5 @@ class PopulationState:
         if self.trajectory is not None:
             self.trajectory.select(index)
         self.members = [self.members[position] for position in positions]
+        if self.generators:
+            self.generators = [self.generators[position] for position in positions]

@@ -41,7 +41,7 @@ def vmap_forward(template: torch.nn.Module, hyper: MemberHyperparameters):
         for shared in (False, True)
     }
 
-    def forward(params, buffers, inputs: torch.Tensor, dropout: Sequence, training: bool, shared: bool, generator=None) -> torch.Tensor:
+    def forward(params, buffers, inputs: torch.Tensor, dropout: Sequence, training: bool, shared: bool, generators=None) -> torch.Tensor:
         # dropout masks come from nn.Dropout, that is from PyTorch's global generator
         template.train(training)
         return batched[(training, shared)](params, buffers, inputs)

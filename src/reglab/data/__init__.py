@@ -25,6 +25,7 @@ from reglab.data.corrupt import (
     shuffle_pixels,
 )
 from reglab.data.load import load_data
+from reglab.data.user import USER_DATASET, user_source
 from reglab.data.normalize import Normalization, fit_normalization
 from reglab.data.registry import DatasetInfo, dataset_catalog, register_dataset
 from reglab.data.splits import SplitIndices, split_indices
@@ -41,6 +42,8 @@ __all__ = [
     "fit_normalization",
     "gaussian_inputs",
     "load_data",
+    "user_source",
+    "USER_DATASET",
     "permute_pixels_per_sample",
     "pixel_permutation",
     "randomize_labels",

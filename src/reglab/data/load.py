@@ -19,17 +19,21 @@ from reglab.data.corrupt_splits import corrupt_splits
 from reglab.data.normalize import fit_normalization
 from reglab.data.registry import loader_for
 from reglab.data.splits import split_indices
+from reglab.data.user import USER_DATASET
 
 __all__ = ["load_data"]
 
 
-def load_data(config: DataConfig, seed: int, device: torch.device | str = "cpu") -> DataSplits:
+def load_data(
+    config: DataConfig, seed: int, device: torch.device | str = "cpu", source: SourceData | None = None
+) -> DataSplits:
     """Load `config.dataset`, split, corrupt and normalize it, and put it on `device`.
 
     Args:
         config: the `data` section of a run config.
         seed: the run seed; splits, subsets and corruptions derive their own streams from it.
         device: where the tensors live for the whole run.
+        source: a user's data (`reglab.data.user_source`) instead of `config.dataset`.
 
     Returns:
         DataSplits with float32 inputs, int64 (N,) class labels or float32 (N, 1)
@@ -45,7 +49,8 @@ def load_data(config: DataConfig, seed: int, device: torch.device | str = "cpu")
         >>> data.train_x.shape, data.num_classes
         (torch.Size([1294, 1, 8, 8]), 10)
     """
-    source = loader_for(config.dataset)(config, seed)
+    dataset_name = config.dataset if source is None else USER_DATASET
+    source = loader_for(config.dataset)(config, seed) if source is None else source
     splits, split_record = _split(source, config, seed)
     splits, corruption_record = corrupt_splits(splits, config, source.task, source.num_classes, seed)
     normalization = fit_normalization(splits["train"][0], config.normalize)
@@ -58,7 +63,7 @@ def load_data(config: DataConfig, seed: int, device: torch.device | str = "cpu")
         final[name] = (normalization.apply(inputs).contiguous().to(target), labels.contiguous().to(target))
 
     info: dict[str, Any] = {
-        "dataset": config.dataset,
+        "dataset": dataset_name,
         "sizes": {name: len(inputs) for name, (inputs, _) in final.items()},
         "split": split_record,
         "normalization": normalization.describe(),
@@ -66,7 +71,7 @@ def load_data(config: DataConfig, seed: int, device: torch.device | str = "cpu")
         **source.info,
     }
     return DataSplits(
-        name=config.dataset,
+        name=dataset_name,
         task=source.task,
         num_classes=source.num_classes,
         input_shape=tuple(source.train_x.shape[1:]),

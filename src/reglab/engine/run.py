@@ -11,6 +11,7 @@ import torch
 from rich.console import Console
 
 from reglab.config import Config, ConfigError, load_config, validate_config
+from reglab.data.user import USER_DATASET
 from reglab.engine.checkpoint import load_checkpoint, restore_checkpoint, restore_units, save_checkpoint, units_of
 from reglab.engine.denormals import flushing_denormals
 from reglab.objective.evaluate import evaluate
@@ -85,11 +86,18 @@ def train(
     verbose: bool = False,
     console: Console | None = None,
     sweep: str | None = None,
+    model: Any = None,
+    data: Any = None,
 ) -> Run:
     """Train one configuration and record it in the store.
 
     Args:
         config: a Config, a nested dict of config keys, a YAML path, or None.
+        model: your own `nn.Module` (trained as given), or a function config -> module
+            called after the run's seed is set; replaces the `model.*` architecture keys.
+        data: your own data: `(inputs, targets)`, a map-style `Dataset` (read once into
+            tensors on the device) or a `DataSplits`; split, corrupted and normalized by
+            the `data.*` keys as a built-in dataset is (`reglab.data.user`).
         store: a RunStore or its folder (default `$REGLAB_STORE` or `./reglab-runs`).
         callbacks: extra callbacks (they run after the config's own, by kind).
         verbose: print a progress bar and seed 000's epoch line.
@@ -100,11 +108,11 @@ def train(
         >>> run.history[-1]["test/acc"]
     """
     config = as_config(config)
-    setup = build_setup(config)  # bad input fails here, before the store is touched
+    setup = build_setup(config, model, data)  # bad input fails here, before the store is touched
     run_store = _open_store(store)
     run_id = run_store.start_run(config.name, config.to_dict(), sweep=sweep)
     write_config(run_store.run_dir(run_id), config.to_dict())
-    return _fit_stored(setup, run_store, run_id, callbacks, verbose, console)
+    return _fit_stored(setup, run_store, run_id, callbacks, verbose, console, own_model=model is not None)
 
 
 def resume(
@@ -114,8 +122,12 @@ def resume(
     callbacks: Iterable[Callback] = (),
     verbose: bool = False,
     console: Console | None = None,
+    model: Any = None,
+    data: Any = None,
 ) -> Run:
     """Continue an interrupted run from its last finished epoch, under the same run id.
+
+    A run trained on your own module or data needs them again (`model=`, `data=`).
 
     The run is rebuilt from its stored config and its `checkpoint.safetensors`
     (`reglab.engine.checkpoint`); it ends exactly as if it had never stopped (bit for
@@ -135,17 +147,20 @@ def resume(
     if checkpoint is None:
         raise ConfigError("--resume", run_id, "a run with a finished epoch (this one has no checkpoint: train it again)")
     config = validate_config(stored.config)
-    setup = build_setup(config)
+    setup = build_setup(config, model, data)
     plan = setup.plan
     blocking = sorted({type(unit).__name__ for unit in units_of(plan.hooks, plan.callbacks) if not unit.resumable})
     if blocking:
         raise ConfigError("--resume", run_id, f"a run whose units all keep their state ({', '.join(blocking)} do not yet)")
-    restore_checkpoint(checkpoint, model=plan.model, optimizer=plan.optimizer, scheduler=plan.scheduler, generator=plan.generator)
+    try:
+        restore_checkpoint(checkpoint, model=plan.model, optimizer=plan.optimizer, scheduler=plan.scheduler, generator=plan.generator)
+    except (RuntimeError, ValueError, KeyError) as error:
+        raise ConfigError("--resume", run_id, f"the model and data the run was trained with ({error.__class__.__name__})") from None
     plan.history = [dict(row) for row in checkpoint.meta["history"]]
     plan.start_step = checkpoint.step
     plan.restore_units = lambda units: restore_units(checkpoint, units)
     run_store.reopen_run(full_id)
-    return _fit_stored(setup, run_store, full_id, callbacks, verbose, console)
+    return _fit_stored(setup, run_store, full_id, callbacks, verbose, console, own_model=model is not None)
 
 
 def _fit_stored(
@@ -155,6 +170,7 @@ def _fit_stored(
     callbacks: Iterable[Callback],
     verbose: bool,
     console: Console | None,
+    own_model: bool = False,
 ) -> Run:
     """Train a built setup as the stored run `run_id`: checkpoints, sinks, final status."""
     config = setup.config
@@ -191,6 +207,10 @@ def _fit_stored(
     extra["decayed"] = setup.decay.decayed
     extra["not_decayed"] = setup.decay.not_decayed
     extra["final_eval"] = _final_evaluation(setup)
+    if own_model:
+        extra["model_source"] = f"user module {type(setup.model).__name__}"
+    if setup.data.name == USER_DATASET:
+        extra["data_source"] = "user data"
     summary = summarize(result.history, status, extra)
     run_store.finish_run(run_id, status, summary)
     write_metrics_csv(folder, result.history)

@@ -6,7 +6,7 @@ ConfigError, before the store is touched.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
@@ -43,16 +43,42 @@ def _check_loss(config: Config, task: str) -> None:
         raise ConfigError("loss", config.loss, f"mse or bce for the regression dataset {config.data.dataset}")
 
 
-def build_setup(config: Config) -> RunSetup:
-    """Data on the device, a seeded model, optimizer, schedule and techniques."""
+def user_data_splits(config: Config, data: Any, device: torch.device) -> Any:
+    """A user's data (`reglab.data.user_source` forms) as the run's `DataSplits` on `device`."""
+    from reglab.data import DataSplits, load_data, user_source
+
+    source = user_source(data)
+    if isinstance(source, DataSplits):
+        moved = {name: getattr(source, name).to(device) for name in ("train_x", "train_y", "val_x", "val_y", "test_x", "test_y")}
+        return replace(source, **moved)
+    return load_data(config.data, config.seed, device, source=source)
+
+
+def user_model(model: Any, config: Config, device: torch.device) -> torch.nn.Module:
+    """A user's module (trained as given) or factory (called with the config, after the seed is set)."""
+    built = model if isinstance(model, torch.nn.Module) else model(config)
+    if not isinstance(built, torch.nn.Module):
+        raise ConfigError("model", type(built).__name__, "an nn.Module or a function config -> nn.Module")
+    return built.to(device)
+
+
+def build_setup(config: Config, model: Any = None, data: Any = None) -> RunSetup:
+    """Data on the device, a seeded model, optimizer, schedule and techniques.
+
+    `model` (an `nn.Module`, or a function of the config returning one) and `data` (see
+    `reglab.data.user`) replace the config's `model.*` architecture and `data.dataset`.
+    """
     from reglab.data import load_data
     from reglab.models import build_model
 
     device = resolve_device(config.device)
-    data = load_data(config.data, config.seed, device)
+    data = load_data(config.data, config.seed, device) if data is None else user_data_splits(config, data, device)
     _check_loss(config, data.task)
     torch.manual_seed(config.seed)
-    model = build_model(config.model, data.input_shape, data.output_dim).to(device)
+    if model is None:
+        model = build_model(config.model, data.input_shape, data.output_dim).to(device)
+    else:
+        model = user_model(model, config, device)
     objective = make_objective(config.loss, data.task, data.num_classes, config.model.output_activation)
     train_objective = make_objective(
         config.loss,

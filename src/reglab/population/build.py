@@ -6,6 +6,7 @@ configs the engine cannot train raise `PopulationUnsupported`.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import torch
@@ -54,8 +55,16 @@ def _forward(engine: str, architecture, template: torch.nn.Module, hyper: Member
     return vmap_forward(template, hyper)
 
 
-def build_population(configs: list[Config], data_order: str, engine: str, data: Any = None) -> tuple[PopulationState, list[torch.nn.Module]]:
-    """Data, member models, stacked state and per-member units; no store is touched (bad input fails here)."""
+def build_population(
+    configs: list[Config], data_order: str, engine: str, data: Any = None, model: Any = None
+) -> tuple[PopulationState, list[torch.nn.Module]]:
+    """Data, member models, stacked state and per-member units; no store is touched (bad input fails here).
+
+    `model`: a user's module (each member starts from a copy of it) or a function
+    config -> module (called per member after its seed is set); it trains through
+    `torch.func` (the vmap engine) unless it is a reglab MLP.
+    """
+    from reglab.engine.setup import user_model
     from reglab.models import build_model
 
     _check_members(configs)
@@ -69,13 +78,18 @@ def build_population(configs: list[Config], data_order: str, engine: str, data: 
     models, generators = [], []
     for config in configs:
         torch.manual_seed(config.seed)  # as build_setup: the member's init is its single run's
-        models.append(build_model(config.model, population_data.input_shape, population_data.output_dim).to(device))
+        if model is None:
+            models.append(build_model(config.model, population_data.input_shape, population_data.output_dim).to(device))
+        else:
+            models.append(user_model(copy.deepcopy(model) if isinstance(model, torch.nn.Module) else model, config, device))
         generators.append(member_generator(config.seed, device))
     techniques = [inspect_techniques(config, model, population_data.reference) for config, model in zip(configs, models)]
     try:
         architecture = describe_architecture(models[0])
     except ValueError as error:
-        raise PopulationUnsupported(str(error)) from None
+        if model is None:
+            raise PopulationUnsupported(str(error)) from None
+        architecture, engine = None, "vmap"  # a module of the user's own: torch.func
     params, buffers = stack_states(models)
     hyper = MemberHyperparameters.from_configs(configs, device)
     decay = decay_groups(models[0], 1.0, first.optimizer.decay_exclude)
@@ -116,5 +130,6 @@ def build_population(configs: list[Config], data_order: str, engine: str, data: 
         eval_batch_size=first.data.eval_batch_size,
         device=device,
         generators=generators,
+        engine=engine,
     )
     return state, models

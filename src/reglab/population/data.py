@@ -145,12 +145,20 @@ def load_population_data(configs: Sequence[Config], device: torch.device, data: 
         configs: the members' configs (same data config apart from `data.label_noise`).
         device: where the tensors live.
         data: optional `DataSplits` every member uses as is (benchmarks pass one
-            dataset for many seeds, skipping K loads).
+            dataset for many seeds, skipping K loads), or a user's data in another
+            form of `reglab.data.user`, split per member seed as its single run splits it.
 
     Raises:
         ValueError: members whose splits differ in size (they cannot share a population).
     """
-    from reglab.data import load_data
+    from reglab.data import DataSplits, load_data
+    from reglab.engine.setup import user_data_splits
+
+    if data is not None and not isinstance(data, DataSplits):
+        user_data, data = data, None
+
+        def load_data(data_config, seed, device):  # noqa: F811  (the user's data, split per seed)
+            return user_data_splits(next(c for c in configs if c.seed == seed), user_data, device)
 
     loaded: dict[str, Any] = {}
     by_data_config: dict[str, list[Any]] = {}

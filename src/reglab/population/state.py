@@ -52,6 +52,7 @@ class PopulationState:
     eval_batch_size: int
     device: torch.device
     members: list[int] = field(default_factory=list)
+    engine: str = "stacked"  # stacked (batched matmuls) | vmap (torch.func over the member module)
     # Row k's random stream (dropout masks): the global generator's state right after
     # member k's model was built, so it draws what its single run draws.
     generators: list[torch.Generator] = field(default_factory=list)

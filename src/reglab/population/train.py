@@ -38,6 +38,7 @@ def train_population(
     data: Any = None,
     on_member_end: Callable[[Run], None] | None = None,
     shards: int | None = None,
+    model: Any = None,
 ) -> list[Run]:
     """Train K configurations as one population; record each as an ordinary run.
 
@@ -48,10 +49,13 @@ def train_population(
         data_order: shared (one order per epoch for all members) | independent (each
             member's own seed, as its single run).
         engine: stacked (batched matmuls, the default: faster here) | vmap (torch.func).
-        data: a DataSplits to use for every member instead of loading (benchmarks).
+        data: a DataSplits to use for every member instead of loading (benchmarks), or
+            a user's data (`reglab.data.user`), split per member as its single run splits it.
         on_member_end: called with each member's Run as it finishes.
         shards: how many sub-populations step concurrently, one thread each (default:
             `reglab.population.shards.shard_count`, which shards only large CPU populations).
+        model: a user's `nn.Module` (every member starts from a copy) or a function
+            config -> module, as `reglab.train(model=...)`; trains through `torch.func`.
 
     Returns:
         The K runs, in the order of `configs`.
@@ -61,7 +65,8 @@ def train_population(
         PopulationUnsupported: a config the population engine cannot train (use `reglab.train`).
     """
     configs = [as_config(config) for config in configs]
-    state, models = build_population(configs, data_order, engine, data)
+    state, models = build_population(configs, data_order, engine, data, model)
+    engine = state.engine  # a user's own module trains through torch.func
     automatic = shards is None
     if shards is None:
         shards = shard_count(len(configs), state.device, engine)

@@ -155,7 +155,7 @@ def test_compare_table_and_grouped_table_fit_80_columns(tmp_path):
     _assert_readable(table)
     assert "0.9582" in table and "E_opt early stopping" in table.replace("\n", " ") or "E_opt" in table
     # The run's line and the table show the same test accuracy, labelled.
-    assert "weights kept: val acc 0.9444  test acc 0.9582" in progress_line(runs[0])
+    assert "weights kept: test acc 0.9582, test loss 0.1500" in progress_line(runs[0])
     assert "0.9721" not in table
     grouped = render_table(grouped_comparison_table(runs, "seeds"), 80)
     _assert_readable(grouped)

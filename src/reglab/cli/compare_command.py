@@ -58,6 +58,7 @@ def compare_command(
         return
     from reglab.compare.table import comparison_table, grouped_comparison_table, progress_line
     from reglab.compare.session import plan_comparison, run_comparison
+    from reglab.text_table import render_table, terminal_width, wrap_line
     from reglab.compare.training import COMPARE_BACKENDS
 
     if backend not in COMPARE_BACKENDS:
@@ -73,11 +74,12 @@ def compare_command(
     # threads were measured 10-40x slower than one (see docs/reports.md).
     torch.set_num_threads(threads)
     console = make_console()
+    width = terminal_width()
 
     def progress(run) -> None:
         if quiet:
             return
-        console.print(progress_line(run), markup=False)
+        typer.echo(wrap_line(progress_line(run), width))
 
     if not quiet:
         console.print(f"{plan.title}: {len(plan.configs)} runs", markup=False)
@@ -85,10 +87,8 @@ def compare_command(
         plan, open_store(store), out, on_run=progress, figures_dir=figures, analyze=analyze, backend=backend
     )
     if not quiet:
-        from reglab.text_table import render_table, terminal_width
-
         table = grouped_comparison_table if seeds > 1 else comparison_table
-        typer.echo(render_table(table(result.runs, title=plan.title), terminal_width()))
+        typer.echo(render_table(table(result.runs, title=plan.title), width))
         for note in result.notes[1:]:
-            console.print(f"\n{note.title}\n{note.text}", markup=False)
+            typer.echo(f"\n{note.title}\n{note.text}")
     typer.echo(str(result.report))

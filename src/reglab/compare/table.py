@@ -54,10 +54,12 @@ def run_figures(run: Run) -> dict[str, float]:
 def progress_line(run: Run) -> str:
     """One line per finished run, labelled with which weights each figure belongs to."""
     figures = run_figures(run)
-    last = "  ".join(f"{header} {figures[key]:.4f}" for key, header, source in COLUMNS if source == "last" and key in figures)
-    kept = "  ".join(f"{header} {figures[key]:.4f}" for key, header, source in COLUMNS if source == "kept" and key in figures)
+    last = ", ".join(f"{header} {figures[key]:.4f}" for key, header, source in COLUMNS
+                     if source == "last" and key in figures)
+    kept = ", ".join(f"{header} {figures[key]:.4f}" for key, header, source in COLUMNS
+                     if source == "kept" and key in figures and not key.startswith("val/"))
     parts = [f"last epoch: {last}" if last else "", f"weights kept: {kept}" if kept else ""]
-    return f"  {run.name:<32} {run.status:<13} {len(run.history):>5} epochs  " + "  ·  ".join(part for part in parts if part)
+    return f"  {run.name}: {run.status}, {len(run.history)} epochs; " + "; ".join(part for part in parts if part)
 
 
 def _column(header: str, values: Sequence[Any], **options: Any) -> Column:

@@ -61,3 +61,24 @@ def test_analyze_adds_the_trajectory_figures(tmp_path, capsys):
     for run in RunStore(tmp_path / "s").runs():
         for kind in ("pca-path", "interpolation", "loss-surface", "weight-histograms"):
             assert f'<figure id="{kind}-{run.id}">' in text
+
+
+def test_seeds_repeat_every_config_and_print_mean_and_std(tmp_path, capsys, monkeypatch):
+    from reglab.formatting import mean_and_std, mean_std_column
+
+    monkeypatch.setenv("COLUMNS", "80")
+    out = tmp_path / "cmp.html"
+    main(["compare", "--vary", "optimizer.lr=0.1,0.01", "--seeds", "2", *TINY, "--out", str(out),
+          "--store", str(tmp_path / "s")])
+    printed = capsys.readouterr().out
+    runs = RunStore(tmp_path / "s").runs()
+    assert [(run.name, run.config["seed"]) for run in runs] == [
+        ("optimizer.lr=0.1", 0), ("optimizer.lr=0.1", 1), ("optimizer.lr=0.01", 0), ("optimizer.lr=0.01", 1)]
+    assert all(len(line) <= 80 for line in printed.splitlines())
+    stats = [mean_and_std([run.summary["final_eval"]["test/acc"] for run in runs if run.config["optimizer"]["lr"] == lr])
+             for lr in (0.1, 0.01)]
+    for cell in mean_std_column(stats):
+        assert cell in printed
+    # Each run's line names which weights its figures belong to.
+    assert " ".join(printed.split()).count("; weights kept: test acc") == 4
+    assert '<h2 id="seeds">Configs over seeds</h2>' in out.read_text()

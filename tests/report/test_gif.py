@@ -63,3 +63,22 @@ def test_gif_has_one_frame_per_epoch_of_equal_size(store):
 def test_no_animation_for_classification_or_without_snapshots(store):
     run = load_report_runs(store, [store_run(store, "toy", make_history(classification=False), OVERRIDES)])[0]
     assert regression_predictions(run) is None
+
+
+def test_animations_of_one_report_share_one_y_range(store):
+    from reglab.report import report_figures
+    from reglab.report.gif import y_limits
+
+    _, _, snapshots = _snapshots()
+    wild = {0: snapshots[0], 5: {name: tensor * 10.0 for name, tensor in snapshots[5].items()}}
+    history = make_history(with_val=False, classification=False)
+    ids = [store_run(store, "calm", history, OVERRIDES, snapshots=snapshots),
+           store_run(store, "wild", history, OVERRIDES, snapshots=wild)]
+    runs = load_report_runs(store, ids)
+    calm, wild_frames = regression_predictions(runs[0]), regression_predictions(runs[1])
+    shared = y_limits(calm, wild_frames)
+    assert shared[0] <= y_limits(calm)[0] and shared[1] >= y_limits(calm)[1] and shared != y_limits(calm)
+    gifs = {figure.key: figure.gif for figure in report_figures(runs) if figure.gif is not None}
+    # The calm run's animation is drawn on the shared range, not its own.
+    assert gifs[f"predictions-{runs[0].id}"] == predictions_gif(calm, runs[0].label, limits=shared)
+    assert gifs[f"predictions-{runs[0].id}"] != predictions_gif(calm, runs[0].label)

@@ -66,3 +66,20 @@ def test_layer_bars_fall_back_to_final_weights(store):
 def test_layer_bars_absent_without_metrics_or_weights(store):
     history = [{key: value for key, value in row.items() if not key.startswith("param/")} for row in make_history()]
     assert plot_layer_norms(load_report_runs(store, [store_run(store, "a", history)])) is None
+
+
+def test_many_runs_and_tensors_give_a_heatmap_with_the_values_written(store):
+    state = tiny_state(0)
+    extra = {f"hidden.{index}.linear.weight": torch.full((4, 4), float(index + 1)) for index in range(1, 6)}
+    history = [{key: value for key, value in row.items() if not key.startswith("param/")} for row in make_history()]
+    ids = [store_run(store, f"run {index}", history, weights={**state, **extra}) for index in range(6)]
+    runs = load_report_runs(store, ids)
+    figure = plot_layer_norms(runs)
+    axes = figure.axes[0]
+    assert not axes.patches  # no bars
+    image = axes.get_images()[0].get_array()
+    assert image.shape == (6, len(state) + len(extra) + 1)  # runs × (tensors + whole model)
+    labels = [tick.get_text() for tick in axes.get_xticklabels()]
+    assert labels[-1] == "whole model" and "hidden.5.weight" in labels
+    texts = {text.get_text() for text in axes.texts}
+    assert f"{4 * 6.0:.3g}" in texts  # ‖6·1₄ₓ₄‖_F = 24

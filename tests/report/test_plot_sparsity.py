@@ -39,8 +39,9 @@ def test_accuracy_against_sparsity_from_the_lottery_summary(store):
     assert accuracy_by_sparsity(runs[0]) == [(0.0, 0.98), (0.5, 0.97), (0.75, 0.9)]
     figure = plot_accuracy_vs_sparsity(runs)
     (line,) = figure.axes[0].get_lines()  # the dense run has one sparsity level: no line
-    assert line.get_label() == "ticket"
+    assert line.get_label() == "ticket (one point per round)"
     np.testing.assert_allclose(line.get_xydata(), [[0.0, 0.98], [50.0, 0.97], [75.0, 0.9]])
+    assert [text.get_text() for text in figure.axes[0].texts] == ["round 0", "round 1", "round 2"]
 
 
 def test_accuracy_against_sparsity_from_history_levels(store):
@@ -50,4 +51,11 @@ def test_accuracy_against_sparsity_from_history_levels(store):
     run = load_report_runs(store, [store_run(store, "one shot", history)])[0]
     # test/acc = 0.45 + 0.05 epoch at the last epoch of each level (3 and 6).
     np.testing.assert_allclose(accuracy_by_sparsity(run), [(0.0, 0.6), (0.5, 0.75)])
+    # Every epoch as a dot, the last of each level labelled with its epoch, no line between levels.
+    figure = plot_accuracy_vs_sparsity([run])
+    every, last = figure.axes[0].get_lines()
+    assert every.get_linestyle() == "None" and last.get_linestyle() == "None"
+    assert len(every.get_xdata()) == 6
+    np.testing.assert_allclose(last.get_xydata(), [[0.0, 0.6], [50.0, 0.75]])
+    assert [text.get_text() for text in figure.axes[0].texts] == ["epoch 3", "epoch 6"]
     assert plot_accuracy_vs_sparsity(load_report_runs(store, [store_run(store, "dense", make_history())])) is None

@@ -39,3 +39,4 @@ def test_pca_interpolation_and_surface_figures_show_the_analysis(store):
     path = next(line_ for line_ in surface_axes.get_lines() if line_.get_label() == "trajectory")
     np.testing.assert_allclose(path.get_xydata(), surface["path"], rtol=1e-6)
     assert surface_axes.get_xlabel().startswith("PC1")
+    assert "the training path" in figures[f"loss-surface-{run.id}"].caption

@@ -27,7 +27,8 @@ def test_report_holds_tables_notes_and_every_figure_as_png(store, tmp_path):
     assert "weight &lt;decay&gt;" in text and "weight <decay>" not in text
     assert "<pre>a  b\nc</pre>" in text
     assert "<td>optimizer.weight_decay</td><td>0</td><td>0.0005</td>" in text
-    assert "<td>0.98</td>" in text  # final train acc
+    assert "<td>0.9800</td>" in text  # final train acc, in its column's format
+    assert "Configs over seeds" not in text  # no config repeats over seeds
     sources = re.findall(r'<img src="data:image/png;base64,([^"]+)"', text)
     expected = [figure.key for figure in report_figures(load_report_runs(store, ids))]
     assert len(sources) == len(expected) == 9
@@ -49,3 +50,28 @@ def test_figures_written_as_png_and_valid_svg(store, tmp_path):
     root = ElementTree.parse(tmp_path / "figures" / "layer-norms.svg").getroot()
     assert root.tag.endswith("svg")
     assert "Frobenius norm" in (tmp_path / "figures" / "layer-norms.svg").read_text()  # text kept as text
+
+
+def test_every_metric_column_has_one_number_format(store):
+    from reglab.report.tables import FINAL_COLUMNS, metrics_rows
+
+    history = make_history(1.0)
+    history[-1]["train/acc"] = 1.0
+    runs = load_report_runs(store, [store_run(store, "a", history), store_run(store, "b", make_history(0.5))])
+    header, rows = metrics_rows(runs, FINAL_COLUMNS)
+    for index in range(4, len(header)):
+        decimals = {len(row[index].split(".")[1]) if "." in row[index] else 0 for row in rows}
+        assert len(decimals) == 1, (header[index], [row[index] for row in rows])
+    assert rows[0][header.index("train acc")] == "1.0000"
+
+
+def test_configs_over_seeds_get_a_mean_and_std_table(store, tmp_path):
+    from reglab.formatting import mean_and_std, mean_std_column
+
+    ids = [store_run(store, "plain", make_history(1.0 + seed / 10), [("seed", seed)]) for seed in range(3)]
+    ids.append(store_run(store, "alone", make_history(1.0)))
+    text = write_report(store, ids, tmp_path / "r.html").read_text()
+    assert '<h2 id="seeds">Configs over seeds</h2>' in text
+    norms = [run.last("param/l2/total") for run in load_report_runs(store, ids[:3])]
+    (cell,) = mean_std_column([mean_and_std(norms)])
+    assert "<td>plain</td><td>3</td><td>0, 1, 2</td>" in text and f"<td>{cell}</td>" in text

@@ -42,6 +42,8 @@ def compare_command(
                                 "more threads on shared cores can be many times slower)."),
     backend: str = typer.Option("sequential", "--backend", help="sequential | population (runs that share an "
                                 "architecture shape train at once, each reproducing its single run)."),
+    seeds: int = typer.Option(1, "--seeds", min=1, help="Train every config with N seeds (its seed, +1, ...); "
+                              "the table and report show mean ± std per config."),
     list_presets: bool = typer.Option(False, "--list", help="List the presets and exit."),
     store: Optional[Path] = StoreOption,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the report path."),
@@ -54,8 +56,9 @@ def compare_command(
     if list_presets:
         _list_presets()
         return
-    from reglab.compare import comparison_table
+    from reglab.compare.table import comparison_table, grouped_comparison_table, progress_line
     from reglab.compare.session import plan_comparison, run_comparison
+    from reglab.text_table import render_table, terminal_width, wrap_line
     from reglab.compare.training import COMPARE_BACKENDS
 
     if backend not in COMPARE_BACKENDS:
@@ -64,20 +67,19 @@ def compare_command(
         fail(f"--out: got {str(out)!r}; allowed: a file name ending in .html")
     if out is not None and out.parent != Path("") and not out.parent.exists():
         fail(f"--out: got {str(out)!r}; allowed: a file in an existing folder")
-    plan = plan_comparison(configs or [], preset, vary or [], set_ or [], title)
+    plan = plan_comparison(configs or [], preset, vary or [], set_ or [], title, seeds=seeds)
     import torch
 
     # Tiny networks spend their time in per-op overhead; on 2 shared cores two OpenMP
     # threads were measured 10-40x slower than one (see docs/reports.md).
     torch.set_num_threads(threads)
     console = make_console()
+    width = terminal_width()
 
     def progress(run) -> None:
         if quiet:
             return
-        final = run.history[-1] if run.history else {}
-        shown = "  ".join(f"{key} {final[key]:.4f}" for key in ("train/acc", "test/acc", "test/loss") if key in final)
-        console.print(f"  {run.name:<40} {run.status:<13} {len(run.history):>5} epochs  {shown}", markup=False)
+        typer.echo(wrap_line(progress_line(run), width))
 
     if not quiet:
         console.print(f"{plan.title}: {len(plan.configs)} runs", markup=False)
@@ -85,7 +87,8 @@ def compare_command(
         plan, open_store(store), out, on_run=progress, figures_dir=figures, analyze=analyze, backend=backend
     )
     if not quiet:
-        console.print(comparison_table(result.runs, title=plan.title))
+        table = grouped_comparison_table if seeds > 1 else comparison_table
+        typer.echo(render_table(table(result.runs, title=plan.title), width))
         for note in result.notes[1:]:
-            console.print(f"\n{note.title}\n{note.text}", markup=False)
+            typer.echo(f"\n{note.title}\n{note.text}")
     typer.echo(str(result.report))

@@ -8,8 +8,11 @@ __all__ = ["make_console"]
 
 
 def make_console() -> Console:
-    """A rich console; 200 columns when stdout is not a terminal (pipes, CI logs)."""
+    """A rich console; 200 columns when stdout is not a terminal (pipes, CI logs) and
+    `$COLUMNS` does not say otherwise."""
+    import os
+
     console = Console(highlight=False)
-    if not console.is_terminal:
+    if not console.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
         console = Console(highlight=False, width=200)
     return console

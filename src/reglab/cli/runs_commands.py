@@ -1,75 +1,118 @@
-"""`reglab runs list | show | export`."""
+"""`reglab runs list | show | export | delete | tag`."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
-from rich.table import Table
 
 from reglab.cli.app import fail, runs_app
-from reglab.cli.console import make_console
 from reglab.cli.options import StoreOption, existing_store
 from reglab.store.export import rows_to_csv, rows_to_json, run_rows, sort_rows
 
-__all__ = ["list_command", "show_command", "export_command"]
-
-SUMMARY_COLUMNS = ("train/acc", "val/acc", "test/acc", "test/loss")
+__all__ = ["list_command", "show_command", "export_command", "delete_command", "tag_command"]
 
 
-def _format(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return "" if value is None else str(value)
+
+def _echo(text: str) -> None:
+    typer.echo(text)
+
+
+def _resolve(run_store, given: str) -> str:
+    """The full id of a given id or prefix; one error line when it matches none or several."""
+    full_id = run_store.resolve_id(given)
+    if full_id is not None:
+        return full_id
+    matches = [run.id for run in run_store.runs() if run.id.startswith(given)] if given else []
+    if len(matches) > 1:
+        shown = ", ".join(f"{match[:8]}…" for match in matches[:4])
+        fail(f"run id: got {given!r}; ambiguous: matches {shown}; allowed: a longer prefix")
+    fail(f"run id: got {given!r}; allowed: the id (or a unique prefix) of a stored run; see 'reglab runs list'")
+    raise AssertionError  # fail() exits
+
+
+def _list_rows(run_store, sweep: Optional[str], status: Optional[str], tag: Optional[str]) -> tuple[list[dict], set[str]]:
+    """The runs' rows and the config keys among their columns."""
+    from reglab.cli.runs_table import list_row
+    from reglab.config.root import flatten
+    from reglab.store.edit import run_tags
+    from reglab.store.export import run_row
+
+    tags = run_tags(run_store)
+    rows, config_keys = [], set()
+    for run in run_store.runs(sweep=sweep, status=status):
+        if tag is not None and tag not in tags.get(run.id, []):
+            continue
+        last = None
+        if not run.summary.get("final"):
+            history = run_store.history(run.id)
+            last = history[-1] if history else None
+        rows.append(list_row(run_row(run), run.started_at, last, tags.get(run.id, [])))
+        config_keys.update("epochs_planned" if key == "epochs" else key for key in flatten(run.config) if key != "name")
+    return rows, config_keys
 
 
 @runs_app.command("list")
 def list_command(
-    sort: Optional[str] = typer.Option(None, "--sort", help="Column to sort by, e.g. test/acc or optimizer.lr."),
-    ascending: bool = typer.Option(False, "--ascending", help="Sort from small to large (default: large first)."),
+    sort: Optional[str] = typer.Option(None, "--sort", help="Column to sort by: started (default), test/acc, optimizer.lr, ..."),
+    ascending: bool = typer.Option(False, "--ascending", help="Sort from small to large (default: large first, newest first)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Show at most N runs."),
     sweep: Optional[str] = typer.Option(None, "--sweep", help="Only the runs of this sweep."),
     status: Optional[str] = typer.Option(None, "--status", help="Only runs with this status."),
-    columns: Optional[str] = typer.Option(None, "--columns", help="Extra comma-separated columns (config keys)."),
+    tag: Optional[str] = typer.Option(None, "--tag", help="Only runs with this tag (see 'reglab runs tag')."),
+    columns: Optional[str] = typer.Option(None, "--columns", help="Extra comma-separated columns (config keys; "
+                                          "a unique last part is enough: lr)."),
+    group_by: Optional[str] = typer.Option(None, "--group-by", help="Comma-separated keys (name or config keys): "
+                                           "one row per group with n and mean ± std of each metric."),
     store: Optional[Path] = StoreOption,
 ) -> None:
-    """A table of stored runs."""
+    """A table of stored runs, newest first, fitted to the terminal's width."""
+    from reglab.cli.runs_table import METRIC_COLUMNS, grouped_table, resolve_column, runs_table, varying_keys
+    from reglab.text_table import render_table, terminal_width
+
     with existing_store(store) as run_store:
-        rows = run_rows(run_store.runs(sweep=sweep, status=status))
-    if sort:
-        known = {key for row in rows for key in row}
-        if rows and sort not in known:
-            fail(f"--sort: got {sort!r}; allowed: a column of the runs, e.g. {', '.join(sorted(known)[:12])} ...")
-        rows = sort_rows(rows, sort, descending=not ascending)
-    extra = [column.strip() for column in columns.split(",")] if columns else []
-    if sweep and rows and not extra:
-        extra = _varying_keys(rows)  # over the whole sweep, before --limit
+        rows, config_keys = _list_rows(run_store, sweep, status, tag)
+    known = sorted({key for row in rows for key in row})
+
+    def column(name: str, option: str) -> str:
+        found = resolve_column(name, known, config_keys)
+        if found is None and rows:
+            examples = ", ".join(["name", *sorted(config_keys)][:10])
+            fail(f"{option}: got {name!r}; allowed: a column of the runs, e.g. {examples} ...")
+        return found or name
+
+    sort_key = column(sort, "--sort") if sort else "started"
+    # Newest rows first among equal keys too (runs started in the same second).
+    rows = sort_rows(rows if ascending else rows[::-1], sort_key, descending=not ascending)
+    extra = [column(name.strip(), "--columns") for name in columns.split(",") if name.strip()] if columns else []
+    what = f" of sweep {sweep}" if sweep else ""
+    width = terminal_width()
+    if group_by:
+        keys = [column(name.strip(), "--group-by") for name in group_by.split(",") if name.strip()]
+        if not keys:
+            fail(f"--group-by: got {group_by!r}; allowed: comma-separated keys, e.g. name or optimizer.lr")
+        _echo(render_table(grouped_table(rows, keys, f"{len(rows)} runs{what}, grouped"), width))
+        return
+    automatic = not extra
+    if automatic:
+        # What tells the runs apart, over all of them (before --limit): a sweep's swept
+        # keys (up to 8), or for a mixed store the first varying keys that still fit.
+        extra = varying_keys(rows, config_keys, limit=8 if sweep else 4)
+    shown_anyway = {"started", "name", "status", "epochs", "tags", *(key for key, _ in METRIC_COLUMNS)}
+    if sort_key not in shown_anyway and sort_key not in extra:
+        extra.append(sort_key)
+    total = len(rows)
     if limit:
         rows = rows[:limit]
-    shown = ["id", "name", "status", "epochs", *extra, *SUMMARY_COLUMNS]
-    if sort and sort not in shown:
-        shown.append(sort)
-    table = Table(title=f"{len(rows)} runs" + (f" of sweep {sweep}" if sweep else ""))
-    for column in shown:
-        left = column in ("id", "name", "status")
-        table.add_column(column, justify="left" if left else "right", no_wrap=column == "id")
-    for row in rows:
-        table.add_row(*(_format(row.get(column)) for column in shown))
-    make_console().print(table)
-
-
-IDENTITY_COLUMNS = {"id", "name", "status", "epochs", "sweep", "best_epoch"}
-
-
-def _varying_keys(rows: list[dict]) -> list[str]:
-    """Config keys whose value differs between the rows (the swept ones, seed included)."""
-    from reglab.config import Config
-
-    top_level = set(Config.model_fields) | {"epochs_planned"}
-    keys = [key for key in rows[0] if ("." in key or key in top_level) and "/" not in key and key not in IDENTITY_COLUMNS]
-    return [key for key in keys if len({json.dumps(row.get(key), default=str) for row in rows}) > 1][:8]
+    order = "newest first" if sort_key == "started" and not ascending else f"by {sort_key}"
+    title = f"{len(rows)} run{'s' if len(rows) != 1 else ''}{what}" + (f" (of {total})" if len(rows) < total else "") + f", {order}"
+    table = runs_table(rows, extra, title, explicit=[name for name in extra if columns])
+    while automatic and not sweep and extra and not table.fits(width):
+        extra = extra[:-1]
+        table = runs_table(rows, extra, title)
+    _echo(render_table(table, width))
 
 
 @runs_app.command("show")
@@ -78,18 +121,20 @@ def show_command(
     as_json: bool = typer.Option(False, "--json", help="Print config, summary and history as JSON."),
     store: Optional[Path] = StoreOption,
 ) -> None:
-    """Config, summary and per-epoch history of one run."""
+    """Config differences from the defaults, summary and per-epoch history of one run."""
+    from reglab.store.edit import run_tags
+
     with existing_store(store) as run_store:
-        full_id = run_store.resolve_id(run_id)
-        if full_id is None:
-            fail(f"run id: got {run_id!r}; allowed: the id (or a unique prefix) of a stored run; see 'reglab runs list'")
+        full_id = _resolve(run_store, run_id)
         run = run_store.get_run(full_id)
         history = run_store.history(full_id)
+        tags = run_tags(run_store).get(full_id, [])
     payload = {
         "id": run.id,
         "name": run.name,
         "status": run.status,
         "sweep": run.sweep,
+        "tags": tags,
         "started_at": run.started_at,
         "ended_at": run.ended_at,
         "reglab_version": run.reglab_version,
@@ -100,20 +145,9 @@ def show_command(
     if as_json:
         typer.echo(json.dumps(payload, default=float))
         return
-    console = make_console()
-    console.print(f"run {run.id} ({run.name}): {run.status}, {run.epochs} epochs, started {run.started_at}")
-    if run.error:
-        console.print(f"error: {run.error.strip().splitlines()[-1]}", markup=False)
-    table = Table(title="history")
-    keys = [key for key in ("epoch", "train/loss", "train/acc", "val/loss", "val/acc", "test/loss", "test/acc", "lr") if any(key in row for row in history)]
-    for key in keys:
-        table.add_column(key, justify="right")
-    for row in history:
-        table.add_row(*(_format(row.get(key)) for key in keys))
-    console.print(table)
-    best = run.summary.get("best_epoch")
-    if best:
-        console.print(f"best epoch {best} by {run.summary.get('best_monitor')}")
+    from reglab.cli.run_details import run_details
+
+    _echo(run_details(run, history, tags))
 
 
 @runs_app.command("export")
@@ -136,3 +170,50 @@ def export_command(
     else:
         out.write_text(text)
         typer.echo(f"wrote {len(rows)} runs to {out}", err=True)
+
+
+@runs_app.command("delete")
+def delete_command(
+    run_ids: List[str] = typer.Argument(..., help="Run ids (unique prefixes are enough)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Delete without asking."),
+    store: Optional[Path] = StoreOption,
+) -> None:
+    """Delete runs: their rows in the store and their folders (weights, snapshots, analysis)."""
+    from reglab.store.edit import delete_runs
+
+    with existing_store(store) as run_store:
+        ids = list(dict.fromkeys(_resolve(run_store, given) for given in run_ids))
+        runs = [run_store.get_run(run_id) for run_id in ids]
+        running = [run for run in runs if run.status == "running"]
+        if running:
+            fail(f"run id: got {running[0].id!r}; allowed: a run that is not running (it is still training)")
+        for run in runs:
+            _echo(f"  {run.id}  {run.name}  {run.status}  {run.epochs} epochs  started {run.started_at}")
+        if not yes and not typer.confirm(f"Delete these {len(runs)} runs and their folders?", default=False):
+            _echo("nothing deleted")
+            return
+        deleted = delete_runs(run_store, ids)
+    _echo(f"deleted {len(deleted)} run{'s' if len(deleted) != 1 else ''}")
+
+
+@runs_app.command("tag")
+def tag_command(
+    run_id: str = typer.Argument(..., help="Run id (a unique prefix is enough)."),
+    tag: str = typer.Argument(..., help="The tag, e.g. baseline."),
+    remove: bool = typer.Option(False, "--remove", help="Remove the tag instead."),
+    store: Optional[Path] = StoreOption,
+) -> None:
+    """Tag a run (shown by 'runs list', filtered with 'runs list --tag TAG')."""
+    from reglab.store.edit import add_tag, remove_tag
+
+    tag = tag.strip()
+    if not tag or any(char in tag for char in ",\n"):
+        fail(f"tag: got {tag!r}; allowed: a non-empty word without commas or line breaks")
+    with existing_store(store) as run_store:
+        full_id = _resolve(run_store, run_id)
+        if remove:
+            changed = remove_tag(run_store, full_id, tag)
+            _echo(f"{full_id}: removed tag {tag!r}" if changed else f"{full_id}: had no tag {tag!r}")
+        else:
+            changed = add_tag(run_store, full_id, tag)
+            _echo(f"{full_id}: tagged {tag!r}" if changed else f"{full_id}: already tagged {tag!r}")

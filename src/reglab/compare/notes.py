@@ -15,9 +15,13 @@ from reglab.compare.presets import ComparePreset
 from reglab.compare.rumelhart import PAPER_PATTERN, format_solution
 from reglab.engine.run import Run
 from reglab.report.html import ReportNote
-from reglab.compare.table import final_weight_stats
+from reglab.compare.table import final_weight_stats, run_figures
 
 __all__ = ["preset_notes", "first_epoch_reaching", "distinct_units"]
+
+
+# Every note's test accuracy is the one the comparison table shows for the run.
+KEPT = "test acc: the weights the run kept (as in the comparison table)"
 
 
 def _value(row: dict, key: str) -> str:
@@ -37,7 +41,8 @@ def _norm(run: Run) -> float:
 def _seed000(runs: Sequence[Run]) -> list[ReportNote]:
     lines = [f"{'run':<28}{'final ‖θ‖':>10}{'test acc':>10}"]
     for run in runs:
-        lines.append(f"{run.name:<28}{_norm(run):>10.2f}{_value(run.summary.get('final_eval', {}), 'test/acc'):>10}")
+        lines.append(f"{run.name:<28}{_norm(run):>10.2f}{_value(run_figures(run), 'test/acc'):>10}")
+    lines.append(KEPT)
     plain = next((run for run in runs if run.name == "plain"), None)
     decayed = next((run for run in runs if run.name.startswith("weight decay")), None)
     if plain and decayed:
@@ -49,10 +54,11 @@ def _rethinking(runs: Sequence[Run]) -> list[ReportNote]:
     classes = getattr(runs[0].data, "num_classes", 0) if runs else 0
     lines = [f"{'run':<20}{'train acc':>10}{'test acc':>10}{'epoch train ≥ 95%':>19}"]
     for run in runs:
-        final = run.history[-1] if run.history else {}
+        figures = run_figures(run)
         reached = first_epoch_reaching(run.history, "train/acc", 0.95)
-        lines.append(f"{run.name:<20}{_value(final, 'train/acc'):>10}{_value(final, 'test/acc'):>10}"
+        lines.append(f"{run.name:<20}{_value(figures, 'train/acc'):>10}{_value(figures, 'test/acc'):>10}"
                      f"{reached if reached else 'never':>19}")
+    lines.append("train acc: last epoch; " + KEPT)
     if classes:
         lines.append(f"\nchance level: 1/{classes} = {1 / classes:.3f}")
     return [ReportNote("Measured: memorisation and generalization", "\n".join(lines), True)]
@@ -60,13 +66,14 @@ def _rethinking(runs: Sequence[Run]) -> list[ReportNote]:
 
 def _early_stopping(runs: Sequence[Run]) -> list[ReportNote]:
     planned = max(run.config.epochs for run in runs)
-    lines = [f"{'run':<18}{'stopped at':>11}{'rule':>10}{'kept epoch':>11}{'test acc (kept)':>16}{'epochs saved':>13}"]
+    lines = [f"{'run':<18}{'stopped at':>11}{'rule':>10}{'kept epoch':>11}{'test acc':>10}{'epochs saved':>13}"]
     for run in runs:
         stopped = len(run.history)
         rule = run.summary.get("stop_criterion") or "–"
         kept = run.summary.get("restored_epoch") or stopped
         lines.append(f"{run.name:<18}{stopped:>11}{rule:>10}{kept:>11}"
-                     f"{_value(run.summary.get('final_eval', {}), 'test/acc'):>16}{planned - stopped:>13}")
+                     f"{_value(run_figures(run), 'test/acc'):>10}{planned - stopped:>13}")
+    lines.append(KEPT)
     return [ReportNote("Measured: when each criterion stopped", "\n".join(lines), True)]
 
 
@@ -102,7 +109,8 @@ def _init(runs: Sequence[Run]) -> list[ReportNote]:
         state = run.model.state_dict()
         layers = sorted(name for name in state if name.startswith("hidden.") and name.endswith("linear.weight"))
         units = ", ".join(f"{distinct_units(state[name])}/{state[name].shape[0]}" for name in layers)
-        lines.append(f"{run.name:<20}{_value(run.summary.get('final_eval', {}), 'test/acc'):>10}   {units}")
+        lines.append(f"{run.name:<20}{_value(run_figures(run), 'test/acc'):>10}   {units}")
+    lines.append(KEPT)
     return [ReportNote("Measured: symmetry breaking", "\n".join(lines), True)]
 
 

@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 from reglab.compare.presets import ComparePreset, get_preset
 from reglab.compare.vary import cross_variants, parse_vary, vary_variants
 from reglab.compare.variants import Variant
-from reglab.config import Config, ConfigError, load_config, parse_override
+from reglab.config import Config, ConfigError, load_config, parse_override, validate_config
 from reglab.compare.training import train_runs
 from reglab.engine.run import Run
 from reglab.store import RunStore
@@ -70,6 +70,7 @@ def plan_comparison(
     varies: Sequence[str] = (),
     sets: Sequence[str | tuple] = (),
     title: str | None = None,
+    seeds: int = 1,
 ) -> ComparisonPlan:
     """Build and validate every config of a comparison; nothing is trained or written.
 
@@ -82,6 +83,8 @@ def plan_comparison(
         varies: `KEY=V1,V2,...` strings; several are crossed.
         sets: `KEY=VALUE` strings or (key, value) pairs applied to every run.
         title: the report's title (default: the preset's, or one made from the sources).
+        seeds: train every config with this many seeds (its own seed, +1, …); the runs of
+            one config keep its name, so tables and reports group them (mean ± std).
 
     Raises:
         ConfigError: bad input, before anything runs.
@@ -104,6 +107,11 @@ def plan_comparison(
         for variant in cross_variants(list(chosen.variants) if chosen else [], grid):
             configs.append(load_config(base=base, overrides=[*variant.overrides, *overrides, ("name", variant.label)]))
     _check_same_seed(configs, {parse_vary(text)[0] for text in varies})
+    if seeds < 1:
+        raise ConfigError("--seeds", seeds, "a whole number ≥ 1")
+    if seeds > 1:
+        configs = [validate_config({**config.to_dict(), "seed": config.seed + offset})
+                   for config in configs for offset in range(seeds)]
     if title is None:
         title = chosen.title if chosen else "reglab compare: " + (
             ", ".join(Path(path).stem for path in files) if files else "; ".join(varies)

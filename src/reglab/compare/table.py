@@ -1,24 +1,32 @@
-"""A side-by-side table of runs, measured on the weights each run ends with."""
+"""A side-by-side table of runs, measured on the weights each run kept.
+
+Every figure of a run is the one every other place shows for it: train accuracy of
+the last epoch; validation and test metrics, ‖θ‖₂ and sparsity of the weights the run
+*kept* (`summary.final_eval`: after restoring the best epoch, weight averaging or
+pruning). The table fits the terminal (`reglab.text_table`): columns that are the same
+for every run move under it, and it turns into one block per run when it is too wide.
+"""
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import torch
-from rich.table import Table
 
+from reglab.text_table import Column, TextTable
 from reglab.engine.run import Run
+from reglab.formatting import MISSING, column_formatter, mean_and_std, mean_std_column
 
-__all__ = ["comparison_table", "final_weight_stats"]
+__all__ = ["comparison_table", "grouped_comparison_table", "final_weight_stats", "run_figures", "progress_line"]
 
-# (metric key, header): validation and test figures of the final weights (`final_eval`:
-# after restoring the best epoch, weight averaging or pruning), train accuracy of the last epoch.
+# (metric key, header, where it comes from): `last` = the last epoch, `kept` = the kept weights.
 COLUMNS = (
-    ("train/acc", "train acc"),
-    ("val/acc", "val acc"),
-    ("test/acc", "test acc"),
-    ("test/loss", "test loss"),
+    ("train/acc", "train acc", "last"),
+    ("val/acc", "val acc", "kept"),
+    ("test/acc", "test acc", "kept"),
+    ("test/loss", "test loss", "kept"),
 )
+CAPTION = "train acc: last epoch; val, test, ‖θ‖₂ and sparsity: the weights each run kept"
 
 
 @torch.no_grad()
@@ -28,33 +36,77 @@ def final_weight_stats(model: torch.nn.Module) -> tuple[float, float]:
     return float(flat.norm()), float((flat == 0).float().mean())
 
 
-def comparison_table(runs: Sequence[Run], title: str = "comparison") -> Table:
-    """Rows = runs: final metrics, ‖θ‖₂ and sparsity of the final weights, best epoch, status, time."""
-    finals = []
+def run_figures(run: Run) -> dict[str, float]:
+    """The figures of a run every output shows: `train/acc` of the last epoch, the kept
+    weights' validation and test metrics (the last epoch's when none were kept)."""
+    last = dict(run.history[-1]) if run.history else {}
+    kept = run.summary.get("final_eval") or {}
+    figures = {}
+    for key, _, source in COLUMNS:
+        value = kept.get(key) if source == "kept" else None
+        if value is None:
+            value = last.get(key)
+        if value is not None:
+            figures[key] = float(value)
+    return figures
+
+
+def progress_line(run: Run) -> str:
+    """One line per finished run, labelled with which weights each figure belongs to."""
+    figures = run_figures(run)
+    last = ", ".join(f"{header} {figures[key]:.4f}" for key, header, source in COLUMNS
+                     if source == "last" and key in figures)
+    kept = ", ".join(f"{header} {figures[key]:.4f}" for key, header, source in COLUMNS
+                     if source == "kept" and key in figures and not key.startswith("val/"))
+    parts = [f"last epoch: {last}" if last else "", f"weights kept: {kept}" if kept else ""]
+    return f"  {run.name}: {run.status}, {len(run.history)} epochs; " + "; ".join(part for part in parts if part)
+
+
+def _column(header: str, values: Sequence[Any], **options: Any) -> Column:
+    formatter = column_formatter(values)
+    return Column(header, [formatter(value) for value in values], **options)
+
+
+def comparison_table(runs: Sequence[Run], title: str = "comparison") -> TextTable:
+    """Rows = runs: the runs' figures (`run_figures`), ‖θ‖₂ and sparsity of the kept
+    weights, best epoch, status, seconds. Print it with rich (it fits the console) or
+    `reglab.text_table.render_table(table, width)`."""
+    figures = [run_figures(run) for run in runs]
+    stats = [final_weight_stats(run.model) for run in runs]
+    columns = [
+        Column("run", [run.name for run in runs], align="left", wrap=True, identity=True, optional=False),
+        Column("id", [(run.id or MISSING)[:8] for run in runs], align="left", identity=True, optional=False),
+    ]
+    for key, header, _ in COLUMNS:
+        if any(key in found for found in figures):
+            columns.append(_column(header, [found.get(key) for found in figures], optional=False))
+    columns += [
+        _column("‖θ‖₂", [norm for norm, _ in stats], optional=False),
+        _column("sparsity", [sparsity for _, sparsity in stats]),
+        _column("epochs", [len(run.history) for run in runs]),
+        _column("best epoch", [run.summary.get("best_epoch") for run in runs]),
+        Column("status", [run.status for run in runs], align="left"),
+        _column("seconds", [float(run.summary.get("time/total", 0.0)) for run in runs]),
+    ]
+    return TextTable(columns, title, [CAPTION])
+
+
+def grouped_comparison_table(runs: Sequence[Run], title: str = "comparison") -> TextTable:
+    """Rows = groups of runs with the same name (one config over several seeds):
+    n, then mean ± std (sample, n − 1) of each figure."""
+    groups: dict[str, list[Run]] = {}
     for run in runs:
-        final = dict(run.history[-1]) if run.history else {}
-        final.update(run.summary.get("final_eval", {}))
-        finals.append(final)
-    columns = [(key, header) for key, header in COLUMNS if any(key in final for final in finals)]
-    table = Table(title=title, caption="val/test and ‖θ‖₂: the weights each run ends with")
-    table.add_column("run", no_wrap=True)
-    table.add_column("id", no_wrap=True)
-    for _, header in columns:
-        table.add_column(header, justify="right")
-    for header in ("‖θ‖₂", "sparsity", "epochs", "best epoch", "status", "seconds"):
-        table.add_column(header, justify="right" if header != "status" else "left")
-    for run, final in zip(runs, finals):
-        norm, sparsity = final_weight_stats(run.model)
-        cells = [f"{final[key]:.4f}" if key in final else "-" for key, _ in columns]
-        table.add_row(
-            run.name,
-            run.id or "-",
-            *cells,
-            f"{norm:.3f}",
-            f"{sparsity:.3f}",
-            str(len(run.history)),
-            str(run.summary.get("best_epoch") or "-"),
-            run.status,
-            f"{run.summary.get('time/total', 0.0):.2f}",
-        )
-    return table
+        groups.setdefault(run.name, []).append(run)
+    columns = [
+        Column("run", list(groups), align="left", wrap=True, identity=True, optional=False),
+        Column("seeds", [", ".join(str(run.config.seed) for run in members) for members in groups.values()],
+               align="left", wrap=True),
+        Column("n", [str(len(members)) for members in groups.values()]),
+    ]
+    measured = {name: [run_figures(run) | {"norm": final_weight_stats(run.model)[0]} for run in members]
+                for name, members in groups.items()}
+    for key, header in [*((key, header) for key, header, _ in COLUMNS), ("norm", "‖θ‖₂")]:
+        stats = [mean_and_std([found.get(key) for found in measured[name]]) for name in groups]
+        if any(count for _, _, count in stats):
+            columns.append(Column(header, mean_std_column(stats), optional=False))
+    return TextTable(columns, title, [CAPTION, "each figure: mean ± sample standard deviation (n − 1) over the seeds"])

@@ -27,7 +27,7 @@ from typing import Callable, Sequence
 from matplotlib.figure import Figure
 
 from reglab.report import analysis
-from reglab.report.gif import predictions_gif, regression_predictions
+from reglab.report.gif import RegressionFrames, predictions_gif, regression_predictions, y_limits
 from reglab.report.plots.curves import plot_metric_comparison, plot_run_curves
 from reglab.report.plots.histograms import choose_epochs, plot_weight_histograms, snapshot_paths
 from reglab.report.plots.norms import plot_layer_norms, plot_parameter_norm
@@ -125,23 +125,32 @@ def _trajectory_figures(run: ReportRun) -> list[ReportFigure]:
             plot_interpolation(line.alphas, line.curves, run.label, line.start_label, line.end_label)))
     surface = analysis.read_loss_surface(run.directory)
     if surface is not None:
+        if surface.path is not None and len(surface.path):
+            caption = ("Contours of the loss on the plane of the two principal directions of the trajectory, "
+                       "the training path (its snapshots projected on the plane) drawn on it.")
+        else:
+            caption = ("Contours of the loss on a plane through the final weights (the centre), spanned by two "
+                       "random filter-normalised directions. No path is drawn: the training path does not lie "
+                       "in a random plane.")
         figures.append(ReportFigure(
-            f"loss-surface-{run.id}", f"Loss surface: {run.label}",
-            "Contours of the loss on a plane of weight space, the training path drawn on it.",
+            f"loss-surface-{run.id}", f"Loss surface: {run.label}", caption,
             plot_loss_surface(surface.x, surface.y, surface.losses, surface.path, run.label,
                               surface.x_label, surface.y_label)))
     return figures
 
 
-def _animation(run: ReportRun) -> ReportFigure | None:
+def _frames(run: ReportRun) -> RegressionFrames | None:
     if run.dataset != "toy_regression":
         return None
     frames = regression_predictions(run)
-    if frames is None or not frames.predictions:
-        return None
+    return frames if frames is not None and frames.predictions else None
+
+
+def _animation(run: ReportRun, frames: RegressionFrames, limits: tuple[float, float]) -> ReportFigure:
     return ReportFigure(f"predictions-{run.id}", f"Predictions over epochs: {run.label}",
                         "Seed 002's animation: the model's function at each snapshot epoch, the noisy "
-                        "training points and the true line.", gif=predictions_gif(frames, run.label))
+                        "training points and the true line; every animation of the report has the same y range.",
+                        gif=predictions_gif(frames, run.label, limits=limits))
 
 
 def _guarded(builder: Callable[[ReportRun], object], run: ReportRun) -> object:
@@ -163,12 +172,16 @@ def report_figures(runs: Sequence[ReportRun], per_run: bool = True) -> list[Repo
     """
     figures = [figure for figure in _comparison_figures(runs) if figure.figure is not None]
     if per_run:
+        frames = {run.id: found for run in runs if (found := _guarded(_frames, run)) is not None}
+        limits = y_limits(*frames.values()) if frames else (0.0, 1.0)
         for run in runs:
-            for builder in (_histogram_figure, _trajectory_figures, _animation):
+            for builder in (_histogram_figure, _trajectory_figures):
                 found = _guarded(builder, run)
                 for figure in found if isinstance(found, list) else [found]:
                     if figure is not None and (figure.figure is not None or figure.gif is not None):
                         figures.append(figure)
+            if run.id in frames:
+                figures.append(_animation(run, frames[run.id], limits))
     return figures
 
 

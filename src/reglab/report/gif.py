@@ -24,7 +24,7 @@ from reglab.report.plots.style import figure_style, new_figure
 from reglab.report.runs import ReportRun
 from reglab.store import load_weights
 
-__all__ = ["RegressionFrames", "regression_predictions", "predictions_gif", "MAX_FRAMES"]
+__all__ = ["RegressionFrames", "regression_predictions", "predictions_gif", "y_limits", "MAX_FRAMES"]
 
 MAX_FRAMES = 40
 GRID_POINTS = 200
@@ -97,7 +97,8 @@ def _frame(frames: RegressionFrames, epoch: int, limits: tuple[float, float], ti
         axes.set_xlabel("x")
         axes.set_ylabel("y")
         axes.set_title(f"{title + ': ' if title else ''}epoch {epoch}")
-        axes.legend(loc="upper left")
+        # Below the axes: a legend inside would cover points in some frame or other.
+        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False)
         buffer = io.BytesIO()
         # A fixed canvas (no tight bbox): every frame must have the same size.
         figure.savefig(buffer, format="png", dpi=90, bbox_inches=None)
@@ -105,8 +106,32 @@ def _frame(frames: RegressionFrames, epoch: int, limits: tuple[float, float], ti
     return Image.open(buffer).convert("RGB")
 
 
-def predictions_gif(frames: RegressionFrames, title: str = "", seconds_per_frame: float = 0.4) -> bytes:
+def y_limits(*all_frames: RegressionFrames) -> tuple[float, float]:
+    """One y range holding the points, the true curve and every prediction of all the
+    given animations (8 % margin), so animations shown side by side compare."""
+    values = np.concatenate([
+        array for frames in all_frames
+        for array in (frames.train_y, frames.truth_y, *frames.predictions.values())
+    ])
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return -1.0, 1.0
+    low, high = float(values.min()), float(values.max())
+    margin = 0.08 * (high - low or 1.0)
+    return low - margin, high + margin
+
+
+def predictions_gif(
+    frames: RegressionFrames,
+    title: str = "",
+    seconds_per_frame: float = 0.4,
+    limits: tuple[float, float] | None = None,
+) -> bytes:
     """The animation as GIF bytes: one frame per epoch, looping, the last frame held longer.
+
+    Args:
+        limits: the y range (default: this animation's own, `y_limits(frames)`); a report
+            passes one range for all its animations.
 
     Example:
         >>> frames = regression_predictions(run)
@@ -115,11 +140,8 @@ def predictions_gif(frames: RegressionFrames, title: str = "", seconds_per_frame
     epochs: Sequence[int] = sorted(frames.predictions)
     if not epochs:
         raise ValueError("predictions_gif needs at least one epoch of predictions")
-    values = np.concatenate([frames.train_y, frames.truth_y, *(frames.predictions[e] for e in epochs)])
-    values = values[np.isfinite(values)]
-    low, high = float(values.min()), float(values.max())
-    margin = 0.08 * (high - low or 1.0)
-    images = [_frame(frames, epoch, (low - margin, high + margin), title) for epoch in epochs]
+    limits = limits or y_limits(frames)
+    images = [_frame(frames, epoch, limits, title) for epoch in epochs]
     durations = [int(1000 * seconds_per_frame)] * len(images)
     durations[-1] = int(2500)
     buffer = io.BytesIO()

@@ -17,7 +17,7 @@ from typing import Iterable, Sequence
 
 from reglab.report.figures import ReportFigure, report_figures, write_figures
 from reglab.report.runs import ReportRun, load_report_runs
-from reglab.report.tables import BEST_COLUMNS, FINAL_COLUMNS, difference_rows, metrics_rows
+from reglab.report.tables import BEST_COLUMNS, FINAL_COLUMNS, difference_rows, group_rows, metrics_rows
 from reglab.store import RunStore
 
 __all__ = ["ReportNote", "render_report", "write_report", "default_report_path"]
@@ -92,6 +92,13 @@ def render_report(
     final_header, final_rows = metrics_rows(runs, FINAL_COLUMNS)
     best_header, best_rows = metrics_rows(runs, BEST_COLUMNS, identity=False)
     against, difference_header, differences = difference_rows(runs)
+    group_header, groups = group_rows(runs)
+    group_section = [
+        '<h2 id="seeds">Configs over seeds</h2>',
+        "<p>Runs that share a config name differ only by seed: mean ± sample standard deviation (n − 1) "
+        "over them. The figures draw such a group as its mean curve with a ±1 std band.</p>",
+        _table(group_header, groups),
+    ] if groups else []
     if differences:
         config_section = f"<p>Config keys whose values differ from {html.escape(against)}.</p>" + _table(
             difference_header, differences
@@ -114,6 +121,7 @@ def render_report(
         "<p>At the best epoch, chosen by the metric named in <em>chosen by</em>. <em>Weights kept</em>: "
         "the weights the run ended with (after restoring the best epoch or averaging, when configured).</p>",
         _table(best_header, best_rows),
+        *group_section,
         '<h2 id="config">Config differences</h2>',
         config_section,
         f'<h2 id="figures">Figures ({len(figures)})</h2>',

@@ -6,9 +6,10 @@ import json
 import math
 from typing import Any, Sequence
 
+from reglab.formatting import format_column, mean_and_std, mean_std_column
 from reglab.report.runs import ReportRun, config_differences
 
-__all__ = ["FINAL_COLUMNS", "BEST_COLUMNS", "metrics_rows", "difference_rows", "format_value"]
+__all__ = ["FINAL_COLUMNS", "BEST_COLUMNS", "GROUP_COLUMNS", "metrics_rows", "group_rows", "difference_rows", "format_value"]
 
 # (header, how to read it from a run); a column is shown when any run has a value.
 FINAL_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -65,15 +66,51 @@ def metrics_rows(
     runs: Sequence[ReportRun], columns: Sequence[tuple[str, str]] = FINAL_COLUMNS, identity: bool = True
 ) -> tuple[list[str], list[list[str]]]:
     """Header and one row per run: the run's label (with id, status and epochs when
-    `identity`), then the `columns` that at least one run has a value for."""
+    `identity`), then the `columns` that at least one run has a value for, each column
+    in one number format (`reglab.formatting.column_formatter`)."""
     shown = [(header, where) for header, where in columns if any(_read(run, where) is not None for run in runs)]
     header = ["run", *(["id", "status", "epochs"] if identity else []), *(name for name, _ in shown)]
+    formatted = [format_column([_read(run, where) for run in runs]) for _, where in shown]
     rows = []
-    for run in runs:
+    for index, run in enumerate(runs):
         stop = run.summary.get("stop_criterion")
         status = f"{run.status} ({stop})" if stop else run.status
         cells = [run.label, *([run.id, status, str(len(run.history))] if identity else [])]
-        rows.append([*cells, *(format_value(_read(run, where)) for _, where in shown)])
+        rows.append([*cells, *(column[index] for column in formatted)])
+    return header, rows
+
+
+# The figures a group of runs over seeds is summarised by: the same sources as above.
+GROUP_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("train acc (last epoch)", "final:train/acc"),
+    ("test acc (weights kept)", "final_eval:test/acc"),
+    ("test loss (weights kept)", "final_eval:test/loss"),
+    ("val acc (last epoch)", "final:val/acc"),
+    ("‖θ‖ (last epoch)", "final:param/l2/total"),
+    ("seconds", "summary:time/total"),
+)
+
+
+def group_rows(runs: Sequence[ReportRun]) -> tuple[list[str], list[list[str]]]:
+    """Header and one row per config repeated over seeds (runs sharing a name): n, the
+    seeds, then mean ± sample std (n − 1) of each figure. Empty when no config repeats."""
+    from reglab.report.groups import seed_groups
+
+    groups = [group for group in seed_groups(runs) if group.size > 1]
+    if not groups:
+        return [], []
+    shown = [(header, where) for header, where in GROUP_COLUMNS
+             if any(_read(run, where) is not None for group in groups for run in group.runs)]
+    columns = []
+    for _, where in shown:
+        stats = [mean_and_std([_read(run, where) for run in group.runs]) for group in groups]
+        columns.append(mean_std_column(stats))
+    header = ["config", "n", "seeds", *(name for name, _ in shown)]
+    rows = [
+        [group.label, str(group.size), ", ".join(str(run.config.get("seed")) for run in group.runs),
+         *(column[index] for column in columns)]
+        for index, group in enumerate(groups)
+    ]
     return header, rows
 
 

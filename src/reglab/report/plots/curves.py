@@ -2,7 +2,9 @@
 
 Seed 002's plots: train solid, validation dashed, a horizontal line at the best
 validation value. Runs without a validation split (toy regression, symmetry) use
-the test split instead and say so in the legend.
+the test split instead and say so in the legend. Runs of one config over several
+seeds (same name) are drawn as their mean with a ±1 std band; runs on different
+datasets get one axis per dataset, and panels of one dataset share their y range.
 """
 
 from __future__ import annotations
@@ -10,9 +12,20 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from reglab.report.plots.style import finish_legend, new_figure, panel_grid, run_colors, run_widths, styled
+from reglab.report.groups import RunGroup, by_dataset, seed_groups
+from reglab.report.plots.style import (
+    epoch_axis,
+    finish_legend,
+    new_figure,
+    panel_grid,
+    run_colors,
+    run_widths,
+    share_y_limits,
+    styled,
+)
 from reglab.report.runs import ReportRun
 
 __all__ = ["plot_run_curves", "plot_metric_comparison", "evaluation_split"]
@@ -20,8 +33,8 @@ __all__ = ["plot_run_curves", "plot_metric_comparison", "evaluation_split"]
 METRIC_NAMES = {"acc": "accuracy", "loss": "loss"}
 
 
-def evaluation_split(run: ReportRun, metric: str) -> str:
-    """`val` when the run has validation values of `metric`, else `test`."""
+def evaluation_split(run: ReportRun | RunGroup, metric: str) -> str:
+    """`val` when the run (or group) has validation values of `metric`, else `test`."""
     return "val" if run.has(f"val/{metric}") else "test"
 
 
@@ -36,10 +49,27 @@ def _wants_log_scale(values: Sequence[np.ndarray]) -> bool:
     return len(positive) == len(finite) and len(positive) > 1 and positive.max() / positive.min() > 50
 
 
+def _draw(axes: Axes, group: RunGroup, key: str, label: str | None, **style: object) -> np.ndarray:
+    """A group's mean curve of `key` (the run itself for a group of one) with a ±1 std
+    band when it has several runs; returns the values drawn."""
+    epochs, mean, std, _ = group.series(key)
+    if not len(mean):
+        return mean
+    axes.plot(epochs, mean, label=label, **style)
+    if group.size > 1:
+        axes.fill_between(epochs, mean - std, mean + std, color=style.get("color"), alpha=0.18, linewidth=0)
+    return mean
+
+
+def _group_label(group: RunGroup) -> str:
+    return f"{group.label} (mean ± std of {group.size} seeds)" if group.size > 1 else group.label
+
+
 @styled
 def plot_run_curves(runs: Sequence[ReportRun], metric: str = "acc") -> Figure | None:
-    """One panel per run: train (solid) and validation (dashed) `metric` per epoch, a
-    dotted line at the best validation value and a dot at its epoch.
+    """One panel per run (per config, for runs repeated over seeds): train (solid) and
+    validation (dashed) `metric` per epoch, a dotted line at the best validation value
+    and a dot at its epoch. Panels of one dataset share their y range.
 
     Args:
         runs: the runs to draw; runs without `train/<metric>` are left out.
@@ -51,66 +81,73 @@ def plot_run_curves(runs: Sequence[ReportRun], metric: str = "acc") -> Figure | 
     Example:
         >>> figure = plot_run_curves(load_report_runs(store, [run_id]), "acc")
     """
-    runs = [run for run in runs if run.has(f"train/{metric}")]
-    if not runs:
+    groups = [group for group in seed_groups(runs) if group.has(f"train/{metric}")]
+    if not groups:
         return None
-    columns = min(3, len(runs))
-    rows = -(-len(runs) // columns)
+    columns = min(3, len(groups))
+    rows = -(-len(groups) // columns)
     figure = new_figure(4.2 * columns + 0.4, 3.2 * rows + 0.5)
     name = METRIC_NAMES.get(metric, metric)
-    for axes, run in zip(panel_grid(figure, len(runs), columns), runs):
-        split = evaluation_split(run, metric)
+    panels: dict[str, list[Axes]] = {}
+    for axes, group in zip(panel_grid(figure, len(groups), columns), groups):
+        split = evaluation_split(group, metric)
         split_name = "validation" if split == "val" else "test (no validation split)"
-        train_epochs, train_values = run.series(f"train/{metric}")
-        eval_epochs, eval_values = run.series(f"{split}/{metric}")
-        axes.plot(train_epochs, train_values, color="tab:blue", label="train")
+        train_values = _draw(axes, group, f"train/{metric}", "train", color="tab:blue")
+        eval_epochs, eval_values, _, _ = group.series(f"{split}/{metric}")
+        _draw(axes, group, f"{split}/{metric}", split_name, color="tab:red", linestyle="--")
         if len(eval_values):
-            axes.plot(eval_epochs, eval_values, color="tab:red", linestyle="--", label=split_name)
             best = _best(eval_values, metric)
             axes.axhline(eval_values[best], color="tab:green", linestyle=":", linewidth=1.2,
                          label=f"best {split}: {eval_values[best]:.3g} (epoch {int(eval_epochs[best])})")
             axes.plot([eval_epochs[best]], [eval_values[best]], "o", color="tab:green", markersize=5)
         if metric == "loss" and _wants_log_scale([train_values, eval_values]):
             axes.set_yscale("log")
-        axes.set_title(run.label)
-        axes.set_xlabel("epoch")
+        axes.set_title(_group_label(group), fontsize=10)
+        epoch_axis(axes)
         axes.set_ylabel(name)
         axes.legend(loc="best")
-    figure.suptitle(f"Train and validation {name} per run")
+        panels.setdefault(group.dataset, []).append(axes)
+    for axes_list in panels.values():
+        share_y_limits(axes_list)
+    figure.suptitle(f"Train and validation {name} per run" + (" (same y range per dataset)" if len(groups) > 1 else ""))
     return figure
 
 
 @styled
 def plot_metric_comparison(runs: Sequence[ReportRun], metric: str = "acc", split: str = "val") -> Figure | None:
-    """Every run's `<split>/<metric>` on one axis (falls back to the test split per run
-    when a run has no validation values), so runs can be compared at a glance.
+    """Every run's `<split>/<metric>` on one axis per dataset (falling back to the test
+    split per run when a run has no validation values), so runs can be compared at a
+    glance; runs of one config over seeds as a mean curve with a ±1 std band.
 
     Returns:
         The figure, or None when no run has the metric.
     """
-    drawn = []
-    for run in runs:
-        run_split = split if run.has(f"{split}/{metric}") else "test"
-        epochs, values = run.series(f"{run_split}/{metric}")
-        if len(values):
-            drawn.append((run, run_split, epochs, values))
-    if not drawn:
+    datasets = []
+    for dataset, members in by_dataset(runs):
+        groups = [group for group in seed_groups(members)
+                  if group.has(f"{split}/{metric}") or group.has(f"test/{metric}")]
+        if groups:
+            datasets.append((dataset, groups))
+    if not datasets:
         return None
-    figure = new_figure(7.5, 4.2)
-    axes = figure.add_subplot()
-    colors = run_colors(len(drawn))
+    figure = new_figure(7.5 if len(datasets) == 1 else 6.2 * len(datasets) + 1.5, 4.2)
     name = METRIC_NAMES.get(metric, metric)
-    for color, width, (run, run_split, epochs, values) in zip(colors, run_widths(len(drawn)), drawn):
-        suffix = "" if run_split == split else f" ({run_split})"
-        axes.plot(epochs, values, color=color, linewidth=width, label=f"{run.label}{suffix}")
-        if run.has(f"train/{metric}"):
-            train_epochs, train_values = run.series(f"train/{metric}")
-            axes.plot(train_epochs, train_values, color=color, linestyle=":", linewidth=1.0, alpha=0.8)
-    if metric == "loss" and _wants_log_scale([values for *_, values in drawn]):
-        axes.set_yscale("log")
     split_name = "validation" if split == "val" else split
-    axes.set_title(f"{split_name.capitalize()} {name} of every run (dotted: train)")
-    axes.set_xlabel("epoch")
-    axes.set_ylabel(f"{split_name} {name}")
-    finish_legend(axes)
+    axes_list = [figure.add_subplot(1, len(datasets), index + 1) for index in range(len(datasets))]
+    for axes, (dataset, groups) in zip(axes_list, datasets):
+        drawn = []
+        for color, width, group in zip(run_colors(len(groups)), run_widths(len(groups)), groups):
+            group_split = split if group.has(f"{split}/{metric}") else "test"
+            suffix = "" if group_split == split else f" ({group_split})"
+            drawn.append(_draw(axes, group, f"{group_split}/{metric}", f"{_group_label(group)}{suffix}",
+                               color=color, linewidth=width))
+            if group.has(f"train/{metric}"):
+                _draw(axes, group, f"train/{metric}", None, color=color, linestyle=":", linewidth=1.0, alpha=0.8)
+        if metric == "loss" and _wants_log_scale(drawn):
+            axes.set_yscale("log")
+        where = f" on {dataset}" if len(datasets) > 1 else ""
+        axes.set_title(f"{split_name.capitalize()} {name}{where} (dotted: train)")
+        epoch_axis(axes)
+        axes.set_ylabel(f"{split_name} {name}")
+        finish_legend(axes, outside=len(datasets) > 1)
     return figure

@@ -17,7 +17,8 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from reglab.report.plots.style import finish_legend, new_figure, run_colors, run_widths, styled
+from reglab.report.plots.style import epoch_axis, finish_legend, new_figure, run_colors, run_widths, styled
+from reglab.report.groups import by_dataset
 from reglab.report.runs import ReportRun, layer_names, network_order
 from reglab.store import load_weights
 
@@ -38,23 +39,28 @@ def plot_parameter_norm(runs: Sequence[ReportRun]) -> Figure | None:
     panels = [key for key in ("param/l2/total", "param/dist_init/total") if any(run.has(key) for run in runs)]
     if "param/l2/total" not in panels:
         return None
-    figure = new_figure(6.0 * len(panels) + 1.5, 4.2)
-    colors = run_colors(len(runs))
+    # One row of panels per dataset: different data, different networks, different scales.
+    datasets = [(dataset, members) for dataset, members in by_dataset(runs) if any(run.has("param/l2/total") for run in members)]
+    figure = new_figure(6.0 * len(panels) + 1.5, 4.2 * len(datasets))
+    colors = dict(zip((run.id for run in runs), run_colors(len(runs))))
+    widths = dict(zip((run.id for run in runs), run_widths(len(runs))))
     titles = {
         "param/l2/total": ("Norm of the parameters", "‖θ‖₂ (Frobenius, all layers)"),
         "param/dist_init/total": ("Distance from initialisation", "‖θ − θ₀‖₂"),
     }
-    axes_list = [figure.add_subplot(1, len(panels), index + 1) for index in range(len(panels))]
-    for axes, key in zip(axes_list, panels):
-        for color, width, run in zip(colors, run_widths(len(runs)), runs):
-            epochs, values = run.series(key)
-            if len(values):
-                axes.plot(epochs, values, color=color, linewidth=width, label=run.label)
-        title, label = titles[key]
-        axes.set_title(title)
-        axes.set_xlabel("epoch")
-        axes.set_ylabel(label)
-    finish_legend(axes_list[-1], outside=len(panels) > 1)
+    for row, (dataset, members) in enumerate(datasets):
+        axes_list = [figure.add_subplot(len(datasets), len(panels), row * len(panels) + index + 1)
+                     for index in range(len(panels))]
+        for axes, key in zip(axes_list, panels):
+            for run in members:
+                epochs, values = run.series(key)
+                if len(values):
+                    axes.plot(epochs, values, color=colors[run.id], linewidth=widths[run.id], label=run.label)
+            title, label = titles[key]
+            axes.set_title(title + (f" on {dataset}" if len(datasets) > 1 else ""))
+            epoch_axis(axes)
+            axes.set_ylabel(label)
+        finish_legend(axes_list[-1], outside=len(panels) > 1)
     return figure
 
 
@@ -98,10 +104,16 @@ def final_layer_norms(run: ReportRun) -> tuple[dict[str, float], float] | None:
     return norms, total
 
 
+# Bars stay readable up to this many (runs × tensors); beyond it the figure is a heatmap.
+MAX_BARS = 24
+
+
 @styled
 def plot_layer_norms(runs: Sequence[ReportRun]) -> Figure | None:
-    """Final Frobenius norm per layer as bars (one bar per run in each group) and each
-    run's total norm as a dashed line in its colour (seed 002's `plot_weights`).
+    """Final Frobenius norm per layer: bars (one per run in each group, each run's total
+    norm as a dashed line in its colour: seed 002's `plot_weights`) for a few runs and
+    tensors; a heatmap (runs × tensors, the value written in each cell) beyond
+    `MAX_BARS` bars, where grouped bars could no longer be told apart.
 
     Returns:
         The figure, or None when no run has per-layer norms or weights.
@@ -113,6 +125,8 @@ def plot_layer_norms(runs: Sequence[ReportRun]) -> Figure | None:
     for _, (norms, _) in measured:
         layers.extend(layer for layer in norms if layer not in layers)
     layers.sort(key=network_order)
+    if len(layers) * len(measured) > MAX_BARS:
+        return _layer_norm_heatmap(measured, layers)
     figure = new_figure(max(6.5, 0.9 * len(layers) * max(1, len(measured)) ** 0.5 + 3.0), 4.6)
     axes = figure.add_subplot()
     colors = run_colors(len(measured))
@@ -128,6 +142,31 @@ def plot_layer_norms(runs: Sequence[ReportRun]) -> Figure | None:
     axes.set_xlabel("model layers")
     axes.set_ylabel("Frobenius norm")
     finish_legend(axes, outside=True)
+    return figure
+
+
+def _layer_norm_heatmap(measured: Sequence[tuple[ReportRun, tuple[dict[str, float], float]]], layers: Sequence[str]) -> Figure:
+    """Runs as rows, tensors (then the whole model) as columns; each cell coloured by
+    its norm relative to the largest run in that column, so each column compares runs
+    (layers differ in size by orders of magnitude), and labelled with the norm itself."""
+    names = [*(_short(layer) for layer in layers), "whole model"]
+    values = np.array([[norms.get(layer, np.nan) for layer in layers] + [total] for _, (norms, total) in measured])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        relative = values / np.nanmax(values, axis=0, keepdims=True)
+    figure = new_figure(max(6.5, 0.62 * len(names) + 3.2), max(2.6, 0.42 * len(measured) + 2.2))
+    axes = figure.add_subplot()
+    image = axes.imshow(np.ma.masked_invalid(relative), cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
+    for row in range(values.shape[0]):
+        for column in range(values.shape[1]):
+            if np.isfinite(values[row, column]):
+                axes.text(column, row, f"{values[row, column]:.3g}", ha="center", va="center", fontsize=7,
+                          color="white" if relative[row, column] < 0.6 else "black")
+    axes.set_xticks(np.arange(len(names)), names, rotation=40, ha="right", fontsize=8)
+    axes.set_yticks(np.arange(len(measured)), [run.label for run, _ in measured], fontsize=8.5)
+    axes.axvline(len(layers) - 0.5, color="white", linewidth=2.5)
+    axes.grid(False)
+    figure.colorbar(image, ax=axes, label="norm / largest norm of that column", shrink=0.9)
+    axes.set_title("Frobenius norm per tensor at the end of training (number in each cell)")
     return figure
 
 

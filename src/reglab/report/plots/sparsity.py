@@ -10,10 +10,10 @@ from typing import Sequence
 
 from matplotlib.figure import Figure
 
-from reglab.report.plots.style import finish_legend, new_figure, run_colors, run_widths, styled
+from reglab.report.plots.style import epoch_axis, finish_legend, new_figure, run_colors, run_widths, styled
 from reglab.report.runs import ReportRun, layer_names
 
-__all__ = ["plot_sparsity", "plot_accuracy_vs_sparsity", "accuracy_by_sparsity"]
+__all__ = ["plot_sparsity", "plot_accuracy_vs_sparsity", "accuracy_by_sparsity", "accuracy_by_epoch"]
 
 
 @styled
@@ -37,7 +37,7 @@ def plot_sparsity(runs: Sequence[ReportRun]) -> Figure | None:
         if len(values):
             axes.plot(epochs, 100 * values, color=color, linewidth=width, label=run.label)
     axes.set_title("Sparsity of the weights")
-    axes.set_xlabel("epoch")
+    epoch_axis(axes)
     axes.set_ylabel("weights exactly zero (%)")
     axes.set_ylim(bottom=0)
     finish_legend(axes)
@@ -47,7 +47,7 @@ def plot_sparsity(runs: Sequence[ReportRun]) -> Figure | None:
             epochs, values = runs[0].series(f"param/sparsity/{layer}")
             layer_axes.plot(epochs, 100 * values, color=color, label=layer)
         layer_axes.set_title(f"Sparsity per layer: {runs[0].label}")
-        layer_axes.set_xlabel("epoch")
+        epoch_axis(layer_axes)
         layer_axes.set_ylabel("weights exactly zero (%)")
         layer_axes.set_ylim(bottom=0)
         finish_legend(layer_axes, outside=True)
@@ -72,25 +72,64 @@ def accuracy_by_sparsity(run: ReportRun, key: str = "test/acc") -> list[tuple[fl
     return list(points.items())
 
 
+def accuracy_by_epoch(run: ReportRun, key: str = "test/acc") -> list[tuple[float, float, int]]:
+    """(sparsity, accuracy, epoch) of every epoch that recorded both, in training order."""
+    return [
+        (float(row["param/sparsity/total"]), float(row[key]), int(row["epoch"]))
+        for row in run.history
+        if row.get("param/sparsity/total") is not None and row.get(key) is not None
+    ]
+
+
+def _lottery_rounds(run: ReportRun, key: str) -> list[tuple[float, float]]:
+    rounds = run.summary.get("lottery")
+    if not (isinstance(rounds, list) and rounds and all("sparsity" in item for item in rounds)):
+        return []
+    return accuracy_by_sparsity(run, key)
+
+
 @styled
 def plot_accuracy_vs_sparsity(runs: Sequence[ReportRun], key: str = "test/acc") -> Figure | None:
-    """Test accuracy against sparsity, one line per run that pruned at least once
-    (lottery tickets: rewinding vs random re-initialisation, Frankle & Carbin 2019,
-    arXiv:1803.03635).
+    """Test accuracy against sparsity for every run that pruned at least once.
+
+    Lottery-ticket runs (Frankle & Carbin 2019, arXiv:1803.03635) draw one point per
+    round, joined in round order and labelled with the round: each point is a network
+    trained to the end at that sparsity. Other runs (one-shot or gradual pruning) draw
+    every epoch as a small dot and the last epoch of each sparsity level as a large one
+    labelled with its epoch, without a line: two levels of one run are two moments of
+    training, and a line between them would read as a trend.
 
     Returns:
         The figure, or None when no run has two or more sparsity levels.
     """
-    drawn = [(run, points) for run in runs if len(points := accuracy_by_sparsity(run, key)) >= 2]
+    drawn = [run for run in runs if len(accuracy_by_sparsity(run, key)) >= 2]
     if not drawn:
         return None
     figure = new_figure(7.0, 4.2)
     axes = figure.add_subplot()
-    for color, width, (run, points) in zip(run_colors(len(drawn)), run_widths(len(drawn)), drawn):
-        sparsity, accuracy = zip(*points)
-        axes.plot([100 * value for value in sparsity], accuracy, color=color, linewidth=width, marker="o", label=run.label)
-    axes.set_title("Accuracy against sparsity (one point per pruning level)")
+    for color, width, run in zip(run_colors(len(drawn)), run_widths(len(drawn)), drawn):
+        rounds = _lottery_rounds(run, key)
+        if rounds:
+            sparsity, accuracy = zip(*rounds)
+            axes.plot([100 * value for value in sparsity], accuracy, color=color, linewidth=width, marker="o",
+                      label=f"{run.label} (one point per round)")
+            for index, (x, y) in enumerate(rounds):
+                axes.annotate(f"round {index}", (100 * x, y), xytext=(4, 4), textcoords="offset points", fontsize=7,
+                              color=color)
+            continue
+        points = accuracy_by_epoch(run, key)
+        axes.plot([100 * x for x, _, _ in points], [y for _, y, _ in points], linestyle="none", marker=".",
+                  markersize=4, color=color, alpha=0.45)
+        last: dict[float, tuple[float, float, int]] = {}
+        for point in points:
+            last[round(point[0], 3)] = point
+        axes.plot([100 * x for x, _, _ in last.values()], [y for _, y, _ in last.values()], linestyle="none",
+                  marker="o", markersize=7, color=color, label=f"{run.label} (dots: epochs; large: last of each level)")
+        for x, y, epoch in last.values():
+            axes.annotate(f"epoch {epoch}", (100 * x, y), xytext=(5, -10), textcoords="offset points", fontsize=7,
+                          color=color)
+    axes.set_title("Accuracy against sparsity")
     axes.set_xlabel("weights pruned (%)")
     axes.set_ylabel(key.replace("/", " ").replace("acc", "accuracy"))
-    finish_legend(axes)
+    finish_legend(axes, outside=True)
     return figure

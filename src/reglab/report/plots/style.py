@@ -27,6 +27,8 @@ __all__ = [
     "save_figure",
     "panel_grid",
     "finish_legend",
+    "epoch_axis",
+    "share_y_limits",
 ]
 
 # Readable on a laptop screen and in a printed report: 10 pt text, light grid,
@@ -129,3 +131,23 @@ def save_figure(figure: Figure, stem: str | Path, formats: Sequence[str] = ("png
         path.write_bytes(figure_bytes(figure, extension))
         paths.append(path)
     return paths
+
+
+def epoch_axis(axes: Axes, label: str = "epoch") -> None:
+    """An x axis of epochs: whole-number ticks only (no epoch 2.5)."""
+    from matplotlib.ticker import MaxNLocator
+
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_xlabel(label)
+
+
+def share_y_limits(axes_list: Sequence[Axes]) -> None:
+    """Give panels that show the same quantity one y range (the union of theirs), so
+    heights compare across panels; log-scaled panels keep their own."""
+    linear = [axes for axes in axes_list if axes.get_yscale() == "linear"]
+    if len(linear) < 2:
+        return
+    low = min(axes.get_ylim()[0] for axes in linear)
+    high = max(axes.get_ylim()[1] for axes in linear)
+    for axes in linear:
+        axes.set_ylim(low, high)

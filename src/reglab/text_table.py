@@ -1,0 +1,274 @@
+"""Tables that fit the terminal: `reglab runs list`, `runs show`, `compare` and `demo`.
+
+A rich table squeezed into 80 columns shrinks every column until cells read `s…`.
+Here the widths are chosen before rich draws anything, in three steps:
+
+1. Columns whose value is the same in every row move to one line under the table
+   ("same in every row: status completed"), and dotted config keys are shown by
+   their last part when that is unique (`optimizer.lr` → `lr`, explained below
+   the table).
+2. Every column at its natural width, if that fits; else headers wrap at `/`, `.`,
+   `_` and spaces, and text columns (run names) wrap at spaces. Numbers never wrap.
+3. If even that does not fit, the table is transposed: one block per row, its
+   identity on the first line and `header value` pairs flowing below.
+
+No cell is ever cut: a value is shown whole, on one line or wrapped over several.
+Rich draws the table (alignment, header rule); this module only decides widths.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Sequence
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+__all__ = ["Column", "TextTable", "short_names", "render_table", "terminal_width", "wrap_line"]
+
+# Narrowest a wrapping text column (a run name) is made before the table is transposed.
+MIN_TEXT_WIDTH = 12
+MAX_WORD = 20
+# Identity columns whose value speaks for itself on a block's first line.
+NAMELESS = {"id", "name", "run"}
+HEADER_BREAK = re.compile(r"(?<=[/._ \-])")
+
+
+@dataclass
+class Column:
+    """One column: header and one string per row.
+
+    Attributes:
+        header: the column title (wraps at `/`, `.`, `_`, `-` and spaces when space is short).
+        cells: the formatted values, one per row.
+        align: "right" for numbers, "left" for text.
+        wrap: the cells may wrap at spaces (names); numbers and ids never wrap.
+        identity: shown on the first line of a row's block when the table is transposed.
+        optional: moved under the table when its value is the same in every row.
+    """
+
+    header: str
+    cells: list[str]
+    align: str = "right"
+    wrap: bool = False
+    identity: bool = False
+    optional: bool = True
+
+
+@dataclass
+class TextTable:
+    """Columns plus a title and lines printed under the table."""
+
+    columns: list[Column]
+    title: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return len(self.columns[0].cells) if self.columns else 0
+
+    def fits(self, width: int) -> bool:
+        """True when the table is drawn as a table at `width` (not one block per row)."""
+        columns, _ = _move_constant_columns(self)
+        return not columns or _fit_widths(columns, width) is not None
+
+    def __rich_console__(self, console: Console, options: Any) -> Iterator[Text]:
+        """`console.print(table)` draws it fitted to the console's width."""
+        yield Text(render_table(self, options.max_width))
+
+
+def terminal_width() -> int:
+    """The width tables are fitted to: `$COLUMNS` when set, else the terminal's,
+    else 200 (pipes and logs, where nothing wraps)."""
+    import os
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    console = Console()
+    return console.width if console.is_terminal else 200
+
+
+def short_names(keys: Sequence[str], taken: Sequence[str] = ()) -> dict[str, str]:
+    """Each dotted key by its shortest unique dotted suffix.
+
+    A suffix is unique when no other key ends with it and it is not one of `taken`
+    (the other headers of the table).
+
+    Example:
+        >>> short_names(["optimizer.lr", "regularization.l2", "model.dropout", "augment.dropout"])
+        {'optimizer.lr': 'lr', 'regularization.l2': 'l2', 'model.dropout': 'model.dropout', 'augment.dropout': 'augment.dropout'}
+    """
+    names = {}
+    for key in keys:
+        parts = key.split(".")
+        for start in range(len(parts) - 1, -1, -1):
+            suffix = ".".join(parts[start:])
+            clashes = [other for other in keys if other != key and (other == suffix or other.endswith("." + suffix))]
+            if not clashes and suffix not in taken:
+                names[key] = suffix
+                break
+        else:
+            names[key] = key
+    return names
+
+
+def _header_pieces(header: str) -> list[str]:
+    return [piece for piece in HEADER_BREAK.split(header) if piece]
+
+
+def _wrap_header(header: str, width: int) -> str:
+    lines: list[str] = []
+    for piece in _header_pieces(header):
+        if lines and len(lines[-1]) + len(piece) <= width:
+            lines[-1] += piece
+        else:
+            lines.append(piece)
+    return "\n".join(line.strip() for line in lines)
+
+
+def _natural_width(column: Column) -> int:
+    return max([len(column.header), *(len(cell) for cell in column.cells)])
+
+
+def _min_width(column: Column) -> int:
+    header = max(len(piece.strip()) for piece in _header_pieces(column.header)) if column.header else 0
+    longest = max((len(cell) for cell in column.cells), default=0)
+    if column.wrap:
+        # Wrap at spaces, keeping words whole up to MAX_WORD characters.
+        word = max((len(part) for cell in column.cells for part in cell.split()), default=0)
+        longest = min(longest, max(MIN_TEXT_WIDTH, min(word, MAX_WORD)))
+    return max(header, longest, 1)
+
+
+def _move_constant_columns(table: TextTable) -> tuple[list[Column], list[str]]:
+    if table.rows < 2:
+        return table.columns, []
+    kept, same = [], []
+    for column in table.columns:
+        if column.optional and len(set(column.cells)) == 1:
+            same.append(f"{column.header} {column.cells[0]}")
+        else:
+            kept.append(column)
+    return kept, ([f"same in every row: {', '.join(same)}"] if same else [])
+
+
+def _rich_table(columns: Sequence[Column], widths: Sequence[int]) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), highlight=False)
+    for column, width in zip(columns, widths):
+        table.add_column(
+            _wrap_header(column.header, width),
+            justify=column.align,  # type: ignore[arg-type]
+            width=width,
+            no_wrap=not column.wrap,
+            overflow="fold",
+        )
+    for index in range(len(columns[0].cells)):
+        table.add_row(*(column.cells[index] for column in columns))
+    return table
+
+
+def _draw(renderable: object, width: int) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, color_system=None, highlight=False, legacy_windows=False)
+    console.print(renderable)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines())
+
+
+def _overhead(columns: Sequence[Column]) -> int:
+    """Characters the table spends on separators: measured on a drawing of 1-wide columns."""
+    probe = [Column("x", ["x"]) for _ in columns]
+    drawn = _draw(_rich_table(probe, [1] * len(probe)), 10_000)
+    return max(len(line) for line in drawn.splitlines()) - len(columns)
+
+
+def _fit_widths(columns: Sequence[Column], width: int) -> list[int] | None:
+    """Column widths that fit `width`, or None when the table must be transposed."""
+    budget = width - _overhead(columns)
+    natural = [_natural_width(column) for column in columns]
+    if sum(natural) <= budget:
+        return natural
+    minimum = [_min_width(column) for column in columns]
+    if sum(minimum) > budget:
+        return None
+    widths = list(minimum)
+    spare = budget - sum(widths)
+    # Unwrap the cheapest headers first (most columns back on one line), then give
+    # what is left to the text columns, then to the remaining headers.
+    for index in sorted(range(len(columns)), key=lambda i: natural[i] - minimum[i]):
+        need = natural[index] - widths[index]
+        if not columns[index].wrap and need <= spare:
+            widths[index] += need
+            spare -= need
+    for wrap_first in (True, False):
+        for index, column in enumerate(columns):
+            if column.wrap == wrap_first:
+                grant = min(natural[index] - widths[index], spare)
+                widths[index] += grant
+                spare -= grant
+    return widths
+
+
+def _blocks(columns: Sequence[Column], width: int) -> str:
+    """One block per row: identity cells on the first line, `header value` pairs below
+    on a grid that is the same for every block, so values line up from run to run."""
+    identity = [column for column in columns if column.identity] or list(columns[:1])
+    rest = [column for column in columns if column not in identity]
+    values = [max(len(cell) for cell in column.cells) for column in rest]
+    slots = [len(column.header) + 1 + value for column, value in zip(rest, values)]
+    lines_of_slots: list[list[int]] = [[]]
+    used = 2
+    for index, slot in enumerate(slots):
+        if lines_of_slots[-1] and used + 3 + slot > width:
+            lines_of_slots.append([])
+            used = 2
+        used += slot + (3 if lines_of_slots[-1] else 0)
+        lines_of_slots[-1].append(index)
+    blocks = []
+    for row in range(len(columns[0].cells)):
+        lines = ["  ".join(column.cells[row] if column.header in NAMELESS else f"{column.header} {column.cells[row]}"
+                           for column in identity)]
+        for indexes in lines_of_slots:
+            pairs = []
+            for index in indexes:
+                column, cell = rest[index], rest[index].cells[row]
+                value = cell.rjust(values[index]) if column.align == "right" else cell.ljust(values[index])
+                pairs.append(f"{column.header} {value}")
+            if pairs:
+                lines.append(("  " + "   ".join(pairs)).rstrip())
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def render_table(table: TextTable, width: int) -> str:
+    """The table as text at most `width` characters wide (see the module docstring).
+
+    Example:
+        >>> text = render_table(TextTable([Column("id", ["3f2a"], align="left")], "1 run"), 80)
+    """
+    lines = [table.title] if table.title else []
+    if table.rows == 0:
+        return "\n".join([*lines, *table.notes])
+    columns, same = _move_constant_columns(table)
+    widths = _fit_widths(columns, width) if columns else None
+    if columns and widths is not None:
+        lines.append(_draw(_rich_table(columns, widths), width))
+    elif columns:
+        lines.append(_blocks(columns, width))
+    notes = [*same, *table.notes]
+    return "\n".join([*lines, *(wrap_line(note, width) for note in notes)])
+
+
+def wrap_line(line: str, width: int) -> str:
+    """A line of prose wrapped at spaces to `width`, continuation lines indented."""
+    import textwrap
+
+    if len(line) <= width:
+        return line
+    indent = line[: len(line) - len(line.lstrip())]
+    return "\n".join(textwrap.wrap(line, width=width, subsequent_indent=indent + "  ", break_long_words=False,
+                                   break_on_hyphens=False)) or line

@@ -15,14 +15,53 @@ tickets), `reglab.augment`, `reglab.averaging` (EMA, SWA), `reglab.trajectory`
 
 __version__ = "0.1.0"
 
-from reglab import augment, averaging, pruning, regularizers, stopping, trajectory
-from reglab.config import Config, ConfigError, load_config
-from reglab.engine import Callback, Run, Stop, train
-from reglab.population import train_population
-from reglab.pruning import prune_magnitude
-from reglab.regularizers import l1_penalty, l2_penalty
-from reglab.stopping import GL, PQ, UP, Patience
-from reglab.trajectory import TrajectoryRecorder, interpolate, loss_surface, pca_path
+import importlib
+from typing import Any
+
+# Public names -> the module that defines them. They are imported on first use
+# (PEP 562), so `import reglab` and the `reglab` command start without torch.
+_LAZY = {
+    "augment": "reglab.augment",
+    "averaging": "reglab.averaging",
+    "pruning": "reglab.pruning",
+    "regularizers": "reglab.regularizers",
+    "stopping": "reglab.stopping",
+    "trajectory": "reglab.trajectory",
+    "Config": "reglab.config",
+    "ConfigError": "reglab.config",
+    "load_config": "reglab.config",
+    "Callback": "reglab.engine",
+    "Run": "reglab.engine",
+    "Stop": "reglab.engine",
+    "train": "reglab.engine",
+    "train_population": "reglab.population",
+    "prune_magnitude": "reglab.pruning",
+    "l1_penalty": "reglab.regularizers",
+    "l2_penalty": "reglab.regularizers",
+    "GL": "reglab.stopping",
+    "PQ": "reglab.stopping",
+    "UP": "reglab.stopping",
+    "Patience": "reglab.stopping",
+    "TrajectoryRecorder": "reglab.trajectory",
+    "interpolate": "reglab.trajectory",
+    "loss_surface": "reglab.trajectory",
+    "pca_path": "reglab.trajectory",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'reglab' has no attribute {name!r}")
+    module = importlib.import_module(module_name)
+    value = module if module_name == f"reglab.{name}" else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "Callback",

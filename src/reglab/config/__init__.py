@@ -1,7 +1,7 @@
 """Run configuration: pydantic sections, YAML loading, `--set` overrides.
 
 Names are imported on first use (PEP 562): `reglab.config.errors` and
-`reglab.config.flatten` load without pydantic, which keeps the CLI's start-up short.
+`reglab.config.flat` load without pydantic, which keeps the CLI's start-up short.
 """
 
 import importlib
@@ -25,7 +25,7 @@ _LAZY = {
     "PruningConfig": "reglab.config.pruning",
     "RegularizationConfig": "reglab.config.regularization",
     "Config": "reglab.config.root",
-    "flatten": "reglab.config.flatten",
+    "flatten": "reglab.config.flat",
     "EarlyStoppingConfig": "reglab.config.stopping",
     "TRAJECTORY_METRICS": "reglab.config.trajectory",
     "TrajectoryConfig": "reglab.config.trajectory",

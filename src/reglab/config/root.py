@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 from reglab.config.augment import AugmentConfig
 from reglab.config.base import Section
 from reglab.config.data import DataConfig
-from reglab.config.flatten import flatten
+from reglab.config.flat import flatten
 from reglab.config.model import ModelConfig
 from reglab.config.optimizer import OptimizerConfig, ScheduleConfig
 from reglab.config.pruning import PruningConfig

@@ -69,6 +69,10 @@ def compare_command(
     directory = store_dir(store)
     check_store_target(directory)
     watch_store(directory, resumes=False)
+    if not quiet:
+        from reglab.cli.config_warnings import warn_about
+
+        warn_about(plan.configs)
     import torch
 
     # Tiny networks spend their time in per-op overhead; on 2 shared cores two OpenMP

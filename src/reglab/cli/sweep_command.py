@@ -33,9 +33,16 @@ def sweep_command(
     from reglab.cli.paths import check_store_target
     from reglab.sweep import load_sweep, run_sweep
 
+    from reglab.cli.config_warnings import warn_about
+    from reglab.config import ConfigError, load_config
+
     spec = load_sweep(sweep_file, set_ or [])
     directory = store_dir(store)
     check_store_target(directory)
+    try:
+        warn_about([load_config(base={"name": spec.name, **spec.base})])
+    except ConfigError:
+        pass  # a base that only validates with its swept values: expanding the sweep says what is wrong
     watch_store(directory, resumes=True, sweep=spec.name)
     console = Console(highlight=False, soft_wrap=True)  # notes stay one line in logs
     result = run_sweep(spec, backend=backend, store=directory, workers=workers, console=console, quiet=quiet)

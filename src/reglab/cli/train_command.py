@@ -30,9 +30,12 @@ def train_command(
     from reglab.cli.paths import check_store_target
     from reglab.config import ConfigError, load_config
 
+    from reglab.cli.config_warnings import warn_about
+
     cfg = load_config(config, set_ or [])
     directory = store_dir(store)
     check_store_target(directory)
+    warn_about([cfg])
     watch_store(directory, resumes=False)
     from reglab.engine.run import train
     from reglab.engine.setup import build_setup  # noqa: F401  (import cost paid before the bar)

@@ -3,12 +3,15 @@
 Each key may be valid on its own while the combination cannot train, or would only
 fail much later. `check_feasible` refuses, in one line naming the key:
 
-| check                | refused when                                                                  |
-|----------------------|-------------------------------------------------------------------------------|
-| model size           | the network would have more than `MAX_PARAMETERS` parameters (counted, never built) |
-| batch size           | `data.batch_size` exceeds the dataset's samples, or a `data.train_size` count |
-| binary loss          | `loss: bce` on a dataset of more than two classes                             |
+| check                  | refused when                                                                  |
+|------------------------|-------------------------------------------------------------------------------|
+| model size             | the network would have more than `MAX_PARAMETERS` parameters (counted, never built) |
+| binary loss            | `loss: bce` on a dataset of more than two classes                             |
 | early-stopping monitor | `early_stopping.monitor` names a metric no run of this config produces       |
+
+`feasibility_notes` returns one-line warnings for what trains but may surprise:
+a `data.batch_size` larger than the dataset or than a `data.train_size` count (every
+step then uses the whole training set: full-batch gradient descent, as some labs want).
 
 The facts come from the dataset catalog (`reglab.data.dataset_catalog`: samples,
 input shape, classes), which reads no file.
@@ -25,7 +28,7 @@ from reglab.config.errors import ConfigError
 if TYPE_CHECKING:
     from reglab.config.root import Config
 
-__all__ = ["MAX_PARAMETERS", "DatasetFacts", "dataset_facts", "parameter_count", "produced_metrics", "check_feasible"]
+__all__ = ["MAX_PARAMETERS", "DatasetFacts", "dataset_facts", "parameter_count", "produced_metrics", "check_feasible", "feasibility_notes"]
 
 # 10⁹ parameters: 4 GB of float32 weights, before gradients and optimizer state.
 MAX_PARAMETERS = 1_000_000_000
@@ -110,13 +113,16 @@ def _check_model_size(config: "Config", facts: DatasetFacts) -> None:
         )
 
 
-def _check_batch_size(config: "Config", facts: DatasetFacts) -> None:
+def feasibility_notes(config: "Config") -> list[str]:
+    """One-line warnings about a config that trains, but perhaps not as meant (see the module docstring)."""
+    facts = dataset_facts(config)
     batch = config.data.batch_size
     train_size = config.data.train_size
     if isinstance(train_size, int) and batch > train_size:
-        raise ConfigError("data.batch_size", batch, f"at most data.train_size = {train_size} (the training samples)")
-    if facts.samples is not None and batch > facts.samples:
-        raise ConfigError("data.batch_size", batch, f"at most the {facts.samples} samples of {config.data.dataset}")
+        return [f"data.batch_size {batch} > data.train_size {train_size}: every step uses the whole training set"]
+    if facts is not None and facts.samples is not None and batch > facts.samples:
+        return [f"data.batch_size {batch} > the {facts.samples} samples of {config.data.dataset}: every step uses the whole training set"]
+    return []
 
 
 def _check_binary_loss(config: "Config", facts: DatasetFacts) -> None:
@@ -153,6 +159,5 @@ def check_feasible(config: "Config") -> None:
     if facts is None:
         return
     _check_binary_loss(config, facts)
-    _check_batch_size(config, facts)
     _check_monitor(config, facts)
     _check_model_size(config, facts)

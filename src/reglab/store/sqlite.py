@@ -84,8 +84,11 @@ class RunStore:
         self.read_only = read_only or not writable
         if self.read_only and not self.path.is_file():
             raise ConfigError("--store", str(self.directory), "a folder made by 'reglab train' (no reglab.db here)")
+        existed = self.path.is_file() and self.path.stat().st_size > 0
         try:
             self._connection = self._connect()
+            if existed:
+                self._check_schema()  # before creating tables in someone else's database
             if not self.read_only:
                 self._connection.execute("PRAGMA journal_mode = WAL")
                 self._connection.execute("PRAGMA synchronous = NORMAL")

@@ -37,7 +37,10 @@ class UnreadableArtifact(ConfigError):
     """
 
     def __init__(self, path: Path, reason: str) -> None:
-        super().__init__("artifact", str(path), f"a readable reglab file; this one is unreadable ({reason})")
+        # The whole path is the key (ConfigError would shorten a long value).
+        self.key, self.value = str(path), reason
+        self.allowed = "a file reglab wrote (train the run again to replace it)"
+        ValueError.__init__(self, f"{path}: unreadable ({reason}); allowed: {self.allowed}")
 
 
 def child_path(folder: Path, name: str) -> Path:

@@ -88,7 +88,7 @@ class RunStore:
         try:
             self._connection = self._connect()
             if existed:
-                self._check_schema()  # before creating tables in someone else's database
+                self._check_schema(empty_is_ours=not self.read_only)  # before creating tables in someone else's database
             if not self.read_only:
                 self._connection.execute("PRAGMA journal_mode = WAL")
                 self._connection.execute("PRAGMA synchronous = NORMAL")
@@ -126,8 +126,11 @@ class RunStore:
         connection.execute("PRAGMA foreign_keys = ON")
         return connection
 
-    def _check_schema(self) -> None:
-        if "runs" not in {row[0] for row in self._connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}:
+    def _check_schema(self, empty_is_ours: bool = False) -> None:
+        """Refuse a database without reglab's `runs` table. An empty one (no tables) is a store
+        another process is creating this instance: `empty_is_ours` lets it be set up here."""
+        tables = {row[0] for row in self._connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "runs" not in tables and (tables or not empty_is_ours):
             raise not_a_store(self.directory, "an SQLite database without reglab's runs table")
 
     def _columns(self, table: str) -> set[str]:

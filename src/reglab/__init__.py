@@ -15,14 +15,7 @@ tickets), `reglab.augment`, `reglab.averaging` (EMA, SWA), `reglab.trajectory`
 
 __version__ = "0.1.0"
 
-from reglab import augment, averaging, pruning, regularizers, stopping, trajectory
-from reglab.config import Config, ConfigError, load_config
-from reglab.engine import Callback, Run, Stop, resume, train
-from reglab.population import train_population
-from reglab.pruning import prune_magnitude
-from reglab.regularizers import l1_penalty, l2_penalty
-from reglab.stopping import GL, PQ, UP, Patience
-from reglab.trajectory import TrajectoryRecorder, interpolate, loss_surface, pca_path
+from typing import Any
 
 __all__ = [
     "Callback",
@@ -53,3 +46,19 @@ __all__ = [
     "train",
     "train_population",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The public API, imported on first use (PEP 562): `import reglab` and the `reglab`
+    command start without torch; `reglab.api` holds the plain imports."""
+    if name not in __all__:
+        raise AttributeError(f"module 'reglab' has no attribute {name!r}")
+    from reglab import api
+
+    value = getattr(api, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

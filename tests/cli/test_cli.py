@@ -40,9 +40,13 @@ def test_train_prints_seed000_epoch_lines(capsys, store_dir):
     assert "weight decay on" in out
 
 
-def test_quiet_prints_nothing(capsys, store_dir):
+def test_quiet_prints_only_the_run_id(capsys, store_dir):
+    from reglab.store import RunStore
+
     code, out, _ = run_cli(capsys, "train", *TINY, "--store", str(store_dir), "--quiet")
-    assert code == 0 and out == ""
+    with RunStore(store_dir) as store:
+        (run,) = store.runs()
+    assert code == 0 and out == f"{run.id}\n"
 
 
 def test_train_from_yaml_file(capsys, store_dir, tmp_path):

@@ -206,7 +206,7 @@ def test_ambiguous_prefix_names_the_matches(capsys, monkeypatch, store_dir):
         ids = [store.start_run("a", {"seed": 0}) for _ in range(40)]
     prefix = next(run_id[0] for run_id in ids if sum(other[0] == run_id[0] for other in ids) > 1)
     code, _, err = _cli(capsys, monkeypatch, "runs", "show", prefix, "--store", str(store_dir))
-    assert code == 2 and f"run id: got '{prefix}'; ambiguous: matches" in err
+    assert code == 2 and f"run id: got '{prefix}';" in err and "ambiguous: matches" in err
 
 
 def test_table_falls_back_to_one_block_per_row_without_cutting():

@@ -28,7 +28,11 @@ def analyze_command(
     """PCA of the weight trajectory, loss along init→final, and the loss surface around the final weights."""
     from reglab.engine.analysis import analyze_run
 
+    from reglab.store.opening import read_only_store
+
     with existing_store(store) as run_store:
+        if run_store.read_only:
+            raise read_only_store(run_store.directory)  # the analysis is written into the run's folder
         analysis = analyze_run(run_id, run_store, grid=grid, samples=samples, directions=directions, split=split, seed=seed)
     typer.echo(f"run {analysis.run_id}: loss surface in the {analysis.directions} plane")
     for note in analysis.notes:

@@ -8,8 +8,7 @@ from typing import List, Optional
 import typer
 
 from reglab.cli.app import app, fail
-from reglab.cli.console import make_console
-from reglab.cli.options import SetOption, StoreOption, open_store
+from reglab.cli.options import SetOption, StoreOption, open_store, store_dir
 
 __all__ = ["compare_command"]
 
@@ -17,6 +16,7 @@ __all__ = ["compare_command"]
 def _list_presets() -> None:
     from rich.table import Table
 
+    from reglab.cli.console import make_console
     from reglab.compare.presets import PRESETS
 
     table = Table(title="reglab compare presets")
@@ -56,6 +56,9 @@ def compare_command(
     if list_presets:
         _list_presets()
         return
+    from reglab.cli.console import make_console
+    from reglab.cli.interrupt import watch_store
+    from reglab.cli.paths import check_output_file, check_output_folder, check_store_target
     from reglab.compare.table import comparison_table, grouped_comparison_table, progress_line
     from reglab.compare.session import plan_comparison, run_comparison
     from reglab.text_table import render_table, terminal_width, wrap_line
@@ -63,11 +66,16 @@ def compare_command(
 
     if backend not in COMPARE_BACKENDS:
         fail(f"--backend: got {backend!r}; allowed: {' | '.join(COMPARE_BACKENDS)}")
-    if out is not None and out.suffix.lower() not in (".html", ".htm"):
-        fail(f"--out: got {str(out)!r}; allowed: a file name ending in .html")
-    if out is not None and out.parent != Path("") and not out.parent.exists():
-        fail(f"--out: got {str(out)!r}; allowed: a file in an existing folder")
+    check_output_file("--out", out, (".html", ".htm"))
+    check_output_folder("--figures", figures)
     plan = plan_comparison(configs or [], preset, vary or [], set_ or [], title, seeds=seeds)
+    directory = store_dir(store)
+    check_store_target(directory)
+    watch_store(directory, resumes=False)
+    if not quiet:
+        from reglab.cli.config_warnings import warn_about
+
+        warn_about(plan.configs)
     import torch
 
     # Tiny networks spend their time in per-op overhead; on 2 shared cores two OpenMP
@@ -84,7 +92,7 @@ def compare_command(
     if not quiet:
         console.print(f"{plan.title}: {len(plan.configs)} runs", markup=False)
     result = run_comparison(
-        plan, open_store(store), out, on_run=progress, figures_dir=figures, analyze=analyze, backend=backend
+        plan, open_store(directory), out, on_run=progress, figures_dir=figures, analyze=analyze, backend=backend
     )
     if not quiet:
         table = grouped_comparison_table if seeds > 1 else comparison_table

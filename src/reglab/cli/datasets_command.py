@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from rich.table import Table
-
 from reglab.cli.app import app
-from reglab.cli.console import make_console
 
 __all__ = ["datasets_command"]
 
@@ -13,6 +10,9 @@ __all__ = ["datasets_command"]
 @app.command("datasets")
 def datasets_command() -> None:
     """List the datasets: name, samples, shape, classes, offline or not."""
+    from rich.table import Table
+
+    from reglab.cli.console import make_console
     from reglab.data import dataset_catalog
 
     table = Table(title="reglab datasets")

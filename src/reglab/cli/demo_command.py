@@ -8,7 +8,6 @@ from typing import Optional
 import typer
 
 from reglab.cli.app import app
-from reglab.cli.console import make_console
 from reglab.cli.options import StoreOption, open_store
 
 __all__ = ["demo_command", "demo_plan"]
@@ -29,6 +28,7 @@ def demo_command(
     epochs: int = typer.Option(30, "--epochs", min=1, help="Epochs per run."),
 ) -> None:
     """Seed 000's regularization lab on digits, four ways, in a few seconds."""
+    from reglab.cli.console import make_console
     from reglab.compare import comparison_table, train_variants
 
     console = make_console()

@@ -1,30 +1,47 @@
-"""Options shared by several commands."""
+"""Options shared by several commands, and the stores they open."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from reglab.store import RunStore, default_store_dir
+if TYPE_CHECKING:
+    from reglab.store import RunStore
 
-__all__ = ["StoreOption", "SetOption", "open_store", "existing_store"]
+__all__ = ["StoreOption", "SetOption", "store_dir", "open_store", "existing_store"]
 
 StoreOption = typer.Option(None, "--store", help="Store folder (default: $REGLAB_STORE or ./reglab-runs).")
 SetOption = typer.Option(None, "--set", help="Override a config key: --set optimizer.lr=0.05 (repeatable).")
 
 
-def open_store(store: Optional[Path]) -> RunStore:
+def store_dir(store: Optional[Path]) -> Path:
+    """The store folder a command uses: `--store`, else `$REGLAB_STORE`, else `./reglab-runs`."""
+    from reglab.store.sqlite import default_store_dir
+
+    return store if store is not None else default_store_dir()
+
+
+def open_store(store: Optional[Path]) -> "RunStore":
     """Open (creating if needed) the store for writing."""
-    return RunStore(store if store is not None else default_store_dir())
+    from reglab.store import RunStore
+
+    return RunStore(store_dir(store))
 
 
-def existing_store(store: Optional[Path]) -> RunStore:
-    """Open a store that must already exist (read commands create nothing)."""
+def existing_store(store: Optional[Path], read_only: bool = False) -> "RunStore":
+    """Open a store that must already exist (read commands create nothing).
+
+    A store this user may not write opens read-only, so listing and showing runs work;
+    `read_only=True` opens it read-only in any case.
+    """
     from reglab.cli.app import fail
+    from reglab.store import RunStore
 
-    directory = store if store is not None else default_store_dir()
-    if not (directory / "reglab.db").is_file():
+    directory = store_dir(store)
+    if directory.exists() and not directory.is_dir():
+        fail(f"--store: got {str(directory)!r}; allowed: a folder (this path is a file)")
+    if not (directory / "reglab.db").exists():
         fail(f"--store: no run store at {str(directory)!r}; allowed: a folder made by 'reglab train' (or set REGLAB_STORE)")
-    return RunStore(directory)
+    return RunStore(directory, read_only=read_only)

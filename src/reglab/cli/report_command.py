@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from reglab.cli.app import app, fail
+from reglab.cli.app import app
 from reglab.cli.options import StoreOption, existing_store
 
 __all__ = ["report_command"]
@@ -22,13 +22,15 @@ def report_command(
     store: Optional[Path] = StoreOption,
 ) -> None:
     """One self-contained HTML file: config differences, final and best metrics, every figure that applies."""
-    from reglab.report import write_report
+    from reglab.cli.paths import check_output_file, check_output_folder
 
-    if out is not None and out.suffix.lower() not in (".html", ".htm"):
-        fail(f"--out: got {str(out)!r}; allowed: a file name ending in .html")
-    if out is not None and out.parent != Path("") and not out.parent.exists():
-        fail(f"--out: got {str(out)!r}; allowed: a file in an existing folder")
+    check_output_file("--out", out, (".html", ".htm"))
+    check_output_folder("--figures", figures)
     with existing_store(store) as run_store:
+        if out is None:
+            run_store.reports_dir()  # "read-only store" now, not after the figures are drawn
+        from reglab.report import write_report
+
         # Unknown ids raise ConfigError in write_report before anything is written.
         path = write_report(run_store, run_ids, out, title, figures_dir=figures)
     typer.echo(str(path))

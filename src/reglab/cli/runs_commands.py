@@ -160,8 +160,9 @@ def export_command(
     """One row per run: id, name, status, epochs, config keys, final metrics."""
     if format_ not in ("csv", "json"):
         fail(f"--format: got {format_!r}; allowed: csv, json")
-    if out is not None and not out.parent.exists():
-        fail(f"--out: got {str(out)!r}; allowed: a file in an existing folder")
+    from reglab.cli.paths import check_output_file
+
+    check_output_file("--out", out)
     with existing_store(store) as run_store:
         rows = run_rows(run_store.runs(sweep=sweep))
     text = rows_to_csv(rows) if format_ == "csv" else rows_to_json(rows)

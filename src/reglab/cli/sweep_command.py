@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
-from rich.console import Console
 
-from reglab.cli.app import app
-from reglab.cli.options import SetOption, StoreOption
+from reglab.cli.app import EXIT_FAILED, app
+from reglab.cli.options import SetOption, StoreOption, store_dir
 
 __all__ = ["sweep_command"]
 
@@ -23,19 +22,38 @@ def sweep_command(
     store: Optional[Path] = StoreOption,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress, only the final line."),
 ) -> None:
-    """Train every config of a sweep; rerunning it resumes (completed configs are skipped)."""
+    """Train every config of a sweep; rerunning it resumes (completed configs are skipped).
+
+    Several `reglab sweep` of the same file on one store share the work: each config
+    is claimed in the store before it trains. Exit code 1 when a config failed.
+    """
+    from rich.console import Console
+
+    from reglab.cli.interrupt import watch_store
+    from reglab.cli.paths import check_store_target
     from reglab.sweep import load_sweep, run_sweep
 
+    from reglab.cli.config_warnings import warn_about
+    from reglab.config import ConfigError, load_config
+
     spec = load_sweep(sweep_file, set_ or [])
+    directory = store_dir(store)
+    check_store_target(directory)
+    try:
+        warn_about([load_config(base={"name": spec.name, **spec.base})])
+    except ConfigError:
+        pass  # a base that only validates with its swept values: expanding the sweep says what is wrong
+    watch_store(directory, resumes=True, sweep=spec.name)
     console = Console(highlight=False, soft_wrap=True)  # notes stay one line in logs
-    result = run_sweep(spec, backend=backend, store=store, workers=workers, console=console, quiet=quiet)
+    result = run_sweep(spec, backend=backend, store=directory, workers=workers, console=console, quiet=quiet)
     counts = ", ".join(f"{count} {status}" for status, count in sorted(result.statuses.items()))
+    elsewhere = f", {result.elsewhere} trained by another process" if result.elsewhere else ""
     typer.echo(
-        f"sweep {result.name}: {result.total} configs, {result.skipped} already done, {result.trained} trained now; "
-        f"store holds {counts or 'no runs'}"
+        f"sweep {result.name}: {result.total} configs, {result.skipped} already done, {result.trained} trained now"
+        f"{elsewhere}; store holds {counts or 'no runs'}"
     )
     for line in result.failures:
         typer.echo(f"failed: {line}", err=True)
     typer.echo(f"see: reglab runs list --sweep {result.name} --sort test/acc")
     if result.failures:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)

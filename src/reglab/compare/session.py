@@ -121,7 +121,7 @@ def plan_comparison(
 
 def run_comparison(
     plan: ComparisonPlan,
-    store: RunStore,
+    store: RunStore | str | Path,
     out: str | Path | None = None,
     on_run: Callable[[Run], None] | None = None,
     figures_dir: str | Path | None = None,
@@ -145,6 +145,8 @@ def run_comparison(
     """
     from reglab.compare.notes import preset_notes
     from reglab.report import write_report
+
+    store = RunStore.of(store)  # a folder is accepted wherever a store is
 
     def finished(run: Run) -> None:
         if analyze:

@@ -9,9 +9,10 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from reglab.config.errors import ConfigError
+from reglab.config.feasibility import check_feasible
 from reglab.config.root import Config
 
-__all__ = ["load_config", "parse_override", "apply_overrides", "validate_config"]
+__all__ = ["load_config", "parse_override", "apply_overrides", "validate_config", "read_yaml_file", "yaml_error_reason"]
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -27,8 +28,10 @@ def parse_override(text: str) -> tuple[str, Any]:
         raise ConfigError("--set", text, "KEY=VALUE with a dotted key, e.g. optimizer.lr=0.05")
     try:
         value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
-        raise ConfigError(key, raw, "a YAML value (number, string, [list], {mapping})") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(
+            key, raw, f"a YAML value (number, string, [list], {{mapping}}); the parser says: {yaml_error_reason(error)}"
+        ) from None
     return key, value
 
 
@@ -54,15 +57,38 @@ def _deep_copy(tree: Mapping[str, Any]) -> dict[str, Any]:
     return {key: _deep_copy(value) if isinstance(value, Mapping) else value for key, value in tree.items()}
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def yaml_error_reason(error: yaml.YAMLError) -> str:
+    """The parser's own reason and position: `mapping values are not allowed here (line 3, column 9)`."""
+    problem = getattr(error, "problem", None) or getattr(error, "context", None) or str(error).splitlines()[0]
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+    return f"{problem}{where}"
+
+
+def read_yaml_file(path: Path, key: str = "config") -> Any:
+    """Parse a YAML file, or raise a one-line ConfigError naming `key` and the file.
+
+    Refused: a missing path or a folder, a file that is not UTF-8 text, and YAML the
+    parser rejects (its reason and line are quoted).
+    """
+    path = Path(path)
     if not path.is_file():
-        raise ConfigError("config", str(path), "an existing YAML file")
+        what = "a folder" if path.is_dir() else "missing"
+        raise ConfigError(key, str(path), f"an existing YAML file (this path is {what})")
     try:
-        tree = yaml.safe_load(path.read_text())
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(key, str(path), f"a UTF-8 text file (byte {error.start} is not UTF-8)") from None
+    except OSError as error:
+        raise ConfigError(key, str(path), f"a readable file ({error.strerror})") from None
+    try:
+        return yaml.safe_load(text)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark else ""
-        raise ConfigError("config", f"{path}{where}", "valid YAML") from None
+        raise ConfigError(key, str(path), f"valid YAML; the parser says: {yaml_error_reason(error)}") from None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    tree = read_yaml_file(path, "config")
     if tree is None:
         return {}
     if not isinstance(tree, dict):
@@ -104,11 +130,18 @@ def _first_error(error: ValidationError) -> ConfigError:
 
 
 def validate_config(tree: Mapping[str, Any]) -> Config:
-    """Validate a nested dict into a frozen Config, or raise a one-line ConfigError."""
+    """Validate a nested dict into a frozen Config, or raise a one-line ConfigError.
+
+    Beyond each key's own rule, the keys are checked together against the dataset's
+    static facts (`reglab.config.feasibility`: model size, batch size, binary loss,
+    early-stopping monitor), so nothing is built from a config that cannot train.
+    """
     try:
-        return Config.model_validate(dict(tree))
+        config = Config.model_validate(dict(tree))
     except ValidationError as error:
         raise _first_error(error) from None
+    check_feasible(config)
+    return config
 
 
 def load_config(

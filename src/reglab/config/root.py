@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from reglab.config.augment import AugmentConfig
 from reglab.config.base import Section
 from reglab.config.data import DataConfig
+from reglab.config.flat import flatten
 from reglab.config.model import ModelConfig
 from reglab.config.optimizer import OptimizerConfig, ScheduleConfig
 from reglab.config.pruning import PruningConfig
@@ -16,7 +17,7 @@ from reglab.config.regularization import RegularizationConfig
 from reglab.config.stopping import EarlyStoppingConfig
 from reglab.config.trajectory import TrajectoryConfig
 
-__all__ = ["Config"]
+__all__ = ["Config", "flatten"]
 
 
 class Config(Section):
@@ -63,15 +64,3 @@ class Config(Section):
     def flat(self) -> dict[str, Any]:
         """Dotted keys -> values, as in `--set` and the store's exported columns."""
         return flatten(self.to_dict())
-
-
-def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested dict -> {"a.b": value}; lists and dict-valued leaves (per_layer) stay whole."""
-    flat: dict[str, Any] = {}
-    for key, value in tree.items():
-        dotted = f"{prefix}{key}"
-        if isinstance(value, dict) and value and key != "per_layer":
-            flat.update(flatten(value, dotted + "."))
-        else:
-            flat[dotted] = value
-    return flat

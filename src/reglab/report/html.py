@@ -139,7 +139,7 @@ def default_report_path(store: RunStore, stem: str) -> Path:
 
 
 def write_report(
-    store: RunStore,
+    store: RunStore | str | Path,
     run_ids: Sequence[str],
     out: str | Path | None = None,
     title: str = "reglab report",
@@ -162,6 +162,7 @@ def write_report(
     Example:
         >>> write_report(RunStore("reglab-runs"), ["3f2a", "9b1c"], "compare.html")
     """
+    store = RunStore.of(store)  # a folder is accepted wherever a store is
     runs: list[ReportRun] = load_report_runs(store, run_ids)
     figures = report_figures(runs)
     path = Path(out) if out is not None else default_report_path(store, title)

@@ -86,12 +86,13 @@ def _unique_labels(names: Sequence[str], ids: Sequence[str]) -> list[str]:
     return [name if counts[name] == 1 else f"{name} ({run_id[:6]})" for name, run_id in zip(names, ids)]
 
 
-def load_report_runs(store: RunStore, run_ids: Iterable[str]) -> list[ReportRun]:
-    """Read runs by id (a unique prefix is enough), in the order given.
+def load_report_runs(store: RunStore | str | Path, run_ids: Iterable[str]) -> list[ReportRun]:
+    """Read runs by id (a unique prefix is enough), in the order given, from a store or its folder.
 
     Raises:
         ConfigError: an id that matches no run, or more than one.
     """
+    store = RunStore.of(store, read_only=True)
     stored = []
     for given in run_ids:
         full_id = store.resolve_id(given)

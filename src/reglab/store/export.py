@@ -12,7 +12,7 @@ import json
 import math
 from typing import Any, Iterable, Sequence
 
-from reglab.config.root import flatten
+from reglab.config.flat import flatten
 from reglab.store.sqlite import StoredRun
 
 __all__ = ["run_row", "run_rows", "sort_rows", "rows_to_csv", "rows_to_json"]

@@ -1,8 +1,14 @@
-"""The store's SQLite schema. One row per run, one row per (run, epoch, metric)."""
+"""The store's SQLite schema. One row per run, one row per (run, epoch, metric), one row
+per sweep config being trained (its claim).
+
+`runs.threads` is the torch thread count the run trained with: a CPU run repeats bit
+for bit under the same seed and the same thread count (reductions split differently
+across threads round differently).
+"""
 
 from __future__ import annotations
 
-__all__ = ["SCHEMA", "RUN_STATUSES", "FINAL_STATUSES"]
+__all__ = ["SCHEMA", "ADDED_COLUMNS", "RUN_STATUSES", "FINAL_STATUSES"]
 
 RUN_STATUSES = ("running", "completed", "stopped_early", "diverged", "failed", "interrupted")
 FINAL_STATUSES = ("completed", "stopped_early", "diverged")
@@ -22,7 +28,8 @@ CREATE TABLE IF NOT EXISTS runs (
     ended_at       TEXT,
     reglab_version TEXT NOT NULL,
     host           TEXT NOT NULL,
-    pid            INTEGER NOT NULL
+    pid            INTEGER NOT NULL,
+    threads        INTEGER
 );
 CREATE INDEX IF NOT EXISTS runs_by_sweep ON runs (sweep, config_hash);
 CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status);
@@ -33,4 +40,15 @@ CREATE TABLE IF NOT EXISTS metrics (
     value  REAL,
     PRIMARY KEY (run_id, epoch, key)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS claims (
+    sweep       TEXT NOT NULL,
+    config_hash TEXT NOT NULL,
+    host        TEXT NOT NULL,
+    pid         INTEGER NOT NULL,
+    started_at  TEXT NOT NULL,
+    PRIMARY KEY (sweep, config_hash)
+) WITHOUT ROWID;
 """
+
+# Columns added after the first release, with their type: opened stores gain them.
+ADDED_COLUMNS = {"runs": {"threads": "INTEGER"}}

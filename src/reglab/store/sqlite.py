@@ -12,15 +12,19 @@ import json
 import os
 import socket
 import sqlite3
+import sys
 import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, Sequence
 
-from reglab.store.schema import RUN_STATUSES, SCHEMA
+from reglab.config.errors import ConfigError
+from reglab.store.claims import claim_configs, process_alive, release_configs
+from reglab.store.opening import check_store_folder, not_a_store, read_only_store
+from reglab.store.schema import ADDED_COLUMNS, FINAL_STATUSES, RUN_STATUSES, SCHEMA
 
 __all__ = ["RunStore", "StoredRun", "default_store_dir", "config_hash"]
 
@@ -42,16 +46,6 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 @dataclass(frozen=True)
 class StoredRun:
     """One run as read back from the store."""
@@ -67,6 +61,7 @@ class StoredRun:
     started_at: str
     ended_at: str | None
     reglab_version: str
+    threads: int | None = None  # torch threads it trained with (None: stored before this was recorded)
 
 
 class RunStore:
@@ -82,38 +77,97 @@ class RunStore:
         >>> store.finish_run(run_id, "completed", {"epochs": 1})
     """
 
-    def __init__(self, directory: str | Path | None = None) -> None:
+    def __init__(self, directory: str | Path | None = None, read_only: bool = False) -> None:
         self.directory = Path(directory) if directory is not None else default_store_dir()
-        self.directory.mkdir(parents=True, exist_ok=True)
         self.path = self.directory / DATABASE_NAME
-        self._connection = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
-        self._connection.execute("PRAGMA busy_timeout = 60000")
-        self._connection.execute("PRAGMA journal_mode = WAL")
-        self._connection.execute("PRAGMA synchronous = NORMAL")
-        self._connection.execute("PRAGMA foreign_keys = ON")
-        with self._transaction() as cursor:
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    cursor.execute(statement)
-        self.mark_interrupted()
+        writable = check_store_folder(self.directory, self.path, create=not read_only)
+        self.read_only = read_only or not writable
+        if self.read_only and not self.path.is_file():
+            raise ConfigError("--store", str(self.directory), "a folder made by 'reglab train' (no reglab.db here)")
+        existed = self.path.is_file() and self.path.stat().st_size > 0
+        try:
+            self._connection = self._connect()
+            if existed:
+                self._check_schema(empty_is_ours=not self.read_only)  # before creating tables in someone else's database
+            if not self.read_only:
+                self._connection.execute("PRAGMA journal_mode = WAL")
+                self._connection.execute("PRAGMA synchronous = NORMAL")
+                with self._transaction() as cursor:
+                    for statement in SCHEMA.split(";"):
+                        if statement.strip():
+                            cursor.execute(statement)
+                    _add_missing_columns(cursor)
+            self._check_schema()
+        except sqlite3.DatabaseError as error:
+            raise self._database_error(error) from None
+        self._threads_column = "threads" if "threads" in self._columns("runs") else "NULL"
+        if not self.read_only:
+            self.mark_interrupted()
+
+    @classmethod
+    def of(cls, store: "RunStore | str | Path | None", read_only: bool = False) -> "RunStore":
+        """`store` itself when it is a RunStore, else the store in that folder (default folder for None)."""
+        return store if isinstance(store, RunStore) else cls(store, read_only=read_only)
+
+    def _connect(self) -> sqlite3.Connection:
+        if not self.read_only:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
+        else:
+            # mode=ro reads a WAL database when its -shm file can be used; immutable=1
+            # reads one whose folder is read-only too (no other process writes it then).
+            connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=60.0, isolation_level=None)
+            try:
+                connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.OperationalError:
+                connection.close()
+                connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?immutable=1", uri=True, isolation_level=None)
+        connection.execute("PRAGMA busy_timeout = 60000")
+        connection.execute("PRAGMA foreign_keys = ON")
+        return connection
+
+    def _check_schema(self, empty_is_ours: bool = False) -> None:
+        """Refuse a database without reglab's `runs` table. An empty one (no tables) is a store
+        another process is creating this instance: `empty_is_ours` lets it be set up here."""
+        tables = {row[0] for row in self._connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "runs" not in tables and (tables or not empty_is_ours):
+            raise not_a_store(self.directory, "an SQLite database without reglab's runs table")
+
+    def _columns(self, table: str) -> set[str]:
+        return {row[1] for row in self._connection.execute(f"PRAGMA table_info({table})")}
+
+    def _database_error(self, error: sqlite3.DatabaseError) -> ConfigError:
+        text = str(error)
+        if "readonly" in text or "read-only" in text:
+            return read_only_store(self.directory)
+        if isinstance(error, sqlite3.OperationalError) and "unable to open" in text:
+            return ConfigError("--store", str(self.directory), f"a store folder this user may read and write ({text})")
+        return not_a_store(self.directory, text)
 
     # -- writing -----------------------------------------------------------------
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Cursor]:
+        """One write transaction (BEGIN IMMEDIATE: the write lock is taken at once)."""
+        if self.read_only:
+            raise read_only_store(self.directory)
         cursor = self._connection.cursor()
         for attempt in range(50):
             try:
                 cursor.execute("BEGIN IMMEDIATE")
                 break
             except sqlite3.OperationalError as error:
+                if "readonly" in str(error):
+                    raise read_only_store(self.directory) from None
                 if "locked" not in str(error) or attempt == 49:
                     raise
                 time.sleep(0.05 * (attempt + 1))
         try:
             yield cursor
-        except BaseException:
+        except BaseException as error:
             cursor.execute("ROLLBACK")
+            if isinstance(error, sqlite3.OperationalError) and "readonly" in str(error):
+                raise read_only_store(self.directory) from None
             raise
         else:
             cursor.execute("COMMIT")
@@ -132,7 +186,7 @@ class RunStore:
         with self._transaction() as cursor:
             cursor.execute(
                 "INSERT INTO runs (id, name, status, config, config_hash, sweep, started_at,"
-                " reglab_version, host, pid) VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
+                " reglab_version, host, pid, threads) VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     run_id,
                     name,
@@ -143,6 +197,7 @@ class RunStore:
                     reglab_version or __version__,
                     socket.gethostname(),
                     os.getpid(),
+                    torch_threads(),
                 ),
             )
         self.run_dir(run_id).mkdir(parents=True, exist_ok=True)
@@ -181,7 +236,7 @@ class RunStore:
         rows = self._connection.execute(
             "SELECT id, pid FROM runs WHERE status = 'running' AND host = ?", (host,)
         ).fetchall()
-        dead = [run_id for run_id, pid in rows if pid != os.getpid() and not _process_alive(pid)]
+        dead = [run_id for run_id, pid in rows if pid != os.getpid() and not process_alive(pid)]
         if dead:
             with self._transaction() as cursor:
                 cursor.executemany(
@@ -189,6 +244,15 @@ class RunStore:
                     [(_now(), run_id) for run_id in dead],
                 )
         return len(dead)
+
+    def mark_own_interrupted(self) -> int:
+        """Mark this process's `running` runs as `interrupted` (after Ctrl-C); return how many."""
+        with self._transaction() as cursor:
+            cursor.execute(
+                "UPDATE runs SET status = 'interrupted', ended_at = ? WHERE status = 'running' AND pid = ? AND host = ?",
+                (_now(), os.getpid(), socket.gethostname()),
+            )
+            return cursor.rowcount
 
     def delete_run(self, run_id: str) -> None:
         with self._transaction() as cursor:
@@ -201,21 +265,34 @@ class RunStore:
         return self.directory / "runs" / run_id
 
     def reports_dir(self) -> Path:
+        """`<store>/reports/`, created if needed (refused on a read-only store)."""
         folder = self.directory / "reports"
+        if self.read_only and not folder.is_dir():
+            raise read_only_store(self.directory)
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 
     def resolve_id(self, prefix: str) -> str | None:
-        """The full id of the one run whose id starts with `prefix`, else None."""
+        """The full id of the one run whose id starts with `prefix`; None when none does.
+
+        Raises:
+            ConfigError: several runs match (`ambiguous: matches 2a24…, 2a13…`).
+        """
+        cleaned = prefix.replace("%", "").replace("_", "")
+        if not cleaned:
+            return None
         rows = self._connection.execute(
-            "SELECT id FROM runs WHERE id LIKE ? LIMIT 2", (prefix.replace("%", "") + "%",)
+            "SELECT id FROM runs WHERE substr(id, 1, ?) = ? ORDER BY rowid LIMIT 6", (len(cleaned), cleaned)
         ).fetchall()
-        return rows[0][0] if len(rows) == 1 else None
+        if len(rows) > 1:
+            shown = ", ".join(f"{row[0][: len(cleaned) + 4]}…" for row in rows[:5])
+            raise ConfigError("run id", prefix, f"a prefix of one run; ambiguous: matches {shown}{' ...' if len(rows) > 5 else ''}")
+        return rows[0][0] if rows else None
 
     def get_run(self, run_id: str) -> StoredRun | None:
         row = self._connection.execute(
             "SELECT id, name, status, config, summary, error, sweep, epochs, started_at, ended_at,"
-            " reglab_version FROM runs WHERE id = ?",
+            f" reglab_version, {self._threads_column} FROM runs WHERE id = ?",
             (run_id,),
         ).fetchone()
         return _stored_run(row) if row else None
@@ -235,7 +312,7 @@ class RunStore:
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = self._connection.execute(
             "SELECT id, name, status, config, summary, error, sweep, epochs, started_at, ended_at,"
-            f" reglab_version FROM runs{where} ORDER BY rowid",
+            f" reglab_version, {self._threads_column} FROM runs{where} ORDER BY rowid",
             values,
         ).fetchall()
         return [_stored_run(row) for row in rows]
@@ -258,6 +335,39 @@ class RunStore:
         ).fetchall()
         return {row[0] for row in rows}
 
+    # -- sweep claims ------------------------------------------------------------
+
+    def claim(self, sweep: str, hashes: Sequence[str]) -> list[str]:
+        """Claim sweep configs for this process, in one transaction; return those it got.
+
+        A config is not given when the sweep already holds a finished run of it, or
+        another live process claimed it. A claim whose process is gone (same host,
+        no such pid) is free again. Claims of another host are respected.
+        """
+        with self._transaction() as cursor:
+            return claim_configs(cursor, sweep, hashes, FINAL_STATUSES)
+
+    def release(self, sweep: str, hashes: Sequence[str]) -> None:
+        """Drop this process's claims on `hashes` (after training them, whatever the outcome)."""
+        if hashes:
+            with self._transaction() as cursor:
+                release_configs(cursor, sweep, hashes)
+
+    def claims(self, sweep: str) -> list[tuple[str, str, int, str]]:
+        """(config_hash, host, pid, started_at) of every claim on `sweep`."""
+        return self._connection.execute(
+            "SELECT config_hash, host, pid, started_at FROM claims WHERE sweep = ? ORDER BY started_at", (sweep,)
+        ).fetchall()
+
+    def runs_of_process(self, pid: int | None = None) -> list[StoredRun]:
+        """Runs started by process `pid` (default: this one) on this host, oldest first."""
+        rows = self._connection.execute(
+            "SELECT id, name, status, config, summary, error, sweep, epochs, started_at, ended_at,"
+            f" reglab_version, {self._threads_column} FROM runs WHERE pid = ? AND host = ? ORDER BY rowid",
+            (pid if pid is not None else os.getpid(), socket.gethostname()),
+        ).fetchall()
+        return [_stored_run(row) for row in rows]
+
     def close(self) -> None:
         self._connection.close()
 
@@ -266,6 +376,20 @@ class RunStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def torch_threads() -> int | None:
+    """torch's intra-op thread count when torch is loaded (it always is while training)."""
+    torch = sys.modules.get("torch")
+    return int(torch.get_num_threads()) if torch is not None else None
+
+
+def _add_missing_columns(cursor: sqlite3.Cursor) -> None:
+    for table, columns in ADDED_COLUMNS.items():
+        present = {row[1] for row in cursor.execute(f"PRAGMA table_info({table})")}
+        for column, kind in columns.items():
+            if column not in present:
+                cursor.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
 
 def _finite_or_none(value: float) -> float | None:
@@ -286,4 +410,5 @@ def _stored_run(row: tuple) -> StoredRun:
         started_at=row[8],
         ended_at=row[9],
         reglab_version=row[10],
+        threads=row[11],
     )

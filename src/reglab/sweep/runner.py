@@ -1,7 +1,11 @@
 """`run_sweep`: expand a sweep file, skip what the store already holds, train the rest.
 
     expand (every config validated) → pre-flight (one build per group: bad input fails
-    before the store is touched) → resume plan → backend → summary
+    before the store is touched) → resume plan → backend (each config claimed in the
+    store before it trains) → summary
+
+Several processes may run the same sweep on one store at once: the claims
+(`reglab.store.claims`) make each config train once.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ class SweepResult:
         total: configs in the sweep.
         skipped: configs already done before this call.
         trained: configs trained by this call (including failed ones).
+        elsewhere: configs of the plan that another process claimed or finished meanwhile.
         statuses: run status -> number of this sweep's runs in the store after the call.
         failures: one line per config that raised.
     """
@@ -44,6 +49,7 @@ class SweepResult:
     trained: int
     statuses: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    elsewhere: int = 0
 
 
 def preflight(points: list[SweepPoint]) -> None:
@@ -121,4 +127,4 @@ def run_sweep(
     statuses: dict[str, int] = {}
     for run in run_store.runs(sweep=spec.name):
         statuses[run.status] = statuses.get(run.status, 0) + 1
-    return SweepResult(spec.name, len(points), plan.done, len(plan.todo), statuses, context.failures)
+    return SweepResult(spec.name, len(points), plan.done, context.trained, statuses, context.failures, context.elsewhere)

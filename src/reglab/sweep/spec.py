@@ -16,7 +16,9 @@
     population: {data_order: shared, engine: stacked, max_size: 64}   # shards: 2 (default: automatic)
     workers: 2                     # processes backend (default: the number of CPU cores)
 
-Every mistake is one line naming the key (`ConfigError`).
+Every mistake is one line naming the key (`ConfigError`). Numbers may be written as
+configs accept them (`1e-3` too, which YAML reads as a string). A file naming more than
+`MAX_CONFIGS` configs is refused; grids are counted before they are expanded.
 """
 
 from __future__ import annotations
@@ -25,16 +27,17 @@ import math
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from reglab.config import ConfigError
-from reglab.config.loading import apply_overrides
+from reglab.config.loading import apply_overrides, read_yaml_file
 
-__all__ = ["SweepSpec", "PopulationOptions", "Parameter", "BACKENDS", "load_sweep", "parse_parameter"]
+__all__ = ["SweepSpec", "PopulationOptions", "Parameter", "BACKENDS", "MAX_CONFIGS", "load_sweep", "parse_parameter"]
 
 BACKENDS = ("sequential", "population", "processes")
 DISTRIBUTIONS = ("range", "loguniform", "uniform", "choice")
+# The most configs one sweep file may name; grids are counted before they are expanded.
+MAX_CONFIGS = 100_000
 
 
 class PopulationOptions(BaseModel):
@@ -101,11 +104,32 @@ class SweepSpec(BaseModel):
     def parsed_parameters(self) -> list[Parameter]:
         return [parse_parameter(key, value) for key, value in self.parameters.items()]
 
+    def config_count(self) -> int:
+        """How many configs the file names (before duplicates are dropped), counted without expanding."""
+        if self.method == "random":
+            return self.samples or 0
+        return math.prod(len(parameter.values or ()) or 1 for parameter in self.parsed_parameters())
+
+
+def _number(value: Any) -> int | float | None:
+    """A finite number as configs accept it: YAML 1.1 reads `1e-3` (no dot) as a string."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        return value
+    return None
+
 
 def _numbers(key: str, form: str, value: Any, count: int) -> list[float]:
-    if not isinstance(value, list) or len(value) != count or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in value):
-        raise ConfigError(f"parameters.{key}.{form}", value, f"a list of {count} numbers")
-    return value
+    numbers = [_number(item) for item in value] if isinstance(value, list) else []
+    if len(numbers) != count or any(number is None for number in numbers):
+        raise ConfigError(f"parameters.{key}.{form}", value, f"a list of {count} finite numbers")
+    return numbers
 
 
 def _range_values(key: str, bounds: list[float]) -> tuple[Any, ...]:
@@ -113,6 +137,8 @@ def _range_values(key: str, bounds: list[float]) -> tuple[Any, ...]:
     if step <= 0 or high < low:
         raise ConfigError(f"parameters.{key}.range", bounds, "[low, high, step] with step > 0 and high >= low")
     count = int(math.floor((high - low) / step + 1e-9)) + 1
+    if count > MAX_CONFIGS:
+        raise ConfigError(f"parameters.{key}.range", bounds, f"at most {MAX_CONFIGS} values (this range has {count})")
     integral = all(isinstance(bound, int) for bound in bounds)
     # Rounded to 12 digits so 0.1 + 2·0.1 reads 0.3 (the value a person wrote), not 0.30000000000000004.
     return tuple(low + index * step if integral else round(low + index * step, 12) for index in range(count))
@@ -170,10 +196,7 @@ def load_sweep(source: str | Path | dict[str, Any], overrides: list[str] | None 
         path = Path(source)
         if not path.is_file():
             raise ConfigError("sweep", str(path), "an existing sweep YAML file")
-        try:
-            tree = yaml.safe_load(path.read_text()) or {}
-        except yaml.YAMLError:
-            raise ConfigError("sweep", str(path), "valid YAML") from None
+        tree = read_yaml_file(path, "sweep") or {}
         if not isinstance(tree, dict):
             raise ConfigError("sweep", str(path), "a YAML mapping with name, base, method, parameters")
         folder = path.parent
@@ -182,7 +205,7 @@ def load_sweep(source: str | Path | dict[str, Any], overrides: list[str] | None 
         base_path = (folder / base) if not Path(base).is_absolute() else Path(base)
         if not base_path.is_file():
             raise ConfigError("base", base, "a config YAML file (relative to the sweep file) or a mapping of config keys")
-        base = yaml.safe_load(base_path.read_text()) or {}
+        base = read_yaml_file(base_path, "base") or {}
     if not isinstance(base, dict):
         raise ConfigError("base", base, "a config YAML file or a mapping of config keys")
     tree["base"] = apply_overrides(base, overrides or [])
@@ -195,4 +218,8 @@ def load_sweep(source: str | Path | dict[str, Any], overrides: list[str] | None 
     spec.parsed_parameters()  # malformed parameters fail here
     if spec.method == "random" and spec.samples is None:
         raise ConfigError("samples", None, "the number of configs to draw (method: random)")
+    count = spec.config_count()
+    if count > MAX_CONFIGS:
+        key = "samples" if spec.method == "random" else "parameters"
+        raise ConfigError(key, count if key == "samples" else f"a grid of {count} configs", f"at most {MAX_CONFIGS} configs per sweep file")
     return spec

@@ -26,7 +26,7 @@ import torch
 from torch import Tensor
 
 from reglab.config import ConfigError
-from reglab.store import load_weights
+from reglab.store import child_path, load_weights
 from reglab.trajectory.snapshots import read_index
 
 __all__ = ["PCAResult", "PCAPath", "principal_components", "flatten_parameters", "load_snapshots", "pca_path"]
@@ -120,7 +120,7 @@ def load_snapshots(run_dir: str | Path) -> tuple[dict, list[dict[str, Tensor]]]:
     index = read_index(folder)
     entries = sorted(index["snapshots"], key=lambda entry: (entry["step"], entry["epoch"]))
     index = {**index, "snapshots": entries}
-    return index, [load_weights(folder / entry["file"]) for entry in entries]
+    return index, [load_weights(child_path(folder, entry["file"])) for entry in entries]
 
 
 def pca_path(run_dir: str | Path, count: int = 2) -> PCAPath:

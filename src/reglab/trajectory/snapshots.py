@@ -110,7 +110,18 @@ def read_index(folder: Path) -> dict:
     path = Path(folder) / INDEX_NAME
     if not path.is_file():
         return {"parameters": [], "snapshots": []}
-    return json.loads(path.read_text())
+    from reglab.store import UnreadableArtifact, child_path
+
+    try:
+        index = json.loads(path.read_text())
+        entries = index["snapshots"]
+        if not all(isinstance(entry, dict) and "file" in entry for entry in entries):
+            raise ValueError("an entry without a file")
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
+        raise UnreadableArtifact(path, f"not a snapshot index: {error}") from None
+    for entry in entries:
+        child_path(Path(folder), entry["file"])  # a name that leaves the run folder is refused
+    return index
 
 
 class SnapshotWriter:

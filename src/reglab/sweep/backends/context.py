@@ -1,12 +1,16 @@
-"""What every backend needs: the store, the sweep name, progress, options, and a failure log."""
+"""What every backend needs: the store, the sweep name, progress, options, a failure log and claims."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Sequence
 
 from reglab.store import RunStore
 from reglab.sweep.progress import SweepProgress
 from reglab.sweep.spec import PopulationOptions
+
+if TYPE_CHECKING:
+    from reglab.sweep.expand import SweepPoint
 
 __all__ = ["SweepContext"]
 
@@ -17,6 +21,8 @@ class SweepContext:
 
     Attributes:
         failures: one line per config whose training raised (the run is stored as failed).
+        trained: configs this process trained (failed ones included).
+        elsewhere: configs skipped because another process claimed or finished them meanwhile.
     """
 
     store: RunStore
@@ -25,6 +31,23 @@ class SweepContext:
     population: PopulationOptions = field(default_factory=PopulationOptions)
     workers: int = 1
     failures: list[str] = field(default_factory=list)
+    trained: int = 0
+    elsewhere: int = 0
+
+    def claim(self, points: Sequence["SweepPoint"]) -> list["SweepPoint"]:
+        """The points this process may train now (claimed in the store, see
+        `reglab.store.claims`); the others are counted as done elsewhere."""
+        given = set(self.store.claim(self.sweep, [point.hash for point in points]))
+        mine = [point for point in points if point.hash in given]
+        skipped = len(points) - len(mine)
+        if skipped:
+            self.elsewhere += skipped
+            self.progress.advance(skipped)
+        return mine
+
+    def release(self, points: Sequence["SweepPoint"]) -> None:
+        """Drop this process's claims on `points` (trained, whatever the outcome)."""
+        self.store.release(self.sweep, [point.hash for point in points])
 
     def failed(self, label: str, error: BaseException) -> None:
         line = f"{label}: {type(error).__name__}: {error}"

@@ -1,5 +1,8 @@
 """The population backend: the sweep grouped by architecture shape, each group trained as one population.
 
+A group's configs are claimed in the store at once before it trains (`SweepContext.claim`):
+configs another process claimed or finished are left out of the population.
+
 Configs the population engine cannot train (`reglab.population.unsupported_reason`,
 or a technique it does not reproduce) are trained sequentially, announced in one
 line. A group of one config is a plain single run.
@@ -19,6 +22,16 @@ __all__ = ["run_population"]
 
 
 def _train_group(members: list[SweepPoint], context: SweepContext) -> None:
+    members = context.claim(members)
+    if not members:
+        return
+    try:
+        _train_claimed(members, context)
+    finally:
+        context.release(members)
+
+
+def _train_claimed(members: list[SweepPoint], context: SweepContext) -> None:
     finished = 0
 
     def advance(run) -> None:
@@ -27,6 +40,7 @@ def _train_group(members: list[SweepPoint], context: SweepContext) -> None:
         context.progress.advance()
 
     try:
+        context.trained += len(members)
         train_population(
             [point.config for point in members],
             store=context.store,
@@ -38,6 +52,8 @@ def _train_group(members: list[SweepPoint], context: SweepContext) -> None:
         )
     except PopulationUnsupported as reason:
         context.progress.note(f"{len(members)} configs train one by one: the population engine does not do {reason}")
+        context.trained -= len(members)
+        context.release(members)
         run_sequential(members, context)
     except Exception as error:  # members still training are stored as failed; the sweep goes on
         context.failed(f"population of {len(members)} ({describe_point(members[0])}, ...)", error)

@@ -16,12 +16,18 @@ def describe_point(point: SweepPoint) -> str:
 
 
 def run_sequential(points: Sequence[SweepPoint], context: SweepContext) -> None:
-    """Train each config as a single run; a failure is logged and the sweep goes on."""
+    """Train each config as a single run, claimed first (a config another process claimed
+    or finished is skipped); a failure is logged and the sweep goes on."""
     from reglab.engine.run import train
 
     for point in points:
+        if not context.claim([point]):
+            continue
         try:
+            context.trained += 1
             train(point.config, store=context.store, sweep=context.sweep)
         except Exception as error:  # recorded as failed by train(); the other configs still run
             context.failed(describe_point(point), error)
+        finally:
+            context.release([point])
         context.progress.advance()

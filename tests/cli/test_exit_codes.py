@@ -1,0 +1,135 @@
+"""Exit codes: 130 after Ctrl-C (with one line saying what was kept), 1 when configs failed,
+2 for bad input, 0 otherwise."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from reglab.cli import main
+from reglab.store import RunStore
+from reglab.store.sqlite import RunStore as StoreClass
+
+TINY = {"epochs": 3, "device": "cpu", "data": {"dataset": "digits", "train_size": 100, "batch_size": 50},
+        "model": {"hidden": [8]}, "trajectory": {"enabled": False}}
+
+
+def run_cli(capsys, *args):
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code or 0
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def stored_epochs(store_dir) -> int:
+    if not (store_dir / "reglab.db").exists():
+        return 0
+    with RunStore(store_dir, read_only=True) as store:
+        return max((run.epochs for run in store.runs()), default=0)
+
+
+def test_ctrl_c_on_train_exits_130_with_one_line(store_dir):
+    """A real SIGINT to a real process, once it has committed two epochs."""
+    command = [sys.executable, "-m", "reglab", "train", "--set", "epochs=100000", "--set", "device=cpu",
+               "--set", "data.train_size=100", "--set", "model.hidden=[8]", "--store", str(store_dir), "--quiet"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "OMP_NUM_THREADS": "1"})
+    deadline = time.monotonic() + 120
+    while stored_epochs(store_dir) < 2 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    with RunStore(store_dir, read_only=True) as store:
+        (run,) = store.runs()
+    assert run.status == "interrupted" and run.epochs >= 2
+    again = shlex.join(["reglab", "train", "--resume", run.id, "--store", str(store_dir)])
+    assert lines[0] == f"interrupted: run {run.id} keeps {run.epochs} epochs; resume with: {again}"
+
+
+@pytest.fixture
+def ctrl_c_after_two_epochs(monkeypatch):
+    """Ctrl-C in this process right after the second epoch of the first run is committed."""
+    original = StoreClass.log_epoch
+
+    def log_then_interrupt(self, run_id, epoch, metrics):
+        original(self, run_id, epoch, metrics)
+        if epoch == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(StoreClass, "log_epoch", log_then_interrupt)
+
+
+def test_ctrl_c_on_sweep_exits_130_and_says_how_to_resume(capsys, tmp_path, store_dir, ctrl_c_after_two_epochs):
+    sweep_file = tmp_path / "s.yaml"
+    sweep_file.write_text(yaml.safe_dump({"name": "s", "backend": "sequential", "base": TINY,
+                                          "parameters": {"optimizer.lr": [0.1, 0.01]}}))
+    code, _, err = run_cli(capsys, "sweep", str(sweep_file), "--store", str(store_dir), "--quiet")
+    assert code == 130
+    with RunStore(store_dir) as store:
+        (run,) = store.runs()
+        assert store.claims("s") == []  # the claim went with the interrupted run
+    assert run.status == "interrupted" and run.epochs == 2
+    assert err == f"interrupted: run {run.id} keeps 2 epochs; resume with: reglab sweep {sweep_file} --store {store_dir} --quiet\n"
+
+
+def test_ctrl_c_on_compare_exits_130(capsys, store_dir, ctrl_c_after_two_epochs):
+    code, _, err = run_cli(capsys, "compare", "--vary", "optimizer.lr=0.1,0.01", "--set", "epochs=3", "--set", "device=cpu",
+                           "--set", "data.train_size=100", "--set", "model.hidden=[8]", "--store", str(store_dir), "--quiet")
+    assert code == 130
+    assert re.fullmatch(r"interrupted: run [0-9a-f]{12} keeps 2 epochs; start again with: reglab compare .*\n", err)
+
+
+def test_a_sweep_with_a_failed_config_exits_1(capsys, tmp_path, store_dir, monkeypatch):
+    import reglab.engine.run as engine_run
+
+    original = engine_run.train
+
+    def train_failing_on_small_lr(config, **kwargs):
+        if config.optimizer.lr < 0.05:
+            raise RuntimeError("simulated failure")
+        return original(config, **kwargs)
+
+    monkeypatch.setattr(engine_run, "train", train_failing_on_small_lr)
+    sweep_file = tmp_path / "s.yaml"
+    sweep_file.write_text(yaml.safe_dump({"name": "s", "backend": "sequential", "base": {**TINY, "epochs": 1},
+                                          "parameters": {"optimizer.lr": [0.1, 0.01]}}))
+    code, out, err = run_cli(capsys, "sweep", str(sweep_file), "--store", str(store_dir), "--quiet")
+    assert code == 1
+    assert "2 trained now" in out
+    assert "failed: optimizer.lr=0.01: RuntimeError: simulated failure" in err
+
+
+def test_a_train_that_raises_exits_1_in_one_line_and_is_stored_as_failed(capsys, store_dir, monkeypatch):
+    import reglab.engine.loop as loop
+
+    def broken_fit(plan):
+        raise RuntimeError("simulated\nfailure")
+
+    monkeypatch.setattr("reglab.engine.run.fit", broken_fit)
+    code, _, err = run_cli(capsys, "train", "--set", "device=cpu", "--set", "data.train_size=100", "--store", str(store_dir))
+    with RunStore(store_dir) as store:
+        (run,) = store.runs()
+    assert code == 1 and run.status == "failed"
+    assert err.splitlines() == [f"run {run.id} failed: RuntimeError: simulated failure", f"see: reglab runs show {run.id} --store {store_dir}"]
+    assert loop.fit is not broken_fit
+
+
+def test_bad_input_exits_2_and_help_exits_0(capsys, store_dir):
+    assert run_cli(capsys, "train", "--set", "optimizer.lr=inf", "--store", str(store_dir))[0] == 2
+    assert run_cli(capsys, "--help")[0] == 0
+    assert run_cli(capsys)[0] == 0
+    assert not store_dir.exists()

@@ -27,7 +27,7 @@ def report_command(
     check_output_file("--out", out, (".html", ".htm"))
     check_output_folder("--figures", figures)
     with existing_store(store) as run_store:
-        if out is None:
+        if out is None and run_store.read_only:
             run_store.reports_dir()  # "read-only store" now, not after the figures are drawn
         from reglab.report import write_report
 

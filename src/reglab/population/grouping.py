@@ -77,9 +77,12 @@ def population_key(config: Config) -> str:
 def unsupported_reason(config: Config) -> str | None:
     """Why `config` cannot train in a population (one `key=value` phrase), or None when it can."""
     model, regularization = config.model, config.regularization
+    # Architectures the stacked engine does not write out (CNNs, group norm) train through
+    # torch.func (the vmap engine), whose dropout draws are not each member's own yet.
+    through_vmap = model.kind != "mlp" or model.norm == "group"
     checks = [
-        (model.kind != "mlp", "model.kind", model.kind),
-        (model.norm == "group", "model.norm", model.norm),
+        (through_vmap and any(model.dropout_rates()), "model.dropout", model.dropout),
+        (through_vmap and model.channel_dropout > 0, "model.channel_dropout", model.channel_dropout),
         (model.dropout_kind != "standard" and any(model.dropout_rates()), "model.dropout_kind", model.dropout_kind),
         (model.residual and model.drop_path > 0, "model.drop_path", model.drop_path),
         (config.schedule.name == "onecycle", "schedule.name", config.schedule.name),

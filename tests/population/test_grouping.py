@@ -36,9 +36,12 @@ def test_groups_keep_order_and_split_evenly():
 
 def test_unsupported_configs_are_named_by_key():
     assert unsupported_reason(config()) is None
-    assert unsupported_reason(config("model.kind=cnn")) == "model.kind=cnn"
+    assert unsupported_reason(config("model.kind=cnn")) is None  # through torch.func
+    assert unsupported_reason(config("model.kind=cnn", "model.channel_dropout=0.2")) == "model.channel_dropout=0.2"
     assert unsupported_reason(config("augment.hflip=0.5")) == "augment.hflip=0.5"
     assert unsupported_reason(config("augment.label_smoothing=0.1")) is None
-    assert unsupported_reason(config("regularization.l1=1e-4", "regularization.l1_mode=proximal")) == "regularization.l1_mode=proximal"
+    for trained in ("regularization.l1_mode=proximal", "regularization.l1_mode=subgradient", "regularization.max_norm=2",
+                    "regularization.grad_clip_norm=1", "regularization.grad_clip_value=0.1"):
+        assert unsupported_reason(config("regularization.l1=1e-4", trained)) is None, trained
     assert unsupported_reason(config("schedule.name=onecycle")) == "schedule.name=onecycle"
     assert unsupported_reason(config("pruning.method=magnitude")) == "pruning.method=magnitude"

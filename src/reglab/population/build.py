@@ -86,10 +86,9 @@ def build_population(
     techniques = [inspect_techniques(config, model, population_data.reference) for config, model in zip(configs, models)]
     try:
         architecture = describe_architecture(models[0])
-    except ValueError as error:
-        if model is None:
-            raise PopulationUnsupported(str(error)) from None
-        architecture, engine = None, "vmap"  # a module of the user's own: torch.func
+    except ValueError:
+        # a CNN, group norm or a module of the user's own: torch.func over the member module
+        architecture, engine = None, "vmap"
     params, buffers = stack_states(models)
     hyper = MemberHyperparameters.from_configs(configs, device)
     decay = decay_groups(models[0], 1.0, first.optimizer.decay_exclude)

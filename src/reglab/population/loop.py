@@ -25,6 +25,7 @@ from reglab.contract.batches import batch_starts
 from reglab.population.epoch_end import EpochSink, MemberEnd, record_epoch
 from reglab.population.shards import ShardThreads, rebalance
 from reglab.population.state import PopulationState
+from reglab.regularizers.clipping import clip_member_gradients_
 from reglab.regularizers.flooding import flood
 from reglab.regularizers.sharpness import sam_perturbation
 
@@ -100,9 +101,13 @@ def _train_epoch(state: PopulationState, lrs: torch.Tensor) -> dict[str, torch.T
         if state.sharpness_aware:
             grads = _gradients_at_perturbed(state, names, grads, inputs, labels, batch, shared)
         gradients = dict(zip(names, grads))
+        state.penalties.gradient_rules(state.params, gradients, state.hyper)
+        if state.clipping:
+            clip_member_gradients_(list(gradients.values()), state.hyper.grad_clip_norm, state.hyper.grad_clip_value)
         if state.trajectory is not None:
             state.trajectory.observe_gradients(gradients, last_step=index == len(starts) - 1)
         state.optimizer.step(gradients, lrs[index], state.hyper)
+        state.penalties.weight_rules(state.params, state.hyper, lrs[index])
         with torch.no_grad():
             loss_sum += data_loss.detach() * batch
             if state.objective.correct is not None:

@@ -9,24 +9,21 @@ members inside a step.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields, replace
 from typing import Sequence
 
 import torch
 
 from reglab.config import Config
+from reglab.contract.members import per_member
 
-__all__ = ["MemberHyperparameters", "per_member"]
+__all__ = ["MemberHyperparameters", "per_member"]  # per_member: re-exported from reglab.contract.members
 
 
-def per_member(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-    """View a (K,) tensor as (K, 1, ..., 1) to broadcast against `like` (K, ...).
-
-    Example:
-        >>> per_member(torch.tensor([0.1, 0.2]), torch.zeros(2, 3, 4)).shape
-        torch.Size([2, 1, 1])
-    """
-    return values.view(-1, *([1] * (like.dim() - 1)))
+def _cap(value: float | None) -> float:
+    """A cap of the config (None: no cap) as a number: no cap is inf, which clips nothing."""
+    return math.inf if value is None else value
 
 
 @dataclass(frozen=True)
@@ -42,6 +39,7 @@ class MemberHyperparameters:
         flooding: `regularization.flooding`, the flood levels b, (K,).
         orthogonality: `regularization.orthogonality`, (K,).
         sam_rho: `regularization.sam_rho`, (K,).
+        grad_clip_norm, grad_clip_value, max_norm: the caps, (K,); inf where a member has none.
         dropout: `model.dropout` per hidden layer, (L, K).
         dropout_rates: the same rates on the host, one tuple per member.
 
@@ -59,6 +57,9 @@ class MemberHyperparameters:
     flooding: torch.Tensor
     orthogonality: torch.Tensor
     sam_rho: torch.Tensor
+    grad_clip_norm: torch.Tensor
+    grad_clip_value: torch.Tensor
+    max_norm: torch.Tensor
     dropout: torch.Tensor
     dropout_rates: tuple[tuple[float, ...], ...]
 
@@ -78,6 +79,9 @@ class MemberHyperparameters:
             flooding=column(config.regularization.flooding for config in configs),
             orthogonality=column(config.regularization.orthogonality for config in configs),
             sam_rho=column(config.regularization.sam_rho for config in configs),
+            grad_clip_norm=column(_cap(config.regularization.grad_clip_norm) for config in configs),
+            grad_clip_value=column(_cap(config.regularization.grad_clip_value) for config in configs),
+            max_norm=column(_cap(config.regularization.max_norm) for config in configs),
             dropout=torch.tensor(rates, dtype=torch.float32, device=device).reshape(len(configs), layers).T.contiguous(),
             dropout_rates=tuple(tuple(member) for member in rates),
         )

@@ -14,12 +14,15 @@ so one reduction serves all K members.
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import torch
 
 from reglab.population.members import MemberHyperparameters
+from reglab.regularizers.constraints import max_norm_members_
 from reglab.regularizers.orthogonality import orthogonality_penalty
+from reglab.regularizers.proximal import add_l1_subgradient_, soft_threshold_members_
 from reglab.regularizers.penalties import group_by_multiplier, l2_coefficient
 from reglab.regularizers.scope import select_parameters
 
@@ -55,6 +58,7 @@ class MemberPenalties:
         # the member's weight matrices, in the single run's order (the same float sums)
         self.matrix_names = [name for name, param in scoped.items() if param.dim() >= 2]
         self.orthogonality_mode = settings.orthogonality_mode
+        self.l1_mode = settings.l1_mode
         self.configure(hyper)
 
     def configure(self, hyper: MemberHyperparameters) -> None:
@@ -62,6 +66,7 @@ class MemberPenalties:
         self.l1_on = [value > 0 for value in hyper.l1.tolist()]
         self.l2_on = [value > 0 for value in hyper.l2.tolist()]
         self.orthogonality_on = [value > 0 for value in hyper.orthogonality.tolist()]
+        self.max_norm_on = any(math.isfinite(value) for value in hyper.max_norm.tolist())
 
     def _weighted(self, params: dict[str, torch.Tensor], squared: bool) -> torch.Tensor:
         terms = [member_norm([params[name] for name in names], squared) * multiplier for multiplier, names in self.groups]
@@ -72,13 +77,32 @@ class MemberPenalties:
         if not self.groups:
             return terms
         if any(self.l1_on):
-            terms["l1"] = hyper.l1 * self._weighted(params, squared=False)
+            if self.l1_mode == "penalty":
+                terms["l1"] = hyper.l1 * self._weighted(params, squared=False)
+            else:  # recorded, differentiated by the optimizer-side rule (as the single run)
+                with torch.no_grad():
+                    terms["l1"] = hyper.l1 * self._weighted(params, squared=False)
         if any(self.l2_on):
             terms["l2"] = l2_coefficient(hyper.l2, self.convention, batch_size) * self._weighted(params, squared=True)
         if any(self.orthogonality_on):
             total = torch.stack([orthogonality_penalty(params[name], self.orthogonality_mode) for name in self.matrix_names]).sum(dim=0)
             terms["orthogonality"] = hyper.orthogonality * total
         return terms
+
+    def gradient_rules(self, params: dict[str, torch.Tensor], gradients: dict[str, torch.Tensor], hyper: MemberHyperparameters) -> None:
+        """L1 subgradient (`l1_mode: subgradient`): g ← g + λ₁,k·m_g·sign(w), in place."""
+        if self.l1_mode != "subgradient" or not any(self.l1_on):
+            return
+        for multiplier, names in self.groups:
+            add_l1_subgradient_([params[name] for name in names], [gradients[name] for name in names], hyper.l1 * multiplier)
+
+    def weight_rules(self, params: dict[str, torch.Tensor], hyper: MemberHyperparameters, lr: torch.Tensor) -> None:
+        """After the step: proximal L1 (w ← soft-threshold by η_k·λ₁,k·m_g), then max-norm."""
+        if self.l1_mode == "proximal" and any(self.l1_on):
+            for multiplier, names in self.groups:
+                soft_threshold_members_([params[name] for name in names], lr * hyper.l1 * multiplier)
+        if self.max_norm_on:
+            max_norm_members_([params[name] for name in self.matrix_names], hyper.max_norm)
 
     def emitted(self, member: int) -> set[str]:
         """The `loss/<name>` keys member `member`'s single run would record."""

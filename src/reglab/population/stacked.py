@@ -32,6 +32,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from reglab.models.blocks import HiddenBlock
+from reglab.models.mlp import MLP
 
 __all__ = ["LayerShape", "StackedArchitecture", "describe_architecture", "stack_states", "unstack_state", "stacked_forward"]
 
@@ -73,8 +74,8 @@ def describe_architecture(model: nn.Module) -> StackedArchitecture:
     Raises:
         ValueError: a module the population engine does not handle (its message says which).
     """
-    if not (hasattr(model, "hidden") and hasattr(model, "head") and isinstance(model.head, nn.Linear)):
-        raise ValueError("only reglab MLPs (model.kind mlp) train as populations")
+    if not isinstance(model, MLP):
+        raise ValueError("only reglab MLPs (model.kind mlp) train with the stacked engine")
     layers = []
     for index, block in enumerate(model.hidden):
         if not isinstance(block, HiddenBlock):

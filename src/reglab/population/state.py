@@ -7,6 +7,7 @@ costing work: the next epoch runs K − 1 members.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -67,6 +68,8 @@ class PopulationState:
         """Which per-member step units any member uses, read once on the host."""
         self.flooding = any(value > 0 for value in self.hyper.flooding.tolist())
         self.sharpness_aware = any(value > 0 for value in self.hyper.sam_rho.tolist())
+        caps = self.hyper.grad_clip_norm.tolist() + self.hyper.grad_clip_value.tolist()
+        self.clipping = any(math.isfinite(value) for value in caps)
 
     @property
     def size(self) -> int:

@@ -7,7 +7,9 @@ silently drops a technique a single run would apply.
 
 | unit (single run)                  | in a population                                     |
 |------------------------------------|-----------------------------------------------------|
-| PenaltyHook (l1_mode penalty, l2)  | `MemberPenalties`                                   |
+| PenaltyHook (every l1_mode, l2)    | `MemberPenalties`                                   |
+| ProximalL1Hook, SubgradientL1Hook  | `soft_threshold_members_`, `add_l1_subgradient_`    |
+| GradientClipHook, MaxNormHook      | `clip_member_gradients_`, `max_norm_members_`       |
 | OrthogonalityHook                  | `MemberPenalties` (`orthogonality_penalty`)         |
 | FloodingHook                       | `flood` on the (K,) data losses                     |
 | SharpnessAwareHook                 | `sam_perturbation` on the stacked gradients         |
@@ -59,8 +61,8 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
     stopper, zero_fraction, sets, epsilon, gradient_mode = None, False, None, 1e-3, "last_step"
     for hook in technique.hooks:
         kind = type(hook).__name__
-        if kind == "PenaltyHook" and getattr(hook, "l1_in_loss", True):
-            continue
+        if kind in ("PenaltyHook", "ProximalL1Hook", "SubgradientL1Hook", "GradientClipHook", "MaxNormHook"):
+            continue  # `MemberPenalties` and the population loop, from the members' configs
         if kind in ("FloodingHook", "OrthogonalityHook", "SharpnessAwareHook"):
             continue  # read from the members' configs (`MemberHyperparameters`)
         if kind == "GradientNormHook":

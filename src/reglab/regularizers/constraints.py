@@ -23,7 +23,7 @@ import torch
 
 from reglab.contract.hooks import StepHook
 
-__all__ = ["MaxNormHook", "max_norm_", "unit_norms"]
+__all__ = ["MaxNormHook", "max_norm_", "max_norm_members_", "unit_norms"]
 
 
 def unit_norms(weight: torch.Tensor) -> torch.Tensor:
@@ -37,6 +37,19 @@ def unit_norms(weight: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
+def max_norm_members_(weights: Iterable[torch.Tensor], max_norm: torch.Tensor) -> None:
+    """Rescale, in place, every unit's incoming weights of stacked tensors (K, units, ...)
+    to L2 norm ≤ its member's cap, shape (K,); inf leaves a member as it is.
+
+    w_u ← w_u · c/(‖w_u‖ + 1e-7) where ‖w_u‖ > c (PyTorch's `renorm`).
+    """
+    for weight in weights:
+        norms = weight.flatten(2).norm(dim=2)  # (K, units)
+        cap = max_norm.view(-1, 1)
+        factor = torch.where(norms > cap, cap / (norms + 1e-7), torch.ones_like(norms))
+        weight.mul_(factor.view(*factor.shape, *([1] * (weight.dim() - 2))))
+
+
 def max_norm_(weights: Iterable[torch.Tensor], max_norm: float) -> None:
     """Rescale, in place, every unit's incoming weights to L2 norm ≤ `max_norm`.
 
@@ -46,8 +59,9 @@ def max_norm_(weights: Iterable[torch.Tensor], max_norm: float) -> None:
         tensor([[1.2000, 1.6000],
                 [0.0000, 1.0000]])
     """
-    for weight in weights:
-        weight.renorm_(2, 0, max_norm)
+    views = [weight.unsqueeze(0) for weight in weights]
+    if views:
+        max_norm_members_(views, torch.tensor([max_norm], device=views[0].device))
 
 
 class MaxNormHook(StepHook):

@@ -28,9 +28,10 @@ import torch
 import torch.nn.functional as F
 
 from reglab.contract.hooks import StepHook
+from reglab.contract.members import per_member
 from reglab.regularizers.penalties import PenaltyGroup
 
-__all__ = ["ProximalL1Hook", "SubgradientL1Hook", "soft_threshold", "soft_threshold_"]
+__all__ = ["ProximalL1Hook", "SubgradientL1Hook", "soft_threshold", "soft_threshold_", "soft_threshold_members_", "add_l1_subgradient_"]
 
 
 def soft_threshold(weights: torch.Tensor, threshold: float) -> torch.Tensor:
@@ -44,10 +45,27 @@ def soft_threshold(weights: torch.Tensor, threshold: float) -> torch.Tensor:
 
 
 @torch.no_grad()
+def soft_threshold_members_(params: Iterable[torch.Tensor], thresholds: torch.Tensor) -> None:
+    """Soft-threshold stacked tensors (K, ...) in place, member k by `thresholds[k]`:
+    w ← sign(w)·max(|w| − t_k, 0), the same values as `F.softshrink` (t = 0: unchanged)."""
+    for param in params:
+        threshold = per_member(thresholds, param)
+        param.copy_(torch.sign(param) * (param.abs() - threshold).clamp_(min=0))
+
+
+@torch.no_grad()
+def add_l1_subgradient_(params: Iterable[torch.Tensor], grads: Iterable[torch.Tensor], strengths: torch.Tensor) -> None:
+    """g ← g + λ_k·sign(w) for stacked parameters and their gradients (K, ...)."""
+    for param, grad in zip(params, grads):
+        grad.addcmul_(torch.sign(param), per_member(strengths, param))
+
+
+@torch.no_grad()
 def soft_threshold_(params: Iterable[torch.Tensor], threshold: float) -> None:
     """Soft-threshold the tensors in place (one proximal L1 step of size `threshold`)."""
-    for param in params:
-        param.copy_(F.softshrink(param, threshold))
+    views = [param.unsqueeze(0) for param in params]
+    if views:
+        soft_threshold_members_(views, torch.tensor([threshold], device=views[0].device))
 
 
 def _groups_by_optimizer_group(
@@ -115,9 +133,9 @@ class SubgradientL1Hook(StepHook):
     @torch.no_grad()
     def before_step(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> None:
         for group in self.groups:
-            alpha = self.strength * group.multiplier
             for param in group.params:
                 if param.grad is None:
                     # A weight the loss did not reach still feels the penalty.
                     param.grad = torch.zeros_like(param)
-                param.grad.add_(torch.sign(param), alpha=alpha)
+            strength = torch.tensor([self.strength * group.multiplier], device=group.params[0].device)
+            add_l1_subgradient_([p.unsqueeze(0) for p in group.params], [p.grad.unsqueeze(0) for p in group.params], strength)

@@ -130,3 +130,6 @@ def test_technique_in_a_population_of_three_equals_each_members_single_run(store
                 if key.startswith("time/") or not math.isfinite(value):
                     continue
                 assert got[key] == pytest.approx(value, rel=rel, abs=1e-5), key
+        # the weights each ends with (restored, for restore_best) are measured alike
+        assert member.summary["final_eval"] == pytest.approx(single.summary["final_eval"], rel=rel, abs=1e-5)
+        assert member.summary.get("restored_epoch") == single.summary.get("restored_epoch")

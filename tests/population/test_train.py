@@ -191,3 +191,18 @@ def test_a_member_trains_the_same_alone_and_among_others(store_dir):
     alone = train_population([configs[3]], store=store_dir, data_order="independent")[0]
     assert_same_history(together[3], alone)
     assert_same_history(together[3], reglab.train(configs[3], store=store_dir))
+
+
+def test_restore_best_ends_each_member_with_its_best_weights(store_dir):
+    keys = {"early_stopping.criterion": "patience", "early_stopping.patience": 2, "early_stopping.restore_best": True,
+            "epochs": 8, "data.train_size": 60}
+    configs = [digits(seed, lr, **keys) for seed, lr in ((0, 0.5), (1, 0.3), (2, 0.05))]
+    members = train_population(configs, store=store_dir, data_order="independent")
+    restored = [member for member in members if member.summary["restored_epoch"] < len(member.history)]
+    assert restored, "no member's best epoch came before its last: the test would not see a restore"
+    for config, member in zip(configs, members):
+        single = reglab.train(config, store=store_dir)
+        assert member.summary["restored_epoch"] == single.summary["restored_epoch"] == single.summary["best_epoch"]
+        assert member.summary["final_eval"] == pytest.approx(single.summary["final_eval"], rel=1e-5)
+        for name, tensor in single.model.state_dict().items():
+            torch.testing.assert_close(member.model.state_dict()[name], tensor, rtol=1e-5, atol=1e-6)

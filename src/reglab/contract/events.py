@@ -81,15 +81,30 @@ class FitRecord:
 
 @dataclass(frozen=True)
 class EpochRecord:
-    """What callbacks see at epoch_start and epoch_end (metrics empty at epoch_start)."""
+    """What callbacks see at epoch_start and epoch_end (metrics empty at epoch_start).
+
+    In a population the record is one member's: `member` is its index among the
+    population's configs, `model` and `optimizer` are None (the member's parameters are
+    rows of stacked tensors) and `weights`, when the callback's unit asks for them, is
+    the member's state dict under the single-run model's names. A single run leaves
+    `member` and `weights` None: its callbacks read `model`.
+    """
 
     epoch: int
     step: int
-    model: torch.nn.Module
-    optimizer: torch.optim.Optimizer
+    model: torch.nn.Module | None
+    optimizer: torch.optim.Optimizer | None
     metrics: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     history: Sequence[Mapping[str, float]] = ()
     data: Any = None
+    member: int | None = None
+    weights: Mapping[str, torch.Tensor] | None = None
+
+    def state_dict(self) -> Mapping[str, torch.Tensor]:
+        """This member's (or run's) weights as a state dict, whichever the record carries."""
+        if self.weights is not None:
+            return self.weights
+        return self.model.state_dict()
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from reglab.data.user import USER_DATASET
 from reglab.engine.checkpoint import load_checkpoint, restore_checkpoint, restore_units, save_checkpoint, units_of
 from reglab.engine.denormals import flushing_denormals
 from reglab.objective.evaluate import evaluate
+from reglab.objective.losses import make_objective
 from reglab.contract.events import Callback
 from reglab.engine.loop import fit
 from reglab.engine.setup import build_setup
@@ -22,7 +23,7 @@ from reglab.engine.sinks import ConsoleSink, StoreSink
 from reglab.engine.summary import summarize
 from reglab.store import RunStore, save_weights, write_config, write_metrics_csv, write_summary
 
-__all__ = ["Run", "train", "resume", "as_config"]
+__all__ = ["Run", "train", "resume", "as_config", "final_evaluation"]
 
 
 @dataclass
@@ -206,7 +207,7 @@ def _fit_stored(
         extra.update(stop_reason=result.stop.reason, stop_criterion=result.stop.criterion)
     extra["decayed"] = setup.decay.decayed
     extra["not_decayed"] = setup.decay.not_decayed
-    extra["final_eval"] = _final_evaluation(setup)
+    extra["final_eval"] = final_evaluation(setup.model, setup.data, setup.config)
     if own_model:
         extra["model_source"] = f"user module {type(setup.model).__name__}"
     if setup.data.name == USER_DATASET:
@@ -228,10 +229,11 @@ def _keep_partial(run_store: RunStore, run_id: str, folder: Path, setup: Any) ->
         pass
 
 
-def _final_evaluation(setup: Any) -> dict[str, float]:
-    """Validation and test metrics of the weights the run ends with (after restores,
-    averaging or pruning at fit end)."""
-    data, objective, size = setup.data, setup.objective, setup.config.data.eval_batch_size
-    metrics = evaluate(setup.model, data.val_x, data.val_y, objective, size, "val")
-    metrics.update(evaluate(setup.model, data.test_x, data.test_y, objective, size, "test"))
+def final_evaluation(model: torch.nn.Module, data: Any, config: Config) -> dict[str, float]:
+    """Validation and test metrics of the weights a run ends with (after restores,
+    averaging or pruning at fit end), with the plain loss of its task."""
+    objective = make_objective(config.loss, data.task, data.num_classes, config.model.output_activation)
+    size = config.data.eval_batch_size
+    metrics = evaluate(model, data.val_x, data.val_y, objective, size, "val")
+    metrics.update(evaluate(model, data.test_x, data.test_y, objective, size, "test"))
     return metrics

@@ -12,6 +12,7 @@ import math
 from typing import Callable
 
 from reglab.contract.events import EpochRecord, Stop, frozen
+from reglab.population.stacked import unstack_state
 from reglab.population.state import PopulationState
 
 __all__ = ["EpochSink", "MemberEnd", "member_metrics", "record_epoch"]
@@ -71,7 +72,8 @@ def record_epoch(
             metrics["l1/zeros"] = fetched["l1/zeros"][position][0] / max(state.penalties.scoped_entries, 1)
         if techniques.stopper is not None:
             # The single run's EarlyStopping object itself, fed this member's metrics.
-            record = EpochRecord(epoch, 0, None, None, frozen(metrics), histories[member])
+            weights = unstack_state(state.params, state.buffers, position) if techniques.stopper.keep_best else None
+            record = EpochRecord(epoch, 0, None, None, frozen(metrics), histories[member], member=member, weights=weights)
             result = techniques.stopper.on_epoch_end(record)
             if isinstance(result, Stop):
                 stop = stop or result

@@ -92,7 +92,6 @@ def unsupported_reason(config: Config) -> str | None:
         (regularization.ema_decay is not None, "regularization.ema_decay", regularization.ema_decay),
         (regularization.swa_start is not None, "regularization.swa_start", regularization.swa_start),
         (config.early_stopping.criterion not in SUPPORTED_STOPPING, "early_stopping.criterion", config.early_stopping.criterion),
-        (config.early_stopping.restore_best, "early_stopping.restore_best", True),
         (config.trajectory.every_steps is not None, "trajectory.every_steps", config.trajectory.every_steps),
         (config.trajectory.snapshots_on(), "trajectory.snapshot_*", "set"),
     ]

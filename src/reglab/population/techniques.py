@@ -14,7 +14,7 @@ silently drops a technique a single run would apply.
 | FloodingHook                       | `flood` on the (K,) data losses                     |
 | SharpnessAwareHook                 | `sam_perturbation` on the stacked gradients         |
 | ZeroFractionMonitor (`l1/zeros`)   | zero counts over the stacked scoped weights        |
-| EarlyStopping (no restore_best)    | the same object per member, fed the member's metrics |
+| EarlyStopping, RestoreBest         | the same object per member, fed the member's metrics and, with restore_best, its weights |
 | TrajectoryRecorder, GradientNormHook | `MemberTrajectory` (same keys, batched)            |
 """
 
@@ -73,8 +73,10 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
         kind = type(callback).__name__
         if kind == "ZeroFractionMonitor":
             zero_fraction = True
-        elif kind == "EarlyStopping" and not callback.keep_best:
+        elif kind == "EarlyStopping":
             stopper = callback
+        elif kind == "RestoreBest":
+            continue  # the population loads the stopper's best weights when the member ends
         elif kind == "TrajectoryRecorder" and not (callback.every_steps or callback.snapshot_epochs or callback.snapshot_steps):
             sets, epsilon = tuple(sorted(callback.sets)), callback.epsilon
         else:

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable, Literal, Mapping
 
 from reglab.config import Config, ConfigError
 from reglab.contract.events import FitRecord, Stop
-from reglab.engine.run import Run, as_config
+from reglab.engine.run import Run, as_config, final_evaluation
 from reglab.engine.denormals import flushing_denormals
 from reglab.population.build import ENGINES, build_population
 from reglab.population.loop import fit_population
@@ -92,6 +92,11 @@ def train_population(
     def finish(member: int, history, stop: Stop | None, current: PopulationState, row: int) -> None:
         config, techniques = configs[member], current.techniques[member]
         member_state = unstack_state(current.params, current.buffers, row)
+        stopper = techniques.stopper
+        restored = stopper is not None and stopper.keep_best and stopper.best_state is not None
+        if restored:  # early_stopping.restore_best: the member ends with its best epoch's weights
+            member_state = {name: tensor.clone() for name, tensor in stopper.best_state.items()}
+            stopper.restored_epoch = stopper.best_epoch
         extra: dict[str, Any] = {}
         if techniques.zero_fraction:
             zeros = current.penalties.zero_counts(current.params)[row].item()
@@ -104,11 +109,14 @@ def train_population(
         if stop:
             extra.update(stop_reason=stop.reason, stop_criterion=stop.criterion)
         extra["decayed"], extra["not_decayed"] = decay.decayed, decay.not_decayed
-        extra["final_eval"] = {key: value for key, value in history[-1].items() if key.split("/")[0] in ("val", "test")}
-        summary = recorder.finish(member, history, stop, member_state, extra)
         model = models[member]
         model.load_state_dict(member_state)
         splits = current.data.member_splits[member] if current.data.member_splits else None
+        if restored and splits is not None:
+            extra["final_eval"] = final_evaluation(model, splits, config)
+        else:  # the last epoch's evaluation is of the weights the member ends with
+            extra["final_eval"] = {key: value for key, value in history[-1].items() if key.split("/")[0] in ("val", "test")}
+        summary = recorder.finish(member, history, stop, member_state, extra)
         run = Run(recorder.run_ids[member], config.name, summary["status"], config, model, history, summary, run_store.directory, splits)
         runs[member] = run
         if on_member_end is not None:

@@ -156,7 +156,8 @@ class EarlyStopping(Callback):
         if self._is_better(value):
             self.best_value, self.best_epoch = value, record.epoch
             if self.keep_best:
-                self.best_state = {name: t.detach().clone() for name, t in pruned_state_dict(record.model).items()}
+                weights = record.weights if record.weights is not None else pruned_state_dict(record.model)
+                self.best_state = {name: t.detach().clone() for name, t in weights.items()}
         fired = None
         metrics: dict[str, float] = {}
         if self.criterion is not None:

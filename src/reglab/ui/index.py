@@ -97,7 +97,7 @@ class RunRecord:
     ended_s: float | None = None
 
     def duration_s(self, now: float) -> float | None:
-        if self.started_s is None:
+        if self.started_s is None or (self.stale and self.ended_s is None):
             return None
         end = self.ended_s if self.ended_s is not None else (now if self.status == "running" else None)
         return None if end is None else max(0.0, end - self.started_s)

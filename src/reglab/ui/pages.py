@@ -24,6 +24,7 @@ from reglab.ui.tables import ColumnError, run_groups, runs_page
 
 __all__ = ["page_routes", "render_page"]
 
+PAGE_SCRIPTS = ("runs", "run", "compare", "sweeps", "sweep")
 NAVIGATION = (("runs", "/", "Runs"), ("sweeps", "/sweeps", "Sweeps"), ("compare", "/compare", "Compare"))
 
 
@@ -33,13 +34,24 @@ def _embedded(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def render_page(page: str, title: str, store: str, initial: Any = None, plots: bool = False, status_code: int = 200) -> Response:
+def render_page(
+    page: str,
+    title: str,
+    store: str,
+    initial: Any = None,
+    plots: bool = False,
+    status_code: int = 200,
+    message: str = "",
+) -> Response:
     """One page: header with navigation, an empty main that app.js fills, the initial data."""
     links = "".join(
         f'<a href="{href}"{" class=current" if name == page else ""} id="nav-{name}">{label}</a>'
         for name, href, label in NAVIGATION
     )
-    plotly = f'<script src="/static/plotly.min.js?v={__version__}" defer></script>' if plots else ""
+    scripts = ["plotly.min.js"] if plots else []
+    scripts += ["common.js", "figures.js", f"{page}.js"] if page in PAGE_SCRIPTS else ["common.js"]
+    tags = "".join(f'<script src="/static/{name}?v={__version__}" defer></script>' for name in scripts)
+    notice = f'<div class="error" role="alert">{html.escape(message)}</div>' if message else ""
     body = f"""<!doctype html>
 <html lang="en">
 <head>
@@ -48,12 +60,12 @@ def render_page(page: str, title: str, store: str, initial: Any = None, plots: b
 <title>{html.escape(title)} · reglab</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/static/style.css?v={__version__}">
-{plotly}<script src="/static/app.js?v={__version__}" defer></script>
+{tags}
 </head>
 <body data-page="{page}">
 <header><span class="brand">reglab</span><nav>{links}</nav>
 <span class="store" title="store (read-only)">{html.escape(store)}</span><span id="live" class="live"></span></header>
-<main id="main"></main>
+<main id="main">{notice}</main>
 <script type="application/json" id="initial">{_embedded(initial)}</script>
 </body>
 </html>
@@ -77,7 +89,7 @@ def run_page_view(request: Request) -> Response:
     run_id = request.path_params["run_id"]
     details = run_details(ui.database, run_id) if run_folder(ui.store_dir, run_id) else None
     if details is None:
-        return render_page("missing", "Not found", str(ui.store_dir), {"error": f"no run {run_id!r} in this store"}, status_code=404)
+        return render_page("missing", "Not found", str(ui.store_dir), None, status_code=404, message=f"No run {run_id!r} in this store.")
     record = ui.index.snapshot().by_id.get(run_id)
     details["stale"] = bool(record and record.stale)
     details["files"] = list_run_files(ui.store_dir, run_id)

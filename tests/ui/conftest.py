@@ -66,16 +66,15 @@ class UIServer:
     stderr_lines: list[str]
 
 
-def start_ui(store_dir: Path, extra: list[str] | None = None, user: int | None = None, env: dict | None = None, timeout: float = 60.0) -> UIServer:
+def start_ui(store_dir: Path, extra: list[str] | None = None, prefix: list[str] | None = None, env: dict | None = None, timeout: float = 60.0) -> UIServer:
     """`reglab ui --store DIR --port 0` in a child process; waits for the URL line it prints."""
-    command = [sys.executable, "-m", "reglab", "ui", "--store", str(store_dir), "--port", "0", *(extra or [])]
+    command = [*(prefix or []), sys.executable, "-m", "reglab", "ui", "--store", str(store_dir), "--port", "0", *(extra or [])]
     process = subprocess.Popen(
         command,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, **(env or {})},
-        user=user,
     )
     lines: list[str] = []
     deadline = time.monotonic() + timeout
@@ -110,9 +109,9 @@ def stop_ui(server: UIServer, timeout: float = 20.0) -> int:
     return server.process.returncode
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def served_store(tmp_path_factory):
-    """A generated store and a `reglab ui` process serving it, for a whole test module."""
+    """A generated store and one `reglab ui` process serving it, shared by the session's tests."""
     contents = make_store(tmp_path_factory.mktemp("served") / "store")
     server = start_ui(contents.directory)
     yield contents, server

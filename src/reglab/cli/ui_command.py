@@ -47,3 +47,7 @@ def ui_command(
         serve(directory, host=address, port=port, allow_remote=host is not None, on_ready=announce)
     except (StoreNotFound, BindRefused) as problem:
         fail(str(problem))
+    except KeyboardInterrupt:
+        # exit here: typer turns KeyboardInterrupt into a returned 130 that main() drops
+        typer.echo("interrupted", err=True)
+        raise SystemExit(130) from None

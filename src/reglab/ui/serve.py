@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import signal
 import socket
 from pathlib import Path
 from typing import Callable
@@ -79,9 +80,18 @@ def serve(
     shown = f"[{host.strip('[]')}]" if ":" in host.strip("[]") else host
     if on_ready is not None:
         on_ready(f"http://{shown}:{bound_port}/")
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+    class Server(uvicorn.Server):
+        interrupted = False
+
+        def handle_exit(self, sig: int, frame) -> None:
+            self.interrupted |= sig == signal.SIGINT
+            super().handle_exit(sig, frame)
+
+    server = Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
     try:
         server.run(sockets=[listener])
     finally:
         app.state.ui.close()
         listener.close()
+    if server.interrupted:
+        raise KeyboardInterrupt  # the command exits 130 after Ctrl-C, as every reglab command

@@ -34,11 +34,11 @@ def synthetic_history(epochs: int, lr: float = 0.1, weight_decay: float = 0.0, s
         accuracy = 0.1 + (final - 0.1) * progress
         row = {
             "epoch": epoch,
-            "train/loss": 2.3 * (1.0 - progress) + 0.05,
+            "train/loss": 2.3 * (1.0 - progress) + (1.0 - final) * 0.5,
             "train/acc": min(1.0, accuracy + 0.04),
-            "val/loss": 2.3 * (1.0 - progress) + 0.2,
+            "val/loss": 2.3 * (1.0 - progress) + (1.0 - final) * 2.0,
             "val/acc": accuracy,
-            "test/loss": 2.3 * (1.0 - progress) + 0.22,
+            "test/loss": 2.3 * (1.0 - progress) + (1.0 - final) * 2.1,
             "test/acc": accuracy - 0.01,
             "lr": lr * (0.5 ** (epoch // 5)),
             "time/epoch": 0.25,

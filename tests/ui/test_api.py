@@ -77,7 +77,9 @@ def test_sweeps_endpoints(client):
         "name": "grid", "runs": 12, "running": 0, "finished": 12, "failed": 0, "started_at": None
     }
     table = client.get("/api/sweeps/grid/table", params={"metric": "test/acc"}).json()
-    assert table["metric"] == "test/acc" and len(table["rows"]) == 12 and len(table["best"]) == 10
+    assert table["metric"] == "test/acc" and len(table["columns"]["test/acc"]) == 12 and len(table["best"]) == 10
+    wider = client.get("/api/sweeps/grid/table", params={"columns": "val/loss,model.dropout"}).json()
+    assert set(wider["columns"]) == {"optimizer.lr", "optimizer.weight_decay", "seed", "val/acc", "val/loss", "model.dropout"}
     assert client.get("/api/sweeps/none/table").status_code == 404
     heat = client.get("/api/sweeps/grid/heatmap", params={"x": "optimizer.lr", "y": "seed", "metric": "val/acc"}).json()
     assert heat["y_values"] == ["0", "1"] and heat["count"] == [[2, 2, 2], [2, 2, 2]]

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import socket
-import subprocess
-import sys
-import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
 
@@ -78,18 +75,23 @@ def test_a_foreign_host_header_is_refused(served_store):
     assert raw_get(server.url, "/api/runs", host="rebinding.example:80")[0] == 400
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "reglab", "ui", *args], capture_output=True, text=True, timeout=120)
+def run_cli(capsys, *args: str) -> tuple[int, str]:
+    """`reglab ui ARGS` in this process: (exit code, stderr)."""
+    from reglab.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["ui", *args])
+    return exit_info.value.code, capsys.readouterr().err
 
 
-def test_cli_errors_are_one_line_and_exit_2(tmp_path):
-    missing = run_cli("--store", str(tmp_path / "none"), "--port", "0")
-    assert missing.returncode == 2 and missing.stderr.count("\n") == 1
-    assert "--store: no run store at" in missing.stderr and not (tmp_path / "none").exists()
+def test_cli_errors_are_one_line_and_exit_2(tmp_path, capsys):
+    code, err = run_cli(capsys, "--store", str(tmp_path / "none"), "--port", "0")
+    assert code == 2 and err.count("\n") == 1 and "--store: no run store at" in err
+    assert not (tmp_path / "none").exists()
     damaged = tmp_path / "damaged"
     damaged.mkdir()
     (damaged / "reglab.db").write_text("not a database")
-    bad = run_cli("--store", str(damaged), "--port", "0")
-    assert bad.returncode == 2 and "cannot be read" in bad.stderr and "Traceback" not in bad.stderr
-    port = run_cli("--port", "70000")
-    assert port.returncode == 2 and "--port" in port.stderr and "Traceback" not in port.stderr
+    code, err = run_cli(capsys, "--store", str(damaged), "--port", "0")
+    assert code == 2 and err.count("\n") == 1 and "cannot be read" in err
+    code, err = run_cli(capsys, "--port", "70000")
+    assert code == 2 and err.count("\n") == 1 and "--port: got 70000" in err

@@ -92,12 +92,20 @@ def test_new_epochs_and_runs_appear_after_a_refresh(store_contents, index, monke
 
 def test_sweep_table_and_heatmap(store_contents, index):
     table = sweep_table(index.snapshot(), "grid", "val/acc", best=3)
-    assert table["keys"] == ["optimizer.lr", "optimizer.weight_decay", "seed"] and len(table["rows"]) == 12
+    assert table["keys"] == ["optimizer.lr", "optimizer.weight_decay", "seed"] and len(table["runs"]["id"]) == 12
+    assert sorted(table["runs"]["id"]) == sorted(store_contents.sweep_ids)
+    columns = table["columns"]
+    assert set(columns) == {"optimizer.lr", "optimizer.weight_decay", "seed", "val/acc"}
+    for position, run_id in enumerate(table["runs"]["id"]):
+        assert columns["val/acc"][position] == final(store_contents, run_id, "val/acc")
     best = [row["values"]["val/acc"] for row in table["best"]]
-    assert best == sorted(best, reverse=True) and best[0] == max(row["values"]["val/acc"] for row in table["rows"])
+    assert best == sorted(best, reverse=True) and best[0] == max(columns["val/acc"]) and len(best) == 3
     heat = sweep_heatmap(index.snapshot(), "grid", "optimizer.lr", "optimizer.weight_decay", "val/acc")
     assert heat["x_values"] == ["0.01", "0.1", "0.3"] and heat["count"] == [[2, 2, 2], [2, 2, 2]]
-    cell = [row["values"]["val/acc"] for row in table["rows"] if row["values"]["optimizer.lr"] == 0.3 and row["values"]["optimizer.weight_decay"] == 0]
+    cell = [
+        value for value, lr, decay in zip(columns["val/acc"], columns["optimizer.lr"], columns["optimizer.weight_decay"])
+        if lr == 0.3 and decay == 0
+    ]
     assert heat["mean"][0][2] == pytest.approx(sum(cell) / 2) and not math.isnan(heat["std"][0][2])
     loss = sweep_table(index.snapshot(), "grid", "val/loss", best=3)
-    assert loss["lower_is_better"] and loss["best"][0]["values"]["val/loss"] == min(r["values"]["val/loss"] for r in loss["rows"])
+    assert loss["lower_is_better"] and loss["best"][0]["values"]["val/loss"] == min(loss["columns"]["val/loss"])

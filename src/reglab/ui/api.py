@@ -180,7 +180,8 @@ def sweeps(request: Request, ui: UIState) -> Response:
 
 def sweep(request: Request, ui: UIState) -> Response:
     best = _integer(request.query_params, "best", 10, low=1)
-    return json_response(sweep_table(ui.index.snapshot(), request.path_params["name"], request.query_params.get("metric"), best))
+    extra = _keys(request.query_params.get("columns"))
+    return json_response(sweep_table(ui.index.snapshot(), request.path_params["name"], request.query_params.get("metric"), best, extra))
 
 
 def heatmap(request: Request, ui: UIState) -> Response:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
@@ -70,6 +71,12 @@ def canonical_text(value: Any) -> str:
     """The text a value is compared and grouped by: strings as they are, the rest as JSON."""
     if isinstance(value, str):
         return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value) if value == value and value not in (float("inf"), float("-inf")) else json.dumps(value)
+    if value is None:
+        return "null"
     return json.dumps(value, sort_keys=True, separators=(", ", ": "), default=str)
 
 
@@ -83,6 +90,9 @@ def _parse_value(text: str) -> Any:
         return text
 
 
+COMPARE = {"=": operator.eq, "==": operator.eq, "!=": operator.ne, ">": operator.gt, "<": operator.lt, ">=": operator.ge, "<=": operator.le}
+
+
 @dataclass(frozen=True)
 class Condition:
     """`key op value` on one column."""
@@ -91,9 +101,15 @@ class Condition:
     op: str
     value: Any
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_number", comparable_number(self.value))
+        object.__setattr__(self, "_compare", COMPARE.get(self.op))
+
     def holds(self, actual: Any, present: bool) -> bool:
         if not present or actual is None:
             return self.op == "!=" and self.value is not None
+        if self._number is not None and type(actual) in (int, float) and actual == actual:
+            return self._compare(float(actual), self._number)  # the common case, kept fast
         if self.op == "~":
             return str(self.value).lower() in canonical_text(actual).lower()
         wanted, have = comparable_number(self.value), comparable_number(actual)
@@ -136,6 +152,11 @@ class Filter:
     @property
     def empty(self) -> bool:
         return not self.words and not self.conditions
+
+    @property
+    def cache_key(self) -> tuple:
+        """A hashable form (condition values may be lists)."""
+        return self.words, tuple((c.key, c.op, canonical_text(c.value)) for c in self.conditions)
 
 
 def parse_filter(text: str | None, known_keys: Iterable[str]) -> Filter:

@@ -19,6 +19,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
@@ -26,14 +27,17 @@ from typing import Any, Iterable
 from reglab.config import flatten
 from reglab.ui.database import ReadOnlyDatabase
 
-__all__ = ["RunRecord", "RunIndex", "Snapshot", "IDENTITY_KEYS", "headline_metric", "parse_time", "varying_keys"]
+__all__ = ["MISSING", "RunRecord", "RunIndex", "Snapshot", "IDENTITY_KEYS", "headline_metric", "parse_time", "varying_keys"]
 
 IDENTITY_KEYS = ("id", "name", "status", "sweep", "epochs", "started_at", "ended_at", "duration_s", "best_epoch")
 MISSING = object()
+CACHED_VIEWS = 32  # views kept per snapshot; a new snapshot starts empty
 REFRESH_INTERVAL_S = 0.5  # at most one re-read of the runs table per interval while writers commit
-RUN_COLUMNS = "rowid, id, name, status, config, summary, sweep, epochs, started_at, ended_at, host, pid"
+# The summary is decoded in Python: it may hold NaN, which SQLite's JSON functions refuse.
+RUN_COLUMNS = "rowid, id, name, status, config, sweep, epochs, started_at, ended_at, host, pid, summary"
 
 
+@lru_cache(maxsize=None)
 def headline_metric(key: str) -> bool:
     """Metric keys shown in tables: `train/loss`, `test/acc`, `lr`, `*/total`, `final_eval/*`.
 
@@ -63,6 +67,49 @@ def _process_alive(pid: int) -> bool:
     except (PermissionError, OverflowError, ValueError):
         return True
     return True
+
+
+def _json_object(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _nested(key: str, value: Any) -> bool:
+    """Whether `flatten` descends into this value (as reglab.config.flatten does)."""
+    return isinstance(value, dict) and bool(value) and key != "per_layer"
+
+
+def _collect_changes(tree: dict[str, Any], base: dict[str, Any], prefix: str, changes: dict[str, Any]) -> None:
+    """The flattened keys where `tree` differs from `base`, without flattening equal sections.
+
+    Whole sections are compared first (one C-level dict comparison), so a sweep's config
+    costs a few comparisons plus the keys that really differ. Keys of `base` that `tree`
+    lacks are recorded as MISSING.
+    """
+    for key, value in tree.items():
+        other = base.get(key, MISSING)
+        if other == value and type(other) is type(value):
+            continue
+        dotted = prefix + key
+        if _nested(key, value):
+            _collect_changes(value, other if isinstance(other, dict) else {}, dotted + ".", changes)
+        else:
+            column = _config_key(dotted)
+            if column is not None:
+                changes[column] = value
+    for key, other in base.items():
+        if key not in tree:
+            dotted = prefix + key
+            leaves = flatten(other, dotted + ".") if _nested(key, other) else {dotted: other}
+            for leaf in leaves:
+                column = _config_key(leaf)
+                if column is not None:
+                    changes[column] = MISSING
 
 
 def _config_key(key: str) -> str | None:
@@ -121,6 +168,31 @@ class Snapshot:
     metric_keys: list[str]
     version: int
     by_id: dict[str, RunRecord] = field(default_factory=dict)
+    cache: dict[Any, Any] = field(default_factory=dict)
+
+    def remember(self, key: Any, value: Any) -> Any:
+        """Keep a computed view of this snapshot (filtered, sorted runs; columns) for reuse."""
+        if len(self.cache) >= CACHED_VIEWS:
+            self.cache.pop(next(iter(self.cache)))
+        self.cache[key] = value
+        return value
+
+    def getter(self, key: str):
+        """A fast function record → value of column `key` (MISSING when the run lacks it)."""
+        if key in self.metric_set:
+            return lambda record: record.metrics.get(key, MISSING)
+        if key in ("id", "name", "status", "sweep", "epochs", "started_at", "ended_at", "best_epoch"):
+            return lambda record: _none_missing(getattr(record, key))
+        if key == "duration_s":
+            return lambda record: _none_missing(record.duration_s(time.time()))
+        default = self.baseline.get(key, MISSING)
+        return lambda record: record.config_changes.get(key, default)
+
+    @property
+    def metric_set(self) -> set[str]:
+        if "metric_set" not in self.cache:
+            self.cache["metric_set"] = set(self.metric_keys)
+        return self.cache["metric_set"]
 
     def value(self, record: RunRecord, key: str) -> tuple[bool, Any]:
         """(present, value) of any column for one run."""
@@ -154,6 +226,7 @@ class RunIndex:
         self._records: dict[str, RunRecord] = {}
         self._signatures: dict[str, tuple] = {}
         self._baseline: dict[str, Any] | None = None
+        self._baseline_tree: dict[str, Any] = {}
         self._db_version: Any = None
         self._checked_at = 0.0
         self._snapshot = Snapshot([], {}, [], [], 0)
@@ -212,8 +285,8 @@ class RunIndex:
                 chunk = run_ids[start : start + 500]
                 marks = ",".join("?" * len(chunk))
                 rows += self.database.query(f"SELECT {RUN_COLUMNS} FROM runs WHERE id IN ({marks})", chunk)
-        running_ids = [row[1] for row in rows if row[3] == "running" and row[7]]
-        latest = self._latest_metrics(running_ids, {row[1]: row[7] for row in rows})
+        running_ids = [row[1] for row in rows if row[3] == "running" and row[6]]
+        latest = self._latest_metrics(running_ids, {row[1]: row[6] for row in rows})
         for row in sorted(rows, key=lambda row: row[0]):
             record = self._record(row, latest.get(row[1], {}))
             self._records[record.id] = record
@@ -229,22 +302,25 @@ class RunIndex:
         return latest
 
     def _record(self, row: tuple, latest: dict[str, float]) -> RunRecord:
-        rowid, run_id, name, status, config_text, summary_text, sweep, epochs, started, ended, host, pid = row
-        flat = {}
-        for key, value in flatten(json.loads(config_text)).items():
-            column = _config_key(key)
-            if column is not None:
-                flat[column] = value
+        rowid, run_id, name, status, config_text, sweep, epochs, started, ended, host, pid, summary_text = row
+        config = json.loads(config_text)
         if self._baseline is None:
-            self._baseline = {key: value for key, value in flat.items()}
-        changes = {key: value for key, value in flat.items() if self._baseline.get(key, MISSING) != value}
-        changes.update({key: MISSING for key in self._baseline if key not in flat})
-        summary = json.loads(summary_text) if summary_text else {}
+            self._baseline_tree = config
+            self._baseline = {}
+            for key, value in flatten(config).items():
+                column = _config_key(key)
+                if column is not None:
+                    self._baseline[column] = value
+        changes: dict[str, Any] = {}
+        _collect_changes(config, self._baseline_tree, "", changes)
+        summary = _json_object(summary_text)
         metrics = dict(latest)
-        for key, value in (summary.get("final") or {}).items():
+        final = summary.get("final")
+        for key, value in (final if isinstance(final, dict) else {}).items():
             if key != "epoch" and headline_metric(key) and isinstance(value, (int, float)):
                 metrics[key] = value
-        for key, value in (summary.get("final_eval") or {}).items():
+        final_eval = summary.get("final_eval")
+        for key, value in (final_eval if isinstance(final_eval, dict) else {}).items():
             if isinstance(value, (int, float)):
                 metrics[f"final_eval/{key}"] = value
         best = summary.get("best_epoch")
@@ -294,6 +370,10 @@ class RunIndex:
         )
 
 
+def _none_missing(value: Any) -> Any:
+    return MISSING if value is None else value
+
+
 def _metric_order(key: str) -> tuple[int, str]:
     for rank, prefix in enumerate(("train/", "val/", "test/", "final_eval/", "lr", "param/", "grad/", "time/")):
         if key.startswith(prefix):
@@ -304,13 +384,25 @@ def _metric_order(key: str) -> tuple[int, str]:
 def varying_keys(snapshot: Snapshot, records: Iterable[RunRecord], limit: int | None = None) -> list[str]:
     """Config keys whose value differs between `records`, in config order."""
     records = list(records)
-    candidates = {key for record in records for key in record.config_changes}
+    candidates = set()
+    for record in records:
+        candidates.update(record.config_changes)
     keys = []
     for key in snapshot.config_keys:
         if key not in candidates:
             continue
-        texts = {json.dumps(snapshot.value(record, key)[1], sort_keys=True, default=str) for record in records}
-        if len(texts) > 1:
-            keys.append(key)
-    return keys[:limit] if limit else keys
+        first = None
+        for record in records:
+            value = record.config_changes.get(key, MISSING)
+            if value is MISSING:
+                value = snapshot.baseline.get(key, MISSING)
+            text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str) if isinstance(value, (list, dict)) else (type(value), value)
+            if first is None:
+                first = (text,)
+            elif first[0] != text:
+                keys.append(key)  # two different values: it varies (stop looking)
+                break
+        if limit and len(keys) >= limit:
+            break
+    return keys
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from reglab.ui.database import DATABASE_NAME, ReadOnlyDatabase
 from reglab.ui.index import RunIndex
+from reglab.ui.tables import RunsQuery, runs_page
 
 __all__ = ["UIState", "StoreNotFound", "open_state"]
 
@@ -37,7 +38,7 @@ def open_state(store_dir: str | Path) -> UIState:
     try:
         database = ReadOnlyDatabase(path)
         index = RunIndex(database)
-        index.snapshot()
+        runs_page(index.snapshot(), RunsQuery())  # the landing view, ready before the first request
     except sqlite3.DatabaseError as damaged:
         raise StoreNotFound(
             f"--store: {str(path)!r} cannot be read ({damaged}); allowed: a run store made by 'reglab train'"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import time
-from typing import Any
+from typing import Any, Sequence
 
 from reglab.ui.filters import canonical_text, comparable_number
-from reglab.ui.index import Snapshot, varying_keys
+from reglab.ui.index import MISSING, RunRecord, Snapshot, varying_keys
 from reglab.ui.tables import ColumnError, default_metrics, mean_and_std, record_row, sort_records
 
 __all__ = ["sweep_list", "sweep_table", "sweep_heatmap", "lower_is_better"]
@@ -44,29 +45,53 @@ def _sweep_records(snapshot: Snapshot, sweep: str):
     return records
 
 
-def sweep_table(snapshot: Snapshot, sweep: str, metric: str | None = None, best: int = 10) -> dict[str, Any]:
-    """Every run of the sweep with its swept keys and headline metrics, and the best `best` runs."""
+def _column(snapshot: Snapshot, records: Sequence[RunRecord], key: str) -> list[Any]:
+    get = snapshot.getter(key)
+    values = []
+    for record in records:
+        value = get(record)
+        values.append(None if value is MISSING or (type(value) is float and not math.isfinite(value)) else value)
+    return values
+
+
+def sweep_table(
+    snapshot: Snapshot, sweep: str, metric: str | None = None, best: int = 10, extra: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Every run of the sweep, column by column: its swept keys and `metric` (plus `extra`
+    columns), and the best `best` runs in full.
+
+    Columns rather than rows keep a 10,000-run sweep to a few hundred kilobytes of JSON.
+    """
     records = _sweep_records(snapshot, sweep)
     keys = varying_keys(snapshot, records)
     metrics = [key for key in snapshot.metric_keys if not key.startswith(("param/", "grad/", "update_ratio/", "bn/"))]
     metric = metric or (default_metrics(snapshot) or [None])[0]
-    if metric is not None and metric not in snapshot.metric_keys:
-        raise ColumnError(f"metric: unknown key {metric!r}; allowed: {', '.join(metrics[:12])}")
-    now = time.time()
-    rows = [record_row(snapshot, record, [*keys, *metrics], now) for record in records]
+    known = set(snapshot.metric_keys) | set(snapshot.config_keys)
+    for key in (metric, *extra):
+        if key is not None and key not in known:
+            raise ColumnError(f"metric/columns: unknown key {key!r}; allowed: {', '.join(metrics[:12])}")
+    shown = list(dict.fromkeys([*keys, *([metric] if metric else []), *extra]))
     ranked = sort_records(snapshot, records, metric, descending=not lower_is_better(metric)) if metric else []
+    get_metric = snapshot.getter(metric) if metric else None
+    now = time.time()
     best_rows = [
-        record_row(snapshot, record, [*keys, *metrics], now)
+        record_row(snapshot, record, shown, now)
         for record in ranked[:best]
-        if comparable_number(snapshot.value(record, metric)[1]) is not None
+        if comparable_number(get_metric(record)) is not None
     ]
     return {
         "sweep": sweep,
+        "total": len(records),
         "keys": keys,
         "metrics": metrics,
         "metric": metric,
         "lower_is_better": lower_is_better(metric) if metric else False,
-        "rows": rows,
+        "runs": {
+            "id": [record.id for record in records],
+            "name": [record.name for record in records],
+            "status": ["interrupted" if record.stale else record.status for record in records],
+        },
+        "columns": {key: _column(snapshot, records, key) for key in shown},
         "best": best_rows,
         "version": snapshot.version,
     }
@@ -90,14 +115,14 @@ def sweep_heatmap(snapshot: Snapshot, sweep: str, x: str, y: str, metric: str) -
     for what, key in (("x", x), ("y", y), ("metric", metric)):
         if key not in known:
             raise ColumnError(f"{what}: unknown key {key!r}; allowed: {', '.join(varying_keys(snapshot, records)[:12])}")
-    xs = [snapshot.value(record, x)[1] for record in records]
-    ys = [snapshot.value(record, y)[1] for record in records]
+    xs, ys = _column(snapshot, records, x), _column(snapshot, records, y)
+    metrics = _column(snapshot, records, metric)
     x_axis, y_axis = _axis(xs), _axis(ys)
     x_index = {canonical_text(value): index for index, value in enumerate(x_axis)}
     y_index = {canonical_text(value): index for index, value in enumerate(y_axis)}
     cells: list[list[list[float]]] = [[[] for _ in x_axis] for _ in y_axis]
-    for record, x_value, y_value in zip(records, xs, ys):
-        number = comparable_number(snapshot.value(record, metric)[1])
+    for value, x_value, y_value in zip(metrics, xs, ys):
+        number = comparable_number(value)
         if number is not None:
             cells[y_index[canonical_text(y_value)]][x_index[canonical_text(x_value)]].append(number)
     stats = [[mean_and_std(cell) for cell in row] for row in cells]

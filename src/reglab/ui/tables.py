@@ -9,10 +9,11 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Iterable, Sequence
 
 from reglab.ui.filters import Filter, canonical_text, comparable_number, parse_filter
-from reglab.ui.index import IDENTITY_KEYS, RunRecord, Snapshot, varying_keys
+from reglab.ui.index import IDENTITY_KEYS, MISSING, RunRecord, Snapshot, varying_keys
 
 __all__ = [
     "ColumnError",
@@ -22,6 +23,7 @@ __all__ = [
     "default_metrics",
     "select_runs",
     "sort_records",
+    "sorted_runs",
     "runs_page",
     "run_groups",
     "record_row",
@@ -68,38 +70,69 @@ def default_metrics(snapshot: Snapshot) -> list[str]:
     return present[:4] if present else snapshot.metric_keys[:4]
 
 
-def default_columns(snapshot: Snapshot, records: Sequence[RunRecord]) -> list[str]:
+def default_columns(snapshot: Snapshot, records: Sequence[RunRecord], cache_key: Any = None) -> list[str]:
     """The config keys that vary over `records` (at most 6), then the headline metrics."""
-    return [*varying_keys(snapshot, records, limit=6), *default_metrics(snapshot)]
+    if cache_key is not None and ("columns", cache_key) in snapshot.cache:
+        return snapshot.cache[("columns", cache_key)]
+    columns = [*varying_keys(snapshot, records, limit=6), *default_metrics(snapshot)]
+    return columns if cache_key is None else snapshot.remember(("columns", cache_key), columns)
 
 
 def select_runs(snapshot: Snapshot, run_filter: Filter, sweep: str | None = None) -> list[RunRecord]:
+    """The runs that pass the filter (and belong to `sweep`), in start order; cached per snapshot."""
+    cache_key = ("select", run_filter.cache_key, sweep)
+    if cache_key in snapshot.cache:
+        return snapshot.cache[cache_key]
     records = snapshot.records
     if sweep is not None:
         records = [record for record in records if record.sweep == sweep]
-    if run_filter.empty:
-        return list(records)
-    return [
-        record
-        for record in records
-        if run_filter.matches(record.text, lambda key, record=record: snapshot.value(record, key))
-    ]
+    if not run_filter.empty:
+        words = run_filter.words
+        checks = [(snapshot.getter(condition.key), condition.holds) for condition in run_filter.conditions]
+
+        def passes(record: RunRecord) -> bool:
+            if not all(word in record.text for word in words):
+                return False
+            for get, holds in checks:
+                value = get(record)
+                if not (holds(None, False) if value is MISSING else holds(value, True)):
+                    return False
+            return True
+
+        records = [record for record in records if passes(record)]
+    return snapshot.remember(cache_key, list(records))
 
 
 def sort_records(snapshot: Snapshot, records: list[RunRecord], key: str, descending: bool) -> list[RunRecord]:
     """Numbers before text; runs without a value (or NaN) last whatever the direction."""
     present, absent = [], []
+    get = snapshot.getter(key)
     for record in records:
-        has, value = snapshot.value(record, key)
-        number = comparable_number(value) if has else None
-        if number is not None:
-            present.append(((0, number, ""), record))
-        elif has and value is not None and not (isinstance(value, float) and math.isnan(value)):
-            present.append(((1, 0.0, canonical_text(value)), record))
+        value = get(record)
+        kind = type(value)
+        if kind is float or kind is int:
+            if value == value:
+                present.append((0, value, "", record.rowid, record))
+            else:
+                absent.append(record)  # NaN
+        elif kind is str:
+            present.append((1, 0.0, value, record.rowid, record))
+        elif kind is bool:
+            present.append((0, float(value), "", record.rowid, record))
+        elif value is not MISSING and value is not None:
+            present.append((1, 0.0, canonical_text(value), record.rowid, record))
         else:
             absent.append(record)
-    present.sort(key=lambda pair: (pair[0], pair[1].rowid), reverse=descending)
-    return [record for _, record in present] + absent
+    present.sort(key=itemgetter(0, 1, 2, 3), reverse=descending)
+    return [item[4] for item in present] + absent
+
+
+def sorted_runs(snapshot: Snapshot, run_filter: Filter, sweep: str | None, key: str, descending: bool) -> list[RunRecord]:
+    """Filtered and sorted runs, cached per snapshot so that paging costs nothing."""
+    cache_key = ("sorted", run_filter.cache_key, sweep, key, descending)
+    if cache_key in snapshot.cache:
+        return snapshot.cache[cache_key]
+    return snapshot.remember(cache_key, sort_records(snapshot, select_runs(snapshot, run_filter, sweep), key, descending))
 
 
 def _json_number(value: Any) -> Any:
@@ -135,8 +168,8 @@ def runs_page(snapshot: Snapshot, query: RunsQuery) -> dict[str, Any]:
     run_filter = parse_filter(query.filter, known_keys(snapshot))
     _check_columns(snapshot, [query.sort, *query.columns], "sort/columns")
     records = select_runs(snapshot, run_filter, query.sweep)
-    columns = list(query.columns) or default_columns(snapshot, records)
-    ordered = sort_records(snapshot, records, query.sort, query.descending)
+    columns = list(query.columns) or default_columns(snapshot, records, (run_filter.cache_key, query.sweep))
+    ordered = sorted_runs(snapshot, run_filter, query.sweep, query.sort, query.descending)
     limit = max(1, min(query.limit, MAX_LIMIT))
     offset = max(0, query.offset)
     now = time.time()
@@ -153,6 +186,21 @@ def runs_page(snapshot: Snapshot, query: RunsQuery) -> dict[str, Any]:
         "running": sum(1 for record in records if record.status == "running" and not record.stale),
         "version": snapshot.version,
     }
+
+
+def _group_label(value: Any) -> Any:
+    """A hashable label that tells 1 from 1.0 from True (as the JSON text does)."""
+    if isinstance(value, (list, dict)):
+        return ("json", canonical_text(value))
+    return (type(value).__name__, value)
+
+
+def _number(value: Any) -> float | None:
+    if type(value) is float:
+        return value if value == value else None
+    if type(value) is int:
+        return float(value)
+    return None if value is MISSING else comparable_number(value)
 
 
 def mean_and_std(values: Sequence[float]) -> dict[str, Any]:
@@ -176,20 +224,25 @@ def run_groups(snapshot: Snapshot, query: RunsQuery) -> dict[str, Any]:
     _check_columns(snapshot, [*query.group_by, *query.columns], "group/columns")
     records = select_runs(snapshot, run_filter, query.sweep)
     columns = [column for column in (query.columns or default_metrics(snapshot)) if column not in query.group_by]
-    groups: dict[tuple[str, ...], dict[str, Any]] = {}
+    groups: dict[tuple, dict[str, Any]] = {}
+    key_getters = [snapshot.getter(key) for key in query.group_by]
     for record in records:
-        values = [snapshot.value(record, key)[1] for key in query.group_by]
-        label = tuple(canonical_text(value) for value in values)
-        group = groups.setdefault(label, {"key": [_json_number(value) for value in values], "records": []})
+        values = [None if value is MISSING else value for value in (get(record) for get in key_getters)]
+        label = tuple(_group_label(value) for value in values)
+        group = groups.get(label)
+        if group is None:
+            group = groups[label] = {"key": [_json_number(value) for value in values], "records": []}
         group["records"].append(record)
+    column_getters = {column: snapshot.getter(column) for column in columns}
     rows = []
     for group in groups.values():
         members = group["records"]
         stats = {}
-        for column in columns:
-            numbers = [comparable_number(snapshot.value(record, column)[1]) for record in members]
-            if any(number is not None for number in numbers):
-                stats[column] = mean_and_std([number for number in numbers if number is not None])
+        for column, get in column_getters.items():
+            numbers = [_number(get(record)) for record in members]
+            numbers = [number for number in numbers if number is not None]
+            if numbers:
+                stats[column] = mean_and_std(numbers)
         rows.append({"key": group["key"], "count": len(members), "run_ids": [record.id for record in members[:50]], "stats": stats})
     sort_key = query.sort if query.sort in columns else None
 

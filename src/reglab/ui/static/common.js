@@ -113,6 +113,10 @@ const reglab = (() => {
       font: {family: "system-ui, sans-serif", size: 11},
       hovermode: "x unified",
     };
+    const epochs = traces.flatMap((trace) => trace.x || []);
+    if (epochs.length && epochs.every(Number.isInteger)) {
+      base.xaxis.dtick = Math.max(1, Math.ceil((Math.max(...epochs) - Math.min(...epochs)) / 10));
+    }
     const merged = Object.assign(base, layout, {title: base.title});
     return Plotly.react(container, traces, merged, PLOT_CONFIG);
   }

@@ -61,7 +61,7 @@
       if (!histories.some((history) => key in history.series)) continue;
       const node = el("div", {class: "plot", id: `plot-${key.replace(/\W/g, "-")}`, dataset: {key}});
       curves.append(node);
-      plot(node, figures.overlayTraces(histories, names, key), {title, yaxis: key === "lr" ? {type: "log"} : {}});
+      plot(node, figures.overlayTraces(histories, names, key), {title, yaxis: key === "lr" && histories.some((history) => figures.spansDecades(history, "lr")) ? {type: "log"} : {}});
     }
 
     const panels = el("div", {class: "grid", id: "compare-trajectory"});

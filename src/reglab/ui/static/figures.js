@@ -74,5 +74,11 @@ const figures = (() => {
     return epoch ? [{type: "line", xref: "x", yref: "paper", x0: epoch, x1: epoch, y0: 0, y1: 1, line: {color: "#999", width: 1, dash: "dot"}}] : [];
   }
 
-  return {CURVES, TRAJECTORY, points, presentCurves, presentPanels, panelKeys, runTraces, overlayTraces, bestLine};
+  // A log axis only helps when the values span more than a factor of 20.
+  function spansDecades(history, key) {
+    const values = (history.series[key] || []).filter((value) => value > 0);
+    return values.length > 1 && Math.max(...values) / Math.min(...values) > 20;
+  }
+
+  return {spansDecades, CURVES, TRAJECTORY, points, presentCurves, presentPanels, panelKeys, runTraces, overlayTraces, bestLine};
 })();

@@ -3,6 +3,7 @@
 
 (() => {
   const {el, initial, getJSON, format, duration, time, badge, errorBox, plot, setLive, selection} = reglab;
+  const LATEST_KEYS = ["train/loss", "train/acc", "val/loss", "val/acc", "test/loss", "test/acc", "lr", "param/l2/total", "param/dist_init/total", "param/sparsity/total"];
   let run = initial();
   let history = {epochs: [], series: {}};
   const main = document.getElementById("main");
@@ -54,7 +55,7 @@
     const keys = ["train/loss", "train/acc", "val/loss", "val/acc", "test/loss", "test/acc", "lr"].filter((key) => key in final || key in best);
     if (!keys.length && !Object.keys(finalEval).length) {
       const last = history.epochs.length ? history.epochs.length - 1 : null;
-      const liveKeys = Object.keys(history.series).filter((key) => !key.includes("/", key.indexOf("/") + 1) && key !== "time/epoch").slice(0, 8);
+      const liveKeys = LATEST_KEYS.filter((key) => key in history.series);
       summary.replaceChildren(last === null ? el("p", {class: "muted"}, "No epoch finished yet.") :
         el("table", {class: "data", id: "summary-table"}, el("thead", {}, el("tr", {}, el("th", {}, "metric"), el("th", {class: "number"}, `epoch ${history.epochs[last]} (latest)`))),
           el("tbody", {}, liveKeys.map((key) => el("tr", {}, el("td", {}, key), el("td", {class: "number"}, format(history.series[key][last])))))));
@@ -90,7 +91,7 @@
         const {x, y} = figures.points(history, key);
         return {x, y, name: key, mode: "lines+markers", marker: {size: 4}, line: {color: reglab.COLORS[index], width: 2}};
       });
-      plot(ensurePlot(curves, `plot-${curve.id}`), traces, {title: curve.title, shapes: figures.bestLine(best), yaxis: curve.id === "lr" ? {type: "log"} : {}});
+      plot(ensurePlot(curves, `plot-${curve.id}`), traces, {title: curve.title, shapes: figures.bestLine(best), yaxis: curve.id === "lr" && figures.spansDecades(history, "lr") ? {type: "log"} : {}});
     }
     const panels = figures.presentPanels(history);
     if (!panels.length) trajectory.replaceChildren(el("p", {class: "muted"}, "This run recorded no trajectory keys (trajectory.enabled: false)."));

@@ -29,7 +29,7 @@
   }
 
   function axis(rows, key) {
-    const values = rows.map((row) => row.values[key]);
+    const values = rows.map((row) => table.columns[key][row]);
     const numeric = values.every((value) => typeof value === "number" || value === null);
     if (numeric) {
       const positive = values.filter((value) => value > 0);
@@ -45,10 +45,10 @@
 
   function drawParallel() {
     const metric = table.metric;
-    const rows = table.rows.filter((row) => typeof row.values[metric] === "number");
+    const rows = table.runs.id.map((_, index) => index).filter((index) => typeof table.columns[metric][index] === "number");
     if (!rows.length || !table.keys.length) { Plotly.purge(parallel); parallel.replaceChildren(el("p", {class: "muted"}, "No finished run with this metric, or no swept key.")); return; }
-    const dimensions = table.keys.map((key) => axis(rows, key)).concat([{label: metric, values: rows.map((row) => row.values[metric])}]);
-    const color = rows.map((row) => row.values[metric]);
+    const dimensions = table.keys.map((key) => axis(rows, key)).concat([{label: metric, values: rows.map((row) => table.columns[metric][row])}]);
+    const color = rows.map((row) => table.columns[metric][row]);
     plot(parallel, [{type: "parcoords", dimensions, line: {color, colorscale: "Viridis", reversescale: table.lower_is_better, showscale: true, colorbar: {title: {text: metric}}}}],
       {height: 420, margin: {l: 70, r: 80, t: 60, b: 30}, hovermode: false});
     parallelCaption.textContent = `${rows.length.toLocaleString()} runs with ${metric}: each line is a run, from its swept keys to ${metric} (drag along an axis to pick a range).`;
@@ -60,7 +60,8 @@
     let data;
     try { data = await getJSON(`/api/sweeps/${encodeURIComponent(name)}/heatmap?${query}`); } catch (error) { message.replaceChildren(errorBox(error.message)); return; }
     const text = data.mean.map((row, i) => row.map((mean, j) => mean === null ? "" : `${format(mean)} ± ${spread(data.std[i][j])} (n=${data.count[i][j]})`));
-    plot(heatmap, [{type: "heatmap", x: data.x_values, y: data.y_values, z: data.mean, text, hoverinfo: "x+y+text", colorscale: "Viridis", reversescale: table.lower_is_better, colorbar: {title: {text: data.metric}}}],
+    const label = (text) => (text !== "" && !isNaN(Number(text)) ? format(Number(text)) : text);
+    plot(heatmap, [{type: "heatmap", x: data.x_values.map(label), y: data.y_values.map(label), z: data.mean, text, hoverinfo: "x+y+text", colorscale: "Viridis", reversescale: table.lower_is_better, colorbar: {title: {text: data.metric}}}],
       {title: `${data.metric}: mean over runs in each cell`, height: 420, xaxis: {title: {text: data.x}, type: "category"}, yaxis: {title: {text: data.y}, type: "category"}, hovermode: "closest"});
   }
 

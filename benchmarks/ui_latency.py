@@ -34,6 +34,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+try:
+    import plotly  # noqa: F401
+    import starlette  # noqa: F401
+    import uvicorn  # noqa: F401
+except ImportError:
+    print("ui_latency: skipped, the dashboard's web stack is not installed (pip install 'reglab[ui]')")
+    raise SystemExit(0) from None
+
 from reglab.config import load_config  # noqa: E402
 from reglab.store import RunStore  # noqa: E402
 from tests.ui.synthetic_store import synthetic_history, synthetic_summary  # noqa: E402

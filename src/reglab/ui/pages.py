@@ -7,15 +7,16 @@ first page of the table and the browser draws it without a second round trip.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from reglab import __version__
 from reglab.ui.api import QueryError, runs_query
 from reglab.ui.filters import FilterError
 from reglab.ui.run_detail import run_details
@@ -24,6 +25,19 @@ from reglab.ui.tables import ColumnError, run_groups, runs_page
 
 __all__ = ["page_routes", "render_page"]
 
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def _asset_version() -> str:
+    """Changes whenever a static file changes, so browsers never run a stale script."""
+    digest = hashlib.sha256()
+    for path in sorted(STATIC_DIR.iterdir()):
+        stat = path.stat()
+        digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:10]
+
+
+ASSET_VERSION = _asset_version()
 PAGE_SCRIPTS = ("runs", "run", "compare", "sweeps", "sweep")
 NAVIGATION = (("runs", "/", "Runs"), ("sweeps", "/sweeps", "Sweeps"), ("compare", "/compare", "Compare"))
 
@@ -50,7 +64,7 @@ def render_page(
     )
     scripts = ["plotly.min.js"] if plots else []
     scripts += ["common.js", "figures.js", f"{page}.js"] if page in PAGE_SCRIPTS else ["common.js"]
-    tags = "".join(f'<script src="/static/{name}?v={__version__}" defer></script>' for name in scripts)
+    tags = "".join(f'<script src="/static/{name}?v={ASSET_VERSION}" defer></script>' for name in scripts)
     notice = f'<div class="error" role="alert">{html.escape(message)}</div>' if message else ""
     body = f"""<!doctype html>
 <html lang="en">
@@ -59,7 +73,7 @@ def render_page(
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)} · reglab</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="/static/style.css?v={__version__}">
+<link rel="stylesheet" href="/static/style.css?v={ASSET_VERSION}">
 {tags}
 </head>
 <body data-page="{page}">

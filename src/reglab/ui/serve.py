@@ -75,7 +75,10 @@ def serve(
     from reglab.ui.app import create_app
 
     listener = bind_socket(host, port, allow_remote)
-    app = create_app(store_dir, trusted_hosts=None if is_loopback(host) else ["*"])
+    from reglab.ui.app import LOOPBACK_HOSTS
+
+    trusted = [*LOOPBACK_HOSTS, host.lower() if ":" not in host.strip("[]") else f"[{host.strip('[]')}]"]
+    app = create_app(store_dir, trusted_hosts=trusted if is_loopback(host) else ["*"])
     bound_port = listener.getsockname()[1]
     shown = f"[{host.strip('[]')}]" if ":" in host.strip("[]") else host
     if on_ready is not None:

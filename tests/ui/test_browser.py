@@ -186,10 +186,15 @@ def test_selecting_two_runs_shows_both_curves(page, served_store, browser, scree
         fresh.close()
 
 
-def test_a_running_run_gains_an_epoch_without_a_reload(page, served_store, screenshots):
-    contents, _ = served_store
+def test_a_running_run_gains_an_epoch_without_a_reload(page, served_store, browser, screenshots):
+    contents, server = served_store
     run_id = contents.running_id
     done = contents.writer.get_run(run_id).epochs
+    table = Page(browser, server.url)
+    table.open("/")
+    row = f'#runs-table tr[data-id="{run_id}"] .progress'
+    table.page.wait_for_function(f"() => (document.querySelector('{row}') || {{}}).textContent?.startsWith('epoch {done} / 10')")
+    table.page.evaluate("window.notReloaded = true")
     page.open(f"/runs/{run_id}")
     page.page.wait_for_function(f"() => (document.getElementById('epoch-count') || {{}}).textContent === 'epoch {done} of 10'")
     assert page.page.evaluate("document.getElementById('plot-loss').data[0].x.length") == done
@@ -202,6 +207,10 @@ def test_a_running_run_gains_an_epoch_without_a_reload(page, served_store, scree
     assert page.page.is_visible("#eta")
     page.shot(screenshots, "run-live")
     page.check()
+    table.page.wait_for_function(f"() => document.querySelector('{row}').textContent.startsWith('epoch {done + 1} / 10 · ETA')")
+    assert table.page.evaluate("window.notReloaded") is True
+    table.check()
+    table.close()
 
 
 def test_sweep_pages(page, served_store, screenshots):

@@ -169,12 +169,14 @@ class Snapshot:
     version: int
     by_id: dict[str, RunRecord] = field(default_factory=dict)
     cache: dict[Any, Any] = field(default_factory=dict)
+    cache_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def remember(self, key: Any, value: Any) -> Any:
         """Keep a computed view of this snapshot (filtered, sorted runs; columns) for reuse."""
-        if len(self.cache) >= CACHED_VIEWS:
-            self.cache.pop(next(iter(self.cache)))
-        self.cache[key] = value
+        with self.cache_lock:
+            if len(self.cache) >= CACHED_VIEWS:
+                self.cache.pop(next(iter(self.cache)))
+            self.cache[key] = value
         return value
 
     def getter(self, key: str):
@@ -190,9 +192,8 @@ class Snapshot:
 
     @property
     def metric_set(self) -> set[str]:
-        if "metric_set" not in self.cache:
-            self.cache["metric_set"] = set(self.metric_keys)
-        return self.cache["metric_set"]
+        found = self.cache.get("metric_set")
+        return found if found is not None else self.remember("metric_set", set(self.metric_keys))
 
     def value(self, record: RunRecord, key: str) -> tuple[bool, Any]:
         """(present, value) of any column for one run."""

@@ -187,13 +187,15 @@ def test_selecting_two_runs_shows_both_curves(page, served_store, browser, scree
 
 
 def test_a_running_run_gains_an_epoch_without_a_reload(page, served_store, browser, screenshots):
+    from playwright.sync_api import expect
+
     contents, server = served_store
     run_id = contents.running_id
     done = contents.writer.get_run(run_id).epochs
     table = Page(browser, server.url)
     table.open("/")
-    row = f'#runs-table tr[data-id="{run_id}"] .progress'
-    table.page.wait_for_function(f"() => (document.querySelector('{row}') || {{}}).textContent?.startsWith('epoch {done} / 10')")
+    progress = f'#runs-table tr[data-id="{run_id}"] .progress'
+    expect(table.page.locator(progress)).to_have_text(re.compile(rf"^epoch {done} / 10"), timeout=WAIT_MS)
     table.page.evaluate("window.notReloaded = true")
     page.open(f"/runs/{run_id}")
     page.page.wait_for_function(f"() => (document.getElementById('epoch-count') || {{}}).textContent === 'epoch {done} of 10'")
@@ -207,7 +209,7 @@ def test_a_running_run_gains_an_epoch_without_a_reload(page, served_store, brows
     assert page.page.is_visible("#eta")
     page.shot(screenshots, "run-live")
     page.check()
-    table.page.wait_for_function(f"() => document.querySelector('{row}').textContent.startsWith('epoch {done + 1} / 10 · ETA')")
+    expect(table.page.locator(progress)).to_have_text(re.compile(rf"^epoch {done + 1} / 10 · ETA"), timeout=WAIT_MS)
     assert table.page.evaluate("window.notReloaded") is True
     table.check()
     table.close()

@@ -113,3 +113,17 @@ def test_missing_store_is_refused(tmp_path):
     with pytest.raises(StoreNotFound, match="no run store"):
         create_app(tmp_path / "nothing")
     assert not (tmp_path / "nothing").exists()
+
+
+def test_an_empty_store_serves_empty_pages(tmp_path):
+    from reglab.store import RunStore
+
+    RunStore(tmp_path / "empty").close()
+    app = create_app(tmp_path / "empty")
+    with TestClient(app, base_url="http://127.0.0.1") as empty:
+        assert empty.get("/").status_code == 200
+        body = empty.get("/api/runs").json()
+        assert body["total"] == 0 and body["rows"] == []
+        assert empty.get("/api/sweeps").json() == {"sweeps": []}
+        assert empty.get("/api/runs", params={"group": "seed"}).status_code == 400  # no such column yet
+    app.state.ui.close()

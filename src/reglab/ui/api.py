@@ -18,7 +18,7 @@ from reglab.ui.state import UIState
 from reglab.ui.sweeps import sweep_heatmap, sweep_list, sweep_table
 from reglab.ui.tables import ColumnError, RunsQuery, run_groups, runs_page
 
-__all__ = ["api_routes", "runs_query", "json_response", "QueryError"]
+__all__ = ["api_routes", "runs_query", "json_response", "finite", "QueryError"]
 
 MAX_COMPARED = 12
 
@@ -40,11 +40,22 @@ def _default(value: Any) -> Any:
     return str(value)
 
 
+def finite(value: Any) -> Any:
+    """The same structure with NaN and infinities replaced by None (strict JSON)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(item) for item in value]
+    return value
+
+
 def json_response(content: Any, status_code: int = 200) -> Response:
     try:
         return StrictJSONResponse(content, status_code=status_code)
-    except ValueError:  # a NaN deep inside: clean it and try again
-        return StrictJSONResponse(json.loads(json.dumps(content, default=_default).replace("NaN", "null")), status_code)
+    except ValueError:  # a NaN somewhere deep (a summary, a config): clean it and try again
+        return StrictJSONResponse(finite(content), status_code=status_code)
 
 
 def error(message: str, status_code: int = 400) -> Response:

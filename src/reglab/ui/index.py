@@ -21,7 +21,6 @@ import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, Iterable
 
 from reglab.config import flatten
@@ -196,21 +195,9 @@ class Snapshot:
         return found if found is not None else self.remember("metric_set", set(self.metric_keys))
 
     def value(self, record: RunRecord, key: str) -> tuple[bool, Any]:
-        """(present, value) of any column for one run."""
-        if key in record.metrics:
-            return True, record.metrics[key]
-        if key in ("id", "name", "status", "sweep", "epochs", "started_at", "ended_at", "best_epoch"):
-            value = getattr(record, key)
-            return value is not None, value
-        if key == "duration_s":
-            value = record.duration_s(time.time())
-            return value is not None, value
-        value = record.config_changes.get(key, MISSING)
-        if value is MISSING:
-            value = self.baseline.get(key, MISSING)
-        if value is MISSING:
-            return False, None
-        return True, value
+        """(present, value) of any column for one run; (False, None) when it lacks the column."""
+        value = self.getter(key)(record)
+        return (False, None) if value is MISSING else (True, value)
 
 
 class RunIndex:

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from reglab.ui.api import QueryError, runs_query
+from reglab.ui.api import QueryError, finite, runs_query
 from reglab.ui.filters import FilterError
 from reglab.ui.run_detail import run_details
 from reglab.ui.run_files import list_run_files, run_folder
@@ -44,7 +44,7 @@ NAVIGATION = (("runs", "/", "Runs"), ("sweeps", "/sweeps", "Sweeps"), ("compare"
 
 def _embedded(data: Any) -> str:
     """JSON that is safe inside a <script> element (no `</script>`, no `<!--`)."""
-    text = json.dumps(data, separators=(",", ":"), allow_nan=False, default=str)
+    text = json.dumps(finite(data), separators=(",", ":"), allow_nan=False, default=str)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 

@@ -171,7 +171,11 @@ def test_selecting_two_runs_shows_both_curves(page, served_store, browser, scree
     assert trace_count(page, "plot-val-acc") == 2
     names = page.page.evaluate("document.getElementById('plot-val-acc').data.map(trace => trace.name)")
     assert sorted(names) == ["plain", "weight decay"]
-    assert trace_count(page, "plot-param-l2-total") == 2
+    assert trace_count(page, "plot-norms") == 2 and trace_count(page, "plot-cosine") == 2
+    assert page.page.get_attribute("#plot-norms", "data-key") == "param/l2/total"
+    page.page.select_option("#layer", "head.weight")
+    page.page.wait_for_selector('#plot-norms[data-key="param/l2/head.weight"]')
+    assert trace_count(page, "plot-norms") == 2
     assert "optimizer.weight_decay" in page.page.text_content("#config-differences")
     permalink = page.page.get_attribute("#permalink", "href")
     page.shot(screenshots, "compare")

@@ -7,14 +7,8 @@
   const given = (new URLSearchParams(location.search).get("ids") || (initial() || {}).ids || "").split(",").map((id) => id.trim()).filter(Boolean);
   const ids = given.length ? given : selection.ids();
 
-  const PANELS = [
-    ["param/l2/total", "Parameter norm ‖θ‖₂"],
-    ["param/dist_init/total", "Distance from init ‖θ − θ₀‖₂"],
-    ["param/cos_init/total", "Cosine to init"],
-    ["param/sparsity/total", "Sparsity"],
-    ["grad/l2/total", "Gradient norm ‖∇θ‖₂"],
-    ["update_ratio/total", "Update ratio"],
-  ];
+  // The run page's trajectory families, for all parameters (total) or one tensor picked in a list.
+  const PANELS = figures.TRAJECTORY.filter((panel) => panel.prefix !== "bn/");
 
   async function start() {
     main.append(el("h1", {}, "Compare"));
@@ -65,14 +59,29 @@
     }
 
     const panels = el("div", {class: "grid", id: "compare-trajectory"});
-    main.append(el("h2", {}, "Trajectory"), panels);
-    for (const [key, title] of PANELS) {
-      if (!histories.some((history) => key in history.series)) continue;
-      const node = el("div", {class: "plot", id: `plot-${key.replace(/\W/g, "-")}`, dataset: {key}});
-      panels.append(node);
-      plot(node, figures.overlayTraces(histories, names, key), {title});
+    const tensors = new Set();
+    for (const history of histories) {
+      for (const key of Object.keys(history.series)) {
+        if (key.startsWith("param/l2/") && !key.endsWith("/total")) tensors.add(key.slice("param/l2/".length));
+      }
     }
-    if (!panels.children.length) panels.append(el("p", {class: "muted"}, "None of these runs recorded trajectory keys."));
+    const layer = el("select", {id: "layer"}, el("option", {value: "total"}, "all parameters (total)"),
+      [...tensors].sort().map((name) => el("option", {value: name}, name)));
+    main.append(el("h2", {}, "Trajectory"), el("div", {class: "controls"}, el("label", {}, "Tensor", layer)), panels);
+    function drawPanels() {
+      for (const node of [...panels.querySelectorAll(".js-plotly-plot")]) Plotly.purge(node);
+      panels.replaceChildren();
+      for (const panel of PANELS) {
+        const key = panel.prefix + layer.value;
+        if (!histories.some((history) => key in history.series)) continue;
+        const node = el("div", {class: "plot", id: `plot-${panel.id}`, dataset: {key}});
+        panels.append(node);
+        plot(node, figures.overlayTraces(histories, names, key), {title: `${panel.title}: ${layer.value}`});
+      }
+      if (!panels.children.length) panels.append(el("p", {class: "muted"}, "None of these runs recorded trajectory keys for this tensor."));
+    }
+    layer.addEventListener("change", drawPanels);
+    drawPanels();
 
     main.append(el("h2", {}, "Config differences"));
     if (!data.config_differences.length) main.append(el("p", {class: "muted"}, "The configs are identical."));

@@ -34,7 +34,7 @@
       el("button", {onclick: () => { selection.set(ids); location.href = "/"; }}, "Edit selection in the runs table")));
 
     main.append(el("table", {class: "data", id: "compare-runs"},
-      el("thead", {}, el("tr", {}, ["run", "status", "epochs", "best epoch", "val/acc", "test/acc", "val/loss", "test/loss"].map((label) => el("th", {}, label)))),
+      el("thead", {}, el("tr", {}, ["run", "status", "epochs", "best epoch", "val/acc", "test/acc", "val/loss", "test/loss"].map((label, index) => el("th", {class: index >= 2 ? "number" : null}, label)))),
       el("tbody", {}, data.runs.map((run, index) => {
         const final = (run.summary || {}).final || {};
         const last = histories[index];

@@ -11,7 +11,7 @@
       return;
     }
     main.append(el("table", {class: "data", id: "sweeps-table", style: "max-width: 900px"},
-      el("thead", {}, el("tr", {}, ["sweep", "runs", "finished", "running", "failed / interrupted", "started"].map((label) => el("th", {}, label)))),
+      el("thead", {}, el("tr", {}, ["sweep", "runs", "finished", "running", "failed / interrupted", "started"].map((label, index) => el("th", {class: index >= 1 && index <= 4 ? "number" : null}, label)))),
       el("tbody", {}, data.sweeps.map((sweep) => el("tr", {},
         el("td", {}, el("a", {href: `/sweeps/${encodeURIComponent(sweep.name)}`}, sweep.name)),
         el("td", {class: "number"}, sweep.runs.toLocaleString()),

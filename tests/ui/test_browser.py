@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.report.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.ui.synthetic_store import write_run
 
 pytestmark = [
     pytest.mark.browser,
@@ -233,4 +234,14 @@ def test_sweep_pages(page, served_store, screenshots):
     page.page.select_option("#metric", "val/loss")
     page.page.wait_for_function("() => document.getElementById('parallel').data[0].dimensions[3].label === 'val/loss'")
     page.shot(screenshots, "sweep")
+
+    contents = served_store[0]
+    late = write_run(contents.writer, "grid-late", [("optimizer.lr", 0.01), ("seed", 7)], epochs=4, sweep="grid", files=False)
+    try:  # a result arrives while the page is open: offered, drawn on request, without a reload
+        page.page.wait_for_selector("#update", state="visible")
+        page.page.click("#update")
+        page.page.wait_for_function("() => document.getElementById('parallel-caption').textContent.startsWith('13 runs')")
+        assert page.page.locator("#update").is_hidden()
+    finally:
+        contents.writer.delete_run(late)
     page.check()

@@ -2,13 +2,15 @@
 "use strict";
 
 (() => {
-  const {el, initial, getJSON, format, spread, badge, errorBox, plot, COLORS} = reglab;
+  const {el, initial, getJSON, format, spread, badge, errorBox, plot, setLive} = reglab;
   const main = document.getElementById("main");
   const name = (initial() || {}).sweep;
   const metricSelect = el("select", {id: "metric"});
   const xSelect = el("select", {id: "heatmap-x"});
   const ySelect = el("select", {id: "heatmap-y"});
   const message = el("div");
+  // New results do not redraw by themselves (that would drop a range picked on an axis): a button offers it.
+  const update = el("button", {id: "update", class: "primary", style: "display: none", onclick: () => load(metricSelect.value)}, "New results: update");
   const parallel = el("div", {class: "plot", id: "parallel", style: "min-height: 420px"});
   const parallelCaption = el("p", {class: "muted", id: "parallel-caption"});
   const heatmap = el("div", {class: "plot", id: "heatmap", style: "min-height: 420px"});
@@ -16,7 +18,7 @@
   main.append(
     el("h1", {}, "Sweep ", name),
     el("p", {}, el("a", {href: `/?q=${encodeURIComponent(`sweep=${JSON.stringify(name)}`)}`}, "its runs in the runs table")),
-    el("div", {class: "controls"}, el("label", {}, "Metric", metricSelect), el("label", {}, "Heatmap x", xSelect), el("label", {}, "Heatmap y", ySelect)),
+    el("div", {class: "controls"}, el("label", {}, "Metric", metricSelect), el("label", {}, "Heatmap x", xSelect), el("label", {}, "Heatmap y", ySelect), update),
     message,
     el("h2", {}, "Parallel coordinates"), parallelCaption, parallel,
     el("h2", {}, "Heatmap (mean over the other keys and seeds)"), heatmap,
@@ -80,6 +82,7 @@
     const query = metric ? `?metric=${encodeURIComponent(metric)}` : "";
     try { table = await getJSON(`/api/sweeps/${encodeURIComponent(name)}/table${query}`); } catch (error) { message.replaceChildren(errorBox(error.message)); return; }
     message.replaceChildren();
+    update.style.display = "none";
     options(metricSelect, table.metrics, table.metric);
     if (!xSelect.value) {
       const preferred = table.keys.filter((key) => key !== "seed").concat(table.keys.filter((key) => key === "seed"));
@@ -89,7 +92,19 @@
     drawParallel(); drawBest(); await drawHeatmap();
   }
 
+  async function poll() {
+    try {
+      const now = await getJSON("/api/version");
+      setLive(now.running.length ? `${now.running.length} running` : "up to date", now.running.length > 0);
+      if (table && now.version !== table.version) update.style.display = "";
+    } catch (error) {
+      setLive("server unreachable", false);
+    }
+    setTimeout(poll, 3000);
+  }
+
   metricSelect.addEventListener("change", () => load(metricSelect.value));
+  setTimeout(poll, 3000);
   xSelect.addEventListener("change", drawHeatmap);
   ySelect.addEventListener("change", drawHeatmap);
   load(null);

@@ -7,68 +7,32 @@ refresh first asks SQLite whether anything was committed (`PRAGMA data_version`)
 then does it read the small `(id, status, epochs, ended_at)` of every run and parse the
 config and summary of the runs that changed.
 
-Configs are stored as differences from the first run's config (a sweep's runs share
-almost every key), which keeps 10,000 runs in a few megabytes.
+Configs are kept as differences from the first run's config (a sweep's runs share
+almost every key; see config_changes.py).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
-from functools import lru_cache
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any
 
-from reglab.config import flatten
+from reglab.ui.config_changes import config_changes, flat_config
 from reglab.ui.database import ReadOnlyDatabase
+from reglab.ui.records import RunRecord, headline_metric, parse_time, process_alive
+from reglab.ui.snapshot import Snapshot, metric_order
 
-__all__ = ["MISSING", "RunRecord", "RunIndex", "Snapshot", "IDENTITY_KEYS", "headline_metric", "parse_time", "varying_keys"]
+__all__ = ["RunIndex", "REFRESH_INTERVAL_S"]
 
-IDENTITY_KEYS = ("id", "name", "status", "sweep", "epochs", "started_at", "ended_at", "duration_s", "best_epoch")
-MISSING = object()
-CACHED_VIEWS = 32  # views kept per snapshot; a new snapshot starts empty
 REFRESH_INTERVAL_S = 0.5  # at most one re-read of the runs table per interval while writers commit
 # The summary is decoded in Python: it may hold NaN, which SQLite's JSON functions refuse.
 RUN_COLUMNS = "rowid, id, name, status, config, sweep, epochs, started_at, ended_at, host, pid, summary"
 
 
-@lru_cache(maxsize=None)
-def headline_metric(key: str) -> bool:
-    """Metric keys shown in tables: `train/loss`, `test/acc`, `lr`, `*/total`, `final_eval/*`.
-
-    Per-layer trajectory keys (`param/l2/hidden.0.linear.weight`) stay on the run page.
-    """
-    return key.startswith("final_eval/") or key.count("/") <= 1 or key.endswith("/total")
-
-
-def parse_time(text: str | None) -> float | None:
-    """Seconds since the epoch from the store's ISO time, or None."""
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.timestamp()
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, ValueError):
-        return True
-    return True
-
-
 def _json_object(text: str | None) -> dict[str, Any]:
+    """A JSON object's text as a dict; anything else (damaged, not an object) as {}."""
     if not text:
         return {}
     try:
@@ -76,128 +40,6 @@ def _json_object(text: str | None) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
-
-
-def _nested(key: str, value: Any) -> bool:
-    """Whether `flatten` descends into this value (as reglab.config.flatten does)."""
-    return isinstance(value, dict) and bool(value) and key != "per_layer"
-
-
-def _collect_changes(tree: dict[str, Any], base: dict[str, Any], prefix: str, changes: dict[str, Any]) -> None:
-    """The flattened keys where `tree` differs from `base`, without flattening equal sections.
-
-    Whole sections are compared first (one C-level dict comparison), so a sweep's config
-    costs a few comparisons plus the keys that really differ. Keys of `base` that `tree`
-    lacks are recorded as MISSING.
-    """
-    for key, value in tree.items():
-        other = base.get(key, MISSING)
-        if other == value and type(other) is type(value):
-            continue
-        dotted = prefix + key
-        if _nested(key, value):
-            _collect_changes(value, other if isinstance(other, dict) else {}, dotted + ".", changes)
-        else:
-            column = _config_key(dotted)
-            if column is not None:
-                changes[column] = value
-    for key, other in base.items():
-        if key not in tree:
-            dotted = prefix + key
-            leaves = flatten(other, dotted + ".") if _nested(key, other) else {dotted: other}
-            for leaf in leaves:
-                column = _config_key(leaf)
-                if column is not None:
-                    changes[column] = MISSING
-
-
-def _config_key(key: str) -> str | None:
-    """The column name of a flattened config key (as `reglab runs export` names it)."""
-    if key == "epochs":
-        return "epochs_planned"  # `epochs` is the number trained
-    if key == "name":
-        return None
-    return key
-
-
-@dataclass
-class RunRecord:
-    """One run as the tables need it."""
-
-    rowid: int
-    id: str
-    name: str
-    status: str
-    sweep: str | None
-    epochs: int
-    started_at: str
-    ended_at: str | None
-    host: str
-    pid: int
-    config_changes: dict[str, Any]
-    metrics: dict[str, float]
-    best_epoch: int | None
-    stale: bool = False
-    text: str = ""
-    started_s: float | None = None
-    ended_s: float | None = None
-
-    def duration_s(self, now: float) -> float | None:
-        if self.started_s is None or (self.stale and self.ended_s is None):
-            return None
-        end = self.ended_s if self.ended_s is not None else (now if self.status == "running" else None)
-        return None if end is None else max(0.0, end - self.started_s)
-
-    def eta_s(self, planned: Any, now: float) -> float | None:
-        """Seconds left at the mean epoch time so far (running runs only)."""
-        if self.status != "running" or self.stale or self.started_s is None or not self.epochs:
-            return None
-        if not isinstance(planned, int) or planned <= self.epochs:
-            return 0.0 if isinstance(planned, int) else None
-        return (now - self.started_s) / self.epochs * (planned - self.epochs)
-
-
-@dataclass
-class Snapshot:
-    """The index's content at one refresh: records in start order plus the key lists."""
-
-    records: list[RunRecord]
-    baseline: dict[str, Any]
-    config_keys: list[str]
-    metric_keys: list[str]
-    version: int
-    by_id: dict[str, RunRecord] = field(default_factory=dict)
-    cache: dict[Any, Any] = field(default_factory=dict)
-    cache_lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def remember(self, key: Any, value: Any) -> Any:
-        """Keep a computed view of this snapshot (filtered, sorted runs; columns) for reuse."""
-        with self.cache_lock:
-            if len(self.cache) >= CACHED_VIEWS:
-                self.cache.pop(next(iter(self.cache)))
-            self.cache[key] = value
-        return value
-
-    def getter(self, key: str):
-        """A fast function record → value of column `key` (MISSING when the run lacks it)."""
-        if key in self.metric_set:
-            return lambda record: record.metrics.get(key, MISSING)
-        if key in ("id", "name", "status", "sweep", "epochs", "started_at", "ended_at", "best_epoch"):
-            return lambda record: _none_missing(getattr(record, key))
-        if key == "duration_s":
-            return lambda record: _none_missing(record.duration_s(time.time()))
-        default = self.baseline.get(key, MISSING)
-        return lambda record: record.config_changes.get(key, default)
-
-    @property
-    def metric_set(self) -> set[str]:
-        found = self.cache.get("metric_set")
-        return found if found is not None else self.remember("metric_set", set(self.metric_keys))
-
-    def value(self, record: RunRecord, key: str) -> tuple[bool, Any]:
-        """(present, value) of any column for one run; (False, None) when it lacks the column."""
-        value = self.getter(key)(record)
-        return (False, None) if value is MISSING else (True, value)
 
 
 class RunIndex:
@@ -259,7 +101,7 @@ class RunIndex:
         changed = False
         for record in self._records.values():
             if record.status == "running" and record.host == self.hostname:
-                stale = not _process_alive(record.pid)
+                stale = not process_alive(record.pid)
                 changed |= stale != record.stale
                 record.stale = stale
         return changed
@@ -294,13 +136,8 @@ class RunIndex:
         config = json.loads(config_text)
         if self._baseline is None:
             self._baseline_tree = config
-            self._baseline = {}
-            for key, value in flatten(config).items():
-                column = _config_key(key)
-                if column is not None:
-                    self._baseline[column] = value
-        changes: dict[str, Any] = {}
-        _collect_changes(config, self._baseline_tree, "", changes)
+            self._baseline = flat_config(config)
+        changes = config_changes(config, self._baseline_tree)
         summary = _json_object(summary_text)
         metrics = dict(latest)
         final = summary.get("final")
@@ -352,45 +189,9 @@ class RunIndex:
             records=records,
             baseline=baseline,
             config_keys=config_keys,
-            metric_keys=sorted(metric_keys, key=_metric_order),
+            metric_keys=sorted(metric_keys, key=metric_order),
             version=self._counter,
             by_id={record.id: record for record in records},
         )
 
-
-def _none_missing(value: Any) -> Any:
-    return MISSING if value is None else value
-
-
-def _metric_order(key: str) -> tuple[int, str]:
-    for rank, prefix in enumerate(("train/", "val/", "test/", "final_eval/", "lr", "param/", "grad/", "time/")):
-        if key.startswith(prefix):
-            return rank, key
-    return 99, key
-
-
-def varying_keys(snapshot: Snapshot, records: Iterable[RunRecord], limit: int | None = None) -> list[str]:
-    """Config keys whose value differs between `records`, in config order."""
-    records = list(records)
-    candidates = set()
-    for record in records:
-        candidates.update(record.config_changes)
-    keys = []
-    for key in snapshot.config_keys:
-        if key not in candidates:
-            continue
-        first = None
-        for record in records:
-            value = record.config_changes.get(key, MISSING)
-            if value is MISSING:
-                value = snapshot.baseline.get(key, MISSING)
-            text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str) if isinstance(value, (list, dict)) else (type(value), value)
-            if first is None:
-                first = (text,)
-            elif first[0] != text:
-                keys.append(key)  # two different values: it varies (stop looking)
-                break
-        if limit and len(keys) >= limit:
-            break
-    return keys
 

@@ -7,7 +7,8 @@ import time
 from typing import Any, Sequence
 
 from reglab.ui.filters import canonical_text, comparable_number
-from reglab.ui.index import MISSING, RunRecord, Snapshot, varying_keys
+from reglab.ui.records import MISSING, RunRecord
+from reglab.ui.snapshot import Snapshot, varying_keys
 from reglab.ui.tables import ColumnError, default_metrics, mean_and_std, record_row, sort_records
 
 __all__ = ["sweep_list", "sweep_table", "sweep_heatmap", "lower_is_better"]

@@ -13,7 +13,8 @@ from operator import itemgetter
 from typing import Any, Iterable, Sequence
 
 from reglab.ui.filters import Filter, canonical_text, comparable_number, parse_filter
-from reglab.ui.index import IDENTITY_KEYS, MISSING, RunRecord, Snapshot, varying_keys
+from reglab.ui.records import IDENTITY_KEYS, MISSING, RunRecord
+from reglab.ui.snapshot import Snapshot, varying_keys
 
 __all__ = [
     "ColumnError",

@@ -25,6 +25,19 @@
     el("h2", {}, "Best runs"), best);
 
   let table = null;
+  // Parallel coordinates draw every line with WebGL; without a GPU 10,000 lines take seconds.
+  const MAX_LINES = 1000, KEEP_BEST = 200;
+
+  // Run positions to draw: all of them, or the best ones and an even sample of the rest.
+  function linesToDraw(positions, metric) {
+    if (positions.length <= MAX_LINES) return {positions, note: ""};
+    const values = table.columns[metric];
+    const ordered = positions.slice().sort((a, b) => table.lower_is_better ? values[a] - values[b] : values[b] - values[a]);
+    const rest = ordered.slice(KEEP_BEST), count = MAX_LINES - KEEP_BEST;
+    const sample = Array.from({length: count}, (_, index) => rest[Math.floor(index * rest.length / count)]);
+    const chosen = ordered.slice(0, KEEP_BEST).concat(sample).sort((a, b) => a - b);
+    return {positions: chosen, note: ` Shown: ${chosen.length.toLocaleString()} of them, the ${KEEP_BEST} best and an even sample of the rest by ${metric}.`};
+  }
 
   function options(select, values, chosen) {
     select.replaceChildren(...values.map((value) => el("option", {value, selected: value === chosen}, value)));
@@ -35,7 +48,7 @@
     const numeric = values.every((value) => typeof value === "number" || value === null);
     if (numeric) {
       const positive = values.filter((value) => value > 0);
-      const logScale = positive.length === values.length && positive.length && Math.max(...positive) / Math.min(...positive) >= 100;
+      const logScale = positive.length === values.length && positive.length && Math.max(...positive) / Math.min(...positive) >= 10;
       return logScale
         ? {label: `log10 ${key}`, values: values.map((value) => Math.log10(value))}
         : {label: key, values: values.map((value) => (value === null ? NaN : value))};
@@ -47,13 +60,14 @@
 
   function drawParallel() {
     const metric = table.metric;
-    const rows = table.runs.id.map((_, index) => index).filter((index) => typeof table.columns[metric][index] === "number");
+    const measured = table.runs.id.map((_, index) => index).filter((index) => typeof table.columns[metric][index] === "number");
+    const {positions: rows, note} = linesToDraw(measured, metric);
     if (!rows.length || !table.keys.length) { Plotly.purge(parallel); parallel.replaceChildren(el("p", {class: "muted"}, "No finished run with this metric, or no swept key.")); return; }
     const dimensions = table.keys.map((key) => axis(rows, key)).concat([{label: metric, values: rows.map((row) => table.columns[metric][row])}]);
     const color = rows.map((row) => table.columns[metric][row]);
     plot(parallel, [{type: "parcoords", dimensions, line: {color, colorscale: "Viridis", reversescale: table.lower_is_better, showscale: true, colorbar: {title: {text: metric}}}}],
       {height: 420, margin: {l: 70, r: 80, t: 60, b: 30}, hovermode: false});
-    parallelCaption.textContent = `${rows.length.toLocaleString()} runs with ${metric}: each line is a run, from its swept keys to ${metric} (drag along an axis to pick a range).`;
+    parallelCaption.textContent = `${measured.length.toLocaleString()} runs with ${metric}: each line is a run, from its swept keys to ${metric} (drag along an axis to pick a range).${note}`;
   }
 
   async function drawHeatmap() {

@@ -135,6 +135,13 @@ def test_sorting_and_a_key_filter_change_the_rows(page, served_store, screenshot
     page.shot(screenshots, "runs-grouped")
 
     page.page.fill("#group", "")
+    page.page.press("#group", "Enter")
+    page.page.wait_for_function("() => document.getElementById('row-count').textContent.includes('of 12 runs')")
+    page.page.click("#over-seeds")  # every swept key but the seed: pairs of seeds
+    page.page.wait_for_function("() => document.getElementById('row-count').textContent.startsWith('6 groups of 12 runs')")
+    assert page.page.input_value("#group") == "optimizer.lr,optimizer.weight_decay"
+
+    page.page.fill("#group", "")
     page.page.fill("#filter", "optimiser.lr>1")
     page.page.press("#filter", "Enter")
     page.page.wait_for_selector("#message .error")

@@ -39,6 +39,7 @@
       el("label", {}, "Columns (comma-separated keys)", columns),
       el("label", {}, "Group by (mean ± std)", group),
       el("button", {onclick: () => apply({offset: 0})}, "Apply"),
+      el("button", {id: "over-seeds", title: "group by every config key shown except seed: mean ± std over seeds", onclick: overSeeds}, "Mean over seeds"),
       el("div", {class: "selection"}, selectionCount, compareButton, clearButton)),
     keyList, message, table, pager);
 
@@ -79,6 +80,14 @@
     } catch (error) {
       if (loading === pending) { message.replaceChildren(errorBox(error.message)); }
     }
+  }
+
+  // Group by the config keys in view (those without a "/"), seed excepted.
+  function overSeeds() {
+    const keys = (data.columns || data.by || []).filter((key) => !key.includes("/") && key !== "seed");
+    if (!keys.length) { message.replaceChildren(errorBox("no config key in view to group by; add some under Columns")); return; }
+    group.value = keys.join(",");
+    apply({offset: 0});
   }
 
   function sortBy(key) {

@@ -95,3 +95,9 @@ def test_cli_errors_are_one_line_and_exit_2(tmp_path, capsys):
     assert code == 2 and err.count("\n") == 1 and "cannot be read" in err
     code, err = run_cli(capsys, "--port", "70000")
     assert code == 2 and err.count("\n") == 1 and "--port: got 70000" in err
+    taken = bind_socket("127.0.0.1", 0)
+    try:
+        code, err = run_cli(capsys, "--port", str(taken.getsockname()[1]))
+        assert code == 2 and err.count("\n") == 1 and "cannot listen on 127.0.0.1" in err
+    finally:
+        taken.close()

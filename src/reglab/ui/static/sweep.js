@@ -114,11 +114,11 @@
     } catch (error) {
       setLive("server unreachable", false);
     }
-    setTimeout(poll, 3000);
+    setTimeout(poll, 2000);
   }
 
   metricSelect.addEventListener("change", () => load(metricSelect.value));
-  setTimeout(poll, 3000);
+  setTimeout(poll, 2000);
   xSelect.addEventListener("change", drawHeatmap);
   ySelect.addEventListener("change", drawHeatmap);
   load(null);

@@ -125,7 +125,7 @@
         el("td", {}, el("a", {href: `/runs/${encodeURIComponent(row.id)}`, class: "run-name"}, row.name), el("div", {class: "id"}, row.id)),
         el("td", {}, badge(row.status), el("div", {class: "progress"}, progress(row))),
         el("td", {}, row.sweep ? el("a", {href: `/sweeps/${encodeURIComponent(row.sweep)}`}, row.sweep) : "—"),
-        el("td", {class: "nowrap"}, time(row.started_at)),
+        el("td", {class: "started"}, time(row.started_at)),
         el("td", {class: "number"}, duration(row.duration_s)),
         data.columns.map((column) => el("td", {class: typeof row.values[column] === "number" ? "number" : null, dataset: {key: column}}, format(row.values[column]))));
     });

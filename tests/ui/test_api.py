@@ -1,0 +1,129 @@
+"""The JSON API and the pages through Starlette's test client (no socket)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from starlette.testclient import TestClient
+
+from reglab.ui.app import create_app
+from reglab.ui.state import StoreNotFound
+
+
+@pytest.fixture
+def client(store_contents):
+    app = create_app(store_contents.directory)
+    with TestClient(app, base_url="http://127.0.0.1") as test_client:
+        yield test_client
+    app.state.ui.close()
+
+
+def test_runs_endpoint_pages_sorts_and_filters(client, store_contents):
+    body = client.get("/api/runs", params={"sort": "name", "order": "asc", "limit": 5}).json()
+    assert body["total"] == 15 and len(body["rows"]) == 5
+    assert [row["name"] for row in body["rows"]] == sorted(row["name"] for row in body["rows"])
+    filtered = client.get("/api/runs", params={"q": "optimizer.lr>=0.3", "limit": 100}).json()
+    assert filtered["total"] == 4 and all(row["values"].get("optimizer.lr", 0.3) == 0.3 for row in filtered["rows"])
+
+
+def test_groups_endpoint(client):
+    body = client.get("/api/runs", params={"q": "sweep=grid", "group": "optimizer.lr"}).json()
+    assert [group["key"] for group in body["groups"]] == [[0.01], [0.1], [0.3]]
+    assert [group["count"] for group in body["groups"]] == [4, 4, 4]
+
+
+def test_bad_query_is_400_with_one_line(client):
+    for params in ({"q": "nope>1"}, {"sort": "nope"}, {"order": "up"}, {"limit": "x"}, {"group": "nope"}):
+        response = client.get("/api/runs", params=params)
+        assert response.status_code == 400, params
+        assert "\n" not in response.json()["error"] and "allowed" in response.json()["error"]
+
+
+def test_run_details_history_and_histograms(client, store_contents):
+    run_id = store_contents.ids["plain"]
+    details = client.get(f"/api/runs/{run_id}").json()
+    assert details["name"] == "plain" and details["status"] == "completed"
+    changed = [row["key"] for row in details["config_rows"] if row["changed"]]
+    assert details["config_rows"][: len(changed)] == [row for row in details["config_rows"] if row["changed"]]
+    assert {"device", "epochs", "name"} <= set(changed) and "optimizer.lr" not in changed
+    assert {"config.yaml", "metrics.csv", "summary.json", "model.safetensors", "snapshots/epoch_0003.safetensors"} <= {
+        file["path"] for file in details["files"]
+    }
+    history = client.get(f"/api/runs/{run_id}/history").json()
+    expected = store_contents.writer.history(run_id)
+    assert history["epochs"] == [1, 2, 3, 4, 5, 6]
+    assert history["series"]["val/acc"] == pytest.approx([row["val/acc"] for row in expected])
+    assert history["series"]["param/cos_init/hidden.0.linear.bias"] == [None] * 6  # NaN in the store → null
+    later = client.get(f"/api/runs/{run_id}/history", params={"after": 4}).json()
+    assert later["epochs"] == [5, 6]
+    histograms = client.get(f"/api/runs/{run_id}/histograms").json()
+    assert histograms["labels"] == ["epoch 0", "epoch 3", "epoch 6", "final"]
+    layer = next(layer for layer in histograms["layers"] if layer["name"] == "hidden.0.linear.weight")
+    assert all(sum(item["counts"]) == 16 * 8 for item in layer["histograms"])
+
+
+def test_compare_lists_the_differing_keys(client, store_contents):
+    ids = f"{store_contents.ids['plain']},{store_contents.ids['weight decay']}"
+    body = client.get("/api/compare", params={"ids": ids}).json()
+    differences = {row["key"]: row["values"] for row in body["config_differences"]}
+    assert differences["optimizer.weight_decay"] == [0.0, 5e-4] and differences["optimizer.lr"] == [0.1, 0.05]
+    assert "seed" not in differences
+    assert client.get("/api/compare", params={"ids": "nope"}).status_code == 404
+
+
+def test_sweeps_endpoints(client):
+    assert client.get("/api/sweeps").json()["sweeps"][0] | {"started_at": None} == {
+        "name": "grid", "runs": 12, "running": 0, "finished": 12, "failed": 0, "started_at": None
+    }
+    table = client.get("/api/sweeps/grid/table", params={"metric": "test/acc"}).json()
+    assert table["metric"] == "test/acc" and len(table["columns"]["test/acc"]) == 12 and len(table["best"]) == 10
+    wider = client.get("/api/sweeps/grid/table", params={"columns": "val/loss,model.dropout"}).json()
+    assert set(wider["columns"]) == {"optimizer.lr", "optimizer.weight_decay", "seed", "val/acc", "val/loss", "model.dropout"}
+    assert client.get("/api/sweeps/none/table").status_code == 404
+    heat = client.get("/api/sweeps/grid/heatmap", params={"x": "optimizer.lr", "y": "seed", "metric": "val/acc"}).json()
+    assert heat["y_values"] == ["0", "1"] and heat["count"] == [[2, 2, 2], [2, 2, 2]]
+
+
+def test_pages_embed_their_first_data(client, store_contents):
+    page = client.get("/", params={"sort": "name", "order": "asc"})
+    assert page.status_code == 200 and "/static/runs.js" in page.text and "cdn" not in page.text.lower()
+    embedded = json.loads(page.text.split('id="initial">')[1].split("</script>")[0])
+    assert embedded["total"] == 15 and embedded["rows"][0]["name"] == sorted(store_contents.writer.runs(), key=lambda r: r.name)[0].name
+    run_page = client.get(f"/runs/{store_contents.ids['plain']}")
+    assert run_page.status_code == 200 and "/static/plotly.min.js" in run_page.text
+    assert client.get("/runs/unknown").status_code == 404
+    assert client.get("/static/plotly.min.js").content.startswith(b"/**\n* plotly.js")
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_files_are_served_only_from_inside_the_run_folder(client, store_contents):
+    run_id = store_contents.ids["plain"]
+    config = client.get(f"/files/{run_id}/config.yaml")
+    assert config.status_code == 200 and "weight_decay" in config.text
+    for bad in (f"/files/{run_id}/%2e%2e/%2e%2e/reglab.db", f"/files/{run_id}/..%2F..%2Freglab.db", "/files/..%2F..%2F/etc/passwd", f"/files/{run_id}/nothing"):
+        assert client.get(bad).status_code == 404, bad
+
+
+def test_other_hosts_are_refused_on_loopback(client):
+    assert client.get("/", headers={"host": "attacker.example"}).status_code == 400
+
+
+def test_missing_store_is_refused(tmp_path):
+    with pytest.raises(StoreNotFound, match="no run store"):
+        create_app(tmp_path / "nothing")
+    assert not (tmp_path / "nothing").exists()
+
+
+def test_an_empty_store_serves_empty_pages(tmp_path):
+    from reglab.store import RunStore
+
+    RunStore(tmp_path / "empty").close()
+    app = create_app(tmp_path / "empty")
+    with TestClient(app, base_url="http://127.0.0.1") as empty:
+        assert empty.get("/").status_code == 200
+        body = empty.get("/api/runs").json()
+        assert body["total"] == 0 and body["rows"] == []
+        assert empty.get("/api/sweeps").json() == {"sweeps": []}
+        assert empty.get("/api/runs", params={"group": "seed"}).status_code == 400  # no such column yet
+    app.state.ui.close()

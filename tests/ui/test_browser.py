@@ -1,0 +1,254 @@
+"""`reglab ui` in headless Chromium: the runs table, a run, a comparison, a sweep, live epochs.
+
+One `reglab ui` process serves a generated store for the whole module; each test opens its
+own browser page. Screenshots of every page go to $REGLAB_UI_SCREENSHOTS (or a pytest temp
+folder) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.report.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.ui.synthetic_store import write_run
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (make browser)"),
+]
+
+WAIT_MS = 20_000
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory) -> Path:
+    folder = Path(os.environ.get("REGLAB_UI_SCREENSHOTS") or tmp_path_factory.mktemp("ui-screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class Page:
+    """A browser page that records console errors and every request it sends."""
+
+    def __init__(self, browser, base_url: str) -> None:
+        self.context = browser.new_context(viewport={"width": 1400, "height": 900})
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(WAIT_MS)
+        self.base_url = base_url
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda message: self.errors.append(message.text) if message.type == "error" else None)
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("request", lambda request: self.requests.append(request.url))
+
+    def open(self, path: str) -> None:
+        self.page.goto(self.base_url.rstrip("/") + path, wait_until="load")
+
+    def check(self) -> None:
+        """No script errors, and no request went anywhere but the dashboard."""
+        assert self.errors == []
+        outside = [url for url in self.requests if not url.startswith((self.base_url, "data:", "blob:"))]
+        assert outside == []
+
+    def shot(self, folder: Path, name: str) -> Path:
+        path = folder / f"{name}.png"
+        self.page.wait_for_timeout(300)  # let plotly finish its transitions
+        self.page.screenshot(path=str(path), full_page=True)
+        assert path.stat().st_size > 20_000
+        return path
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def page(browser, served_store):
+    opened = Page(browser, served_store[1].url)
+    yield opened
+    opened.close()
+
+
+def row_ids(page: Page) -> list[str]:
+    return page.page.eval_on_selector_all("#runs-table tbody tr", "rows => rows.map(row => row.dataset.id)")
+
+
+def column_values(page: Page, key: str) -> list[str]:
+    return page.page.eval_on_selector_all(f'#runs-table tbody td[data-key="{key}"]', "cells => cells.map(cell => cell.textContent)")
+
+
+def trace_count(page: Page, plot_id: str) -> int:
+    page.page.wait_for_function(f"() => document.getElementById('{plot_id}') && document.getElementById('{plot_id}').data")
+    return page.page.evaluate(f"document.getElementById('{plot_id}').data.length")
+
+
+def test_runs_table_lists_every_run(page, served_store, screenshots):
+    contents, _ = served_store
+    page.open("/")
+    page.page.wait_for_selector("#runs-table tbody tr")
+    assert sorted(row_ids(page)) == sorted(contents.all_ids)
+    assert page.page.text_content("#row-count").startswith("1–15 of 15 runs")
+    live_row = page.page.text_content(f'#runs-table tr[data-id="{contents.running_id}"]')
+    assert "running" in live_row and re.search(r"epoch \d+ / 10", live_row)
+    page.shot(screenshots, "runs")
+    page.check()
+
+
+def test_sorting_and_a_key_filter_change_the_rows(page, served_store, screenshots):
+    contents, _ = served_store
+    page.open("/")
+    page.page.wait_for_selector("#runs-table tbody tr")
+    before = row_ids(page)
+    page.page.click('#runs-table th[data-key="val/acc"]')
+    page.page.wait_for_selector('#runs-table th.sorted-desc[data-key="val/acc"]')
+    values = [float(text) for text in column_values(page, "val/acc")]
+    assert values == sorted(values, reverse=True) and row_ids(page) != before
+    page.page.click('#runs-table th[data-key="val/acc"]')
+    page.page.wait_for_selector('#runs-table th.sorted-asc[data-key="val/acc"]')
+    assert [float(text) for text in column_values(page, "val/acc")] == sorted(values)
+    assert "sort=val%2Facc" in page.page.url and "order=asc" in page.page.url  # the view is a link
+
+    page.page.fill("#filter", "optimizer.lr>0.05")
+    page.page.press("#filter", "Enter")
+    page.page.wait_for_function("() => document.getElementById('row-count').textContent.includes('of 10 runs')")
+    expected = [run.id for run in contents.writer.runs() if run.config["optimizer"]["lr"] > 0.05]
+    assert sorted(row_ids(page)) == sorted(expected) and len(expected) == 10
+
+    page.page.fill("#filter", "sweep=grid")
+    page.page.fill("#group", "optimizer.lr")
+    page.page.press("#group", "Enter")
+    page.page.wait_for_function("() => document.getElementById('row-count').textContent.startsWith('3 groups of 12 runs')")
+    assert "±" in page.page.text_content("#runs-table tbody")
+    page.shot(screenshots, "runs-grouped")
+
+    page.page.fill("#group", "")
+    page.page.press("#group", "Enter")
+    page.page.wait_for_function("() => document.getElementById('row-count').textContent.includes('of 12 runs')")
+    page.page.click("#over-seeds")  # every swept key but the seed: pairs of seeds
+    page.page.wait_for_function("() => document.getElementById('row-count').textContent.startsWith('6 groups of 12 runs')")
+    assert page.page.input_value("#group") == "optimizer.lr,optimizer.weight_decay"
+
+    page.page.fill("#group", "")
+    page.page.fill("#filter", "optimiser.lr>1")
+    page.page.press("#filter", "Enter")
+    page.page.wait_for_selector("#message .error")
+    assert "unknown key 'optimiser.lr'" in page.page.text_content("#message")
+    page.errors = [error for error in page.errors if "400" not in error]  # the refused request itself
+    page.check()
+
+
+def test_run_page_shows_curves_trajectory_and_histograms(page, served_store, screenshots):
+    contents, _ = served_store
+    page.open(f"/runs/{contents.ids['plain']}")
+    assert trace_count(page, "plot-loss") == 3 and trace_count(page, "plot-accuracy") == 3 and trace_count(page, "plot-lr") == 1
+    assert trace_count(page, "plot-norms") == 5  # four tensors and the total
+    for panel in ("plot-distance", "plot-cosine", "plot-sparsity", "plot-gradients", "plot-updates", "plot-batchnorm"):
+        assert trace_count(page, panel) >= 2, panel
+    assert page.page.evaluate("document.getElementById('plot-loss').data[1].y.length") == 6
+    assert trace_count(page, "histogram-0") == 4  # epochs 0, 3, 6 and the final weights
+    assert page.page.text_content("#config-changed").count("cpu") == 1
+    links = page.page.eval_on_selector_all("#files a", "links => links.map(link => link.getAttribute('href'))")
+    assert f"/files/{contents.ids['plain']}/config.yaml" in links
+    page.shot(screenshots, "run")
+    page.check()
+
+
+def test_selecting_two_runs_shows_both_curves(page, served_store, browser, screenshots):
+    contents, server = served_store
+    plain, decayed = contents.ids["plain"], contents.ids["weight decay"]
+    page.open("/")
+    page.page.wait_for_selector("#runs-table tbody tr")
+    page.page.check(f'input.select-run[data-id="{plain}"]')
+    page.page.check(f'input.select-run[data-id="{decayed}"]')
+    assert page.page.text_content("#selection-count") == "2 selected"
+    page.page.click("#compare-button")
+    page.page.wait_for_url(re.compile(r"/compare\?ids="))
+    assert trace_count(page, "plot-val-acc") == 2
+    names = page.page.evaluate("document.getElementById('plot-val-acc').data.map(trace => trace.name)")
+    assert sorted(names) == ["plain", "weight decay"]
+    assert trace_count(page, "plot-norms") == 2 and trace_count(page, "plot-cosine") == 2
+    assert page.page.get_attribute("#plot-norms", "data-key") == "param/l2/total"
+    page.page.select_option("#layer", "head.weight")
+    page.page.wait_for_selector('#plot-norms[data-key="param/l2/head.weight"]')
+    assert trace_count(page, "plot-norms") == 2
+    assert "optimizer.weight_decay" in page.page.text_content("#config-differences")
+    permalink = page.page.get_attribute("#permalink", "href")
+    page.shot(screenshots, "compare")
+    page.check()
+
+    fresh = Page(browser, server.url)  # a new browser profile: nothing selected
+    try:
+        fresh.page.goto(permalink)
+        assert trace_count(fresh, "plot-val-acc") == 2
+        fresh.check()
+    finally:
+        fresh.close()
+
+
+def test_a_running_run_gains_an_epoch_without_a_reload(page, served_store, browser, screenshots):
+    from playwright.sync_api import expect
+
+    contents, server = served_store
+    run_id = contents.running_id
+    done = contents.writer.get_run(run_id).epochs
+    table = Page(browser, server.url)
+    table.open("/")
+    progress = f'#runs-table tr[data-id="{run_id}"] .progress'
+    expect(table.page.locator(progress)).to_have_text(re.compile(rf"^epoch {done} / 10"), timeout=WAIT_MS)
+    table.page.evaluate("window.notReloaded = true")
+    page.open(f"/runs/{run_id}")
+    page.page.wait_for_function(f"() => (document.getElementById('epoch-count') || {{}}).textContent === 'epoch {done} of 10'")
+    assert page.page.evaluate("document.getElementById('plot-loss').data[0].x.length") == done
+    page.page.evaluate("window.notReloaded = true")
+    row = contents.running_history[done]
+    contents.writer.log_epoch(run_id, done + 1, {key: value for key, value in row.items() if key != "epoch"})
+    page.page.wait_for_function(f"() => document.getElementById('epoch-count').textContent === 'epoch {done + 1} of 10'")
+    page.page.wait_for_function(f"() => document.getElementById('plot-loss').data[0].x.length === {done + 1}")
+    assert page.page.evaluate("window.notReloaded") is True
+    assert page.page.is_visible("#eta")
+    page.shot(screenshots, "run-live")
+    page.check()
+    expect(table.page.locator(progress)).to_have_text(re.compile(rf"^epoch {done + 1} / 10 · ETA"), timeout=WAIT_MS)
+    assert table.page.evaluate("window.notReloaded") is True
+    table.check()
+    table.close()
+
+
+def test_sweep_pages(page, served_store, screenshots):
+    page.open("/sweeps")
+    page.page.wait_for_selector("#sweeps-table tbody tr")
+    assert "grid" in page.page.text_content("#sweeps-table") and "12" in page.page.text_content("#sweeps-table")
+    page.shot(screenshots, "sweeps")
+    page.open("/sweeps/grid")
+    assert trace_count(page, "parallel") == 1
+    assert page.page.evaluate("document.getElementById('parallel').data[0].dimensions.length") == 4  # lr, wd, seed, metric
+    assert trace_count(page, "heatmap") == 1
+    assert page.page.evaluate("document.getElementById('heatmap').data[0].z.length") == 2  # two weight decays
+    assert page.page.locator("#best-runs tbody tr").count() == 10
+    page.page.select_option("#metric", "val/loss")
+    page.page.wait_for_function("() => document.getElementById('parallel').data[0].dimensions[3].label === 'val/loss'")
+    page.shot(screenshots, "sweep")
+
+    contents = served_store[0]
+    late = write_run(contents.writer, "grid-late", [("optimizer.lr", 0.01), ("seed", 7)], epochs=4, sweep="grid", files=False)
+    try:  # a result arrives while the page is open: offered, drawn on request, without a reload
+        page.page.wait_for_selector("#update", state="visible")
+        page.page.click("#update")
+        page.page.wait_for_function("() => document.getElementById('parallel-caption').textContent.startsWith('13 runs')")
+        assert page.page.locator("#update").is_hidden()
+    finally:
+        contents.writer.delete_run(late)
+    page.check()

@@ -1,0 +1,32 @@
+"""The read-only connection: immutable while no writer is around, live once one appears."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from reglab.store import RunStore
+from reglab.ui.database import ReadOnlyDatabase
+from reglab.ui.index import RunIndex
+from tests.ui.synthetic_store import write_run
+
+
+def test_a_closed_store_is_read_without_creating_files_then_followed_live(tmp_path, monkeypatch):
+    monkeypatch.setattr("reglab.ui.index.REFRESH_INTERVAL_S", 0.0)
+    with RunStore(tmp_path / "store") as writer:
+        first = write_run(writer, "first", epochs=2, files=False)
+    folder = tmp_path / "store"
+    assert sorted(path.name for path in folder.iterdir()) == ["reglab.db", "runs"]
+    database = ReadOnlyDatabase(folder / "reglab.db")
+    index = RunIndex(database)
+    assert [record.id for record in index.snapshot().records] == [first] and not database.live
+    assert sorted(path.name for path in folder.iterdir()) == ["reglab.db", "runs"]  # no -wal, no -shm
+    with pytest.raises(sqlite3.OperationalError, match="readonly|read-only"):
+        database.query("DELETE FROM runs")
+    with RunStore(folder) as writer:  # a sweep starts while the dashboard is open
+        second = write_run(writer, "second", epochs=2, files=False)
+        assert [record.id for record in index.snapshot().records] == [first, second] and database.live
+        third = write_run(writer, "third", epochs=2, files=False)
+        assert index.snapshot().by_id[third].name == "third"
+    database.close()

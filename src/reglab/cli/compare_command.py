@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from reglab.cli.app import app, fail
+from reglab.cli.app import EXIT_FAILED, app, fail
 from reglab.cli.options import SetOption, StoreOption, open_store, store_dir
 
 __all__ = ["compare_command"]
@@ -89,9 +89,18 @@ def compare_command(
 
     if not quiet:
         console.print(f"{plan.title}: {len(plan.configs)} runs", markup=False)
-    result = run_comparison(
-        plan, open_store(directory), out, on_run=progress, figures_dir=figures, analyze=analyze, backend=backend
-    )
+    from reglab.config import ConfigError
+
+    try:
+        result = run_comparison(
+            plan, open_store(directory), out, on_run=progress, figures_dir=figures, analyze=analyze, backend=backend
+        )
+    except ConfigError:
+        raise
+    except Exception as error:  # a run raised: it is stored as failed, with its traceback
+        typer.echo(f"comparison failed: {type(error).__name__}: {' '.join(str(error).split())}", err=True)
+        typer.echo(f"see: reglab runs list --status failed --store {directory}", err=True)
+        raise typer.Exit(EXIT_FAILED) from None
     if not quiet:
         console.print(comparison_table(result.runs, title=plan.title))
         for note in result.notes[1:]:

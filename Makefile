@@ -30,8 +30,22 @@ browser:
 		&& (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 		|| echo "chromium not installed: browser tests will be skipped"; }
 
+# The suite runs with one torch thread per test (tests/conftest.py), then the tests whose
+# numbers come out of float reductions (training loop, populations and shards, techniques,
+# trajectory, sweep backends) run again with two threads (REGLAB_TEST_THREADS=2): no test
+# may hold under one thread count only. The whole suite twice does not stay well under
+# 10 minutes on 2 shared cores (one pass: 6.5 min wall there under load, 2.5 min of CPU;
+# two threads on busy cores run small tensors several times slower still, so the 2-thread
+# pass of these folders plus the compare presets took 10 min). Left out of the second
+# pass: command-line, store, config, data and report tests (their checks are not
+# numeric), the compare presets (long trainings checked by effects, not by digits) and
+# the tests that start other processes (those do not read REGLAB_TEST_THREADS).
+THREAD_SENSITIVE_TESTS := tests/engine tests/population tests/stopping tests/regularizers \
+	tests/averaging tests/pruning tests/models tests/augment tests/trajectory tests/sweep/test_backends.py
+
 test: $(DEV_STAMP) browser
 	$(BIN)/python -m pytest
+	REGLAB_TEST_THREADS=2 $(BIN)/python -m pytest $(THREAD_SENSITIVE_TESTS) -k "not processes and not sigkill"
 
 benchmarks: $(STAMP)
 	for script in benchmarks/[a-z]*.py; do [ "$$script" = benchmarks/mnist_idx.py ] || $(BIN)/python $$script; done

@@ -33,13 +33,14 @@ browser:
 # The suite runs with one torch thread per test (tests/conftest.py), then the tests whose
 # numbers come out of float reductions (training loop, populations and shards, techniques,
 # trajectory, sweep backends) run again with two threads (REGLAB_TEST_THREADS=2): no test
-# may hold under one thread count only. The whole suite twice does not stay well under
-# 10 minutes on 2 shared cores (one pass: 6.5 min wall there under load, 2.5 min of CPU;
-# two threads on busy cores run small tensors several times slower still, so the 2-thread
-# pass of these folders plus the compare presets took 10 min). Left out of the second
-# pass: command-line, store, config, data and report tests (their checks are not
-# numeric), the compare presets (long trainings checked by effects, not by digits) and
-# the tests that start other processes (those do not read REGLAB_TEST_THREADS).
+# may hold under one thread count only. Measured on the 2-core development machine shared
+# with other jobs (load average 6-12): the whole suite at one thread, 2.5 min of CPU and
+# 6.5 min wall; this 2-thread pass, 2.1 min of CPU and 5.5 min wall; the whole suite twice
+# would not stay well under 10 minutes there (the compare presets alone took minutes at two
+# threads on busy cores). Left out of the second pass: command-line, store, config, data,
+# compare and report tests (their checks are not numeric, or check effects over long
+# trainings), and the tests that start other processes (those do not read
+# REGLAB_TEST_THREADS).
 THREAD_SENSITIVE_TESTS := tests/engine tests/population tests/stopping tests/regularizers \
 	tests/averaging tests/pruning tests/models tests/augment tests/trajectory tests/sweep/test_backends.py
 

@@ -33,10 +33,10 @@ browser:
 # The suite runs with one torch thread per test (tests/conftest.py), then the tests whose
 # numbers come out of float reductions (training loop, populations and shards, techniques,
 # trajectory, sweep backends) run again with two threads (REGLAB_TEST_THREADS=2): no test
-# may hold under one thread count only. Measured on the 2-core development machine shared
-# with other jobs (load average 6-12): the whole suite at one thread, 2.5 min of CPU and
-# 6.5 min wall; this 2-thread pass, 2.1 min of CPU and 5.5 min wall; the whole suite twice
-# would not stay well under 10 minutes there (the compare presets alone took minutes at two
+# may hold under one thread count only. `make test` on the 2-core development machine
+# shared with other jobs (load average 6-8): 5.7 min for the whole suite at one thread,
+# 2.5 min for this 2-thread pass (8.4 min wall, 4.7 min of CPU). The whole suite twice
+# would not stay under 10 minutes there (the compare presets alone took minutes at two
 # threads on busy cores). Left out of the second pass: command-line, store, config, data,
 # compare and report tests (their checks are not numeric, or check effects over long
 # trainings), and the tests that start other processes (those do not read

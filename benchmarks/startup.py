@@ -6,8 +6,9 @@ Each command runs as a fresh process (`python -m reglab ...`, stdout to a pipe),
 person runs it; the median wall time of `--repeats` launches is printed beside the goal
 (0.5 s) and beside a bare `python -c pass` (the interpreter's own start-up). The store is
 filled through `RunStore` with a full default config and 20 epochs of metrics per run,
-no training. The machine's CPU count and load are printed with the figures: on shared
-cores the medians move with the load.
+no training. `runs list --limit 20` reads the same 1,000 runs and draws 20 rows, which
+separates start-up and reading from drawing the table. The machine's CPU count and load
+are printed with the figures: on shared cores the medians move with the load.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ def main() -> None:
         rows = [
             ("reglab --help", median_seconds([*reglab, "--help"], options.repeats)),
             (f"reglab runs list ({options.runs} runs)", median_seconds([*reglab, "runs", "list", "--store", str(store)], options.repeats)),
+            # the same store read, the table cut to 20 rows: start-up and reading without the drawing
+            ("reglab runs list --limit 20", median_seconds([*reglab, "runs", "list", "--limit", "20", "--store", str(store)], options.repeats)),
         ]
     load = os.getloadavg()[0]
     print(f"start-up, median of {options.repeats} launches; {os.cpu_count()} CPUs, load average {load:.1f}")

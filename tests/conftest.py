@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import torch
 
 
+# Torch threads per test: 1 by default (small tensors are overhead-bound, and on shared
+# cores the OpenMP regions of two threads cost tens of milliseconds each under
+# contention). CI runs the suite a second time with REGLAB_TEST_THREADS=2 (`make test`),
+# so no test may pass under one thread count only.
+TEST_THREADS = int(os.environ.get("REGLAB_TEST_THREADS", "1"))
+
+
 @pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """One torch thread per test: small tensors are overhead-bound, and on shared cores the
-    OpenMP regions of two threads cost tens of milliseconds each under contention."""
+def _test_threads():
+    """Every test runs with `TEST_THREADS` torch threads (`$REGLAB_TEST_THREADS`, default 1)."""
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+    torch.set_num_threads(TEST_THREADS)
     yield
     torch.set_num_threads(threads)
+
+
+def pytest_report_header(config):
+    return f"torch threads per test: {TEST_THREADS} (REGLAB_TEST_THREADS)"
 
 
 @pytest.fixture(autouse=True)

@@ -73,17 +73,25 @@ def ctrl_c_after_two_epochs(monkeypatch):
     monkeypatch.setattr(StoreClass, "log_epoch", log_then_interrupt)
 
 
-def test_ctrl_c_on_sweep_exits_130_and_says_how_to_resume(capsys, tmp_path, store_dir, ctrl_c_after_two_epochs):
+def test_ctrl_c_on_sweep_exits_130_and_says_how_to_resume(tmp_path, store_dir):
+    """A real SIGINT to a sweep process, once its first run has committed two epochs."""
     sweep_file = tmp_path / "s.yaml"
-    sweep_file.write_text(yaml.safe_dump({"name": "s", "backend": "sequential", "base": TINY,
+    sweep_file.write_text(yaml.safe_dump({"name": "s", "backend": "sequential", "base": {**TINY, "epochs": 100000},
                                           "parameters": {"optimizer.lr": [0.1, 0.01]}}))
-    code, _, err = run_cli(capsys, "sweep", str(sweep_file), "--store", str(store_dir), "--quiet")
-    assert code == 130
+    command = [sys.executable, "-m", "reglab", "sweep", str(sweep_file), "--store", str(store_dir), "--quiet"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "OMP_NUM_THREADS": "1"})
+    deadline = time.monotonic() + 120
+    while stored_epochs(store_dir) < 2 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
     with RunStore(store_dir) as store:
         (run,) = store.runs()
         assert store.claims("s") == []  # the claim went with the interrupted run
-    assert run.status == "interrupted" and run.epochs == 2
-    assert err == f"interrupted: run {run.id} keeps 2 epochs; resume with: reglab sweep {sweep_file} --store {store_dir} --quiet\n"
+    assert run.status == "interrupted" and run.epochs >= 2
+    assert err == f"interrupted: run {run.id} keeps {run.epochs} epochs; resume with: reglab sweep {sweep_file} --store {store_dir} --quiet\n"
 
 
 def test_ctrl_c_on_compare_exits_130(capsys, store_dir, ctrl_c_after_two_epochs):

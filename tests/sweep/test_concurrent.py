@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 from collections import Counter
 
+import pytest
 import yaml
 
 from reglab.store import RunStore, config_hash
@@ -52,10 +54,10 @@ def test_a_claim_of_a_dead_process_is_free_again(tmp_path):
     finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     dead_pid = int(finished.stdout)
     with store._transaction() as cursor:
-        cursor.execute("INSERT INTO claims VALUES ('s', 'aaa', ?, ?, '2026-01-01T00:00:00')", (__import__("socket").gethostname(), dead_pid))
+        cursor.execute("INSERT INTO claims VALUES ('s', 'aaa', ?, ?, '2026-01-01T00:00:00')", (socket.gethostname(), dead_pid))
         cursor.execute("INSERT INTO claims VALUES ('s', 'bbb', 'another-host', 1, '2026-01-01T00:00:00')")
     assert store.claim("s", ["aaa", "bbb", "ccc"]) == ["aaa", "ccc"]
-    assert {row[0]: row[2] for row in store.claims("s")}["aaa"] == __import__("os").getpid()
+    assert {row[0]: row[2] for row in store.claims("s")}["aaa"] == os.getpid()
     store.release("s", ["aaa", "ccc"])
     assert [row[0] for row in store.claims("s")] == ["bbb"]
 
@@ -66,3 +68,22 @@ def test_a_finished_config_is_never_claimed(tmp_path):
     run_id = store.start_run("r", config, sweep="s")
     store.finish_run(run_id, "completed", {})
     assert store.claim("s", [config_hash(config)]) == []
+
+
+@pytest.mark.parametrize("backend", ["sequential", "population"])
+def test_configs_claimed_by_a_live_process_are_left_to_it(tmp_path, backend):
+    """The parent process (alive, another pid) holds claims on 2 of 6 configs: this sweep trains the other 4."""
+    from reglab.sweep import expand_sweep, load_sweep, run_sweep
+
+    spec = load_sweep({**SWEEP, "parameters": {"optimizer.lr": [0.3, 0.1, 0.03], "seed": [0, 1]}})
+    points = expand_sweep(spec)
+    store = RunStore(tmp_path)
+    with store._transaction() as cursor:
+        for point in points[:2]:
+            cursor.execute("INSERT INTO claims VALUES ('shared', ?, ?, ?, '2026-01-01T00:00:00')",
+                           (point.hash, socket.gethostname(), os.getppid()))
+    result = run_sweep(spec, backend=backend, store=store, quiet=True)
+    trained = {config_hash(run.config) for run in store.runs(sweep="shared")}
+    assert (result.trained, result.elsewhere) == (4, 2)
+    assert trained == {point.hash for point in points[2:]}
+    assert sorted(row[0] for row in store.claims("shared")) == sorted(point.hash for point in points[:2])

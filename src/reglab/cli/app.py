@@ -97,6 +97,12 @@ def run(argv: list[str]) -> int:
     except KeyboardInterrupt:
         typer.echo(interrupted_line(argv), err=True)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `reglab runs list | head`: the reader left; say nothing more (Python's recipe).
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else EXIT_BAD_INPUT)
     except (PermissionError, IsADirectoryError, NotADirectoryError, FileExistsError) as error:

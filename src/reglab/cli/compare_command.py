@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from reglab.cli.app import app, fail
+from reglab.cli.app import EXIT_FAILED, app, fail
 from reglab.cli.options import SetOption, StoreOption, open_store, store_dir
 
 __all__ = ["compare_command"]
@@ -91,9 +91,18 @@ def compare_command(
 
     if not quiet:
         console.print(f"{plan.title}: {len(plan.configs)} runs", markup=False)
-    result = run_comparison(
-        plan, open_store(directory), out, on_run=progress, figures_dir=figures, analyze=analyze, backend=backend
-    )
+    from reglab.config import ConfigError
+
+    try:
+        result = run_comparison(
+            plan, open_store(directory), out, on_run=progress, figures_dir=figures, analyze=analyze, backend=backend
+        )
+    except ConfigError:
+        raise
+    except Exception as error:  # a run raised: it is stored as failed, with its traceback
+        typer.echo(f"comparison failed: {type(error).__name__}: {' '.join(str(error).split())}", err=True)
+        typer.echo(f"see: reglab runs list --status failed --store {directory}", err=True)
+        raise typer.Exit(EXIT_FAILED) from None
     if not quiet:
         table = grouped_comparison_table if seeds > 1 else comparison_table
         typer.echo(render_table(table(result.runs, title=plan.title), width))

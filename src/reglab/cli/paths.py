@@ -71,6 +71,25 @@ def check_store_target(directory: Path) -> None:
     database = directory / "reglab.db"
     writable = check_store_folder(directory, database, create=True)
     if database.is_file():
-        RunStore(directory, read_only=True).close()  # "not a reglab store" when it is not
+        try:
+            RunStore(directory, read_only=True).close()  # "not a reglab store" when it is not
+        except ConfigError:
+            if not _blank(database):
+                raise
+            # no tables yet: another reglab process is creating this store right now
     if not writable:
         raise read_only_store(directory)
+
+
+def _blank(database: Path) -> bool:
+    """Whether an SQLite file holds no table at all (a store being created)."""
+    import sqlite3
+
+    try:
+        connection = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError:
+        return False

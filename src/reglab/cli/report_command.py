@@ -28,7 +28,9 @@ def report_command(
     check_output_folder("--figures", figures)
     with existing_store(store) as run_store:
         if out is None and run_store.read_only:
-            run_store.reports_dir()  # "read-only store" now, not after the figures are drawn
+            from reglab.store.opening import read_only_store
+
+            raise read_only_store(run_store.directory)  # now, not after the figures are drawn
         from reglab.report import write_report
 
         # Unknown ids raise ConfigError in write_report before anything is written.

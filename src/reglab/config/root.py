@@ -25,7 +25,8 @@ class Config(Section):
 
     Keys:
         name: a label for the run (several runs may share it).
-        seed: seeds initialisation, data order, splits and noise; a CPU run repeats bit for bit.
+        seed: seeds initialisation, data order, splits and noise; a CPU run repeats bit for bit
+            under the same torch thread count (each run records it).
         device: auto (cuda, then mps, then cpu) | cpu | cuda | cuda:N | mps.
         epochs: passes over the training set.
         loss: auto (cross_entropy for classes, bce for binary targets, mse for regression)

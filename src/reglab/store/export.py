@@ -1,7 +1,8 @@
 """Runs as flat rows: id, name, status, epochs, dotted config keys, final metrics.
 
 `epochs` is the number of epochs trained; the config's own `epochs` key is exported as
-`epochs_planned`. Every other config key keeps its dotted name.
+`epochs_planned`; `threads` is the torch thread count the run trained with. Every other
+config key keeps its dotted name.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ __all__ = ["run_row", "run_rows", "sort_rows", "rows_to_csv", "rows_to_json"]
 def run_row(run: StoredRun) -> dict[str, Any]:
     """One flat row: identity columns, every config key (dotted), final metrics."""
     row: dict[str, Any] = {"id": run.id, "name": run.name, "status": run.status, "epochs": run.epochs}
+    if run.threads is not None:
+        row["threads"] = run.threads  # torch threads: a run repeats bit for bit under the same count
     if run.sweep:
         row["sweep"] = run.sweep
     for key, value in flatten(run.config).items():

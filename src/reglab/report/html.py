@@ -30,6 +30,7 @@ h2 { font-size: 1.25rem; margin-top: 2.2rem; border-bottom: 1px solid #ddd; padd
 .meta { color: #666; font-size: .9rem; }
 table { border-collapse: collapse; margin: .8rem 0; font-size: .85rem; }
 th, td { border: 1px solid #ddd; padding: .3rem .55rem; text-align: right; vertical-align: top; }
+td + td { white-space: nowrap; }
 th { background: #f4f4f6; }
 td:first-child, th:first-child { text-align: left; }
 .scroll { overflow-x: auto; }

@@ -142,12 +142,13 @@ def plot_metric_comparison(runs: Sequence[ReportRun], metric: str = "acc", split
             drawn.append(_draw(axes, group, f"{group_split}/{metric}", f"{_group_label(group)}{suffix}",
                                color=color, linewidth=width))
             if group.has(f"train/{metric}"):
-                _draw(axes, group, f"train/{metric}", None, color=color, linestyle=":", linewidth=1.0, alpha=0.8)
+                epochs, mean, _, _ = group.series(f"train/{metric}")  # the mean only: bands would hide the rest
+                axes.plot(epochs, mean, color=color, linestyle=":", linewidth=1.0, alpha=0.8)
         if metric == "loss" and _wants_log_scale(drawn):
             axes.set_yscale("log")
         where = f" on {dataset}" if len(datasets) > 1 else ""
         axes.set_title(f"{split_name.capitalize()} {name}{where} (dotted: train)")
         epoch_axis(axes)
         axes.set_ylabel(f"{split_name} {name}")
-        finish_legend(axes, outside=len(datasets) > 1)
+        finish_legend(axes, outside=len(datasets) > 1 or any(group.size > 1 for group in groups))
     return figure

@@ -89,10 +89,18 @@ def plot_run_curves(runs: Sequence[ReportRun], metric: str = "acc") -> Figure | 
     figure = new_figure(4.2 * columns + 0.4, 3.2 * rows + 0.5)
     name = METRIC_NAMES.get(metric, metric)
     panels: dict[str, list[Axes]] = {}
+    # One scale per dataset, so its panels compare: log when its losses span > 50×.
+    logarithmic = {
+        dataset: metric == "loss" and _wants_log_scale([
+            group.series(f"{split}/{metric}")[1] for group in groups if group.dataset == dataset
+            for split in ("train", evaluation_split(group, metric))
+        ])
+        for dataset in {group.dataset for group in groups}
+    }
     for axes, group in zip(panel_grid(figure, len(groups), columns), groups):
         split = evaluation_split(group, metric)
         split_name = "validation" if split == "val" else "test (no validation split)"
-        train_values = _draw(axes, group, f"train/{metric}", "train", color="tab:blue")
+        _draw(axes, group, f"train/{metric}", "train", color="tab:blue")
         eval_epochs, eval_values, _, _ = group.series(f"{split}/{metric}")
         _draw(axes, group, f"{split}/{metric}", split_name, color="tab:red", linestyle="--")
         if len(eval_values):
@@ -100,7 +108,7 @@ def plot_run_curves(runs: Sequence[ReportRun], metric: str = "acc") -> Figure | 
             axes.axhline(eval_values[best], color="tab:green", linestyle=":", linewidth=1.2,
                          label=f"best {split}: {eval_values[best]:.3g} (epoch {int(eval_epochs[best])})")
             axes.plot([eval_epochs[best]], [eval_values[best]], "o", color="tab:green", markersize=5)
-        if metric == "loss" and _wants_log_scale([train_values, eval_values]):
+        if logarithmic[group.dataset]:
             axes.set_yscale("log")
         axes.set_title(_group_label(group), fontsize=10)
         epoch_axis(axes)

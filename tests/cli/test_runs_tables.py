@@ -236,3 +236,15 @@ def test_one_number_format_per_column():
     assert column_formatter([float("nan"), 0.5])(float("nan")) == "nan"
     assert mean_std_column([(0.9612, 0.0042, 3), (0.95, float("nan"), 1), (float("nan"), float("nan"), 0)]) == [
         "0.9612 ± 0.0042", "0.9500", "–"]
+
+
+def test_group_by_name_puts_each_config_name_on_one_row(capsys, monkeypatch, slice_store):
+    code, out, _ = _cli(capsys, monkeypatch, "runs", "list", "--group-by", "name", "--store", str(slice_store))
+    assert code == 0
+    _assert_readable(out)
+    rows = {line.split()[0]: line for line in out.splitlines() if line.startswith(("seed004_slice ", "cut "))}
+    assert set(rows) == {"seed004_slice", "cut"}
+    assert rows["seed004_slice"].split()[1] == "32" and "±" in rows["seed004_slice"]
+    # One run: its value alone, to the decimals of the column (test acc 0.3877 → 0.388).
+    assert rows["cut"].split()[2] == "1" and "±" not in rows["cut"] and " 0.388 " in rows["cut"]
+    assert "33 runs in 2 groups by name" in out

@@ -10,7 +10,8 @@ Here the widths are chosen before rich draws anything, in three steps:
 2. Every column at its natural width, if that fits; else headers wrap at `/`, `.`,
    `_` and spaces, and text columns (run names) wrap at spaces. Numbers never wrap.
 3. If even that does not fit, the table is transposed: one block per row, its
-   identity on the first line and `header value` pairs flowing below.
+   identity on the first line and `header value` pairs below, on a grid shared by
+   every block so that values line up from row to row.
 
 No cell is ever cut: a value is shown whole, on one line or wrapped over several.
 Rich draws the table (alignment, header rule); this module only decides widths.
@@ -240,7 +241,7 @@ def _blocks(columns: Sequence[Column], width: int) -> str:
                 pairs.append(f"{column.header} {value}")
             if pairs:
                 lines.append(("  " + "   ".join(pairs)).rstrip())
-        blocks.append("\n".join(lines))
+        blocks.append("\n".join(wrap_line(line, width) for line in lines))
     return "\n\n".join(blocks)
 
 

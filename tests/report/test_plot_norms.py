@@ -90,6 +90,6 @@ def test_parameter_norm_of_a_config_over_seeds_is_its_mean_with_a_band(store):
     runs = load_report_runs(store, ids)
     norm_axes, _ = plot_parameter_norm(runs).axes
     (line,) = norm_axes.get_lines()
-    assert line.get_label() == "plain (mean ± std of 2 seeds)"
+    assert line.get_label() == "plain (mean ± std, 2 seeds)"
     np.testing.assert_allclose(line.get_ydata(), (runs[0].series("param/l2/total")[1] + runs[1].series("param/l2/total")[1]) / 2)
     assert len(norm_axes.collections) == 1  # the ±1 std band

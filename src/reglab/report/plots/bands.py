@@ -14,7 +14,7 @@ BAND_ALPHA = 0.18
 
 def group_label(group: RunGroup) -> str:
     """The legend entry: the run's label, or the config's name with the number of seeds."""
-    return f"{group.label} (mean ± std of {group.size} seeds)" if group.size > 1 else group.label
+    return f"{group.label} (mean ± std, {group.size} seeds)" if group.size > 1 else group.label
 
 
 def draw_group(axes: Axes, group: RunGroup, key: str, label: str | None, band: bool = True, **style: object) -> np.ndarray:

@@ -123,7 +123,9 @@ def plot_metric_comparison(runs: Sequence[ReportRun], metric: str = "acc", split
             datasets.append((dataset, groups))
     if not datasets:
         return None
-    figure = new_figure(7.5 if len(datasets) == 1 else 6.2 * len(datasets) + 1.5, 4.2)
+    seeded = any(group.size > 1 for _, groups in datasets for group in groups)
+    outside = len(datasets) > 1 or seeded  # long legends go beside the axes, which keep their width
+    figure = new_figure((7.5 if len(datasets) == 1 else 6.2 * len(datasets)) + (3.5 if outside else 0), 4.2)
     name = METRIC_NAMES.get(metric, metric)
     split_name = "validation" if split == "val" else split
     axes_list = [figure.add_subplot(1, len(datasets), index + 1) for index in range(len(datasets))]
@@ -144,5 +146,5 @@ def plot_metric_comparison(runs: Sequence[ReportRun], metric: str = "acc", split
         axes.set_title(f"{split_name.capitalize()} {name}{where} (dotted: train)")
         epoch_axis(axes)
         axes.set_ylabel(f"{split_name} {name}")
-        finish_legend(axes, outside=len(datasets) > 1 or any(group.size > 1 for group in groups))
+        finish_legend(axes, outside=outside)
     return figure

@@ -95,5 +95,6 @@ def test_killed_grid_resumes_without_losing_or_duplicating_runs(tmp_path, store_
         env=env, capture_output=True, text=True, timeout=120,
     )
     assert listing.returncode == 0 and "5 runs of sweep mnist1d_grid" in listing.stdout
-    header = listing.stdout.splitlines()[2]
-    assert all(column in header for column in ("optimizer.lr", "model.dropout", "seed", "test/acc"))
+    header = next(line for line in listing.stdout.splitlines() if line.startswith("id "))
+    assert all(column in header for column in ("lr", "dropout", "seed", "test acc"))
+    assert "lr = optimizer.lr" in listing.stdout and "dropout = model.dropout" in listing.stdout

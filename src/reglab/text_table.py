@@ -9,6 +9,7 @@ Here the widths are chosen before rich draws anything, in three steps:
    the table).
 2. Every column at its natural width, if that fits; else headers wrap at `/`, `.`,
    `_` and spaces, and text columns (run names) wrap at spaces. Numbers never wrap.
+   Columns are two spaces apart, one when that is what makes the table fit.
 3. If even that does not fit, the table is transposed: one block per row, its
    identity on the first line and `header value` pairs below, on a grid shared by
    every block so that values line up from row to row.
@@ -75,7 +76,7 @@ class TextTable:
     def fits(self, width: int) -> bool:
         """True when the table is drawn as a table at `width` (not one block per row)."""
         columns, _ = _move_constant_columns(self)
-        return not columns or _fit_widths(columns, width) is not None
+        return not columns or _layout(columns, width) is not None
 
     def __rich_console__(self, console: Console, options: Any) -> Iterator[Text]:
         """`console.print(table)` draws it fitted to the console's width."""
@@ -158,8 +159,9 @@ def _move_constant_columns(table: TextTable) -> tuple[list[Column], list[str]]:
     return kept, ([f"same in every row: {', '.join(same)}"] if same else [])
 
 
-def _rich_table(columns: Sequence[Column], widths: Sequence[int]) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), highlight=False)
+def _rich_table(columns: Sequence[Column], widths: Sequence[int], gap: int = 2) -> Table:
+    """Columns `gap` spaces apart (the box's blank separator plus right padding)."""
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, gap - 1, 0, 0), highlight=False)
     for column, width in zip(columns, widths):
         table.add_column(
             _wrap_header(column.header, width),
@@ -180,16 +182,26 @@ def _draw(renderable: object, width: int) -> str:
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines())
 
 
-def _overhead(columns: Sequence[Column]) -> int:
+def _overhead(columns: Sequence[Column], gap: int) -> int:
     """Characters the table spends on separators: measured on a drawing of 1-wide columns."""
     probe = [Column("x", ["x"]) for _ in columns]
-    drawn = _draw(_rich_table(probe, [1] * len(probe)), 10_000)
+    drawn = _draw(_rich_table(probe, [1] * len(probe), gap), 10_000)
     return max(len(line) for line in drawn.splitlines()) - len(columns)
 
 
-def _fit_widths(columns: Sequence[Column], width: int) -> list[int] | None:
-    """Column widths that fit `width`, or None when the table must be transposed."""
-    budget = width - _overhead(columns)
+def _layout(columns: Sequence[Column], width: int) -> tuple[list[int], int] | None:
+    """(column widths, gap) that fit `width`: two spaces between columns, one when two do
+    not fit; None when the table must be transposed."""
+    for gap in (2, 1):
+        widths = _fit_widths(columns, width, gap)
+        if widths is not None:
+            return widths, gap
+    return None
+
+
+def _fit_widths(columns: Sequence[Column], width: int, gap: int = 2) -> list[int] | None:
+    """Column widths that fit `width` with `gap` spaces between columns, or None."""
+    budget = width - _overhead(columns, gap)
     natural = [_natural_width(column) for column in columns]
     if sum(natural) <= budget:
         return natural
@@ -255,9 +267,9 @@ def render_table(table: TextTable, width: int) -> str:
     if table.rows == 0:
         return "\n".join([*lines, *table.notes])
     columns, same = _move_constant_columns(table)
-    widths = _fit_widths(columns, width) if columns else None
-    if columns and widths is not None:
-        lines.append(_draw(_rich_table(columns, widths), width))
+    layout = _layout(columns, width) if columns else None
+    if columns and layout is not None:
+        lines.append(_draw(_rich_table(columns, *layout), width))
     elif columns:
         lines.append(_blocks(columns, width))
     notes = [*same, *table.notes]

@@ -95,23 +95,26 @@ def list_command(
             fail(f"--group-by: got {group_by!r}; allowed: comma-separated keys, e.g. name or optimizer.lr")
         _echo(render_table(grouped_table(rows, keys, f"{len(rows)} runs{what}, grouped"), width))
         return
+    total = len(rows)
     automatic = not extra
     if automatic:
-        # What tells the runs apart, over all of them (before --limit): a sweep's swept
-        # keys (up to 8), or for a mixed store the first varying keys that still fit.
-        extra = varying_keys(rows, config_keys, limit=8 if sweep else 4)
+        # What tells the runs apart: a sweep's swept keys over the whole sweep (before
+        # --limit, up to 8); for other listings the first keys that differ between the
+        # runs shown, as many as fit.
+        extra = varying_keys(rows if sweep else rows[:limit] if limit else rows, config_keys, limit=8 if sweep else 4)
     shown_anyway = {"started", "name", "status", "epochs", "tags", *(key for key, _ in METRIC_COLUMNS)}
     if sort_key not in shown_anyway and sort_key not in extra:
         extra.append(sort_key)
-    total = len(rows)
     if limit:
         rows = rows[:limit]
     order = "newest first" if sort_key == "started" and not ascending else f"by {sort_key}"
     title = f"{len(rows)} run{'s' if len(rows) != 1 else ''}{what}" + (f" (of {total})" if len(rows) < total else "") + f", {order}"
-    table = runs_table(rows, extra, title, explicit=[name for name in extra if columns])
-    while automatic and not sweep and extra and not table.fits(width):
-        extra = extra[:-1]
-        table = runs_table(rows, extra, title)
+    explicit = [name for name in extra if columns or name == sort_key]
+    table = runs_table(rows, extra, title, explicit=explicit)
+    optional = [name for name in extra if name not in explicit]
+    while automatic and not sweep and optional and not table.fits(width):
+        optional.pop()
+        table = runs_table(rows, [*optional, *explicit], title, explicit=explicit)
     _echo(render_table(table, width))
 
 

@@ -63,7 +63,7 @@ def started_text(started_at: str | None) -> str:
     return f"{started_at[5:10]} {started_at[11:16]}"
 
 
-def short_ids(ids: Sequence[str], minimum: int = 8) -> dict[str, str]:
+def short_ids(ids: Sequence[str], minimum: int = 7) -> dict[str, str]:
     """Each id by its shortest prefix of at least `minimum` characters that no other id shares."""
     shown = {}
     for run_id in ids:
@@ -110,12 +110,14 @@ def runs_table(rows: Sequence[dict[str, Any]], config_columns: Sequence[str], ti
         title: the line above the table.
         explicit: columns the user asked for; kept even when the same in every row.
     """
-    ids = short_ids([row["id"] for row in rows])
+    ids = short_ids([row["id"] for row in rows], minimum=7)
     columns = [
         Column("id", [ids[row["id"]] for row in rows], align="left", identity=True, optional=False),
         Column("name", [str(row.get("name", "")) for row in rows], align="left", wrap=True, identity=True),
-        Column("status", [str(row.get("status", "")) for row in rows], align="left", identity=True),
-        Column("started", [started_text(row.get("started")) for row in rows], align="left", wrap=True),
+        # `stopped_early` may wrap at its space; ids by their shortest unique prefix (≥ 7, as git).
+        Column("status", [str(row.get("status", "")).replace("_", " ") for row in rows], align="left", wrap=True,
+               identity=True),
+        Column("started", [started_text(row.get("started")) for row in rows], align="left", wrap=True, optional=False),
         Column("epochs", _cells([row.get("epochs") for row in rows])),
     ]
     if any(row.get("tags") for row in rows):

@@ -110,13 +110,11 @@ def runs_table(rows: Sequence[dict[str, Any]], config_columns: Sequence[str], ti
         title: the line above the table.
         explicit: columns the user asked for; kept even when the same in every row.
     """
-    ids = short_ids([row["id"] for row in rows], minimum=7)
+    ids = short_ids([row["id"] for row in rows])  # shortest unique prefixes, at least 7 characters (as git)
     columns = [
         Column("id", [ids[row["id"]] for row in rows], align="left", identity=True, optional=False),
         Column("name", [str(row.get("name", "")) for row in rows], align="left", wrap=True, identity=True),
-        # `stopped_early` may wrap at its space; ids by their shortest unique prefix (≥ 7, as git).
-        Column("status", [str(row.get("status", "")).replace("_", " ") for row in rows], align="left", wrap=True,
-               identity=True),
+        Column("status", [str(row.get("status", "")) for row in rows], align="left", identity=True),
         Column("started", [started_text(row.get("started")) for row in rows], align="left", wrap=True, optional=False),
         Column("epochs", _cells([row.get("epochs") for row in rows])),
     ]

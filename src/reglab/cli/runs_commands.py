@@ -33,10 +33,13 @@ def _resolve(run_store, given: str) -> str:
     raise AssertionError  # fail() exits
 
 
+# Columns of `reglab.store.export.run_row` that are not config keys.
+ROW_IDENTITY = {"id", "name", "status", "epochs", "sweep", "best_epoch"}
+
+
 def _list_rows(run_store, sweep: Optional[str], status: Optional[str], tag: Optional[str]) -> tuple[list[dict], set[str]]:
     """The runs' rows and the config keys among their columns."""
     from reglab.cli.runs_table import list_row
-    from reglab.config.root import flatten
     from reglab.store.edit import run_tags
     from reglab.store.export import run_row
 
@@ -49,8 +52,11 @@ def _list_rows(run_store, sweep: Optional[str], status: Optional[str], tag: Opti
         if not run.summary.get("final"):
             history = run_store.history(run.id)
             last = history[-1] if history else None
-        rows.append(list_row(run_row(run), run.started_at, last, tags.get(run.id, [])))
-        config_keys.update("epochs_planned" if key == "epochs" else key for key in flatten(run.config) if key != "name")
+        row = run_row(run)
+        # The row's config keys: all but its identity columns and the run's metrics.
+        metrics = set(run.summary.get("final") or {})
+        config_keys.update(key for key in row if key not in ROW_IDENTITY and "/" not in key and key not in metrics)
+        rows.append(list_row(row, run.started_at, last, tags.get(run.id, [])))
     return rows, config_keys
 
 

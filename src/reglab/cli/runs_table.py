@@ -64,24 +64,51 @@ def started_text(started_at: str | None) -> str:
 
 
 def short_ids(ids: Sequence[str], minimum: int = 7) -> dict[str, str]:
-    """Each id by its shortest prefix of at least `minimum` characters that no other id shares."""
-    shown = {}
-    for run_id in ids:
-        length = minimum
-        while length < len(run_id) and any(other != run_id and other.startswith(run_id[:length]) for other in ids):
+    """Each id by its shortest prefix of at least `minimum` characters that no other id
+    shares (only sorted neighbours can share the longest prefix: O(n log n))."""
+    ordered = sorted(set(ids))
+
+    def common(left: str, right: str) -> int:
+        length = 0
+        while length < min(len(left), len(right)) and left[length] == right[length]:
             length += 1
-        shown[run_id] = run_id[:length]
+        return length
+
+    shown = {}
+    for index, run_id in enumerate(ordered):
+        shared = max([common(run_id, ordered[other]) for other in (index - 1, index + 1) if 0 <= other < len(ordered)] or [0])
+        shown[run_id] = run_id[: max(minimum, shared + 1)]
     return shown
 
 
+def _differs(rows: Sequence[dict[str, Any]], key: str) -> bool:
+    first = rows[0].get(key)
+    for row in rows[1:]:
+        value = row.get(key)
+        if value != first or type(value) is not type(first):
+            return True
+    return False
+
+
 def varying_keys(rows: Sequence[dict[str, Any]], config_keys: set[str], limit: int = 8) -> list[str]:
-    """Config keys whose value differs between the rows (the swept ones, seed included)."""
+    """Config keys whose value differs between the rows (the swept ones, seed included),
+    in the rows' column order."""
     if not rows:
         return []
     keys: list[str] = []
+    seen: set[str] = set()
     for row in rows:
-        keys.extend(key for key in row if key in config_keys and key not in keys)
-    return [key for key in keys if len({json.dumps(row.get(key), default=str) for row in rows}) > 1][:limit]
+        for key in row:
+            if key in config_keys and key not in seen:
+                seen.add(key)
+                keys.append(key)
+    found = []
+    for key in keys:
+        if _differs(rows, key):
+            found.append(key)
+            if len(found) == limit:
+                break
+    return found
 
 
 def resolve_column(name: str, known: Sequence[str], config_keys: Sequence[str] = ()) -> str | None:

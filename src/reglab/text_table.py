@@ -9,24 +9,28 @@ Here the widths are chosen before rich draws anything, in three steps:
    the table).
 2. Every column at its natural width, if that fits; else headers wrap at `/`, `.`,
    `_` and spaces, and text columns (run names) wrap at spaces. Numbers never wrap.
+   Columns are two spaces apart, one when that is what makes the table fit.
 3. If even that does not fit, the table is transposed: one block per row, its
-   identity on the first line and `header value` pairs flowing below.
+   identity on the first line and `header value` pairs below, on a grid shared by
+   every block so that values line up from row to row.
 
 No cell is ever cut: a value is shown whole, on one line or wrapped over several.
-Rich draws the table (alignment, header rule); this module only decides widths.
+The table is drawn here, not by rich's `Table`: once the widths are decided, drawing
+is padding strings, and rich took half a second for the 1,000 rows of a large
+store (`reglab runs list` is run dozens of times a day and must start fast).
+`console.print(table)` still works: `TextTable` is a rich renderable.
 """
 
 from __future__ import annotations
 
-import io
 import re
+import textwrap
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-from rich import box
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
 
 __all__ = ["Column", "TextTable", "short_names", "render_table", "terminal_width", "wrap_line"]
 
@@ -74,10 +78,12 @@ class TextTable:
     def fits(self, width: int) -> bool:
         """True when the table is drawn as a table at `width` (not one block per row)."""
         columns, _ = _move_constant_columns(self)
-        return not columns or _fit_widths(columns, width) is not None
+        return not columns or _layout(columns, width) is not None
 
-    def __rich_console__(self, console: Console, options: Any) -> Iterator[Text]:
+    def __rich_console__(self, console: "Console", options: Any) -> Iterator["Text"]:
         """`console.print(table)` draws it fitted to the console's width."""
+        from rich.text import Text
+
         yield Text(render_table(self, options.max_width))
 
 
@@ -89,6 +95,8 @@ def terminal_width() -> int:
     columns = os.environ.get("COLUMNS", "")
     if columns.isdigit() and int(columns) > 0:
         return int(columns)
+    from rich.console import Console
+
     console = Console()
     return console.width if console.is_terminal else 200
 
@@ -157,38 +165,54 @@ def _move_constant_columns(table: TextTable) -> tuple[list[Column], list[str]]:
     return kept, ([f"same in every row: {', '.join(same)}"] if same else [])
 
 
-def _rich_table(columns: Sequence[Column], widths: Sequence[int]) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), highlight=False)
-    for column, width in zip(columns, widths):
-        table.add_column(
-            _wrap_header(column.header, width),
-            justify=column.align,  # type: ignore[arg-type]
-            width=width,
-            no_wrap=not column.wrap,
-            overflow="fold",
-        )
-    for index in range(len(columns[0].cells)):
-        table.add_row(*(column.cells[index] for column in columns))
-    return table
+def _cell_lines(text: str, width: int, wrap: bool) -> list[str]:
+    """A cell as lines of at most `width`: wrapped at spaces (words longer than the width
+    split) for text columns; a number is never wider than its column."""
+    if len(text) <= width or not wrap:
+        return [text]
+    return textwrap.wrap(text, width=width, break_on_hyphens=False) or [text]
 
 
-def _draw(renderable: object, width: int) -> str:
-    buffer = io.StringIO()
-    console = Console(file=buffer, width=width, color_system=None, highlight=False, legacy_windows=False)
-    console.print(renderable)
-    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines())
+def _justify(text: str, width: int, align: str) -> str:
+    return text.rjust(width) if align == "right" else text.ljust(width)
 
 
-def _overhead(columns: Sequence[Column]) -> int:
-    """Characters the table spends on separators: measured on a drawing of 1-wide columns."""
-    probe = [Column("x", ["x"]) for _ in columns]
-    drawn = _draw(_rich_table(probe, [1] * len(probe)), 10_000)
-    return max(len(line) for line in drawn.splitlines()) - len(columns)
+def _draw_table(columns: Sequence[Column], widths: Sequence[int], gap: int) -> str:
+    """Headers (wrapped, bottom-aligned), a rule, then the rows (cells top-aligned),
+    columns `gap` spaces apart, trailing spaces removed."""
+    separator = " " * gap
+    headers = [_wrap_header(column.header, width).split("\n") for column, width in zip(columns, widths)]
+    height = max(len(lines) for lines in headers)
+    lines = []
+    for level in range(height):
+        cells = []
+        for column, width, header in zip(columns, widths, headers):
+            index = level - (height - len(header))
+            cells.append(_justify(header[index] if index >= 0 else "", width, column.align))
+        lines.append(separator.join(cells).rstrip())
+    lines.append("─" * (sum(widths) + gap * (len(widths) - 1)))
+    for row in range(len(columns[0].cells)):
+        parts = [_cell_lines(column.cells[row], width, column.wrap) for column, width in zip(columns, widths)]
+        for level in range(max(len(part) for part in parts)):
+            cells = [_justify(part[level] if level < len(part) else "", width, column.align)
+                     for column, width, part in zip(columns, widths, parts)]
+            lines.append(separator.join(cells).rstrip())
+    return "\n".join(lines)
 
 
-def _fit_widths(columns: Sequence[Column], width: int) -> list[int] | None:
-    """Column widths that fit `width`, or None when the table must be transposed."""
-    budget = width - _overhead(columns)
+def _layout(columns: Sequence[Column], width: int) -> tuple[list[int], int] | None:
+    """(column widths, gap) that fit `width`: two spaces between columns, one when two do
+    not fit; None when the table must be transposed."""
+    for gap in (2, 1):
+        widths = _fit_widths(columns, width, gap)
+        if widths is not None:
+            return widths, gap
+    return None
+
+
+def _fit_widths(columns: Sequence[Column], width: int, gap: int = 2) -> list[int] | None:
+    """Column widths that fit `width` with `gap` spaces between columns, or None."""
+    budget = width - gap * (len(columns) - 1)
     natural = [_natural_width(column) for column in columns]
     if sum(natural) <= budget:
         return natural
@@ -240,7 +264,7 @@ def _blocks(columns: Sequence[Column], width: int) -> str:
                 pairs.append(f"{column.header} {value}")
             if pairs:
                 lines.append(("  " + "   ".join(pairs)).rstrip())
-        blocks.append("\n".join(lines))
+        blocks.append("\n".join(wrap_line(line, width) for line in lines))
     return "\n\n".join(blocks)
 
 
@@ -254,9 +278,9 @@ def render_table(table: TextTable, width: int) -> str:
     if table.rows == 0:
         return "\n".join([*lines, *table.notes])
     columns, same = _move_constant_columns(table)
-    widths = _fit_widths(columns, width) if columns else None
-    if columns and widths is not None:
-        lines.append(_draw(_rich_table(columns, widths), width))
+    layout = _layout(columns, width) if columns else None
+    if columns and layout is not None:
+        lines.append(_draw_table(columns, *layout))
     elif columns:
         lines.append(_blocks(columns, width))
     notes = [*same, *table.notes]
@@ -265,8 +289,6 @@ def render_table(table: TextTable, width: int) -> str:
 
 def wrap_line(line: str, width: int) -> str:
     """A line of prose wrapped at spaces to `width`, continuation lines indented."""
-    import textwrap
-
     if len(line) <= width:
         return line
     indent = line[: len(line) - len(line.lstrip())]

@@ -84,13 +84,21 @@ def test_runs_list_fits_80_columns_newest_first_with_interrupted_metrics(capsys,
     _assert_readable(out)
     lines = out.splitlines()
     assert lines[0] == "33 runs, newest first"
-    table_rows = [line for line in lines if re.match(r"^[0-9a-f]{8} ", line)]
+    table_rows = [line for line in lines if re.match(r"^[0-9a-f]{7,} ", line)]
     # Newest first: the interrupted run (started last) heads the table and shows its
     # last epoch's figures, not blanks.
     assert table_rows[0].split()[1:3] == ["cut", "short"]
     assert "interrupted" in table_rows[0] and "0.3912" in table_rows[0] and "0.3877" in table_rows[0]
     header = next(line for line in lines if line.startswith("id "))
-    assert "started" in out and "name" in header
+    assert "name" in header and "status" in header
+    # Every run's row is whole: its id, its name, its four figures.
+    assert len(table_rows) == 33
+    with RunStore(slice_store) as store:
+        for run in store.runs(sweep="seed004_slice"):
+            (row,) = [line for line in table_rows if line.startswith(run.id[:7])]
+            kept = run.summary["final_eval"]
+            assert row.split()[1] == "seed004_slice"
+            assert row.split()[-3:] == [f"{kept['val/acc']:.4f}", f"{kept['test/acc']:.4f}", f"{kept['test/loss']:.3f}"]
 
 
 def test_sweep_list_with_columns_fits_80_columns_and_shows_whole_values(capsys, monkeypatch, slice_store):
@@ -116,7 +124,9 @@ def test_sort_started_ascending_gives_the_oldest_first(capsys, monkeypatch, slic
     with RunStore(slice_store) as store:
         oldest = store.runs()[0].id
     assert code == 0 and "3 runs (of 33), by started" in out
-    assert oldest[:8] in out.split("\n", 2)[2].split("\n")[0] or oldest[:8] in out
+    lines = out.splitlines()
+    first_row = lines[next(index for index, line in enumerate(lines) if line.startswith("─")) + 1]
+    assert first_row.startswith(oldest[:7])
 
 
 def test_group_by_prints_mean_std_and_n(capsys, monkeypatch, slice_store):
@@ -183,7 +193,7 @@ def test_runs_tag_and_delete(capsys, monkeypatch, slice_store):
     code, out, _ = _cli(capsys, monkeypatch, "runs", "tag", first[:8], "baseline", "--store", str(slice_store))
     assert code == 0 and f"{first}: tagged 'baseline'" in out
     code, out, _ = _cli(capsys, monkeypatch, "runs", "list", "--tag", "baseline", "--store", str(slice_store), width=200)
-    assert code == 0 and out.startswith("1 run,") and first[:8] in out and "baseline" in out
+    assert code == 0 and out.startswith("1 run,") and first[:7] in out and "baseline" in out
 
     folder = slice_store / "runs" / second
     assert folder.is_dir()
@@ -225,7 +235,7 @@ def test_short_names_and_ids():
         "augment.dropout": "augment.dropout"}
     assert short_names(["optimizer.epochs"], taken=["epochs"]) == {"optimizer.epochs": "optimizer.epochs"}
     assert short_ids(["abcdef012345", "abcdef019999", "ffff00001111"]) == {
-        "abcdef012345": "abcdef012", "abcdef019999": "abcdef019", "ffff00001111": "ffff0000"}
+        "abcdef012345": "abcdef012", "abcdef019999": "abcdef019", "ffff00001111": "ffff000"}
 
 
 def test_one_number_format_per_column():
@@ -236,3 +246,15 @@ def test_one_number_format_per_column():
     assert column_formatter([float("nan"), 0.5])(float("nan")) == "nan"
     assert mean_std_column([(0.9612, 0.0042, 3), (0.95, float("nan"), 1), (float("nan"), float("nan"), 0)]) == [
         "0.9612 ± 0.0042", "0.9500", "–"]
+
+
+def test_group_by_name_puts_each_config_name_on_one_row(capsys, monkeypatch, slice_store):
+    code, out, _ = _cli(capsys, monkeypatch, "runs", "list", "--group-by", "name", "--store", str(slice_store))
+    assert code == 0
+    _assert_readable(out)
+    rows = {line.split()[0]: line for line in out.splitlines() if line.startswith(("seed004_slice ", "cut "))}
+    assert set(rows) == {"seed004_slice", "cut"}
+    assert rows["seed004_slice"].split()[1] == "32" and "±" in rows["seed004_slice"]
+    # One run: its value alone, to the decimals of the column (test acc 0.3877 → 0.388).
+    assert rows["cut"].split()[2] == "1" and "±" not in rows["cut"] and " 0.388 " in rows["cut"]
+    assert "33 runs in 2 groups by name" in out

@@ -10,11 +10,17 @@ from reglab.store import RunStore
 TINY = ["--set", "epochs=1", "--set", "data.train_size=100", "--set", "model.hidden=[8]", "--set", "device=cpu"]
 
 
-def test_compare_vary_writes_report_and_prints_its_path(tmp_path, capsys):
+def test_compare_vary_writes_report_and_prints_its_path(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
     out = tmp_path / "cmp.html"
     main(["compare", "--vary", "optimizer.lr=0.1,0.01", *TINY, "--out", str(out), "--store", str(tmp_path / "s")])
     printed = capsys.readouterr().out.strip().splitlines()
     assert printed[-1] == str(out)
+    # The table fits 80 columns with every run's name and id whole.
+    assert all(len(line) <= 80 for line in printed[:-1]) and "…" not in "".join(printed)
+    table = "\n".join(printed)
+    for run in RunStore(tmp_path / "s").runs():
+        assert run.name in table and run.id[:8] in table
     assert printed[0] == "reglab compare: optimizer.lr=0.1,0.01: 2 runs"
     assert [run.name for run in RunStore(tmp_path / "s").runs()] == ["optimizer.lr=0.1", "optimizer.lr=0.01"]
     assert "<h1>reglab compare: optimizer.lr=0.1,0.01</h1>" in out.read_text()

@@ -79,14 +79,14 @@ def test_runs_of_one_config_over_seeds_draw_a_mean_with_a_band(store):
     figure = plot_metric_comparison(runs, "acc")
     (axes,) = figure.axes
     solid = [line for line in axes.get_lines() if line.get_linestyle() == "-"]
-    assert [line.get_label() for line in solid] == ["plain (mean ± std of 3 seeds)", "other"]
+    assert [line.get_label() for line in solid] == ["plain (mean ± std, 3 seeds)", "other"]
     np.testing.assert_allclose(solid[0].get_ydata(), [row["val/acc"] for row in histories[1]])
     band = axes.collections[0]  # the validation band (the train mean has its own)
     upper = band.get_paths()[0].vertices[:, 1].max()
     # mean + sample std of (-0.03, 0, 0.03) around the peak 0.8
     assert upper == pytest.approx(0.8 + 0.03, abs=1e-9)
     per_run = plot_run_curves(runs, "acc")
-    assert [axes.get_title() for axes in per_run.axes] == ["plain (mean ± std of 3 seeds)", "other"]
+    assert [axes.get_title() for axes in per_run.axes] == ["plain (mean ± std, 3 seeds)", "other"]
 
 
 def test_no_figure_without_data(store):

@@ -29,7 +29,9 @@ def test_histograms_count_every_weight(store):
     figure = plot_weight_histograms({epoch: load_weights(path) for epoch, path in paths.items()}, run.label)
     hidden_axes, head_axes = figure.axes  # biases (ndim 1) are not drawn
     assert hidden_axes.get_title() == "hidden.0.linear.weight" and head_axes.get_title() == "head.weight"
-    assert [text.get_text() for text in hidden_axes.get_legend().get_texts()] == ["epoch 0", "epoch 6"]
+    (legend,) = figure.legends  # one legend for every panel, under them
+    assert [text.get_text() for text in legend.get_texts()] == ["epoch 0", "epoch 6"]
+    assert hidden_axes.get_legend() is None
     assert len(hidden_axes.patches) == 2
     # The outline of each step histogram encloses exactly numel weights: compare to numpy's counts.
     for patch, epoch in zip(head_axes.patches, (0, 6)):

@@ -83,3 +83,13 @@ def test_many_runs_and_tensors_give_a_heatmap_with_the_values_written(store):
     assert labels[-1] == "whole model" and "hidden.5.weight" in labels
     texts = {text.get_text() for text in axes.texts}
     assert f"{4 * 6.0:.3g}" in texts  # ‖6·1₄ₓ₄‖_F = 24
+
+
+def test_parameter_norm_of_a_config_over_seeds_is_its_mean_with_a_band(store):
+    ids = [store_run(store, "plain", make_history(scale), [("seed", seed)]) for seed, scale in enumerate((1.0, 0.5))]
+    runs = load_report_runs(store, ids)
+    norm_axes, _ = plot_parameter_norm(runs).axes
+    (line,) = norm_axes.get_lines()
+    assert line.get_label() == "plain (mean ± std, 2 seeds)"
+    np.testing.assert_allclose(line.get_ydata(), (runs[0].series("param/l2/total")[1] + runs[1].series("param/l2/total")[1]) / 2)
+    assert len(norm_axes.collections) == 1  # the ±1 std band

@@ -40,3 +40,17 @@ def test_pca_interpolation_and_surface_figures_show_the_analysis(store):
     np.testing.assert_allclose(path.get_xydata(), surface["path"], rtol=1e-6)
     assert surface_axes.get_xlabel().startswith("PC1")
     assert "the training path" in figures[f"loss-surface-{run.id}"].caption
+
+
+def test_random_plane_surface_caption_mentions_no_path(store):
+    from tests.report.conftest import make_history, store_run
+
+    run_id = store_run(store, "flat", make_history())
+    folder = store.run_dir(run_id) / "analysis"
+    folder.mkdir(parents=True)
+    (folder / "surface.json").write_text(json.dumps(
+        {"xs": [-1, 0, 1], "ys": [-1, 0, 1], "loss": [[2, 1, 2], [1, 0.5, 1], [2, 1, 2]], "directions": "random"}))
+    figures = {figure.key: figure for figure in report_figures(load_report_runs(store, [run_id]))}
+    surface = figures[f"loss-surface-{run_id}"]
+    assert "random filter-normalised directions" in surface.caption and "No path is drawn" in surface.caption
+    assert not [line for line in surface.figure.axes[0].get_lines() if line.get_label() == "trajectory"]

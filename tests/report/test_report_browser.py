@@ -31,3 +31,20 @@ def test_report_opens_in_chromium_with_every_image_loaded(store, tmp_path):
         assert image["complete"] and image["width"] > 200 and image["height"] > 150, image
         assert image["scheme"].startswith("data:image/")
     assert screenshot.stat().st_size > 50_000
+
+
+def test_report_of_configs_over_seeds_opens_with_bands_and_the_seeds_table(store, tmp_path):
+    ids = [store_run(store, "plain", make_history(1.0 + seed / 10), [("seed", seed)]) for seed in range(3)]
+    ids += [store_run(store, "decay", make_history(0.5 + seed / 10), [("seed", seed)]) for seed in range(3)]
+    path = write_report(store, ids, tmp_path / "seeds.html", title="seeds check")
+    screenshot = tmp_path / "seeds.png"
+
+    check = open_in_chromium(path, screenshot)
+
+    assert check.console_errors == [] and check.page_errors == []
+    # Accuracy and loss (comparison, per run), parameter norm, layer norms: no sparsity, no snapshots.
+    assert len(check.images) == 6
+    for image in check.images:
+        assert image["complete"] and image["width"] > 200 and image["height"] > 150, image
+    text = path.read_text()
+    assert '<h2 id="seeds">Configs over seeds</h2>' in text and "<td>plain</td><td>3</td><td>0, 1, 2</td>" in text

@@ -62,7 +62,7 @@ def test_every_metric_column_has_one_number_format(store):
     for index in range(4, len(header)):
         decimals = {len(row[index].split(".")[1]) if "." in row[index] else 0 for row in rows}
         assert len(decimals) == 1, (header[index], [row[index] for row in rows])
-    assert rows[0][header.index("train acc")] == "1.0000"
+    assert rows[0][header.index("train acc (last epoch)")] == "1.0000"
 
 
 def test_configs_over_seeds_get_a_mean_and_std_table(store, tmp_path):
@@ -75,3 +75,19 @@ def test_configs_over_seeds_get_a_mean_and_std_table(store, tmp_path):
     norms = [run.last("param/l2/total") for run in load_report_runs(store, ids[:3])]
     (cell,) = mean_std_column([mean_and_std(norms)])
     assert "<td>plain</td><td>3</td><td>0, 1, 2</td>" in text and f"<td>{cell}</td>" in text
+
+
+def test_a_run_that_kept_an_earlier_epoch_shows_the_kept_figure(store, tmp_path):
+    from reglab.engine.summary import summarize
+
+    history = make_history(1.0)
+    run_id = store_run(store, "E_opt", history)
+    # E_opt: the run restored epoch 4, whose test accuracy (0.65) is not the last epoch's (0.75).
+    store.finish_run(run_id, "completed", summarize(history, "completed", {"final_eval": {"test/acc": 0.65}}))
+    text = write_report(store, [run_id], tmp_path / "r.html").read_text()
+    assert "<th>test acc (weights kept)</th>" in text
+    from reglab.report.tables import FINAL_COLUMNS, metrics_rows
+
+    header, (row,) = metrics_rows(load_report_runs(store, [run_id]), FINAL_COLUMNS)
+    assert row[header.index("test acc (weights kept)")] == "0.6500"  # not the last epoch's 0.75
+    assert row[header.index("test loss (weights kept)")] == f"{history[-1]['test/loss']:.4f}"  # none kept: last epoch

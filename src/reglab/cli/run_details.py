@@ -19,6 +19,10 @@ MAX_HISTORY_ROWS = 30
 SUMMARY_SKIPPED = {"final", "best", "final_eval", "decayed", "not_decayed", "lottery"}
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _time(stamp: str) -> str:
     """`2026-12-01T10:02:33+00:00` -> `2026-12-01 10:02:33 UTC`."""
     return stamp.replace("T", " ").replace("+00:00", " UTC")
@@ -76,15 +80,15 @@ def _history_table(history: Sequence[dict[str, float]]) -> TextTable:
         formatter = column_formatter(values)
         columns.append(Column(key, [formatter(value) for value in values], optional=False))
     notes = [f"{hidden} epochs not shown (every epoch: reglab runs show ID --json)"] if hidden else []
-    return TextTable(columns, f"history ({len(history)} epochs)", notes)
+    return TextTable(columns, f"history ({_count(len(history), 'epoch')})", notes)
 
 
 def run_details(run: Any, history: Sequence[dict[str, float]], tags: Sequence[str] = (), width: int | None = None) -> str:
     """The text of `reglab runs show` for a `StoredRun` and its history."""
     width = width or terminal_width()
     lines = [f"run {run.id} ({run.name})",
-             f"{run.status}, {run.epochs} epochs; started {_time(run.started_at)}"
-             + (f", ended {_time(run.ended_at)}" if run.ended_at else "")]
+             f"{run.status}, {_count(run.epochs, 'epoch')}",
+             f"started {_time(run.started_at)}" + (f", ended {_time(run.ended_at)}" if run.ended_at else "")]
     if run.sweep:
         lines.append(f"sweep: {run.sweep}")
     if tags:
@@ -100,7 +104,7 @@ def run_details(run: Any, history: Sequence[dict[str, float]], tags: Sequence[st
                 Column("default", [format_plain(default) for _, _, default in changes], align="left", wrap=True,
                        optional=False),
             ],
-            f"\nconfig: {len(changes)} keys differ from the defaults",
+            f"\nconfig: {_count(len(changes), 'key')} differ{'s' if len(changes) == 1 else ''} from the defaults",
         )
         lines.append(render_table(table, width))
     else:

@@ -33,10 +33,13 @@ def _resolve(run_store, given: str) -> str:
     raise AssertionError  # fail() exits
 
 
+# Columns of `reglab.store.export.run_row` that are not config keys.
+ROW_IDENTITY = {"id", "name", "status", "epochs", "sweep", "best_epoch"}
+
+
 def _list_rows(run_store, sweep: Optional[str], status: Optional[str], tag: Optional[str]) -> tuple[list[dict], set[str]]:
     """The runs' rows and the config keys among their columns."""
     from reglab.cli.runs_table import list_row
-    from reglab.config.root import flatten
     from reglab.store.edit import run_tags
     from reglab.store.export import run_row
 
@@ -49,8 +52,11 @@ def _list_rows(run_store, sweep: Optional[str], status: Optional[str], tag: Opti
         if not run.summary.get("final"):
             history = run_store.history(run.id)
             last = history[-1] if history else None
-        rows.append(list_row(run_row(run), run.started_at, last, tags.get(run.id, [])))
-        config_keys.update("epochs_planned" if key == "epochs" else key for key in flatten(run.config) if key != "name")
+        row = run_row(run)
+        # The row's config keys: all but its identity columns and the run's metrics.
+        metrics = set(run.summary.get("final") or {})
+        config_keys.update(key for key in row if key not in ROW_IDENTITY and "/" not in key and key not in metrics)
+        rows.append(list_row(row, run.started_at, last, tags.get(run.id, [])))
     return rows, config_keys
 
 
@@ -95,23 +101,26 @@ def list_command(
             fail(f"--group-by: got {group_by!r}; allowed: comma-separated keys, e.g. name or optimizer.lr")
         _echo(render_table(grouped_table(rows, keys, f"{len(rows)} runs{what}, grouped"), width))
         return
+    total = len(rows)
     automatic = not extra
     if automatic:
-        # What tells the runs apart, over all of them (before --limit): a sweep's swept
-        # keys (up to 8), or for a mixed store the first varying keys that still fit.
-        extra = varying_keys(rows, config_keys, limit=8 if sweep else 4)
+        # What tells the runs apart: a sweep's swept keys over the whole sweep (before
+        # --limit, up to 8); for other listings the first keys that differ between the
+        # runs shown, as many as fit.
+        extra = varying_keys(rows if sweep else rows[:limit] if limit else rows, config_keys, limit=8 if sweep else 4)
     shown_anyway = {"started", "name", "status", "epochs", "tags", *(key for key, _ in METRIC_COLUMNS)}
     if sort_key not in shown_anyway and sort_key not in extra:
         extra.append(sort_key)
-    total = len(rows)
     if limit:
         rows = rows[:limit]
     order = "newest first" if sort_key == "started" and not ascending else f"by {sort_key}"
     title = f"{len(rows)} run{'s' if len(rows) != 1 else ''}{what}" + (f" (of {total})" if len(rows) < total else "") + f", {order}"
-    table = runs_table(rows, extra, title, explicit=[name for name in extra if columns])
-    while automatic and not sweep and extra and not table.fits(width):
-        extra = extra[:-1]
-        table = runs_table(rows, extra, title)
+    explicit = [name for name in extra if columns or name == sort_key]
+    table = runs_table(rows, extra, title, explicit=explicit)
+    optional = [name for name in extra if name not in explicit]
+    while automatic and not sweep and optional and not table.fits(width):
+        optional.pop()
+        table = runs_table(rows, [*optional, *explicit], title, explicit=explicit)
     _echo(render_table(table, width))
 
 

@@ -63,25 +63,52 @@ def started_text(started_at: str | None) -> str:
     return f"{started_at[5:10]} {started_at[11:16]}"
 
 
-def short_ids(ids: Sequence[str], minimum: int = 8) -> dict[str, str]:
-    """Each id by its shortest prefix of at least `minimum` characters that no other id shares."""
-    shown = {}
-    for run_id in ids:
-        length = minimum
-        while length < len(run_id) and any(other != run_id and other.startswith(run_id[:length]) for other in ids):
+def short_ids(ids: Sequence[str], minimum: int = 7) -> dict[str, str]:
+    """Each id by its shortest prefix of at least `minimum` characters that no other id
+    shares (only sorted neighbours can share the longest prefix: O(n log n))."""
+    ordered = sorted(set(ids))
+
+    def common(left: str, right: str) -> int:
+        length = 0
+        while length < min(len(left), len(right)) and left[length] == right[length]:
             length += 1
-        shown[run_id] = run_id[:length]
+        return length
+
+    shown = {}
+    for index, run_id in enumerate(ordered):
+        shared = max([common(run_id, ordered[other]) for other in (index - 1, index + 1) if 0 <= other < len(ordered)] or [0])
+        shown[run_id] = run_id[: max(minimum, shared + 1)]
     return shown
 
 
+def _differs(rows: Sequence[dict[str, Any]], key: str) -> bool:
+    first = rows[0].get(key)
+    for row in rows[1:]:
+        value = row.get(key)
+        if value != first or type(value) is not type(first):
+            return True
+    return False
+
+
 def varying_keys(rows: Sequence[dict[str, Any]], config_keys: set[str], limit: int = 8) -> list[str]:
-    """Config keys whose value differs between the rows (the swept ones, seed included)."""
+    """Config keys whose value differs between the rows (the swept ones, seed included),
+    in the rows' column order."""
     if not rows:
         return []
     keys: list[str] = []
+    seen: set[str] = set()
     for row in rows:
-        keys.extend(key for key in row if key in config_keys and key not in keys)
-    return [key for key in keys if len({json.dumps(row.get(key), default=str) for row in rows}) > 1][:limit]
+        for key in row:
+            if key in config_keys and key not in seen:
+                seen.add(key)
+                keys.append(key)
+    found = []
+    for key in keys:
+        if _differs(rows, key):
+            found.append(key)
+            if len(found) == limit:
+                break
+    return found
 
 
 def resolve_column(name: str, known: Sequence[str], config_keys: Sequence[str] = ()) -> str | None:
@@ -110,12 +137,12 @@ def runs_table(rows: Sequence[dict[str, Any]], config_columns: Sequence[str], ti
         title: the line above the table.
         explicit: columns the user asked for; kept even when the same in every row.
     """
-    ids = short_ids([row["id"] for row in rows])
+    ids = short_ids([row["id"] for row in rows])  # shortest unique prefixes, at least 7 characters (as git)
     columns = [
         Column("id", [ids[row["id"]] for row in rows], align="left", identity=True, optional=False),
         Column("name", [str(row.get("name", "")) for row in rows], align="left", wrap=True, identity=True),
         Column("status", [str(row.get("status", "")) for row in rows], align="left", identity=True),
-        Column("started", [started_text(row.get("started")) for row in rows], align="left", wrap=True),
+        Column("started", [started_text(row.get("started")) for row in rows], align="left", wrap=True, optional=False),
         Column("epochs", _cells([row.get("epochs") for row in rows])),
     ]
     if any(row.get("tags") for row in rows):

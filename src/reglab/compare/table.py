@@ -59,7 +59,8 @@ def progress_line(run: Run) -> str:
     kept = ", ".join(f"{header} {figures[key]:.4f}" for key, header, source in COLUMNS
                      if source == "kept" and key in figures and not key.startswith("val/"))
     parts = [f"last epoch: {last}" if last else "", f"weights kept: {kept}" if kept else ""]
-    return f"  {run.name}: {run.status}, {len(run.history)} epochs; " + "; ".join(part for part in parts if part)
+    epochs = f"{len(run.history)} epoch{'' if len(run.history) == 1 else 's'}"
+    return f"  {run.name}: {run.status}, {epochs}; " + "; ".join(part for part in parts if part)
 
 
 def _column(header: str, values: Sequence[Any], **options: Any) -> Column:

@@ -63,6 +63,18 @@ class ReportFigure:
         return figure_bytes(self.figure, "svg")
 
 
+def _layer_norms_figure(runs: Sequence[ReportRun]) -> ReportFigure:
+    figure = plot_layer_norms(runs)
+    if figure is not None and figure.axes and figure.axes[0].get_images():
+        caption = ("Frobenius norm of every tensor at the end of training, one row per run, the whole model in the "
+                   "last column: the number in each cell is the norm; its colour compares the runs within a column "
+                   "(tensors differ in size by orders of magnitude). Too many runs × tensors for seed 002's bars.")
+    else:
+        caption = ("Seed 002's plot_weights: Frobenius norm of each layer at the end of training (bars), "
+                   "the norm of the whole model as a dashed line in the run's colour.")
+    return ReportFigure("layer-norms", "Weight size per layer", caption, figure)
+
+
 def _comparison_figures(runs: Sequence[ReportRun]) -> list[ReportFigure]:
     return [
         ReportFigure("accuracy-comparison", "Validation accuracy of every run",
@@ -83,16 +95,16 @@ def _comparison_figures(runs: Sequence[ReportRun]) -> list[ReportFigure]:
                      "‖θ‖₂ over all parameters per epoch (weight decay and L2 keep it lower); right: "
                      "distance travelled from the initial weights, when recorded.",
                      plot_parameter_norm(runs)),
-        ReportFigure("layer-norms", "Weight size per layer",
-                     "Seed 002's plot_weights: Frobenius norm of each layer at the end of training (bars), "
-                     "the norm of the whole model as a dashed line in the run's colour.",
-                     plot_layer_norms(runs)),
+        _layer_norms_figure(runs),
         ReportFigure("sparsity", "Sparsity over epochs",
                      "Percentage of weights that are exactly zero (pruning, proximal L1).",
                      plot_sparsity(runs)),
         ReportFigure("accuracy-vs-sparsity", "Accuracy against sparsity",
-                     "Test accuracy at the end of each pruning level (lottery-ticket rounds, or before and after "
-                     "one-shot pruning); a ticket that keeps its accuracy at high sparsity is a winning ticket.",
+                     "Test accuracy against the share of weights pruned. Lottery-ticket runs: one point per round, "
+                     "each a network trained to the end at that sparsity (a ticket that keeps its accuracy at high "
+                     "sparsity is a winning ticket). Other pruned runs: every epoch as a small dot, the last epoch "
+                     "of each sparsity level as a large dot labelled with its epoch; no line joins two moments of "
+                     "one training.",
                      plot_accuracy_vs_sparsity(runs)),
     ]
 

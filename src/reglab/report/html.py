@@ -30,6 +30,7 @@ h2 { font-size: 1.25rem; margin-top: 2.2rem; border-bottom: 1px solid #ddd; padd
 .meta { color: #666; font-size: .9rem; }
 table { border-collapse: collapse; margin: .8rem 0; font-size: .85rem; }
 th, td { border: 1px solid #ddd; padding: .3rem .55rem; text-align: right; vertical-align: top; }
+td + td { white-space: nowrap; }
 th { background: #f4f4f6; }
 td:first-child, th:first-child { text-align: left; }
 .scroll { overflow-x: auto; }
@@ -116,10 +117,13 @@ def render_report(
         '<nav><a href="#metrics">metrics</a><a href="#config">config</a><a href="#figures">figures</a></nav>',
         *(_note(note) for note in notes),
         '<h2 id="metrics">Final and best metrics</h2>',
-        "<p>At the last epoch; ‖θ‖ is the norm of all parameters, sparsity the fraction of zero weights.</p>",
+        "<p>Each run's figures, the same as in <code>reglab compare</code> and <code>reglab runs list</code>: "
+        "train metrics, ‖θ‖ (the norm of all parameters) and sparsity (the fraction of zero weights) at the "
+        "<em>last epoch</em>; validation and test metrics of the <em>weights kept</em>, the weights the run "
+        "ended with (after restoring the best epoch, averaging or pruning; the last epoch's otherwise).</p>",
         _table(final_header, final_rows),
-        "<p>At the best epoch, chosen by the metric named in <em>chosen by</em>. <em>Weights kept</em>: "
-        "the weights the run ended with (after restoring the best epoch or averaging, when configured).</p>",
+        "<p>At the best epoch, chosen by the metric named in <em>chosen by</em> (the metrics logged during "
+        "that epoch).</p>",
         _table(best_header, best_rows),
         *group_section,
         '<h2 id="config">Config differences</h2>',

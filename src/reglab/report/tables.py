@@ -12,15 +12,18 @@ from reglab.report.runs import ReportRun, config_differences
 __all__ = ["FINAL_COLUMNS", "BEST_COLUMNS", "GROUP_COLUMNS", "metrics_rows", "group_rows", "difference_rows", "format_value"]
 
 # (header, how to read it from a run); a column is shown when any run has a value.
+# A run's figures are the ones every output shows (the compare table, `runs list`):
+# train metrics, ‖θ‖ and sparsity of the last epoch, validation and test metrics of the
+# weights the run kept (`kept:`; the last epoch's when the run stored none).
 FINAL_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("train acc", "final:train/acc"),
-    ("val acc", "final:val/acc"),
-    ("test acc", "final:test/acc"),
-    ("train loss", "final:train/loss"),
-    ("val loss", "final:val/loss"),
-    ("test loss", "final:test/loss"),
-    ("‖θ‖", "final:param/l2/total"),
-    ("sparsity", "final:param/sparsity/total"),
+    ("train acc (last epoch)", "final:train/acc"),
+    ("val acc (weights kept)", "kept:val/acc"),
+    ("test acc (weights kept)", "kept:test/acc"),
+    ("train loss (last epoch)", "final:train/loss"),
+    ("val loss (weights kept)", "kept:val/loss"),
+    ("test loss (weights kept)", "kept:test/loss"),
+    ("‖θ‖ (last epoch)", "final:param/l2/total"),
+    ("sparsity (last epoch)", "final:param/sparsity/total"),
     ("seconds", "summary:time/total"),
 )
 BEST_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -30,8 +33,6 @@ BEST_COLUMNS: tuple[tuple[str, str], ...] = (
     ("val loss", "best:val/loss"),
     ("test acc", "best:test/acc"),
     ("test loss", "best:test/loss"),
-    ("test acc, weights kept", "final_eval:test/acc"),
-    ("test loss, weights kept", "final_eval:test/loss"),
     ("stop reason", "summary:stop_reason"),
 )
 
@@ -59,6 +60,9 @@ def _read(run: ReportRun, where: str) -> Any:
         return (run.summary.get("best") or {}).get(key)
     if source == "final_eval":
         return (run.summary.get("final_eval") or {}).get(key)
+    if source == "kept":
+        kept = (run.summary.get("final_eval") or {}).get(key)
+        return kept if kept is not None else run.last(key)
     raise ValueError(f"unknown metric source {source!r}")
 
 
@@ -83,9 +87,9 @@ def metrics_rows(
 # The figures a group of runs over seeds is summarised by: the same sources as above.
 GROUP_COLUMNS: tuple[tuple[str, str], ...] = (
     ("train acc (last epoch)", "final:train/acc"),
-    ("test acc (weights kept)", "final_eval:test/acc"),
-    ("test loss (weights kept)", "final_eval:test/loss"),
-    ("val acc (last epoch)", "final:val/acc"),
+    ("val acc (weights kept)", "kept:val/acc"),
+    ("test acc (weights kept)", "kept:test/acc"),
+    ("test loss (weights kept)", "kept:test/loss"),
     ("‖θ‖ (last epoch)", "final:param/l2/total"),
     ("seconds", "summary:time/total"),
 )

@@ -16,6 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from reglab.report.groups import RunGroup, by_dataset, seed_groups
+from reglab.report.plots.bands import draw_group, group_label
 from reglab.report.plots.style import (
     epoch_axis,
     finish_legend,
@@ -49,22 +50,6 @@ def _wants_log_scale(values: Sequence[np.ndarray]) -> bool:
     return len(positive) == len(finite) and len(positive) > 1 and positive.max() / positive.min() > 50
 
 
-def _draw(axes: Axes, group: RunGroup, key: str, label: str | None, **style: object) -> np.ndarray:
-    """A group's mean curve of `key` (the run itself for a group of one) with a ±1 std
-    band when it has several runs; returns the values drawn."""
-    epochs, mean, std, _ = group.series(key)
-    if not len(mean):
-        return mean
-    axes.plot(epochs, mean, label=label, **style)
-    if group.size > 1:
-        axes.fill_between(epochs, mean - std, mean + std, color=style.get("color"), alpha=0.18, linewidth=0)
-    return mean
-
-
-def _group_label(group: RunGroup) -> str:
-    return f"{group.label} (mean ± std of {group.size} seeds)" if group.size > 1 else group.label
-
-
 @styled
 def plot_run_curves(runs: Sequence[ReportRun], metric: str = "acc") -> Figure | None:
     """One panel per run (per config, for runs repeated over seeds): train (solid) and
@@ -89,20 +74,28 @@ def plot_run_curves(runs: Sequence[ReportRun], metric: str = "acc") -> Figure | 
     figure = new_figure(4.2 * columns + 0.4, 3.2 * rows + 0.5)
     name = METRIC_NAMES.get(metric, metric)
     panels: dict[str, list[Axes]] = {}
+    # One scale per dataset, so its panels compare: log when its losses span > 50×.
+    logarithmic = {
+        dataset: metric == "loss" and _wants_log_scale([
+            group.series(f"{split}/{metric}")[1] for group in groups if group.dataset == dataset
+            for split in ("train", evaluation_split(group, metric))
+        ])
+        for dataset in {group.dataset for group in groups}
+    }
     for axes, group in zip(panel_grid(figure, len(groups), columns), groups):
         split = evaluation_split(group, metric)
         split_name = "validation" if split == "val" else "test (no validation split)"
-        train_values = _draw(axes, group, f"train/{metric}", "train", color="tab:blue")
+        draw_group(axes, group, f"train/{metric}", "train", color="tab:blue")
         eval_epochs, eval_values, _, _ = group.series(f"{split}/{metric}")
-        _draw(axes, group, f"{split}/{metric}", split_name, color="tab:red", linestyle="--")
+        draw_group(axes, group, f"{split}/{metric}", split_name, color="tab:red", linestyle="--")
         if len(eval_values):
             best = _best(eval_values, metric)
             axes.axhline(eval_values[best], color="tab:green", linestyle=":", linewidth=1.2,
                          label=f"best {split}: {eval_values[best]:.3g} (epoch {int(eval_epochs[best])})")
             axes.plot([eval_epochs[best]], [eval_values[best]], "o", color="tab:green", markersize=5)
-        if metric == "loss" and _wants_log_scale([train_values, eval_values]):
+        if logarithmic[group.dataset]:
             axes.set_yscale("log")
-        axes.set_title(_group_label(group), fontsize=10)
+        axes.set_title(group_label(group), fontsize=10)
         epoch_axis(axes)
         axes.set_ylabel(name)
         axes.legend(loc="best")
@@ -130,7 +123,9 @@ def plot_metric_comparison(runs: Sequence[ReportRun], metric: str = "acc", split
             datasets.append((dataset, groups))
     if not datasets:
         return None
-    figure = new_figure(7.5 if len(datasets) == 1 else 6.2 * len(datasets) + 1.5, 4.2)
+    seeded = any(group.size > 1 for _, groups in datasets for group in groups)
+    outside = len(datasets) > 1 or seeded  # long legends go beside the axes, which keep their width
+    figure = new_figure((7.5 if len(datasets) == 1 else 6.2 * len(datasets)) + (3.5 if outside else 0), 4.2)
     name = METRIC_NAMES.get(metric, metric)
     split_name = "validation" if split == "val" else split
     axes_list = [figure.add_subplot(1, len(datasets), index + 1) for index in range(len(datasets))]
@@ -139,15 +134,17 @@ def plot_metric_comparison(runs: Sequence[ReportRun], metric: str = "acc", split
         for color, width, group in zip(run_colors(len(groups)), run_widths(len(groups)), groups):
             group_split = split if group.has(f"{split}/{metric}") else "test"
             suffix = "" if group_split == split else f" ({group_split})"
-            drawn.append(_draw(axes, group, f"{group_split}/{metric}", f"{_group_label(group)}{suffix}",
+            drawn.append(draw_group(axes, group, f"{group_split}/{metric}", f"{group_label(group)}{suffix}",
                                color=color, linewidth=width))
             if group.has(f"train/{metric}"):
-                _draw(axes, group, f"train/{metric}", None, color=color, linestyle=":", linewidth=1.0, alpha=0.8)
+                # The mean only: train bands would hide the validation ones.
+                draw_group(axes, group, f"train/{metric}", None, band=False, color=color, linestyle=":",
+                           linewidth=1.0, alpha=0.8)
         if metric == "loss" and _wants_log_scale(drawn):
             axes.set_yscale("log")
         where = f" on {dataset}" if len(datasets) > 1 else ""
         axes.set_title(f"{split_name.capitalize()} {name}{where} (dotted: train)")
         epoch_axis(axes)
         axes.set_ylabel(f"{split_name} {name}")
-        finish_legend(axes, outside=len(datasets) > 1)
+        finish_legend(axes, outside=outside)
     return figure

@@ -88,6 +88,8 @@ def plot_weight_histograms(states: Mapping[int, Mapping[str, torch.Tensor]], tit
         axes.set_title(layer, fontsize=9.5)
         axes.set_xlabel("weight value")
         axes.set_ylabel("count")
-        axes.legend(loc="upper right")
+    # One legend under the panels: inside, it covered the bars of some layer or other.
+    handles, labels = figure.axes[0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="outside lower center", ncol=len(labels), frameon=False)
     figure.suptitle(f"Weight histograms per layer{': ' + title if title else ''}")
     return figure

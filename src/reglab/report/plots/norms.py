@@ -18,7 +18,8 @@ import torch
 from matplotlib.figure import Figure
 
 from reglab.report.plots.style import epoch_axis, finish_legend, new_figure, run_colors, run_widths, styled
-from reglab.report.groups import by_dataset
+from reglab.report.groups import by_dataset, seed_groups
+from reglab.report.plots.bands import draw_group, group_label
 from reglab.report.runs import ReportRun, layer_names, network_order
 from reglab.store import load_weights
 
@@ -42,8 +43,9 @@ def plot_parameter_norm(runs: Sequence[ReportRun]) -> Figure | None:
     # One row of panels per dataset: different data, different networks, different scales.
     datasets = [(dataset, members) for dataset, members in by_dataset(runs) if any(run.has("param/l2/total") for run in members)]
     figure = new_figure(6.0 * len(panels) + 1.5, 4.2 * len(datasets))
-    colors = dict(zip((run.id for run in runs), run_colors(len(runs))))
-    widths = dict(zip((run.id for run in runs), run_widths(len(runs))))
+    groups = seed_groups(runs)
+    colors = dict(zip((group.label for group in groups), run_colors(len(groups))))
+    widths = dict(zip((group.label for group in groups), run_widths(len(groups))))
     titles = {
         "param/l2/total": ("Norm of the parameters", "‖θ‖₂ (Frobenius, all layers)"),
         "param/dist_init/total": ("Distance from initialisation", "‖θ − θ₀‖₂"),
@@ -52,10 +54,8 @@ def plot_parameter_norm(runs: Sequence[ReportRun]) -> Figure | None:
         axes_list = [figure.add_subplot(len(datasets), len(panels), row * len(panels) + index + 1)
                      for index in range(len(panels))]
         for axes, key in zip(axes_list, panels):
-            for run in members:
-                epochs, values = run.series(key)
-                if len(values):
-                    axes.plot(epochs, values, color=colors[run.id], linewidth=widths[run.id], label=run.label)
+            for group in seed_groups(members):
+                draw_group(axes, group, key, group_label(group), color=colors[group.label], linewidth=widths[group.label])
             title, label = titles[key]
             axes.set_title(title + (f" on {dataset}" if len(datasets) > 1 else ""))
             epoch_axis(axes)

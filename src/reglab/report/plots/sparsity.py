@@ -105,18 +105,21 @@ def plot_accuracy_vs_sparsity(runs: Sequence[ReportRun], key: str = "test/acc") 
     drawn = [run for run in runs if len(accuracy_by_sparsity(run, key)) >= 2]
     if not drawn:
         return None
-    figure = new_figure(7.0, 4.2)
+    figure = new_figure(8.5, 4.4)
     axes = figure.add_subplot()
+    explained = []
     for color, width, run in zip(run_colors(len(drawn)), run_widths(len(drawn)), drawn):
         rounds = _lottery_rounds(run, key)
         if rounds:
             sparsity, accuracy = zip(*rounds)
             axes.plot([100 * value for value in sparsity], accuracy, color=color, linewidth=width, marker="o",
                       label=f"{run.label} (one point per round)")
+            explained.append("lines: one point per lottery round")
             for index, (x, y) in enumerate(rounds):
                 axes.annotate(f"round {index}", (100 * x, y), xytext=(4, 4), textcoords="offset points", fontsize=7,
                               color=color)
             continue
+        explained.append("small dots: every epoch; large: the last epoch of each level")
         points = accuracy_by_epoch(run, key)
         axes.plot([100 * x for x, _, _ in points], [y for _, y, _ in points], linestyle="none", marker=".",
                   markersize=4, color=color, alpha=0.45)
@@ -124,11 +127,11 @@ def plot_accuracy_vs_sparsity(runs: Sequence[ReportRun], key: str = "test/acc") 
         for point in points:
             last[round(point[0], 3)] = point
         axes.plot([100 * x for x, _, _ in last.values()], [y for _, y, _ in last.values()], linestyle="none",
-                  marker="o", markersize=7, color=color, label=f"{run.label} (dots: epochs; large: last of each level)")
+                  marker="o", markersize=7, color=color, label=run.label)
         for x, y, epoch in last.values():
             axes.annotate(f"epoch {epoch}", (100 * x, y), xytext=(5, -10), textcoords="offset points", fontsize=7,
                           color=color)
-    axes.set_title("Accuracy against sparsity")
+    axes.set_title("Accuracy against sparsity\n(" + "; ".join(dict.fromkeys(explained)) + ")", fontsize=10)
     axes.set_xlabel("weights pruned (%)")
     axes.set_ylabel(key.replace("/", " ").replace("acc", "accuracy"))
     finish_legend(axes, outside=True)

@@ -143,11 +143,12 @@ def epoch_axis(axes: Axes, label: str = "epoch") -> None:
 
 def share_y_limits(axes_list: Sequence[Axes]) -> None:
     """Give panels that show the same quantity one y range (the union of theirs), so
-    heights compare across panels; log-scaled panels keep their own."""
-    linear = [axes for axes in axes_list if axes.get_yscale() == "linear"]
-    if len(linear) < 2:
-        return
-    low = min(axes.get_ylim()[0] for axes in linear)
-    high = max(axes.get_ylim()[1] for axes in linear)
-    for axes in linear:
-        axes.set_ylim(low, high)
+    heights compare across panels (panels on a log scale are shared among themselves)."""
+    for scale in ("linear", "log"):
+        same = [axes for axes in axes_list if axes.get_yscale() == scale]
+        if len(same) < 2:
+            continue
+        low = min(axes.get_ylim()[0] for axes in same)
+        high = max(axes.get_ylim()[1] for axes in same)
+        for axes in same:
+            axes.set_ylim(low, high)

@@ -9,31 +9,6 @@ from reglab.regularizers import l1_penalty, l2_penalty
 from reglab.stopping import GL, PQ, UP, Patience
 from reglab.trajectory import TrajectoryRecorder, interpolate, loss_surface, pca_path
 
-__all__ = [
-    "Callback",
-    "Config",
-    "ConfigError",
-    "GL",
-    "PQ",
-    "Patience",
-    "Run",
-    "Stop",
-    "TrajectoryRecorder",
-    "UP",
-    "augment",
-    "averaging",
-    "interpolate",
-    "l1_penalty",
-    "l2_penalty",
-    "load_config",
-    "loss_surface",
-    "pca_path",
-    "prune_magnitude",
-    "pruning",
-    "regularizers",
-    "resume",
-    "stopping",
-    "trajectory",
-    "train",
-    "train_population",
-]
+import reglab
+
+__all__ = [name for name in reglab.__all__ if name != "__version__"]  # the one list, in reglab/__init__.py

@@ -21,6 +21,7 @@ from reglab.population import train_population, unsupported_reason
 from reglab.population.grouping import _is_member_key
 from reglab.store import RunStore
 from tests.conftest import tiny_digits
+from tests.population.test_train import assert_same_history
 
 BASE_KEYS = {"train/loss", "train/acc", "val/loss", "val/acc", "test/loss", "test/acc", "lr", "time/epoch", "loss/data", "loss/total"}
 TRAJECTORY_KEYS = {"param/l2/total", "param/dist_init/total", "param/sparsity/total", "grad/l2/total", "param/l2/hidden.0.linear.weight"}
@@ -123,13 +124,7 @@ def test_technique_in_a_population_of_three_equals_each_members_single_run(store
     for config, member in zip(validated, members):
         single = reglab.train(config, store=store_dir)
         assert member.status == single.status
-        assert len(member.history) == len(single.history)
-        for got, expected in zip(member.history, single.history):
-            assert set(got) == set(expected)
-            for key, value in expected.items():
-                if key.startswith("time/") or not math.isfinite(value):
-                    continue
-                assert got[key] == pytest.approx(value, rel=rel, abs=1e-5), key
+        assert_same_history(member, single, rtol=rel)
         # the weights each ends with (restored, for restore_best) are measured alike
         assert member.summary["final_eval"] == pytest.approx(single.summary["final_eval"], rel=rel, abs=1e-5)
         assert member.summary.get("restored_epoch") == single.summary.get("restored_epoch")

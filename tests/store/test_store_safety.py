@@ -85,7 +85,7 @@ def test_runs_list_works_on_a_read_only_store(tmp_path, monkeypatch, capsys):
         run_id = a_run(store)
     monkeypatch.setattr(opening, "may_write", lambda path: False)
     main(["runs", "list", "--store", str(tmp_path)])
-    assert run_id[:8] in capsys.readouterr().out
+    assert run_id[:7] in capsys.readouterr().out  # ids show as their shortest unique prefix of 7 or more
     with pytest.raises(SystemExit) as exit_:
         main(["train", "--store", str(tmp_path)])
     assert exit_.value.code == 2 and "read-only store" in capsys.readouterr().err

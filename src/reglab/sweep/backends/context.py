@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from reglab.store import RunStore
 from reglab.sweep.progress import SweepProgress
+from reglab.sweep.ray_options import RayOptions
 from reglab.sweep.spec import PopulationOptions
 
 __all__ = ["SweepContext"]
@@ -24,6 +25,8 @@ class SweepContext:
     progress: SweepProgress
     population: PopulationOptions = field(default_factory=PopulationOptions)
     workers: int = 1
+    ray: RayOptions | None = None
+    sweep_points: list = field(default_factory=list)  # every config of the sweep, done or not (Ray groups by these)
     failures: list[str] = field(default_factory=list)
 
     def failed(self, label: str, error: BaseException) -> None:

@@ -19,6 +19,7 @@ from reglab.engine.setup import build_setup
 from reglab.engine.sinks import ConsoleSink, StoreSink
 from reglab.engine.summary import summarize
 from reglab.store import RunStore, save_weights, write_config, write_metrics_csv, write_summary
+from reglab.tracking.sinks import tracking_sinks
 
 __all__ = ["Run", "train", "as_config"]
 
@@ -100,6 +101,7 @@ def train(
     """
     config = as_config(config)
     setup = build_setup(config)  # bad input fails here, before the store is touched
+    sinks = tracking_sinks(config, sweep)  # tracking.* (a missing extra fails here too)
     run_store = _open_store(store)
     run_id = run_store.start_run(config.name, config.to_dict(), sweep=sweep)
     folder = run_store.run_dir(run_id)
@@ -108,6 +110,7 @@ def train(
     plan.run_id = run_id
     plan.run_dir = folder
     plan.callbacks.extend(callbacks)
+    plan.callbacks.extend(sinks)
     plan.callbacks.append(StoreSink(run_store, run_id))
     if verbose:
         output = console or Console(highlight=False)

@@ -46,6 +46,7 @@ def train_batch(
     from reglab.engine.run import as_config, train
     from reglab.population import PopulationUnsupported, group_configs, train_population, unsupported_reason
     from reglab.search.pruning import single_run_callback
+    from reglab.tracking.sinks import track_recorded, wants_tracking
 
     configs = [as_config(config) for config in configs]
     outcomes: dict[int, Any] = {}
@@ -70,6 +71,7 @@ def train_batch(
                 data_order=population.get("data_order", "shared"), engine=population.get("engine", "stacked"),
                 shards=None if shards is None else min(shards, len(indices)),
                 on_member_epoch=_shifted(hook, indices),
+                on_member_end=lambda run: track_recorded(store, run.id) if wants_tracking(run.config) else None,
             )
         except PopulationUnsupported:
             alone.extend(indices)

@@ -63,8 +63,14 @@ def train_members(
     with tempfile.TemporaryDirectory(prefix="reglab-task-") as scratch:
         store = RunStore(scratch)
         try:
-            outcomes = train_batch(configs, store, sweep, population, hook)
-            return [outcome if isinstance(outcome, BaseException) else _result(outcome, store) for outcome in outcomes]
+            # Trackers are fed by the driver as it records (track_recorded), never from a worker.
+            untracked = [{**config, "tracking": {}} for config in configs]
+            outcomes = train_batch(untracked, store, sweep, population, hook)
+            results = [outcome if isinstance(outcome, BaseException) else _result(outcome, store) for outcome in outcomes]
+            for config, result in zip(configs, results):
+                if isinstance(result, MemberResult):
+                    result.config = dict(config)
+            return results
         finally:
             store.close()
 
@@ -72,6 +78,7 @@ def train_members(
 def record_member(store: RunStore, sweep: str, result: MemberResult) -> str:
     """Write one member's row, epochs and files into the sweep's store; return its run id."""
     from reglab.store import write_config
+    from reglab.tracking.sinks import track_recorded, wants_tracking
 
     run_id = store.start_run(result.config.get("name", "run"), result.config, sweep=sweep)
     folder = store.run_dir(run_id)
@@ -83,4 +90,6 @@ def record_member(store: RunStore, sweep: str, result: MemberResult) -> str:
     for row in result.history:
         store.log_epoch(run_id, int(row["epoch"]), {key: value for key, value in row.items() if key != "epoch"})
     store.finish_run(run_id, result.status, result.summary)
+    if wants_tracking(result.config):
+        track_recorded(store, run_id)
     return run_id

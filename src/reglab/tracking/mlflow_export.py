@@ -57,7 +57,8 @@ def mlflow_experiment(client: Any, uri: str, name: str) -> str:
     experiment = client.get_experiment_by_name(name)
     if experiment is not None:
         return experiment.experiment_id
-    return client.create_experiment(name, artifact_location=_artifact_root(uri, name))
+    # Tagged as model training, so MLflow's UI opens it on the runs table rather than the GenAI view.
+    return client.create_experiment(name, artifact_location=_artifact_root(uri, name), tags={"mlflow.experimentKind": "custom_model_development"})
 
 
 def find_mlflow_run(client: Any, experiment_id: str, run_id: str) -> Any | None:

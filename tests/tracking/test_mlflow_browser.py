@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
+import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -58,6 +58,7 @@ def test_mlflow_server_shows_the_exported_runs(tracked_store, tmp_path):
     server = subprocess.Popen(
         [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port), "--backend-store-uri", uri, "--workers", "1"],
         cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},  # no background job consumers
     )
     try:
         _wait_until_up(f"http://127.0.0.1:{port}/health", server)
@@ -78,8 +79,8 @@ def test_mlflow_server_shows_the_exported_runs(tracked_store, tmp_path):
                 browser.close()
         assert outside == [], f"the page fetched from outside this machine: {outside[:3]}"
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)  # the server and every process it started (its own session)
         try:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            server.kill()
+            os.killpg(server.pid, signal.SIGKILL)

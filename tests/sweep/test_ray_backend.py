@@ -138,3 +138,33 @@ def test_ray_backend_without_ray_names_the_extra(tmp_path, monkeypatch):
         run_sweep(load_sweep(EXAMPLE), backend="ray", store=tmp_path / "store", quiet=True)
     assert 'pip install "reglab[ray]"' in str(error.value)
     assert not (tmp_path / "store").exists()
+
+
+def test_optuna_search_on_ray_tasks(tmp_path, cluster_address):
+    """Batches of trials as Ray tasks (two at once): each member recorded by the driver and told to the study."""
+    import optuna
+    from optuna.trial import TrialState
+
+    from reglab.search.study import study_path
+    from tests.conftest import tiny_digits
+
+    path = tmp_path / "tpe.yaml"
+    path.write_text(yaml.safe_dump({
+        "name": "tpe_ray", "method": "tpe", "samples": 4, "batch": 2, "pruner": "median",
+        "objective": {"metric": "val/acc"}, "base": tiny_digits(epochs=3),
+        "parameters": {"optimizer.lr": [0.3, 0.1, 0.01, 1.0e-5], "model.dropout": {"uniform": [0.0, 0.3]}},
+    }))
+    store_dir = tmp_path / "store"
+    done = subprocess.run(cli("sweep", str(path), "--backend", "ray", "--address", cluster_address, "--store", str(store_dir)), env=LOOPBACK, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "4 configs, 0 already done, 4 trained now" in done.stdout
+    storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(study_path(store_dir, "tpe_ray"))))
+    trials = {trial.user_attrs["run_id"]: trial for trial in optuna.load_study(study_name="tpe_ray", storage=storage).trials}
+    with RunStore(store_dir) as store:
+        runs = store.runs(sweep="tpe_ray")
+        assert len(runs) == len(trials) == 4
+        for run in runs:
+            trial, history = trials[run.id], store.history(run.id)
+            assert run.summary["population"]["size"] == 2
+            assert trial.intermediate_values == {row["epoch"]: pytest.approx(row["val/acc"]) for row in history}
+            assert trial.state == (TrialState.PRUNED if run.status == "pruned" else TrialState.COMPLETE)

@@ -97,6 +97,8 @@ def run_sweep(
     chosen = backend or spec.backend
     if chosen not in BACKENDS:
         raise ConfigError("--backend", chosen, " | ".join(BACKENDS))
+    if address is not None and chosen != "ray":
+        raise ConfigError("--address", address, "only with --backend ray (a Ray cluster's address)")
     if uses_optuna(spec):  # tpe | cmaes | random with an objective: an Optuna study (reglab.search)
         from reglab.search.run import run_search
 

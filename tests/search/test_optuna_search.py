@@ -104,3 +104,16 @@ def test_tpe_needs_samples_and_the_optuna_extra(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match=r'pip install "reglab\[optuna\]"'):
         run_sweep(search(), store=tmp_path / "store", quiet=True)
     assert not (tmp_path / "store").exists()
+
+
+@pytest.mark.parametrize("method, pruner", [("cmaes", "hyperband"), ("random", "median")])
+def test_other_samplers_and_pruners_one_run_after_another(store_dir, method, pruner):
+    spec = search(method=method, pruner=pruner, samples=4, batch=2, parameters={"optimizer.lr": {"loguniform": [1.0e-3, 0.3]}, "model.dropout": {"uniform": [0.0, 0.3]}})
+    result = run_sweep(spec, backend="sequential", store=store_dir, quiet=True)
+    assert (result.trained, result.failures) == (4, [])
+    with RunStore(store_dir) as store:
+        runs = store.runs(sweep="tpe")
+        assert len(runs) == 4 and {run.status for run in runs} <= {"completed", "pruned"}
+        assert all("population" not in run.summary for run in runs)  # single runs
+        lrs = [run.config["optimizer"]["lr"] for run in runs]
+        assert len(set(lrs)) == 4 and all(1.0e-3 <= lr <= 0.3 for lr in lrs)

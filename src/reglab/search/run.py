@@ -26,7 +26,6 @@ from reglab.search.space import SearchSpace, search_space
 from reglab.search.study import open_study, require_optuna, study_path
 from reglab.search.tell import DONE_ATTR, tell_failure, tell_run
 from reglab.store import FINAL_STATUSES, RunStore, config_hash, default_store_dir
-from reglab.store.sqlite import DATABASE_NAME
 from reglab.sweep.progress import SweepProgress
 from reglab.sweep.resume import drop_partial_runs
 from reglab.sweep.runner import SweepResult, preflight

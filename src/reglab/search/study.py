@@ -12,7 +12,7 @@ number of trials already in the study, so a resumed study does not replay its fi
 random draws.
 
 Pruners: median (`MedianPruner`: stop a trial whose value at an epoch is worse than the
-median of completed trials at that epoch, once 5 trials completed, from its second epoch on)
+median of completed trials at that epoch, once 5 trials completed, from its first epoch on)
 and hyperband (`HyperbandPruner` from 1 epoch to the config's epochs, reduction factor 3).
 """
 
@@ -62,7 +62,7 @@ def make_sampler(optuna: Any, method: str, seed: int) -> Any:
 
 def make_pruner(optuna: Any, pruner: str, epochs: int) -> Any:
     if pruner == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=2)
+        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=0)
     if pruner == "hyperband":
         return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max(epochs, 1), reduction_factor=3)
     return optuna.pruners.NopPruner()

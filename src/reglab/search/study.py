@@ -1,8 +1,9 @@
 """The Optuna study of a sweep: its sampler, its pruner, and where it lives.
 
-The study is kept in Optuna's JournalStorage, an append-only log file that several
-processes may share (Optuna's recommendation where no database server runs), beside
-the run store: `<store>/studies/<sweep>.journal`, study name = sweep name. Rerunning
+The study is kept in Optuna's JournalStorage with its file backend: an append-only
+log that several processes share through file locks, without a database server (Optuna
+offers it for distributed studies on a shared file system, NFS included, where SQLite's
+locking is unreliable). It lies beside the run store: `<store>/studies/<sweep>.journal`, study name = sweep name. Rerunning
 the sweep loads the same study and continues it.
 
 Samplers: tpe (`TPESampler`, constant liar on, so trials asked together while others

@@ -23,6 +23,7 @@ from tests.report.browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.filterwarnings("ignore:The ``noload`` loader strategy"),  # inside MLflow's SQLAlchemy store
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (make browser)"),
 ]
 

@@ -161,19 +161,28 @@ def show_command(
 
 @runs_app.command("export")
 def export_command(
-    format_: str = typer.Option("csv", "--format", help="csv or json."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write to this file instead of stdout."),
+    format_: str = typer.Option("csv", "--format", help="csv, json, mlflow or tensorboard."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write to this file instead of stdout (tensorboard: the log folder)."),
     sweep: Optional[str] = typer.Option(None, "--sweep", help="Only the runs of this sweep."),
+    status: Optional[str] = typer.Option(None, "--status", help="Only runs with this status."),
+    uri: Optional[str] = typer.Option(None, "--uri", help="mlflow: the tracking URI, e.g. sqlite:///mlflow.db."),
+    experiment: Optional[str] = typer.Option(None, "--experiment", help="mlflow: the experiment (default: each run's sweep, else reglab)."),
     store: Optional[Path] = StoreOption,
 ) -> None:
-    """One row per run: id, name, status, epochs, config keys, final metrics."""
-    if format_ not in ("csv", "json"):
-        fail(f"--format: got {format_!r}; allowed: csv, json")
+    """One row per run (csv, json), or every run copied into MLflow or TensorBoard."""
+    if format_ not in ("csv", "json", "mlflow", "tensorboard"):
+        fail(f"--format: got {format_!r}; allowed: csv, json, mlflow, tensorboard")
+    if format_ in ("mlflow", "tensorboard"):
+        from reglab.tracking.export_command import export_to_tracker
+
+        with existing_store(store) as run_store:
+            typer.echo(export_to_tracker(run_store, run_store.runs(sweep=sweep, status=status), format_, uri, experiment, out), err=True)
+        return
     from reglab.cli.paths import check_output_file
 
     check_output_file("--out", out)
     with existing_store(store) as run_store:
-        rows = run_rows(run_store.runs(sweep=sweep))
+        rows = run_rows(run_store.runs(sweep=sweep, status=status))
     text = rows_to_csv(rows) if format_ == "csv" else rows_to_json(rows)
     if out is None:
         typer.echo(text, nl=False)

@@ -1,4 +1,4 @@
-"""`reglab sweep SWEEP.yaml [--backend sequential|population|processes] [--workers N] [--set KEY=VALUE ...]`."""
+"""`reglab sweep SWEEP.yaml [--backend sequential|population|processes|ray] [--address ADDR] [--workers N] [--set KEY=VALUE ...]`."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ __all__ = ["sweep_command"]
 @app.command("sweep")
 def sweep_command(
     sweep_file: Path = typer.Argument(..., help="Sweep YAML: name, base, method, parameters (see docs/sweeps.md)."),
-    backend: Optional[str] = typer.Option(None, "--backend", help="sequential | population | processes (default: the file's)."),
+    backend: Optional[str] = typer.Option(None, "--backend", help="sequential | population | processes | ray (default: the file's)."),
+    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address of the ray backend (default: the file's ray.address, else a local Ray)."),
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Worker processes of the processes backend."),
     set_: Optional[List[str]] = SetOption,
     store: Optional[Path] = StoreOption,
@@ -45,7 +46,7 @@ def sweep_command(
         pass  # a base that only validates with its swept values: expanding the sweep says what is wrong
     watch_store(directory, resumes=True, sweep=spec.name)
     console = Console(highlight=False, soft_wrap=True)  # notes stay one line in logs
-    result = run_sweep(spec, backend=backend, store=directory, workers=workers, console=console, quiet=quiet)
+    result = run_sweep(spec, backend=backend, store=directory, workers=workers, console=console, quiet=quiet, address=address)
     counts = ", ".join(f"{count} {status}" for status, count in sorted(result.statuses.items()))
     elsewhere = f", {result.elsewhere} trained by another process" if result.elsewhere else ""
     typer.echo(

@@ -62,6 +62,8 @@ def _section_rows(section: type[BaseModel], prefix: str) -> list[str]:
     for name, field in section.model_fields.items():
         annotation = field.annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            if prefix:  # a section inside a section (tracking.mlflow.*): its keys in the same table
+                rows += _section_rows(annotation, f"{prefix}{name}.")
             continue
         default = json.dumps(_default(section, name))
         meaning = meanings.get(name, "").replace("|", "\\|")

@@ -15,6 +15,7 @@ from reglab.config.optimizer import OptimizerConfig, ScheduleConfig
 from reglab.config.pruning import PruningConfig
 from reglab.config.regularization import RegularizationConfig
 from reglab.config.stopping import EarlyStoppingConfig
+from reglab.config.tracking import TrackingConfig
 from reglab.config.trajectory import TrajectoryConfig
 
 __all__ = ["Config", "flatten"]
@@ -47,6 +48,7 @@ class Config(Section):
     early_stopping: EarlyStoppingConfig = Field(default_factory=EarlyStoppingConfig)
     pruning: PruningConfig = Field(default_factory=PruningConfig)
     trajectory: TrajectoryConfig = Field(default_factory=TrajectoryConfig)
+    tracking: TrackingConfig = Field(default_factory=TrackingConfig)
 
     @field_validator("device")
     @classmethod

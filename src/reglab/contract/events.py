@@ -53,13 +53,13 @@ class Stop:
 
     Attributes:
         reason: a short human explanation (kept in the run summary).
-        status: the run's final status: stopped_early or diverged.
+        status: the run's final status: stopped_early, diverged or pruned (an Optuna pruner).
         criterion: the rule that fired (e.g. "patience", "GL_5").
         metrics: this epoch's metrics from the same callback (kept in the epoch's row).
     """
 
     reason: str
-    status: Literal["stopped_early", "diverged"] = "stopped_early"
+    status: Literal["stopped_early", "diverged", "pruned"] = "stopped_early"
     criterion: str = ""
     metrics: Mapping[str, float] = field(default_factory=dict)
 

@@ -22,6 +22,7 @@ from reglab.engine.setup import build_setup
 from reglab.engine.sinks import ConsoleSink, StoreSink
 from reglab.engine.summary import summarize
 from reglab.store import RunStore, save_weights, write_config, write_metrics_csv, write_summary
+from reglab.tracking.sinks import tracking_sinks
 
 __all__ = ["Run", "train", "resume", "as_config", "final_evaluation"]
 
@@ -110,10 +111,11 @@ def train(
     """
     config = as_config(config)
     setup = build_setup(config, model, data)  # bad input fails here, before the store is touched
+    sinks = tracking_sinks(config, sweep)  # tracking.* (a missing extra fails here too)
     run_store = _open_store(store)
     run_id = run_store.start_run(config.name, config.to_dict(), sweep=sweep)
     write_config(run_store.run_dir(run_id), config.to_dict())
-    return _fit_stored(setup, run_store, run_id, callbacks, verbose, console, own_model=model is not None)
+    return _fit_stored(setup, run_store, run_id, [*callbacks, *sinks], verbose, console, own_model=model is not None)
 
 
 def resume(
@@ -161,7 +163,8 @@ def resume(
     plan.start_step = checkpoint.step
     plan.restore_units = lambda units: restore_units(checkpoint, units)
     run_store.reopen_run(full_id)
-    return _fit_stored(setup, run_store, full_id, callbacks, verbose, console, own_model=model is not None)
+    sinks = tracking_sinks(config, stored.sweep)
+    return _fit_stored(setup, run_store, full_id, [*callbacks, *sinks], verbose, console, own_model=model is not None)
 
 
 def _fit_stored(

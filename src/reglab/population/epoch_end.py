@@ -17,8 +17,8 @@ from reglab.population.state import PopulationState
 
 __all__ = ["EpochSink", "MemberEnd", "member_metrics", "record_epoch"]
 
-# (original member index, epoch metrics) -> None
-EpochSink = Callable[[int, dict[str, float]], None]
+# (original member index, epoch metrics) -> None, or a Stop that ends this member (Optuna pruning)
+EpochSink = Callable[[int, dict[str, float]], "Stop | None"]
 # (original member index, history, stop or None, state dict, row of the member) -> None
 MemberEnd = Callable[[int, list[dict[str, float]], Stop | None, PopulationState, int], None]
 
@@ -84,7 +84,8 @@ def record_epoch(
             raw = {name: fetched[f"trajectory/{name}"][position] for name in raw_names}
             metrics.update(state.trajectory.metrics(raw, member))
         histories[member].append(metrics)
-        on_epoch(member, metrics)
+        asked = on_epoch(member, metrics)
+        stop = stop or (asked if isinstance(asked, Stop) else None)
         if stop is not None or epoch == state.epochs:
             finished.append((position, stop))
     for position, stop in finished:

@@ -39,6 +39,7 @@ def train_population(
     on_member_end: Callable[[Run], None] | None = None,
     shards: int | None = None,
     model: Any = None,
+    on_member_epoch: Callable[[int, Mapping[str, float]], Stop | None] | None = None,
 ) -> list[Run]:
     """Train K configurations as one population; record each as an ordinary run.
 
@@ -56,6 +57,8 @@ def train_population(
             `reglab.population.shards.shard_count`, which shards only large CPU populations).
         model: a user's `nn.Module` (every member starts from a copy) or a function
             config -> module, as `reglab.train(model=...)`; trains through `torch.func`.
+        on_member_epoch: called with (member index, epoch metrics) after each member's
+            epoch is stored; a returned `Stop` ends that member (Optuna pruning).
 
     Returns:
         The K runs, in the order of `configs`.
@@ -122,9 +125,13 @@ def train_population(
         if on_member_end is not None:
             on_member_end(run)
 
+    def epoch(member: int, metrics: dict[str, float]) -> Stop | None:
+        recorder.epoch(member, metrics)
+        return on_member_epoch(member, metrics) if on_member_epoch is not None else None
+
     try:
         with flushing_denormals():
-            fit_population(parts, recorder.epoch, finish, MIN_SHARD_MEMBERS if automatic else 1)
+            fit_population(parts, epoch, finish, MIN_SHARD_MEMBERS if automatic else 1)
     except KeyboardInterrupt:
         recorder.abort("interrupted", "interrupted by the user")
         raise

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 __all__ = ["SCHEMA", "ADDED_COLUMNS", "RUN_STATUSES", "FINAL_STATUSES"]
 
-RUN_STATUSES = ("running", "completed", "stopped_early", "diverged", "failed", "interrupted")
-FINAL_STATUSES = ("completed", "stopped_early", "diverged")
+RUN_STATUSES = ("running", "completed", "stopped_early", "diverged", "pruned", "failed", "interrupted")
+FINAL_STATUSES = ("completed", "stopped_early", "diverged", "pruned")  # pruned: stopped by an Optuna pruner
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (

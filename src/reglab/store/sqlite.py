@@ -37,7 +37,11 @@ def default_store_dir() -> Path:
 
 
 def config_hash(config: Mapping[str, Any]) -> str:
-    """Stable hash of a config dict (keys sorted); identifies a configuration in sweeps."""
+    """Stable hash of a config dict (keys sorted); identifies a configuration in sweeps.
+
+    `tracking` (where a run is mirrored live) does not change what it computes and is left out.
+    """
+    config = {key: value for key, value in config.items() if key != "tracking"}
     text = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -330,7 +334,7 @@ class RunStore:
     def completed_hashes(self, sweep: str) -> set[str]:
         """Config hashes of the runs of a sweep that reached a final status."""
         rows = self._connection.execute(
-            "SELECT config_hash FROM runs WHERE sweep = ? AND status IN ('completed', 'stopped_early', 'diverged')",
+            "SELECT config_hash FROM runs WHERE sweep = ? AND status IN ('completed', 'stopped_early', 'diverged', 'pruned')",
             (sweep,),
         ).fetchall()
         return {row[0] for row in rows}

@@ -20,7 +20,9 @@ from rich.console import Console
 from reglab.config import ConfigError
 from reglab.store import RunStore, default_store_dir
 from reglab.store.sqlite import DATABASE_NAME
+from reglab.search.options import uses_optuna
 from reglab.sweep.backends import BACKEND_FUNCTIONS, SweepContext
+from reglab.sweep.backends.ray_backend import require_ray
 from reglab.sweep.expand import SweepPoint, expand_sweep
 from reglab.sweep.progress import SweepProgress
 from reglab.sweep.resume import ResumePlan, drop_partial_runs, plan_resume
@@ -78,6 +80,7 @@ def run_sweep(
     workers: int | None = None,
     console: Console | None = None,
     quiet: bool = False,
+    address: str | None = None,
 ) -> SweepResult:
     """Train every config of a sweep not yet completed in the store.
 
@@ -88,6 +91,7 @@ def run_sweep(
         workers: processes of the `processes` backend (default: the file's `workers`, else the CPU count).
         console: where progress and notes go.
         quiet: no progress and no notes.
+        address: the Ray cluster of the `ray` backend (default: the file's `ray.address`, else a local Ray).
 
     Example:
         >>> result = run_sweep("examples/sweeps/mnist1d_grid.yaml", backend="population")
@@ -99,6 +103,14 @@ def run_sweep(
     chosen = backend or spec.backend
     if chosen not in BACKENDS:
         raise ConfigError("--backend", chosen, " | ".join(BACKENDS))
+    if address is not None and chosen != "ray":
+        raise ConfigError("--address", address, "only with --backend ray (a Ray cluster's address)")
+    if uses_optuna(spec):  # tpe | cmaes | random with an objective: an Optuna study (reglab.search)
+        from reglab.search.run import run_search
+
+        return run_search(spec, backend=chosen, store=store, console=console, quiet=quiet, address=address)
+    if chosen == "ray":
+        require_ray()  # one line naming the extra, before anything is written
     points = expand_sweep(spec)
     if isinstance(store, RunStore):
         run_store = store
@@ -121,7 +133,8 @@ def run_sweep(
         + (f"; replacing {len(plan.partial)} interrupted or failed runs" if plan.partial else "")
     )
     drop_partial_runs(run_store, plan.partial)
-    context = SweepContext(run_store, spec.name, progress, spec.population, workers or spec.workers or os.cpu_count() or 1)
+    ray = spec.ray if address is None else spec.ray.model_copy(update={"address": address})
+    context = SweepContext(run_store, spec.name, progress, spec.population, workers or spec.workers or os.cpu_count() or 1, ray, points)
     with progress:
         BACKEND_FUNCTIONS[chosen](plan.todo, context)
     statuses: dict[str, int] = {}

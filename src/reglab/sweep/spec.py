@@ -2,10 +2,10 @@
 
     name: lr_wd_dropout            # runs are stored with sweep = name (resume key)
     base: configs/mnist1d.yaml     # a config file (relative to this file) or a mapping of keys
-    method: grid                   # grid | random
+    method: grid                   # grid | random | tpe | cmaes (Optuna; see reglab.search)
     samples: 20                    # random: how many configs to draw
     seed: 0                        # random: seed of the draws
-    backend: population            # sequential | population | processes (--backend wins)
+    backend: population            # sequential | population | processes | ray (--backend wins)
     parameters:                    # any dotted config key
       optimizer.lr: [0.1, 0.03]                    # a list of values
       optimizer.weight_decay: {loguniform: [1.0e-5, 1.0e-2]}   # random only
@@ -15,6 +15,10 @@
       data.batch_size: 64                          # a single value
     population: {data_order: shared, engine: stacked, max_size: 64}   # shards: 2 (default: automatic)
     workers: 2                     # processes backend (default: the number of CPU cores)
+    ray: {address: auto, cpus_per_task: 1, gpus_per_task: 0.25}     # ray backend (reglab.sweep.ray_options)
+    batch: 16                      # Optuna: trials asked at once, trained as one population
+    objective: {metric: val/acc, direction: maximize}               # Optuna: what a trial is scored by
+    pruner: median                 # Optuna: none | median | hyperband
 
 Every mistake is one line naming the key (`ConfigError`). Numbers may be written as
 configs accept them (`1e-3` too, which YAML reads as a string). A file naming more than
@@ -31,10 +35,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from reglab.config import ConfigError
 from reglab.config.loading import apply_overrides, read_yaml_file
+from reglab.search.options import Objective
+from reglab.sweep.ray_options import RayOptions
 
 __all__ = ["SweepSpec", "PopulationOptions", "Parameter", "BACKENDS", "MAX_CONFIGS", "load_sweep", "parse_parameter"]
 
-BACKENDS = ("sequential", "population", "processes")
+BACKENDS = ("sequential", "population", "processes", "ray")
 DISTRIBUTIONS = ("range", "loguniform", "uniform", "choice")
 # The most configs one sweep file may name; grids are counted before they are expanded.
 MAX_CONFIGS = 100_000
@@ -86,13 +92,17 @@ class SweepSpec(BaseModel):
 
     name: str = Field(min_length=1)
     base: dict[str, Any] = Field(default_factory=dict)
-    method: Literal["grid", "random"] = "grid"
+    method: Literal["grid", "random", "tpe", "cmaes"] = "grid"
     samples: int | None = Field(None, ge=1)
     seed: int = 0
-    backend: Literal["sequential", "population", "processes"] = "population"
+    backend: Literal["sequential", "population", "processes", "ray"] = "population"
     parameters: dict[str, Any] = Field(default_factory=dict)
     population: PopulationOptions = Field(default_factory=PopulationOptions)
     workers: int | None = Field(None, ge=1)
+    ray: RayOptions = Field(default_factory=RayOptions)
+    batch: int | None = Field(None, ge=1)
+    objective: Objective | None = None
+    pruner: Literal["none", "median", "hyperband"] = "none"
 
     @field_validator("name")
     @classmethod
@@ -216,10 +226,10 @@ def load_sweep(source: str | Path | dict[str, Any], overrides: list[str] | None 
     except ValidationError as error:
         raise _one_line(error) from None
     spec.parsed_parameters()  # malformed parameters fail here
-    if spec.method == "random" and spec.samples is None:
-        raise ConfigError("samples", None, "the number of configs to draw (method: random)")
+    if spec.method != "grid" and spec.samples is None:
+        raise ConfigError("samples", None, f"the number of configs to draw (method: {spec.method})")
     count = spec.config_count()
     if count > MAX_CONFIGS:
-        key = "samples" if spec.method == "random" else "parameters"
+        key = "samples" if spec.method != "grid" else "parameters"
         raise ConfigError(key, count if key == "samples" else f"a grid of {count} configs", f"at most {MAX_CONFIGS} configs per sweep file")
     return spec

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from reglab.store import RunStore
 from reglab.sweep.progress import SweepProgress
+from reglab.sweep.ray_options import RayOptions
 from reglab.sweep.spec import PopulationOptions
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ class SweepContext:
     progress: SweepProgress
     population: PopulationOptions = field(default_factory=PopulationOptions)
     workers: int = 1
+    ray: RayOptions | None = None
+    sweep_points: list = field(default_factory=list)  # every config of the sweep, done or not (Ray groups by these)
     failures: list[str] = field(default_factory=list)
     trained: int = 0
     elsewhere: int = 0

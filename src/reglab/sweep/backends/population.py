@@ -17,6 +17,7 @@ from reglab.population import PopulationUnsupported, group_configs, train_popula
 from reglab.sweep.backends.context import SweepContext
 from reglab.sweep.backends.sequential import describe_point, run_sequential
 from reglab.sweep.expand import SweepPoint
+from reglab.tracking.sinks import track_recorded, wants_tracking
 
 __all__ = ["run_population"]
 
@@ -37,6 +38,8 @@ def _train_claimed(members: list[SweepPoint], context: SweepContext) -> None:
     def advance(run) -> None:
         nonlocal finished
         finished += 1
+        if wants_tracking(run.config):  # tracking.*: mirrored as each member is recorded
+            track_recorded(context.store, run.id)
         context.progress.advance()
 
     try:

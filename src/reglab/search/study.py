@@ -1,0 +1,88 @@
+"""The Optuna study of a sweep: its sampler, its pruner, and where it lives.
+
+The study is kept in Optuna's JournalStorage with its file backend: an append-only
+log that several processes share through file locks, without a database server (Optuna
+offers it for distributed studies on a shared file system, NFS included, where SQLite's
+locking is unreliable). It lies beside the run store: `<store>/studies/<sweep>.journal`, study name = sweep name. Rerunning
+the sweep loads the same study and continues it.
+
+Samplers: tpe (`TPESampler`, constant liar on, so trials asked together while others
+run differ), cmaes (`CmaEsSampler`; categorical keys fall back to independent random
+draws), random (`RandomSampler`). The sampler's seed is the sweep's `seed` plus the
+number of trials already in the study, so a resumed study does not replay its first
+random draws.
+
+Pruners: median (`MedianPruner`: stop a trial whose value at an epoch is worse than the
+median of completed trials at that epoch, once 5 trials completed, from its first epoch on)
+and hyperband (`HyperbandPruner` from 1 epoch to the config's epochs, reduction factor 3).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from reglab.config import ConfigError
+
+__all__ = ["require_optuna", "study_path", "open_study", "make_pruner", "make_sampler"]
+
+EXTRA_HINT = 'pip install "reglab[optuna]"'
+
+
+def require_optuna() -> Any:
+    """The `optuna` module, or a one-line ConfigError naming the extra."""
+    try:
+        import optuna
+    except ImportError:
+        raise ConfigError("method", "tpe | cmaes | random with an objective", f"grid | random, or install the Optuna extra: {EXTRA_HINT}") from None
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return optuna
+
+
+def study_path(store_directory: Path, sweep: str) -> Path:
+    """Where the study of `sweep` is kept: beside the run store's database."""
+    return Path(store_directory) / "studies" / f"{sweep}.journal"
+
+
+def _journal_storage(optuna: Any, path: Path) -> Any:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        from optuna.storages.journal import JournalFileBackend
+    except ImportError:  # Optuna < 4
+        from optuna.storages import JournalFileStorage as JournalFileBackend
+    return optuna.storages.JournalStorage(JournalFileBackend(str(path)))
+
+
+def make_sampler(optuna: Any, method: str, seed: int) -> Any:
+    if method == "tpe":
+        return optuna.samplers.TPESampler(seed=seed, constant_liar=True)
+    if method == "cmaes":
+        return optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False)
+    return optuna.samplers.RandomSampler(seed=seed)
+
+
+def make_pruner(optuna: Any, pruner: str, epochs: int) -> Any:
+    if pruner == "median":
+        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=0)
+    if pruner == "hyperband":
+        return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max(epochs, 1), reduction_factor=3)
+    return optuna.pruners.NopPruner()
+
+
+def open_study(store_directory: Path, sweep: str, method: str, pruner: str, direction: str, seed: int, epochs: int) -> Any:
+    """Load the sweep's study, or create it; the sampler and pruner follow the sweep file."""
+    optuna = require_optuna()
+    storage = _journal_storage(optuna, study_path(store_directory, sweep))
+    existing = 0
+    try:
+        existing = len(optuna.load_study(study_name=sweep, storage=storage).trials)
+    except KeyError:
+        pass
+    return optuna.create_study(
+        study_name=sweep,
+        storage=storage,
+        load_if_exists=True,
+        direction=direction,
+        sampler=make_sampler(optuna, method, seed + existing),
+        pruner=make_pruner(optuna, pruner, epochs),
+    )

@@ -1,0 +1,91 @@
+"""Train a batch of configs into a store, grouped into populations, with a per-member epoch hook.
+
+The configs of a batch that share an architecture shape train as one population
+(`reglab.train_population`); the others, and everything the population engine cannot
+train, train one by one (`reglab.train`). `hook(index, metrics)` runs after each
+member's epoch, with the member's index in the batch, and may return a `Stop` (Optuna
+pruning). Used by Optuna searches and by Ray tasks.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Sequence
+
+from reglab.store import RunStore
+
+__all__ = ["train_batch", "EpochHook"]
+
+# (index in the batch, epoch metrics) -> a Stop or None
+EpochHook = Callable[[int, Mapping[str, float]], Any]
+
+
+def _shifted(hook: EpochHook | None, indices: Sequence[int]) -> EpochHook | None:
+    if hook is None:
+        return None
+    return lambda member, metrics: hook(indices[member], metrics)
+
+
+def train_batch(
+    configs: Sequence[Any],
+    store: RunStore,
+    sweep: str | None,
+    population: Mapping[str, Any] | None,
+    hook: EpochHook | None = None,
+    on_run: Callable[[int, Any], None] | None = None,
+) -> list[Any]:
+    """Train `configs`; return, in their order, each one's Run or the exception it raised.
+
+    Args:
+        configs: Configs (or mappings).
+        store: where the runs are recorded.
+        sweep: the sweep the runs belong to.
+        population: the sweep file's `population.*` options, or None to train one by one.
+        hook: the per-member epoch hook (see the module docstring).
+        on_run: called with (index, Run or exception) as each config finishes.
+    """
+    from reglab.engine.run import as_config, train
+    from reglab.population import PopulationUnsupported, group_configs, train_population, unsupported_reason
+    from reglab.search.pruning import single_run_callback
+    from reglab.tracking.sinks import track_recorded, wants_tracking
+
+    configs = [as_config(config) for config in configs]
+    outcomes: dict[int, Any] = {}
+
+    def done(index: int, outcome: Any) -> None:
+        outcomes[index] = outcome
+        if on_run is not None:
+            on_run(index, outcome)
+
+    alone = [index for index in range(len(configs)) if population is None or unsupported_reason(configs[index])]
+    together = [index for index in range(len(configs)) if index not in alone]
+    max_size = int((population or {}).get("max_size", 64))
+    for group in group_configs([configs[index] for index in together], max_size):
+        indices = [together[position] for position in group]
+        if len(indices) == 1:
+            alone.append(indices[0])
+            continue
+        shards = (population or {}).get("shards")
+        try:
+            runs = train_population(
+                [configs[index] for index in indices], store=store, sweep=sweep,
+                data_order=population.get("data_order", "shared"), engine=population.get("engine", "stacked"),
+                shards=None if shards is None else min(shards, len(indices)),
+                on_member_epoch=_shifted(hook, indices),
+                on_member_end=lambda run: track_recorded(store, run.id) if wants_tracking(run.config) else None,
+            )
+        except PopulationUnsupported:
+            alone.extend(indices)
+            continue
+        except Exception as error:  # the members are stored as failed by train_population
+            for index in indices:
+                done(index, error)
+            continue
+        for index, run in zip(indices, runs):
+            done(index, run)
+    for index in sorted(alone):
+        callbacks = [single_run_callback(hook, index)] if hook is not None else []
+        try:
+            done(index, train(configs[index], store=store, sweep=sweep, callbacks=callbacks))
+        except Exception as error:  # stored as failed by train(); the batch goes on
+            done(index, error)
+    return [outcomes[index] for index in range(len(configs))]

@@ -1,0 +1,120 @@
+"""The Ray backend: each population group of a sweep trained as one Ray task.
+
+    driver (reglab sweep --backend ray)            Ray workers (this machine or a cluster)
+    group configs by shape ─ config dicts ─────▶   torch.set_num_threads(cpus_per_task)
+                                                   train the population in a scratch folder
+    record each member as its task returns ◀─────  history, summary, weights (bytes)
+
+Workers never open the sweep's store: only the driver writes it (see
+`reglab.sweep.backends.remote_members`). A killed driver or a lost worker loses
+only the populations in flight; rerunning the sweep trains those again and skips
+every recorded config, as with every backend. Populations are formed from the whole
+sweep, so a rerun trains each remaining population with the same members as the
+first attempt (with a shared data order, a member's numbers depend on its
+population's first member and size).
+
+`ray.init()` starts a local Ray on this machine unless an address is given
+(`--address` or `ray.address`; `auto` joins the cluster this machine belongs to).
+Each task reserves `ray.cpus_per_task` CPUs and `ray.gpus_per_task` GPUs (a fraction
+lets several populations share one GPU). Ray is the optional extra `reglab[ray]`.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator, Sequence
+
+from reglab.config import ConfigError
+from reglab.sweep.backends.context import SweepContext
+from reglab.sweep.backends.remote_members import MemberResult, record_member, train_members
+from reglab.sweep.backends.sequential import describe_point
+from reglab.sweep.expand import SweepPoint
+from reglab.sweep.ray_options import RayOptions
+
+__all__ = ["run_ray", "require_ray", "ray_session", "remote_trainer"]
+
+EXTRA_HINT = 'the Ray extra: pip install "reglab[ray]"'
+
+
+def require_ray() -> Any:
+    """The `ray` module, or a one-line ConfigError naming the extra."""
+    try:
+        import ray
+    except ImportError:
+        raise ConfigError("--backend", "ray", f"sequential | population | processes, or install {EXTRA_HINT}") from None
+    return ray
+
+
+@contextmanager
+def ray_session(options: RayOptions) -> Iterator[Any]:
+    """Connect to Ray (or start it locally) for the length of a sweep; leave a session the caller opened."""
+    ray = require_ray()
+    if ray.is_initialized():
+        yield ray
+        return
+    ray.init(address=options.address, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
+
+
+def _train_task(configs: list[dict[str, Any]], sweep: str, population: dict[str, Any], threads: int, on_epoch: Any = None) -> list[MemberResult]:
+    import torch
+
+    torch.set_num_threads(threads)
+    return train_members(configs, sweep, population, on_epoch)
+
+
+def remote_trainer(ray: Any, options: RayOptions) -> Any:
+    """The Ray remote function that trains one group, with the task resources of `options`."""
+    return ray.remote(num_cpus=options.cpus_per_task, num_gpus=options.gpus_per_task, max_retries=1)(_train_task)
+
+
+def _groups(points: Sequence[SweepPoint], everything: Sequence[SweepPoint], max_size: int) -> list[list[SweepPoint]]:
+    """The populations of `points`: the groups the population backend forms from the whole
+    sweep (`everything`), less the configs already done, so a resumed sweep trains its
+    remaining populations with the members they had; configs the engine cannot train
+    are groups of one."""
+    from reglab.population import group_configs, unsupported_reason
+
+    todo = {point.hash for point in points}
+    everything = list(everything) or list(points)
+    alone = [point for point in everything if point.hash in todo and unsupported_reason(point.config)]
+    together = [point for point in everything if not unsupported_reason(point.config)]
+    groups = [[together[index] for index in group if together[index].hash in todo] for group in group_configs([point.config for point in together], max_size)]
+    return [group for group in groups if group] + [[point] for point in alone]
+
+
+def run_ray(points: Sequence[SweepPoint], context: SweepContext) -> None:
+    """Train the sweep's population groups as Ray tasks; record members as their tasks return."""
+    if not points:
+        return
+    options = context.ray or RayOptions()
+    population = context.population.model_dump()
+    with ray_session(options) as ray:
+        trainer = remote_trainer(ray, options)
+        pending = {
+            trainer.remote([point.config.to_dict() for point in group], context.sweep, population, options.torch_threads): group
+            for group in _groups(points, context.sweep_points, context.population.max_size)
+        }
+        try:
+            while pending:
+                ready, _ = ray.wait(list(pending), num_returns=1)
+                group = pending.pop(ready[0])
+                try:
+                    results = ray.get(ready[0])
+                except Exception as error:  # a failed task or a lost worker: its configs stay untrained
+                    context.failed(f"population of {len(group)} ({describe_point(group[0])}, ...)", error)
+                    context.progress.advance(len(group))
+                    continue
+                for point, result in zip(group, results):
+                    if isinstance(result, BaseException):  # stored nowhere: the rerun trains it again
+                        context.failed(describe_point(point), result)
+                    else:
+                        record_member(context.store, context.sweep, result)
+                    context.progress.advance()
+        except BaseException:
+            for ref in pending:
+                ray.cancel(ref, force=True)
+            raise

@@ -1,0 +1,95 @@
+"""Members trained away from the store, carried back as plain data and recorded by the driver.
+
+A worker (a Ray task) trains into a scratch store in a temporary folder and returns,
+per member, a `MemberResult`: its config, status, per-epoch history, summary and the
+files of its run folder (weights, metrics, snapshots) as bytes. Only the driver
+writes the sweep's store (`record_member`): one `running` row, the files, every
+epoch, then the final status, so a driver killed mid-record leaves a row that the
+next open marks `interrupted` and the next rerun replaces.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from reglab.store import RunStore
+from reglab.sweep.backends.hooked_batch import EpochHook
+
+__all__ = ["MemberResult", "train_members", "record_member"]
+
+
+@dataclass
+class MemberResult:
+    """One trained config, as it travels from a worker to the driver."""
+
+    config: dict[str, Any]
+    status: str
+    history: list[dict[str, float]]
+    summary: dict[str, Any]
+    files: dict[str, bytes] = field(default_factory=dict)  # path in the run folder -> contents
+
+
+def _folder_files(folder: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def _result(run: Any, store: RunStore) -> MemberResult:
+    config = run.config.to_dict()
+    return MemberResult(config, run.status, [dict(row) for row in run.history], dict(run.summary), _folder_files(store.run_dir(run.id)))
+
+
+def train_members(
+    configs: Sequence[Mapping[str, Any]],
+    sweep: str,
+    population: Mapping[str, Any],
+    on_epoch: Callable[[], EpochHook] | None = None,
+) -> list[MemberResult | BaseException]:
+    """Train `configs` into a scratch store (populations where they share a shape, else one
+    by one); return each member's result, or the exception its training raised. Nothing
+    outside a temporary folder is written.
+
+    Args:
+        configs: config mappings.
+        sweep: the sweep name (kept in the scratch rows only).
+        population: the sweep file's `population.*` options (data_order, engine, max_size, shards).
+        on_epoch: builds the per-member epoch hook on the worker (Optuna pruning), or None.
+    """
+    from reglab.sweep.backends.hooked_batch import train_batch
+
+    hook = on_epoch() if on_epoch is not None else None
+    with tempfile.TemporaryDirectory(prefix="reglab-task-") as scratch:
+        store = RunStore(scratch)
+        try:
+            # Trackers are fed by the driver as it records (track_recorded), never from a worker.
+            untracked = [{**config, "tracking": {}} for config in configs]
+            outcomes = train_batch(untracked, store, sweep, population, hook)
+            results = [outcome if isinstance(outcome, BaseException) else _result(outcome, store) for outcome in outcomes]
+            for config, result in zip(configs, results):
+                if isinstance(result, MemberResult):
+                    result.config = dict(config)
+            return results
+        finally:
+            store.close()
+
+
+def record_member(store: RunStore, sweep: str, result: MemberResult) -> str:
+    """Write one member's row, epochs and files into the sweep's store; return its run id."""
+    from reglab.store import write_config
+    from reglab.tracking.sinks import track_recorded, wants_tracking
+
+    run_id = store.start_run(result.config.get("name", "run"), result.config, sweep=sweep)
+    folder = store.run_dir(run_id)
+    for relative, contents in result.files.items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(contents)
+    write_config(folder, result.config)
+    for row in result.history:
+        store.log_epoch(run_id, int(row["epoch"]), {key: value for key, value in row.items() if key != "epoch"})
+    store.finish_run(run_id, result.status, result.summary)
+    if wants_tracking(result.config):
+        track_recorded(store, run_id)
+    return run_id

@@ -1,0 +1,119 @@
+"""Optuna search: batches of trials trained as populations (ask-and-tell), pruned members
+stopped with status `pruned` and their epochs kept, the study in a journal file beside
+the store, continued by a rerun and by a run whose driver was killed mid-batch."""
+
+from __future__ import annotations
+
+import statistics
+import sys
+
+import pytest
+
+optuna = pytest.importorskip("optuna")
+
+from optuna.trial import TrialState
+
+from reglab.config import ConfigError
+from reglab.search.study import open_study, study_path
+from reglab.store import RunStore
+from reglab.sweep import load_sweep, run_sweep
+from tests.conftest import tiny_digits
+
+
+def search(**keys):
+    """A TPE search on tiny digits where lr 1e-5 stays at chance: the median pruner stops it."""
+    tree = {
+        "name": "tpe", "method": "tpe", "samples": 12, "batch": 4, "pruner": "median",
+        "objective": {"metric": "val/acc", "direction": "maximize"},
+        "base": tiny_digits(epochs=4),
+        "parameters": {"optimizer.lr": [0.3, 0.2, 0.1, 1.0e-5], "model.dropout": {"uniform": [0.0, 0.3]}},
+    }
+    tree.update(keys)
+    return load_sweep(tree)
+
+
+def test_batches_train_as_populations_and_the_median_pruner_stops_members(store_dir):
+    result = run_sweep(search(), backend="population", store=store_dir, quiet=True)
+    assert result.total == 12 and result.trained == 12 and result.failures == []
+    study = optuna.load_study(study_name="tpe", storage=optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(study_path(store_dir, "tpe")))))
+    trials = {trial.user_attrs["run_id"]: trial for trial in study.trials}
+    assert len(trials) == 12
+    with RunStore(store_dir) as store:
+        runs = store.runs(sweep="tpe")
+        assert len(runs) == 12
+        pruned = [run for run in runs if run.status == "pruned"]
+        assert pruned, "members below the median of earlier trials are stopped"
+        for run in runs:
+            trial, history = trials[run.id], store.history(run.id)
+            assert run.summary["population"]["size"] >= 2  # a batch is one population
+            assert trial.intermediate_values == {row["epoch"]: pytest.approx(row["val/acc"]) for row in history}
+            if run.status == "pruned":
+                assert trial.state == TrialState.PRUNED
+                assert 1 <= run.epochs < 4 and len(history) == run.epochs  # its epochs are kept
+                assert run.summary["stop_criterion"] == "median"
+                # Below the median of the trials completed before its batch was asked, at its last epoch.
+                earlier = [other for other in study.trials if other.number < trial.number // 4 * 4 and other.state == TrialState.COMPLETE]
+                assert len(earlier) >= 5
+                assert history[-1]["val/acc"] < statistics.median(other.intermediate_values[run.epochs] for other in earlier)
+            else:
+                assert trial.state == TrialState.COMPLETE and run.epochs == 4
+                assert trial.value == pytest.approx(max(row["val/acc"] for row in history))
+
+    again = run_sweep(search(), backend="population", store=store_dir, quiet=True)
+    assert (again.skipped, again.trained) == (12, 0)
+    more = run_sweep(search(samples=14), backend="population", store=store_dir, quiet=True)
+    assert (more.skipped, more.trained) == (12, 2)
+    with RunStore(store_dir) as store:
+        assert len(store.runs(sweep="tpe")) == 14
+
+
+def test_a_trial_left_running_by_a_killed_driver_is_trained_again_once(store_dir):
+    spec = search(samples=3, batch=3, pruner="none", backend="sequential")
+    with RunStore(store_dir) as store:
+        study = open_study(store.directory, "tpe", "tpe", "none", "maximize", 0, 4)
+    from reglab.search.space import search_space
+
+    orphan = study.ask(search_space(spec).distributions)  # asked, never told: the driver died
+    result = run_sweep(spec, store=store_dir, quiet=True)
+    assert result.trained == 3
+    trials = study.trials
+    assert trials[0].state == TrialState.FAIL and not trials[0].user_attrs.get("reglab_done")
+    assert trials[1].params == orphan.params and trials[1].state == TrialState.COMPLETE  # asked again first
+    with RunStore(store_dir) as store:
+        assert [run.status for run in store.runs(sweep="tpe")] == ["completed"] * 3
+
+
+@pytest.mark.parametrize(
+    "keys, backend, message",
+    [
+        ({}, "processes", "--backend: got 'processes'; allowed: sequential | population | ray"),
+        ({"objective": {"metric": "accuracy"}}, "population", "objective.metric: got 'accuracy'"),
+        ({"parameters": {"optimizer.lr": 0.1}}, "population", "parameters: got"),
+    ],
+)
+def test_bad_search_input_is_one_line_and_writes_nothing(tmp_path, keys, backend, message):
+    with pytest.raises(ConfigError, match=message.replace("|", r"\|").replace("(", r"\(")):
+        run_sweep(search(**keys), backend=backend, store=tmp_path / "store", quiet=True)
+    assert not (tmp_path / "store").exists()
+
+
+def test_tpe_needs_samples_and_the_optuna_extra(tmp_path, monkeypatch):
+    with pytest.raises(ConfigError, match="samples: got None"):
+        load_sweep({"name": "x", "method": "tpe", "parameters": {"optimizer.lr": [0.1, 0.2]}})
+    monkeypatch.setitem(sys.modules, "optuna", None)
+    with pytest.raises(ConfigError, match=r'pip install "reglab\[optuna\]"'):
+        run_sweep(search(), store=tmp_path / "store", quiet=True)
+    assert not (tmp_path / "store").exists()
+
+
+@pytest.mark.parametrize("method, pruner", [("cmaes", "hyperband"), ("random", "median")])
+def test_other_samplers_and_pruners_one_run_after_another(store_dir, method, pruner):
+    spec = search(method=method, pruner=pruner, samples=4, batch=2, parameters={"optimizer.lr": {"loguniform": [1.0e-3, 0.3]}, "model.dropout": {"uniform": [0.0, 0.3]}})
+    result = run_sweep(spec, backend="sequential", store=store_dir, quiet=True)
+    assert (result.trained, result.failures) == (4, [])
+    with RunStore(store_dir) as store:
+        runs = store.runs(sweep="tpe")
+        assert len(runs) == 4 and {run.status for run in runs} <= {"completed", "pruned"}
+        assert all("population" not in run.summary for run in runs)  # single runs
+        lrs = [run.config["optimizer"]["lr"] for run in runs]
+        assert len(set(lrs)) == 4 and all(1.0e-3 <= lr <= 0.3 for lr in lrs)

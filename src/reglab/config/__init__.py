@@ -1,48 +1,28 @@
 """Run configuration: pydantic sections, YAML loading, `--set` overrides.
 
-Names are imported on first use (PEP 562): `reglab.config.errors` and
-`reglab.config.flat` load without pydantic, which keeps the CLI's start-up short.
+`ConfigError` and `flatten` load at once; the sections and loading functions, which
+need pydantic, on first use (PEP 562, from `reglab.config.sections`), which keeps the
+CLI's start-up short.
 """
 
-import importlib
 from typing import Any
 
-_LAZY = {
-    "AugmentConfig": "reglab.config.augment",
-    "DATASET_NAMES": "reglab.config.data",
-    "DataConfig": "reglab.config.data",
-    "ConfigError": "reglab.config.errors",
-    "apply_overrides": "reglab.config.loading",
-    "load_config": "reglab.config.loading",
-    "parse_override": "reglab.config.loading",
-    "validate_config": "reglab.config.loading",
-    "ACTIVATIONS": "reglab.config.model",
-    "INIT_SCHEMES": "reglab.config.model",
-    "MODEL_PRESETS": "reglab.config.model",
-    "ModelConfig": "reglab.config.model",
-    "OptimizerConfig": "reglab.config.optimizer",
-    "ScheduleConfig": "reglab.config.optimizer",
-    "PruningConfig": "reglab.config.pruning",
-    "RegularizationConfig": "reglab.config.regularization",
-    "Config": "reglab.config.root",
-    "flatten": "reglab.config.flat",
-    "EarlyStoppingConfig": "reglab.config.stopping",
-    "TRAJECTORY_METRICS": "reglab.config.trajectory",
-    "TrajectoryConfig": "reglab.config.trajectory",
-}
+from reglab.config.errors import ConfigError
+from reglab.config.flat import flatten
 
 
 def __getattr__(name: str) -> Any:
-    module_name = _LAZY.get(name)
-    if module_name is None:
+    if name not in __all__:  # (`sections` itself too: the import system then loads the submodule)
         raise AttributeError(f"module 'reglab.config' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module_name), name)
+    from reglab.config import sections
+
+    value = getattr(sections, name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(__all__))
 
 
 __all__ = [

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from reglab.engine.events import Callback, EpochRecord, Stop
+from reglab.contract.events import Callback, EpochRecord, Stop
 
 __all__ = ["TrialPruner", "MirrorPruner", "single_run_callback"]
 

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from reglab.engine.events import Callback, EpochRecord, FitRecord
+from reglab.contract.events import Callback, EpochRecord, FitRecord
 from reglab.tracking.extras import require_mlflow, require_tensorboard
 from reglab.tracking.fields import epoch_metrics, run_tags
 

@@ -8,20 +8,11 @@ import sys
 
 import pytest
 
-from reglab.cli import main
+from tests.cli.cli_helpers import run_cli
 
 TINY = ["--set", "data.train_size=150", "--set", "model.hidden=[8]", "--set", "epochs=2", "--set", "device=cpu"]
 
 
-def run_cli(capsys, *args):
-    """Run the CLI in-process; return (exit code, stdout, stderr)."""
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code or 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_train_json_prints_one_summary_object(capsys, store_dir):

@@ -14,7 +14,7 @@ import time
 import pytest
 import yaml
 
-from reglab.cli import main
+from tests.cli.cli_helpers import run_cli
 from reglab.store import RunStore
 from reglab.store.sqlite import RunStore as StoreClass
 
@@ -22,14 +22,6 @@ TINY = {"epochs": 3, "device": "cpu", "data": {"dataset": "digits", "train_size"
         "model": {"hidden": [8]}, "trajectory": {"enabled": False}}
 
 
-def run_cli(capsys, *args):
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code or 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def stored_epochs(store_dir) -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from reglab.cli import main
+from tests.cli.cli_helpers import run_cli
 from reglab.cli.runs_table import short_ids
 from reglab.config import load_config
 from reglab.engine.summary import summarize
@@ -61,13 +61,7 @@ def _cli(capsys, monkeypatch, *args, width: int = 80, stdin: str | None = None) 
         import io
 
         monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code or 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    return run_cli(capsys, *args)
 
 
 def _assert_readable(text: str, width: int = 80) -> None:

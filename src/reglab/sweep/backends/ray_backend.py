@@ -92,21 +92,28 @@ def run_ray(points: Sequence[SweepPoint], context: SweepContext) -> None:
         return
     options = context.ray or RayOptions()
     population = context.population.model_dump()
+    # Each group is claimed in the store before its task starts (several drivers on one
+    # store share the sweep); a driver that dies leaves claims that free themselves.
+    groups = [claimed for group in _groups(points, context.sweep_points, context.population.max_size) if (claimed := context.claim(group))]
+    if not groups:
+        return
     with ray_session(options) as ray:
         trainer = remote_trainer(ray, options)
         pending = {
             trainer.remote([point.config.to_dict() for point in group], context.sweep, population, options.torch_threads): group
-            for group in _groups(points, context.sweep_points, context.population.max_size)
+            for group in groups
         }
         try:
             while pending:
                 ready, _ = ray.wait(list(pending), num_returns=1)
                 group = pending.pop(ready[0])
+                context.trained += len(group)
                 try:
                     results = ray.get(ready[0])
                 except Exception as error:  # a failed task or a lost worker: its configs stay untrained
                     context.failed(f"population of {len(group)} ({describe_point(group[0])}, ...)", error)
                     context.progress.advance(len(group))
+                    context.release(group)
                     continue
                 for point, result in zip(group, results):
                     if isinstance(result, BaseException):  # stored nowhere: the rerun trains it again
@@ -114,7 +121,9 @@ def run_ray(points: Sequence[SweepPoint], context: SweepContext) -> None:
                     else:
                         record_member(context.store, context.sweep, result)
                     context.progress.advance()
+                context.release(group)
         except BaseException:
-            for ref in pending:
+            for ref, group in pending.items():
                 ray.cancel(ref, force=True)
+                context.release(group)
             raise

@@ -38,7 +38,7 @@ def config(root: Path, seed: int, lr: float, epochs: int, train: int) -> reglab.
             "data.val_size=0",
             f"data.train_size={train}",
             "data.batch_size=256",
-            "data.eval_batch_size=2048",
+            "data.eval_batch_size=256",  # K members' feature maps at once: keep evaluation batches small
             "model.kind=cnn",
             "model.channels=[8, 16]",
             "model.hidden=[32]",

@@ -36,8 +36,7 @@ def test_groups_keep_order_and_split_evenly():
 
 def test_unsupported_configs_are_named_by_key():
     assert unsupported_reason(config()) is None
-    assert unsupported_reason(config("model.kind=cnn")) is None  # through torch.func
-    assert unsupported_reason(config("model.kind=cnn", "model.channel_dropout=0.2")) == "model.channel_dropout=0.2"
+    assert unsupported_reason(config("model.kind=cnn")) == "model.kind=cnn"  # torch.func: slower than sequential on a CPU
     assert unsupported_reason(config("augment.hflip=0.5")) == "augment.hflip=0.5"
     assert unsupported_reason(config("augment.label_smoothing=0.1")) is None
     for trained in ("regularization.l1_mode=proximal", "regularization.l1_mode=subgradient", "regularization.max_norm=2",

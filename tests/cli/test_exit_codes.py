@@ -31,10 +31,8 @@ def stored_epochs(store_dir) -> int:
         return max((run.epochs for run in store.runs()), default=0)
 
 
-def test_ctrl_c_on_train_exits_130_with_one_line(store_dir):
-    """A real SIGINT to a real process, once it has committed two epochs."""
-    command = [sys.executable, "-m", "reglab", "train", "--set", "epochs=100000", "--set", "device=cpu",
-               "--set", "data.train_size=100", "--set", "model.hidden=[8]", "--store", str(store_dir), "--quiet"]
+def interrupt_after_two_epochs(command: list[str], store_dir) -> tuple[subprocess.Popen, str]:
+    """Start `command`, send it SIGINT once the store holds two epochs; return it and its stderr."""
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "OMP_NUM_THREADS": "1"})
     deadline = time.monotonic() + 120
@@ -42,6 +40,14 @@ def test_ctrl_c_on_train_exits_130_with_one_line(store_dir):
         time.sleep(0.2)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
+    return process, err
+
+
+def test_ctrl_c_on_train_exits_130_with_one_line(store_dir):
+    """A real SIGINT to a real process, once it has committed two epochs."""
+    command = [sys.executable, "-m", "reglab", "train", "--set", "epochs=100000", "--set", "device=cpu",
+               "--set", "data.train_size=100", "--set", "model.hidden=[8]", "--store", str(store_dir), "--quiet"]
+    process, err = interrupt_after_two_epochs(command, store_dir)
     assert process.returncode == 130
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
@@ -71,13 +77,7 @@ def test_ctrl_c_on_sweep_exits_130_and_says_how_to_resume(tmp_path, store_dir):
     sweep_file.write_text(yaml.safe_dump({"name": "s", "backend": "sequential", "base": {**TINY, "epochs": 100000},
                                           "parameters": {"optimizer.lr": [0.1, 0.01]}}))
     command = [sys.executable, "-m", "reglab", "sweep", str(sweep_file), "--store", str(store_dir), "--quiet"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "OMP_NUM_THREADS": "1"})
-    deadline = time.monotonic() + 120
-    while stored_epochs(store_dir) < 2 and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.2)
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=60)
+    process, err = interrupt_after_two_epochs(command, store_dir)
     assert process.returncode == 130
     with RunStore(store_dir) as store:
         (run,) = store.runs()

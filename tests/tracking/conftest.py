@@ -6,6 +6,7 @@ import pytest
 
 from reglab.engine.run import train
 from reglab.store import RunStore
+from tests.cli import cli_helpers
 from tests.conftest import tiny_digits
 
 
@@ -28,12 +29,5 @@ def mlflow_uri(tmp_path_factory):
 
 def run_cli(capsys, *args: str) -> tuple[int, str]:
     """Run the CLI in-process; return (exit code, stdout + stderr)."""
-    from reglab.cli import main
-
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code or 0
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
+    code, out, err = cli_helpers.run_cli(capsys, *args)
+    return code, out + err

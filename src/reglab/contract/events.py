@@ -77,6 +77,14 @@ class FitRecord:
     stop: Stop | None = None
     run_id: str | None = None
     run_dir: Path | None = None  # the run's artifact folder (None when not stored)
+    member: int | None = None  # in a population: the member's index among its configs
+    weights: Mapping[str, torch.Tensor] | None = None  # in a population: the member's weights
+
+    def state_dict(self) -> Mapping[str, torch.Tensor]:
+        """This member's (or run's) weights as a state dict, whichever the record carries."""
+        if self.weights is not None:
+            return self.weights
+        return self.model.state_dict()
 
 
 @dataclass(frozen=True)
@@ -85,9 +93,11 @@ class EpochRecord:
 
     In a population the record is one member's: `member` is its index among the
     population's configs, `model` and `optimizer` are None (the member's parameters are
-    rows of stacked tensors) and `weights`, when the callback's unit asks for them, is
-    the member's state dict under the single-run model's names. A single run leaves
-    `member` and `weights` None: its callbacks read `model`.
+    rows of stacked tensors), `weights` is the member's state dict under the single-run
+    model's names and `optimizer_state` its optimizer's state (e.g.
+    `"hidden.0.linear.weight.momentum_buffer"`), both read-only views of the stacked
+    tensors, valid during the call. A single run leaves `member`, `weights` and
+    `optimizer_state` None: its callbacks read `model` and `optimizer`.
     """
 
     epoch: int
@@ -99,6 +109,7 @@ class EpochRecord:
     data: Any = None
     member: int | None = None
     weights: Mapping[str, torch.Tensor] | None = None
+    optimizer_state: Mapping[str, torch.Tensor] | None = None
 
     def state_dict(self) -> Mapping[str, torch.Tensor]:
         """This member's (or run's) weights as a state dict, whichever the record carries."""
@@ -109,15 +120,20 @@ class EpochRecord:
 
 @dataclass(frozen=True)
 class StepRecord:
-    """What callbacks see at step_end (loss stays a device tensor: no sync per step)."""
+    """What callbacks see at step_end (loss stays a device tensor: no sync per step).
+
+    In a population: one record per member, `member` set, `model`/`optimizer` None and
+    `weights` the member's parameters (views), `loss` its loss of the step."""
 
     epoch: int
     step: int
     batch_in_epoch: int
     batches_per_epoch: int
-    model: torch.nn.Module
-    optimizer: torch.optim.Optimizer
+    model: torch.nn.Module | None
+    optimizer: torch.optim.Optimizer | None
     loss: torch.Tensor
+    member: int | None = None
+    weights: Mapping[str, torch.Tensor] | None = None
 
 
 class Callback:

@@ -83,6 +83,9 @@ def record_epoch(
         if state.trajectory is not None:
             raw = {name: fetched[f"trajectory/{name}"][position] for name in raw_names}
             metrics.update(state.trajectory.metrics(raw, member))
+        if state.callbacks:
+            asked = state.callbacks.epoch_end(state, position, epoch, metrics, histories[member])
+            stop = stop or asked
         histories[member].append(metrics)
         asked = on_epoch(member, metrics)
         stop = stop or (asked if isinstance(asked, Stop) else None)

@@ -108,6 +108,8 @@ def _train_epoch(state: PopulationState, lrs: torch.Tensor) -> dict[str, torch.T
             state.trajectory.observe_gradients(gradients, last_step=index == len(starts) - 1)
         state.optimizer.step(gradients, lrs[index], state.hyper)
         state.penalties.weight_rules(state.params, state.hyper, lrs[index])
+        if state.callbacks.step_callbacks:
+            state.callbacks.step_end(state, state.epoch, index, len(starts), total)
         with torch.no_grad():
             loss_sum += data_loss.detach() * batch
             if state.objective.correct is not None:
@@ -146,6 +148,7 @@ def _epoch_quantities(state: PopulationState, sums: dict[str, torch.Tensor], lrs
 
 def _train_phase(state: PopulationState) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
     """One training epoch of `state`: its (K,) sums and the epoch's learning-rate table."""
+    state.epoch += 1
     lrs = state.schedule.epoch_table()
     if state.trajectory is not None:
         state.trajectory.start_epoch(state.params)
@@ -168,6 +171,8 @@ def fit_population(
     with ShardThreads(len(shards)) as threads:
         for epoch in range(1, active[0].epochs + 1):
             for state in active:
+                if state.callbacks:
+                    state.callbacks.epoch_start(state, epoch, histories)
                 _synchronize(state.device)
             started = time.perf_counter()
             trained = threads.map(_train_phase, active)

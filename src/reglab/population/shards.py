@@ -79,6 +79,7 @@ def split_population(state: PopulationState, shards: int) -> list[PopulationStat
     bounds = np.linspace(0, state.size, shards + 1).round().astype(int)
     # Shared, read-only parts are not copied: data (the large tensors), configs, the forward function.
     shared = {id(state.data): state.data, id(state.configs): state.configs, id(state.forward): state.forward}
+    shared[id(state.callbacks)] = state.callbacks  # the user's callback objects, never copied
     shared.update({id(generator): generator for generator in state.generators})  # streams move, never copy
     parts = []
     for shard, (start, end) in enumerate(zip(bounds[:-1], bounds[1:])):

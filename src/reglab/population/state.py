@@ -14,6 +14,7 @@ from typing import Any, Callable, Sequence
 import torch
 
 from reglab.config import Config
+from reglab.population.callbacks import MemberCallbacks
 from reglab.population.data import PopulationData
 from reglab.population.members import MemberHyperparameters
 from reglab.population.objective import MemberObjective
@@ -57,6 +58,10 @@ class PopulationState:
     # Row k's random stream (dropout masks): the global generator's state right after
     # member k's model was built, so it draws what its single run draws.
     generators: list[torch.Generator] = field(default_factory=list)
+    # The user's callbacks, fired for each member (`reglab.population.callbacks`).
+    callbacks: MemberCallbacks = field(default_factory=MemberCallbacks)
+
+    epoch: int = 0  # epochs begun
 
     def __post_init__(self) -> None:
         if not self.members:

@@ -9,13 +9,14 @@ Example:
 from __future__ import annotations
 
 import traceback
-from typing import Any, Callable, Iterable, Literal, Mapping
+from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
 
 from reglab.config import Config, ConfigError
-from reglab.contract.events import FitRecord, Stop
+from reglab.contract.events import Callback, FitRecord, Stop
 from reglab.engine.run import Run, as_config, final_evaluation
 from reglab.engine.denormals import flushing_denormals
 from reglab.population.build import ENGINES, build_population
+from reglab.population.callbacks import MemberCallbacks, member_weights
 from reglab.population.loop import fit_population
 from reglab.population.record import MemberRecorder
 from reglab.population.shards import MIN_SHARD_MEMBERS, shard_count, split_population
@@ -40,6 +41,7 @@ def train_population(
     shards: int | None = None,
     model: Any = None,
     on_member_epoch: Callable[[int, Mapping[str, float]], Stop | None] | None = None,
+    callbacks: Sequence[Callback] = (),
 ) -> list[Run]:
     """Train K configurations as one population; record each as an ordinary run.
 
@@ -59,6 +61,9 @@ def train_population(
             config -> module, as `reglab.train(model=...)`; trains through `torch.func`.
         on_member_epoch: called with (member index, epoch metrics) after each member's
             epoch is stored; a returned `Stop` ends that member (Optuna pruning).
+        callbacks: `Callback` objects, as `reglab.train(callbacks=...)`: every event fires
+            once per member, its record naming the member (`reglab.population.callbacks`).
+            With a `step_every` callback the population trains as one shard.
 
     Returns:
         The K runs, in the order of `configs`.
@@ -70,9 +75,11 @@ def train_population(
     configs = [as_config(config) for config in configs]
     state, models = build_population(configs, data_order, engine, data, model)
     engine = state.engine  # a user's own module trains through torch.func
+    state.callbacks = MemberCallbacks(callbacks)
     automatic = shards is None
     if shards is None:
-        shards = shard_count(len(configs), state.device, engine)
+        # step callbacks run on the training thread: one shard, so they are never called concurrently
+        shards = 1 if state.callbacks.step_callbacks else shard_count(len(configs), state.device, engine)
     elif not 1 <= shards <= len(configs):
         raise ConfigError("population.shards", shards, f"an integer from 1 to the number of members ({len(configs)})")
     elif shards > 1 and engine != "stacked":
@@ -89,6 +96,11 @@ def train_population(
     }
     recorder = MemberRecorder(run_store, configs, sweep, population)
     recorder.start()
+    for row, member in enumerate(state.members if state.callbacks else ()):
+        run_id = recorder.run_ids[member]
+        splits = state.data.member_splits[member] if state.data.member_splits else None
+        weights = member_weights(state.params, state.buffers, row)
+        state.callbacks.fit_start(member, configs[member], splits, weights, run_id, run_store.run_dir(run_id))
     runs: dict[int, Run] = {}
     decay = decay_groups(models[0], 1.0, configs[0].optimizer.decay_exclude)
 
@@ -115,6 +127,9 @@ def train_population(
         model = models[member]
         model.load_state_dict(member_state)
         splits = current.data.member_splits[member] if current.data.member_splits else None
+        if current.callbacks:
+            run_id = recorder.run_ids[member]
+            extra.update(current.callbacks.fit_end(member, config, splits, history, stop, member_state, run_id, run_store.run_dir(run_id)))
         if restored and splits is not None:
             extra["final_eval"] = final_evaluation(model, splits, config)
         else:  # the last epoch's evaluation is of the weights the member ends with

@@ -1,0 +1,106 @@
+"""A user's callbacks in a population: the single run's events, once per member, with real records."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import reglab
+from reglab.config import validate_config
+from reglab.contract.events import Callback, Stop
+from reglab.population import train_population
+from tests.conftest import tiny_digits
+
+
+class Journal(Callback):
+    """Writes down every event it sees, by member (None in a single run)."""
+
+    def __init__(self, stop_member: int | None = None, step_every: int | None = None) -> None:
+        self.events: list[tuple] = []
+        self.stop_member = stop_member
+        self.step_every = step_every
+
+    def on_fit_start(self, record):
+        self.events.append(("fit_start", record.member, record.run_id is not None))
+        self.initial = getattr(self, "initial", {})
+        self.initial[record.member] = {name: tensor.clone() for name, tensor in record.state_dict().items()}
+
+    def on_epoch_start(self, record):
+        self.events.append(("epoch_start", record.member, record.epoch))
+
+    def on_step_end(self, record):
+        self.events.append(("step_end", record.member, record.step, round(float(record.loss), 4)))
+
+    def on_eval_end(self, record):
+        self.events.append(("eval_end", record.member, record.epoch))
+        return {"journal/val_acc_x2": 2 * record.metrics["val/acc"]}
+
+    def on_epoch_end(self, record):
+        weights = record.state_dict()
+        norm = sum(float(tensor.double().pow(2).sum()) for name, tensor in weights.items() if name.endswith("weight"))
+        momentum = None
+        if record.optimizer_state is not None:
+            momentum = float(record.optimizer_state["head.weight.momentum_buffer"].double().norm())
+        else:
+            momentum = float(record.optimizer.state[record.model.head.weight]["momentum_buffer"].double().norm())
+        self.events.append(("epoch_end", record.member, record.epoch, norm, momentum, record.metrics["val/loss"]))
+        if self.stop_member is not None and record.member == self.stop_member and record.epoch == 2:
+            return Stop("the journal asked", criterion="journal")
+        return None
+
+    def on_fit_end(self, record):
+        self.events.append(("fit_end", record.member, record.epochs_done, record.stop is not None))
+        self.final = getattr(self, "final", {})
+        self.final[record.member] = {name: tensor.clone() for name, tensor in record.state_dict().items()}
+        return {"journal": "seen"}
+
+
+def _configs(count: int, epochs: int = 3):
+    return [validate_config(tiny_digits(seed=seed, epochs=epochs, **{"optimizer.lr": 0.1 / (seed + 1)})) for seed in range(count)]
+
+
+def _member_events(journal: Journal, member) -> list[tuple]:
+    return [event[:1] + event[2:] for event in journal.events if event[1] == member]
+
+
+def test_every_event_fires_per_member_as_in_its_single_run(store_dir):
+    configs = _configs(3)
+    journal = Journal()
+    runs = train_population(configs, store=store_dir, data_order="independent", callbacks=[journal])
+    for member, (config, run) in enumerate(zip(configs, runs)):
+        alone = Journal()
+        single = reglab.train(config, store=store_dir, callbacks=[alone])
+        got, expected = _member_events(journal, member), _member_events(alone, None)
+        assert [event[:2] for event in got] == [event[:2] for event in expected]
+        for event, reference in zip(got, expected):
+            if event[0] == "epoch_end":  # weight norm, momentum norm, val loss of this member
+                assert event[3:] == pytest.approx(reference[3:], rel=1e-5)
+        # metrics the callback returns join the member's rows; fit_end entries its summary
+        assert [row["journal/val_acc_x2"] for row in run.history] == pytest.approx([2 * row["val/acc"] for row in single.history])
+        assert run.summary["journal"] == "seen"
+        for name, tensor in journal.initial[member].items():
+            torch.testing.assert_close(tensor, alone.initial[None][name], rtol=0, atol=0)
+        for name, tensor in run.model.state_dict().items():
+            torch.testing.assert_close(journal.final[member][name], tensor, rtol=0, atol=0)
+
+
+def test_a_callbacks_stop_ends_only_its_member(store_dir):
+    journal = Journal(stop_member=1)
+    runs = train_population(_configs(3, epochs=4), store=store_dir, callbacks=[journal])
+    assert [len(run.history) for run in runs] == [4, 2, 4]
+    assert runs[1].status == "stopped_early" and runs[1].summary["stop_criterion"] == "journal"
+    assert ("fit_end", 1, 2, True) in journal.events
+    # member 1 is gone from the stacked tensors: no epoch 3 events for it
+    assert ("epoch_start", 1, 3) not in journal.events and ("epoch_start", 0, 3) in journal.events
+
+
+def test_step_callbacks_see_each_members_loss_every_n_steps(store_dir):
+    configs = _configs(2, epochs=1)
+    journal = Journal(step_every=3)
+    train_population(configs, store=store_dir, data_order="independent", callbacks=[journal])
+    alone = Journal(step_every=3)
+    reglab.train(configs[1], store=store_dir, callbacks=[alone])
+    steps = [event for event in journal.events if event[0] == "step_end" and event[1] == 1]
+    expected = [event for event in alone.events if event[0] == "step_end"]
+    assert [event[2] for event in steps] == [event[2] for event in expected] == [3, 6]  # 7 batches of 32
+    assert [event[3] for event in steps] == pytest.approx([event[3] for event in expected], abs=2e-4)

@@ -104,3 +104,27 @@ def test_step_callbacks_see_each_members_loss_every_n_steps(store_dir):
     expected = [event for event in alone.events if event[0] == "step_end"]
     assert [event[2] for event in steps] == [event[2] for event in expected] == [3, 6]  # 7 batches of 32
     assert [event[3] for event in steps] == pytest.approx([event[3] for event in expected], abs=2e-4)
+
+
+class Interrupt(Callback):
+    def on_epoch_end(self, record):
+        if record.epoch == 2:
+            raise KeyboardInterrupt
+
+
+def test_an_interrupted_population_keeps_each_members_epochs_and_last_weights(store_dir):
+    from reglab.store import RunStore
+    from safetensors.torch import load_file
+
+    configs = _configs(2, epochs=3)
+    with pytest.raises(KeyboardInterrupt):
+        train_population(configs, store=store_dir, callbacks=[Interrupt()])
+    store = RunStore(store_dir)
+    runs = store.runs()
+    assert sorted(run.status for run in runs) == ["interrupted", "interrupted"]
+    for run in runs:
+        folder = store.run_dir(run.id)
+        assert len((folder / "metrics.csv").read_text().strip().splitlines()) == 1 + 1  # header + epoch 1
+        weights = load_file(str(folder / "model.safetensors"))
+        assert set(weights) == {"hidden.0.linear.weight", "hidden.0.linear.bias", "head.weight", "head.bias"}
+        assert weights["hidden.0.linear.weight"].shape == (16, 64)

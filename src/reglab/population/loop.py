@@ -158,16 +158,24 @@ def _train_phase(state: PopulationState) -> tuple[dict[str, torch.Tensor], torch
 
 
 def fit_population(
-    shards: Sequence[PopulationState], on_epoch: EpochSink, on_member_end: MemberEnd, min_shard_members: int = 1
+    shards: Sequence[PopulationState],
+    on_epoch: EpochSink,
+    on_member_end: MemberEnd,
+    min_shard_members: int = 1,
+    training: list[PopulationState] | None = None,
 ) -> None:
     """Train every member for its epochs (or until it stops); report through the sinks.
 
     `shards` are the population's parts (`reglab.population.shards.split_population`);
     more than one step concurrently, one thread each, and are rebalanced as members
     finish (at least `min_shard_members` per shard). The sinks run on the calling thread.
+    `training`, when given, is kept equal to the states still training, so a caller can
+    save the members' last weights when an error or Ctrl-C ends the loop.
     """
     histories = {member: [] for shard in shards for member in shard.members}
     active = list(shards)
+    training = [] if training is None else training
+    training[:] = active
     with ShardThreads(len(shards)) as threads:
         for epoch in range(1, active[0].epochs + 1):
             for state in active:
@@ -184,8 +192,10 @@ def fit_population(
                 if record_epoch(state, quantities, seconds, epoch, histories, on_epoch, on_member_end)
             ]
             if not active:
+                training.clear()
                 return
             if len(active) > 1:
                 active = rebalance(active, min_shard_members)
+            training[:] = active
             if len(active) == 1:
                 threads.close()  # the last shard steps on the calling thread, with all its threads

@@ -85,6 +85,18 @@ class MemberRecorder:
         self.open.discard(member)
         return summary
 
+    def keep_partial(self, weights: Mapping[int, Mapping[str, torch.Tensor]]) -> None:
+        """Members cut short keep `metrics.csv` of their recorded epochs and their last weights
+        (as a single run that is interrupted or fails)."""
+        for member in sorted(self.open):
+            folder = self.store.run_dir(self.run_ids[member])
+            try:
+                write_metrics_csv(folder, self.store.history(self.run_ids[member]))
+                if member in weights:
+                    save_state(folder / "model.safetensors", weights[member])
+            except Exception:  # the population's own error is the one to report
+                continue
+
     def abort(self, status: str, error: str, trace: str | None = None) -> None:
         """Mark every member still training as failed or interrupted (their epochs stay)."""
         for member in sorted(self.open):

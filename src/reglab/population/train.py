@@ -29,6 +29,18 @@ from reglab.store import RunStore
 __all__ = ["train_population", "PopulationUnsupported", "ENGINES"]
 
 
+def last_weights(states: list[PopulationState]) -> dict[int, dict[str, Any]]:
+    """Each member still training -> its weights now (CPU copies), for a run cut short."""
+    weights = {}
+    for state in states:
+        for row, member in enumerate(state.members):
+            try:
+                weights[member] = unstack_state(state.params, state.buffers, row)
+            except Exception:  # a state broken mid-step: the member keeps its epochs only
+                continue
+    return weights
+
+
 def train_population(
     configs: Iterable[Config | Mapping[str, Any]],
     *,
@@ -144,13 +156,16 @@ def train_population(
         recorder.epoch(member, metrics)
         return on_member_epoch(member, metrics) if on_member_epoch is not None else None
 
+    training: list[PopulationState] = []
     try:
         with flushing_denormals():
-            fit_population(parts, epoch, finish, MIN_SHARD_MEMBERS if automatic else 1)
+            fit_population(parts, epoch, finish, MIN_SHARD_MEMBERS if automatic else 1, training)
     except KeyboardInterrupt:
+        recorder.keep_partial(last_weights(training))
         recorder.abort("interrupted", "interrupted by the user")
         raise
     except Exception as error:
+        recorder.keep_partial(last_weights(training))
         recorder.abort("failed", f"{type(error).__name__}: {error}", traceback.format_exc())
         raise
     return [runs[member] for member in range(len(configs))]

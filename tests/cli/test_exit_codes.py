@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from tests.cli.cli_helpers import run_cli
+from reglab.config import ConfigError
 from reglab.store import RunStore
 from reglab.store.sqlite import RunStore as StoreClass
 
@@ -27,8 +28,11 @@ TINY = {"epochs": 3, "device": "cpu", "data": {"dataset": "digits", "train_size"
 def stored_epochs(store_dir) -> int:
     if not (store_dir / "reglab.db").exists():
         return 0
-    with RunStore(store_dir, read_only=True) as store:
-        return max((run.epochs for run in store.runs()), default=0)
+    try:
+        with RunStore(store_dir, read_only=True) as store:
+            return max((run.epochs for run in store.runs()), default=0)
+    except ConfigError:  # the other process is creating the store's tables right now
+        return 0
 
 
 def interrupt_after_two_epochs(command: list[str], store_dir) -> tuple[subprocess.Popen, str]:

@@ -58,3 +58,39 @@ def test_rerun_trains_only_what_is_missing_and_keeps_one_row_per_config(store_di
         assert sorted(counts.values()) == [1, 1, 1, 1]
         assert len(store.runs(sweep="tiny")) == 4
     assert run_sweep(SWEEP, store=store_dir, quiet=True).trained == 0
+
+
+def test_an_interrupted_population_continues_from_its_checkpoints(tmp_path):
+    """Members cut short after two of four epochs continue under their run ids and end with
+    the weights and rows of a sweep that was never interrupted."""
+    import pytest
+    import torch
+    from safetensors.torch import load_file
+
+    from reglab.contract.events import Callback
+    from reglab.population import train_population
+
+    class InterruptAtEpoch3(Callback):
+        def on_epoch_start(self, record):
+            if record.epoch == 3:
+                raise KeyboardInterrupt
+
+    spec = {**SWEEP, "name": "cut", "backend": "population", "base": {**SWEEP["base"], "epochs": 4, "model": {"hidden": [8], "dropout": 0.2}}}
+    points = expand_sweep(load_sweep(spec))
+    cut, whole = RunStore(tmp_path / "cut"), RunStore(tmp_path / "whole")
+    with pytest.raises(KeyboardInterrupt):
+        train_population([point.config for point in points], store=cut, sweep="cut", callbacks=[InterruptAtEpoch3()])
+    interrupted = {config_hash(run.config): run.id for run in cut.runs(sweep="cut")}
+    assert {run.status for run in cut.runs(sweep="cut")} == {"interrupted"}
+
+    result = run_sweep(spec, store=cut, quiet=True)
+    assert result.statuses == {"completed": 4}
+    run_sweep(spec, store=whole, quiet=True)
+    reference = {config_hash(run.config): run for run in whole.runs(sweep="cut")}
+    for run in cut.runs(sweep="cut"):
+        key = config_hash(run.config)
+        assert run.id == interrupted[key]  # continued, not replaced
+        assert [row["val/loss"] for row in cut.history(run.id)] == [row["val/loss"] for row in whole.history(reference[key].id)]
+        got = load_file(str(cut.run_dir(run.id) / "model.safetensors"))
+        expected = load_file(str(whole.run_dir(reference[key].id) / "model.safetensors"))
+        assert all(torch.equal(got[name], expected[name]) for name in expected)

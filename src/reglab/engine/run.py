@@ -147,6 +147,8 @@ def resume(
     if stored.status != "interrupted":
         raise ConfigError("--resume", run_id, f"an interrupted run (this one is {stored.status})")
     checkpoint = load_checkpoint(run_store.run_dir(full_id))
+    if checkpoint is not None and checkpoint.meta.get("kind") == "population-member":
+        return _resume_member(run_store, full_id, stored, checkpoint.meta["data_order"], callbacks, model, data)
     if checkpoint is None:
         raise ConfigError("--resume", run_id, "a run with a finished epoch (this one has no checkpoint: train it again)")
     config = validate_config(stored.config)
@@ -165,6 +167,19 @@ def resume(
     run_store.reopen_run(full_id)
     sinks = tracking_sinks(config, stored.sweep)
     return _fit_stored(setup, run_store, full_id, [*callbacks, *sinks], verbose, console, own_model=model is not None)
+
+
+def _resume_member(run_store: RunStore, run_id: str, stored: Any, order: str, callbacks, model: Any, data: Any) -> Run:
+    """A population member continues alone: a population of one, from its member checkpoint
+    (`reglab.population.checkpoint`)."""
+    from reglab.population.train import train_population  # the population engine imports this module
+
+    config = validate_config(stored.config)
+    runs = train_population(
+        [config], store=run_store, sweep=stored.sweep, data_order=order, data=data, model=model,
+        callbacks=list(callbacks), resume=[run_id],
+    )
+    return runs[0]
 
 
 def _fit_stored(

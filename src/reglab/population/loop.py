@@ -17,7 +17,7 @@ on all shards at once; the bookkeeping and the sinks stay on the calling thread.
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from typing import Callable, Sequence
 
 import torch
 
@@ -163,6 +163,8 @@ def fit_population(
     on_member_end: MemberEnd,
     min_shard_members: int = 1,
     training: list[PopulationState] | None = None,
+    histories: dict[int, list[dict[str, float]]] | None = None,
+    checkpoint: Callable[[PopulationState, int, dict[int, list]], None] | None = None,
 ) -> None:
     """Train every member for its epochs (or until it stops); report through the sinks.
 
@@ -171,13 +173,18 @@ def fit_population(
     finish (at least `min_shard_members` per shard). The sinks run on the calling thread.
     `training`, when given, is kept equal to the states still training, so a caller can
     save the members' last weights when an error or Ctrl-C ends the loop.
+    `histories` holds the epoch rows of members resumed from a checkpoint (training
+    continues after them); `checkpoint` is called after every epoch with each state
+    still training.
     """
-    histories = {member: [] for shard in shards for member in shard.members}
+    if histories is None:
+        histories = {member: [] for shard in shards for member in shard.members}
+    start = len(histories[shards[0].members[0]]) + 1
     active = list(shards)
     training = [] if training is None else training
     training[:] = active
     with ShardThreads(len(shards)) as threads:
-        for epoch in range(1, active[0].epochs + 1):
+        for epoch in range(start, active[0].epochs + 1):
             for state in active:
                 if state.callbacks:
                     state.callbacks.epoch_start(state, epoch, histories)
@@ -194,6 +201,8 @@ def fit_population(
             if not active:
                 training.clear()
                 return
+            for state in active if checkpoint is not None else ():
+                checkpoint(state, epoch, histories)
             if len(active) > 1:
                 active = rebalance(active, min_shard_members)
             training[:] = active

@@ -58,6 +58,14 @@ class MemberRecorder:
         self.open = set(range(len(self.configs)))
         return self.run_ids
 
+    def reopen(self, run_ids: Sequence[str]) -> list[str]:
+        """Continue the interrupted runs `run_ids` (one per config, in order) under their ids."""
+        for run_id in run_ids:
+            self.store.reopen_run(run_id)
+        self.run_ids = list(run_ids)
+        self.open = set(range(len(self.configs)))
+        return self.run_ids
+
     def epoch(self, member: int, metrics: Mapping[str, float]) -> None:
         self.store.log_epoch(self.run_ids[member], int(metrics["epoch"]), {k: v for k, v in metrics.items() if k != "epoch"})
 

@@ -17,6 +17,7 @@ from reglab.engine.run import Run, as_config, final_evaluation
 from reglab.engine.denormals import flushing_denormals
 from reglab.population.build import ENGINES, build_population
 from reglab.population.callbacks import MemberCallbacks, member_weights
+from reglab.population.checkpoint import load_members, read_member_checkpoint, save_member_checkpoints
 from reglab.population.loop import fit_population
 from reglab.population.record import MemberRecorder
 from reglab.population.shards import MIN_SHARD_MEMBERS, shard_count, split_population
@@ -27,6 +28,27 @@ from reglab.regularizers.decay import decay_groups
 from reglab.store import RunStore
 
 __all__ = ["train_population", "PopulationUnsupported", "ENGINES"]
+
+
+def _load_checkpoints(state: PopulationState, store: RunStore, run_ids: Sequence[str]) -> dict[int, list]:
+    """Load every member's row from its run's checkpoint; the members' epoch rows so far.
+
+    Raises:
+        ConfigError: a run that is not an interrupted member with a checkpoint that fits.
+    """
+    if len(run_ids) != state.size:
+        raise ConfigError("resume", len(run_ids), f"one run id per config ({state.size})")
+    checkpoints = []
+    for run_id in run_ids:
+        checkpoint = read_member_checkpoint(store.run_dir(run_id))
+        if checkpoint is None:
+            raise ConfigError("--resume", run_id, "a population member with a finished epoch (this one has no member checkpoint)")
+        checkpoints.append(checkpoint)
+    try:
+        _, histories = load_members(state, checkpoints)
+    except (ValueError, KeyError, RuntimeError) as error:
+        raise ConfigError("--resume", ", ".join(run_ids), f"members whose checkpoints continue together ({error})") from None
+    return histories
 
 
 def last_weights(states: list[PopulationState]) -> dict[int, dict[str, Any]]:
@@ -54,6 +76,7 @@ def train_population(
     model: Any = None,
     on_member_epoch: Callable[[int, Mapping[str, float]], Stop | None] | None = None,
     callbacks: Sequence[Callback] = (),
+    resume: Sequence[str] | None = None,
 ) -> list[Run]:
     """Train K configurations as one population; record each as an ordinary run.
 
@@ -76,6 +99,9 @@ def train_population(
         callbacks: `Callback` objects, as `reglab.train(callbacks=...)`: every event fires
             once per member, its record naming the member (`reglab.population.callbacks`).
             With a `step_every` callback the population trains as one shard.
+        resume: the ids of interrupted runs to continue, one per config (its run): each
+            continues from the checkpoint its member left in its folder
+            (`reglab.population.checkpoint`), under the same run id.
 
     Returns:
         The K runs, in the order of `configs`.
@@ -88,6 +114,10 @@ def train_population(
     state, models = build_population(configs, data_order, engine, data, model)
     engine = state.engine  # a user's own module trains through torch.func
     state.callbacks = MemberCallbacks(callbacks)
+    histories = None
+    if resume is not None:  # the store exists: it holds the runs to continue
+        run_store = store if isinstance(store, RunStore) else RunStore(store)
+        histories = _load_checkpoints(state, run_store, resume)
     automatic = shards is None
     if shards is None:
         # step callbacks run on the training thread: one shard, so they are never called concurrently
@@ -97,7 +127,8 @@ def train_population(
     elif shards > 1 and engine != "stacked":
         raise ConfigError("population.shards", shards, "1 with engine vmap (its members share one module)")
     parts = split_population(state, shards)
-    run_store = store if isinstance(store, RunStore) else RunStore(store)
+    if resume is None:  # created only once the input is known to be good
+        run_store = store if isinstance(store, RunStore) else RunStore(store)
     population = {
         "size": len(configs),
         "engine": engine,
@@ -107,7 +138,11 @@ def train_population(
         "shards": len(parts),
     }
     recorder = MemberRecorder(run_store, configs, sweep, population)
-    recorder.start()
+    if resume is not None:
+        recorder.reopen(resume)
+    else:
+        recorder.start()
+    folders = {member: run_store.run_dir(run_id) for member, run_id in enumerate(recorder.run_ids)}
     for row, member in enumerate(state.members if state.callbacks else ()):
         run_id = recorder.run_ids[member]
         splits = state.data.member_splits[member] if state.data.member_splits else None
@@ -159,7 +194,10 @@ def train_population(
     training: list[PopulationState] = []
     try:
         with flushing_denormals():
-            fit_population(parts, epoch, finish, MIN_SHARD_MEMBERS if automatic else 1, training)
+            fit_population(
+                parts, epoch, finish, MIN_SHARD_MEMBERS if automatic else 1, training, histories,
+                checkpoint=lambda current, done, rows: save_member_checkpoints(current, done, rows, folders),
+            )
     except KeyboardInterrupt:
         recorder.keep_partial(last_weights(training))
         recorder.abort("interrupted", "interrupted by the user")

@@ -119,7 +119,8 @@ def run_sweep(
         # An existing store is read to resume; a new one is created only after the pre-flight,
         # so bad input leaves nothing behind.
         run_store = RunStore(folder) if (folder / DATABASE_NAME).exists() else None
-    plan = plan_resume(run_store, spec.name, points) if run_store is not None else ResumePlan(list(points), 0)
+    continuing = chosen in ("sequential", "population")  # the backends that continue checkpoints
+    plan = plan_resume(run_store, spec.name, points, continuing) if run_store is not None else ResumePlan(list(points), 0)
     if plan.todo:
         preflight(plan.todo)
     if run_store is None:
@@ -131,10 +132,12 @@ def run_sweep(
         f"{len(plan.todo)} to train with backend {chosen}"
         + (f", {plan.busy} running in another process" if plan.busy else "")
         + (f"; replacing {len(plan.partial)} interrupted or failed runs" if plan.partial else "")
+        + (f"; continuing {len(plan.resumable)} interrupted runs from their checkpoints" if plan.resumable else "")
     )
     drop_partial_runs(run_store, plan.partial)
     ray = spec.ray if address is None else spec.ray.model_copy(update={"address": address})
     context = SweepContext(run_store, spec.name, progress, spec.population, workers or spec.workers or os.cpu_count() or 1, ray, points)
+    context.resumable = dict(plan.resumable)
     with progress:
         BACKEND_FUNCTIONS[chosen](plan.todo, context)
     statuses: dict[str, int] = {}

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from reglab.store import RunStore
 from reglab.sweep.progress import SweepProgress
+from reglab.sweep.resume import drop_partial_runs
 from reglab.sweep.ray_options import RayOptions
 from reglab.sweep.spec import PopulationOptions
 
@@ -36,6 +37,15 @@ class SweepContext:
     failures: list[str] = field(default_factory=list)
     trained: int = 0
     elsewhere: int = 0
+    resumable: dict[str, str] = field(default_factory=dict)  # config hash -> interrupted run to continue
+
+    def continued_run(self, point: "SweepPoint") -> str | None:
+        """The interrupted run of `point` to continue from its checkpoint, or None."""
+        return self.resumable.get(point.hash)
+
+    def start_over(self, points: Sequence["SweepPoint"]) -> None:
+        """Give up continuing the runs of `points`: delete their rows and folders (trained anew)."""
+        drop_partial_runs(self.store, [self.resumable.pop(point.hash) for point in points if point.hash in self.resumable])
 
     def claim(self, points: Sequence["SweepPoint"]) -> list["SweepPoint"]:
         """The points this process may train now (claimed in the store, see

@@ -1,7 +1,9 @@
 """The population backend: the sweep grouped by architecture shape, each group trained as one population.
 
 A group's configs are claimed in the store at once before it trains (`SweepContext.claim`):
-configs another process claimed or finished are left out of the population.
+configs another process claimed or finished are left out of the population. Members
+of an interrupted population continue from their checkpoints, as populations of the
+members that finished the same epochs; the others train from the start.
 
 Configs the population engine cannot train (`reglab.population.unsupported_reason`,
 or a technique it does not reproduce) are trained sequentially, announced in one
@@ -13,7 +15,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Sequence
 
+from reglab.config import ConfigError
 from reglab.population import PopulationUnsupported, group_configs, train_population, unsupported_reason
+from reglab.population.checkpoint import read_member_checkpoint, resume_key
 from reglab.sweep.backends.context import SweepContext
 from reglab.sweep.backends.sequential import describe_point, run_sequential
 from reglab.sweep.expand import SweepPoint
@@ -27,9 +31,58 @@ def _train_group(members: list[SweepPoint], context: SweepContext) -> None:
     if not members:
         return
     try:
-        _train_claimed(members, context)
+        fresh = _continue_interrupted(members, context)
+        if fresh:
+            _train_claimed(fresh, context)
     finally:
         context.release(members)
+
+
+def _continue_interrupted(members: list[SweepPoint], context: SweepContext) -> list[SweepPoint]:
+    """Continue the members whose interrupted runs left member checkpoints, as populations of
+    the members that finished the same epochs (`reglab.population.checkpoint.resume_key`);
+    return the members to train from the start."""
+    fresh: list[SweepPoint] = []
+    together: dict[tuple, list[tuple[SweepPoint, str]]] = {}
+    for point in members:
+        run_id = context.continued_run(point)
+        checkpoint = read_member_checkpoint(context.store.run_dir(run_id)) if run_id else None
+        if checkpoint is None:
+            if run_id is not None:  # a single run's checkpoint: it continues as a single run
+                run_sequential([point], context, claimed=True)
+            else:
+                fresh.append(point)
+            continue
+        together.setdefault(resume_key(*checkpoint), []).append((point, run_id))
+    for pairs in together.values():
+        points = [point for point, _ in pairs]
+        finished = 0
+
+        def advance(run) -> None:
+            nonlocal finished
+            finished += 1
+            context.progress.advance()
+
+        try:
+            context.trained += len(points)
+            train_population(
+                [point.config for point in points],
+                store=context.store,
+                sweep=context.sweep,
+                data_order=context.population.data_order,
+                engine=context.population.engine,
+                resume=[run_id for _, run_id in pairs],
+                on_member_end=advance,
+            )
+        except ConfigError as reason:  # checkpoints that cannot continue (another data order, ...)
+            context.trained -= len(points)
+            context.progress.note(f"{len(points)} interrupted runs train again: {reason}")
+            context.start_over(points)
+            fresh.extend(points)
+        except Exception as error:  # members still training are stored as failed; the sweep goes on
+            context.failed(f"resumed population of {len(points)} ({describe_point(points[0])}, ...)", error)
+            context.progress.advance(len(points) - finished)
+    return fresh
 
 
 def _train_claimed(members: list[SweepPoint], context: SweepContext) -> None:

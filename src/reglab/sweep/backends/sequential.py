@@ -15,19 +15,32 @@ def describe_point(point: SweepPoint) -> str:
     return " ".join(f"{key}={value}" for key, value in point.values.items()) or point.config.name
 
 
-def run_sequential(points: Sequence[SweepPoint], context: SweepContext) -> None:
+def run_sequential(points: Sequence[SweepPoint], context: SweepContext, claimed: bool = False) -> None:
     """Train each config as a single run, claimed first (a config another process claimed
-    or finished is skipped); a failure is logged and the sweep goes on."""
-    from reglab.engine.run import train
+    or finished is skipped; `claimed`: the caller holds the claims); a failure is logged and
+    the sweep goes on. An interrupted run with a checkpoint continues (`reglab.resume`)."""
+    from reglab.config import ConfigError
+    from reglab.engine.run import resume, train
 
     for point in points:
-        if not context.claim([point]):
+        if not claimed and not context.claim([point]):
             continue
         try:
             context.trained += 1
-            train(point.config, store=context.store, sweep=context.sweep)
+            run_id = context.continued_run(point)
+            continued = False
+            if run_id is not None:
+                try:
+                    resume(run_id, store=context.store)
+                    continued = True
+                except ConfigError as reason:  # a run whose units cannot continue: trained anew
+                    context.progress.note(f"run {run_id[:8]} trains again: {reason}")
+                    context.start_over([point])
+            if not continued:
+                train(point.config, store=context.store, sweep=context.sweep)
         except Exception as error:  # recorded as failed by train(); the other configs still run
             context.failed(describe_point(point), error)
         finally:
-            context.release([point])
+            if not claimed:
+                context.release([point])
         context.progress.advance()

@@ -1,0 +1,173 @@
+"""Each member's whole state at an epoch's end, in its own run folder: a population resumes member by member.
+
+After every epoch, each member still training writes `checkpoint.safetensors` into
+its run folder (the single run's file name and format: tensors + one JSON metadata
+entry, written beside the old file and moved over it, never pickle):
+
+| tensor             | what                                                          |
+|--------------------|---------------------------------------------------------------|
+| `model/<name>`     | the member's row of every stacked parameter and buffer        |
+| `optimizer/<name>/<key>` | its row of the stacked optimizer's state (momentum, Adam moments) |
+| `rng/member`       | its own random stream (dropout masks, augmentation draws)     |
+| `rng/order`        | the data order's generator (the population's, when shared)    |
+| `unit/stopper/<key>` | its early stopping's tensors (the best weights)             |
+
+and in the metadata: `kind: population-member`, the epoch, the optimizer's step count,
+the data order, the early stopping's JSON state and the member's epoch rows.
+
+Resuming (`resume_members`) builds the members' population anew from their configs
+(initial weights, data and schedules are functions of the config), loads each row,
+winds each schedule forward by the epochs done, and continues: every member ends
+exactly as it would have without the interruption, on the same machine and thread
+count. Members of one resumed population must have finished the same number of epochs
+and, with a shared data order, share the order's state (`resume_key`).
+
+What a member does not carry yet (weight averages, pruning masks) keeps its run from
+being resumed: `resumable_reason` names it, and the member trains again from scratch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
+
+from reglab.config import Config
+from reglab.engine.checkpoint import CHECKPOINT_FILE
+
+__all__ = ["MEMBER_KIND", "resumable_reason", "save_member_checkpoints", "read_member_checkpoint", "resume_key", "load_members"]
+
+MEMBER_KIND = "population-member"
+
+
+def resumable_reason(config: Config) -> str | None:
+    """The technique whose state a member checkpoint does not hold yet (one `key=value`), or None."""
+    regularization = config.regularization
+    checks = [
+        (regularization.ema_decay is not None, "regularization.ema_decay", regularization.ema_decay),
+        (regularization.swa_start is not None, "regularization.swa_start", regularization.swa_start),
+        (config.pruning.method != "none", "pruning.method", config.pruning.method),
+    ]
+    for failed, key, value in checks:
+        if failed:
+            return f"{key}={value}"
+    return None
+
+
+def _cpu(tensor: torch.Tensor) -> torch.Tensor:
+    return tensor.detach().to("cpu").contiguous().clone()
+
+
+def _split(prefix: str, state: Mapping[str, Any], tensors: dict[str, torch.Tensor]) -> dict[str, Any]:
+    rest = {}
+    for key, value in state.items():
+        if isinstance(value, torch.Tensor):
+            tensors[f"{prefix}{key}"] = _cpu(value)
+        else:
+            rest[key] = value
+    return rest
+
+
+def save_member_checkpoints(state: Any, epoch: int, histories: Mapping[int, list], folders: Mapping[int, Path]) -> None:
+    """Write the checkpoint of every member of `state` (after `epoch`) into its run folder."""
+    for row, member in enumerate(state.members):
+        if member not in folders or resumable_reason(state.configs[member]) is not None:
+            continue
+        tensors: dict[str, torch.Tensor] = {}
+        for name, tensor in {**state.params, **state.buffers}.items():
+            tensors[f"model/{name}"] = _cpu(tensor[row])
+        for name, entries in state.optimizer.state.items():
+            for key, tensor in entries.items():
+                tensors[f"optimizer/{name}/{key}"] = _cpu(tensor[row])
+        if state.generators:
+            tensors["rng/member"] = state.generators[row].get_state()
+        order = state.order.generators[0 if state.order.shared else row]
+        tensors["rng/order"] = order.get_state()
+        stopper = state.techniques[member].stopper
+        stopper_state = _split("unit/stopper/", stopper.state_dict(), tensors) if stopper is not None else None
+        meta = {
+            "kind": MEMBER_KIND,
+            "epoch": epoch,
+            "steps": state.optimizer.steps,
+            "data_order": state.order.mode,
+            "order_seed": state.order.order_seed,
+            "stopper": stopper_state,
+            "history": [dict(row_metrics) for row_metrics in histories[member]],
+        }
+        path = Path(folders[member]) / CHECKPOINT_FILE
+        partial = path.with_suffix(".partial")
+        save_file(tensors, str(partial), metadata={"reglab": json.dumps(meta)})
+        os.replace(partial, path)
+
+
+def read_member_checkpoint(folder: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]] | None:
+    """A member checkpoint in `folder` (tensors, metadata), or None (none, or a single run's)."""
+    path = Path(folder) / CHECKPOINT_FILE
+    if not path.is_file():
+        return None
+    with safe_open(str(path), framework="pt") as handle:
+        meta = json.loads(handle.metadata()["reglab"])
+        if meta.get("kind") != MEMBER_KIND:
+            return None
+        tensors = {key: handle.get_tensor(key) for key in handle.keys()}
+    return tensors, meta
+
+
+def resume_key(tensors: Mapping[str, torch.Tensor], meta: Mapping[str, Any]) -> tuple:
+    """Members with equal keys can resume as one population: same epoch, step count and
+    data order (with a shared order, the same state of its generator)."""
+    shared_state = bytes(tensors["rng/order"].numpy()) if meta["data_order"] == "shared" else b""
+    return meta["epoch"], meta["steps"], meta["data_order"], shared_state
+
+
+def _gathered(prefix: str, tensors: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {key[len(prefix):]: value for key, value in tensors.items() if key.startswith(prefix)}
+
+
+@torch.no_grad()
+def load_members(state: Any, checkpoints: Sequence[tuple[dict[str, torch.Tensor], dict[str, Any]]]) -> tuple[int, dict[int, list]]:
+    """Load row k of `state` (built anew from the members' configs) from `checkpoints[k]`.
+
+    Returns the epochs done and each member's epoch rows so far.
+
+    Raises:
+        ValueError: checkpoints that cannot continue together, or do not fit the model.
+    """
+    keys = {resume_key(*checkpoint) for checkpoint in checkpoints}
+    if len(keys) != 1:
+        raise ValueError("the members' checkpoints are at different epochs or data orders")
+    epoch, steps, data_order, _ = keys.pop()
+    if data_order != state.order.mode:
+        raise ValueError(f"the checkpoints were taken with data order {data_order}")
+    for row, (tensors, meta) in enumerate(checkpoints):
+        for name, value in _gathered("model/", tensors).items():
+            target = state.params[name] if name in state.params else state.buffers[name]
+            if target[row].shape != value.shape:
+                raise ValueError(f"{name} has shape {tuple(value.shape)}, the model {tuple(target[row].shape)}")
+            target[row].copy_(value)
+        for key, value in _gathered("optimizer/", tensors).items():
+            name, entry = key.rsplit("/", 1)
+            slot = state.optimizer.state.setdefault(name, {})
+            if entry not in slot:
+                slot[entry] = torch.zeros_like(state.params[name])
+            slot[entry][row].copy_(value)
+        if state.generators and "rng/member" in tensors:
+            state.generators[row].set_state(tensors["rng/member"])
+        if not state.order.shared:
+            state.order.generators[row].set_state(tensors["rng/order"])
+        stopper = state.techniques[state.members[row]].stopper
+        if stopper is not None and meta["stopper"] is not None:
+            stopper.load_state_dict({**meta["stopper"], **_gathered("unit/stopper/", tensors)})
+    if state.order.shared:
+        state.order.generators[0].set_state(checkpoints[0][0]["rng/order"])
+    state.optimizer.steps = steps
+    for _ in range(epoch):  # the schedules are functions of the step: wind them forward
+        state.schedule.epoch_table()
+    state.epoch = epoch
+    histories = {member: [dict(row) for row in checkpoints[row][1]["history"]] for row, member in enumerate(state.members)}
+    return epoch, histories

@@ -1,0 +1,92 @@
+"""Population checkpoints: an interrupted population resumes member by member and ends bit for bit
+as an uninterrupted one."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+import reglab
+from reglab.config import ConfigError, validate_config
+from reglab.contract.events import Callback
+from reglab.population import train_population
+from reglab.store import RunStore
+from tests.conftest import tiny_digits
+
+
+class InterruptAt(Callback):
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def on_epoch_start(self, record):
+        if record.epoch == self.epoch:
+            raise KeyboardInterrupt
+
+
+def _configs(**overrides):
+    return [
+        validate_config(tiny_digits(seed=seed, epochs=4, **{"optimizer.lr": 0.1 / (seed + 1), **overrides}))
+        for seed in range(3)
+    ]
+
+
+def _weights(store: RunStore, run_id: str) -> dict[str, torch.Tensor]:
+    return load_file(str(store.run_dir(run_id) / "model.safetensors"))
+
+
+def _assert_identical(resumed, uninterrupted, store_a, store_b):
+    assert [run.status for run in resumed] == [run.status for run in uninterrupted]
+    for got, expected in zip(resumed, uninterrupted):
+        assert len(got.history) == len(expected.history)
+        for row, reference in zip(got.history, expected.history):
+            assert {k: v for k, v in row.items() if not k.startswith("time/")} == {k: v for k, v in reference.items() if not k.startswith("time/")}
+        a, b = _weights(store_a, got.id), _weights(store_b, expected.id)
+        assert set(a) == set(b) and all(torch.equal(a[name], b[name]) for name in a)
+
+
+@pytest.mark.parametrize(
+    ("data_order", "overrides"),
+    [
+        ("shared", {"model.dropout": 0.2}),
+        ("independent", {"optimizer.name": "adam", "optimizer.lr": 0.01, "schedule.name": "cosine",
+                         "early_stopping.criterion": "patience", "early_stopping.patience": 1, "early_stopping.restore_best": True}),
+    ],
+    ids=["shared-dropout", "independent-adam-cosine-stopping"],
+)
+def test_a_resumed_population_ends_bit_for_bit_as_an_uninterrupted_one(tmp_path, data_order, overrides):
+    configs = _configs(**overrides)
+    store_a, store_b = RunStore(tmp_path / "a"), RunStore(tmp_path / "b")
+    uninterrupted = train_population(configs, store=store_b, data_order=data_order)
+    with pytest.raises(KeyboardInterrupt):
+        train_population(configs, store=store_a, data_order=data_order, callbacks=[InterruptAt(3)])
+    cut = [run for run in store_a.runs()]
+    assert all(run.status in ("interrupted", "stopped_early") for run in cut)
+    order = [run.id for run in cut]
+    interrupted = [run.id for run in cut if run.status == "interrupted"]
+    members = [order.index(run_id) for run_id in interrupted]
+    resumed = train_population([configs[m] for m in members], store=store_a, data_order=data_order, resume=interrupted)
+    _assert_identical(resumed, [uninterrupted[m] for m in members], store_a, store_b)
+
+
+def test_a_member_resumes_alone_with_reglab_resume(tmp_path):
+    configs = _configs(**{"model.dropout": 0.1})
+    store_a, store_b = RunStore(tmp_path / "a"), RunStore(tmp_path / "b")
+    uninterrupted = train_population(configs, store=store_b, data_order="shared")
+    with pytest.raises(KeyboardInterrupt):
+        train_population(configs, store=store_a, data_order="shared", callbacks=[InterruptAt(2)])
+    second = store_a.runs()[1]
+    resumed = reglab.resume(second.id[:8], store=store_a)
+    assert resumed.id == second.id and resumed.status == "completed"
+    assert len(RunStore(store_a.directory).history(second.id)) == 4
+    _assert_identical([resumed], [uninterrupted[1]], store_a, store_b)
+
+
+def test_resuming_a_run_without_member_checkpoint_is_refused(tmp_path):
+    configs = _configs()
+    store = RunStore(tmp_path / "a")
+    with pytest.raises(KeyboardInterrupt):
+        train_population(configs, store=store, callbacks=[InterruptAt(1)])  # no epoch finished
+    ids = [run.id for run in store.runs()]
+    with pytest.raises(ConfigError, match="member checkpoint"):
+        train_population(configs, store=store, resume=ids)

@@ -98,7 +98,7 @@ def build_population(
     )
     steps_per_epoch = len(batch_starts(population_data.train_x.count, first.data.batch_size))
     try:
-        schedule = MemberSchedule([c.optimizer.lr for c in configs], first.schedule, first.epochs, steps_per_epoch, device)
+        schedule = MemberSchedule(configs, first.epochs, steps_per_epoch, device)
     except ValueError as error:
         raise PopulationUnsupported(str(error)) from None
     sets = techniques[0].trajectory_sets

@@ -64,9 +64,6 @@ MEMBER_KEYS: tuple[str, ...] = (
     "schedule.warmup_fraction",
 )
 
-SUPPORTED_STOPPING = ("none", "patience", "gl", "pq", "up")
-
-
 def _is_member_key(key: str) -> bool:
     return any(fnmatch(key, pattern) for pattern in MEMBER_KEYS)
 
@@ -97,7 +94,6 @@ def unsupported_reason(config: Config) -> str | None:
         (regularization.activity_l2 > 0, "regularization.activity_l2", regularization.activity_l2),
         (regularization.ema_decay is not None, "regularization.ema_decay", regularization.ema_decay),
         (regularization.swa_start is not None, "regularization.swa_start", regularization.swa_start),
-        (config.early_stopping.criterion not in SUPPORTED_STOPPING, "early_stopping.criterion", config.early_stopping.criterion),
         (config.trajectory.every_steps is not None, "trajectory.every_steps", config.trajectory.every_steps),
         (config.trajectory.snapshots_on(), "trajectory.snapshot_*", "set"),
     ]

@@ -94,8 +94,6 @@ def unsupported_reason(config: Config) -> str | None:
         (regularization.activity_l2 > 0, "regularization.activity_l2", regularization.activity_l2),
         (regularization.ema_decay is not None, "regularization.ema_decay", regularization.ema_decay),
         (regularization.swa_start is not None, "regularization.swa_start", regularization.swa_start),
-        (config.trajectory.every_steps is not None, "trajectory.every_steps", config.trajectory.every_steps),
-        (config.trajectory.snapshots_on(), "trajectory.snapshot_*", "set"),
     ]
     for failed, key, value in checks:
         if failed:

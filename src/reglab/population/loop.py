@@ -109,6 +109,8 @@ def _train_epoch(state: PopulationState, lrs: torch.Tensor) -> dict[str, torch.T
             state.trajectory.observe_gradients(gradients, last_step=index == len(starts) - 1)
         state.optimizer.step(gradients, lrs[index], state.hyper, None if momenta is None else momenta[index])
         state.penalties.weight_rules(state.params, state.hyper, lrs[index])
+        if state.trajectory is not None:  # step rows and step snapshots (trajectory.every_steps, snapshot_steps)
+            state.trajectory.end_step(state.params, state.buffers, gradients, state.members)
         with torch.no_grad():
             loss_sum += data_loss.detach() * batch
             if state.objective.correct is not None:

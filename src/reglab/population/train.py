@@ -89,6 +89,8 @@ def train_population(
     }
     recorder = MemberRecorder(run_store, configs, sweep, population)
     recorder.start()
+    if state.trajectory is not None:  # each member's step rows and snapshots go to its run folder
+        state.trajectory.open([run_store.run_dir(run_id) for run_id in recorder.run_ids], state.params, state.buffers)
     runs: dict[int, Run] = {}
     decay = decay_groups(models[0], 1.0, configs[0].optimizer.decay_exclude)
 
@@ -108,7 +110,7 @@ def train_population(
             record = FitRecord(None, None, config, None, len(history), history, stop, recorder.run_ids[member])
             extra.update(techniques.stopper.on_fit_end(record) or {})
         if current.trajectory is not None:
-            extra["trajectory"] = {"initial": current.trajectory.initial_summaries[member]}
+            extra["trajectory"] = current.trajectory.summary(member)
         if stop:
             extra.update(stop_reason=stop.reason, stop_criterion=stop.criterion)
         extra["decayed"], extra["not_decayed"] = decay.decayed, decay.not_decayed

@@ -114,8 +114,7 @@ class MemberSchedule:
         scheduler, group = self.slots[member]
         return self.schedulers[scheduler].optimizer.param_groups[group]
 
-    def _current(self) -> tuple[list[float], list[float]]:
-        groups = [self._group(member) for member in self.keep]
+    def _current(self, groups: list[dict]) -> tuple[list[float], list[float]]:
         momenta = [group["momentum"] if self.sgd else group["betas"][0] for group in groups] if self.cycles_momentum else []
         return [group["lr"] for group in groups], momenta
 
@@ -131,15 +130,16 @@ class MemberSchedule:
         """
         rows: list[list[float]] = []
         momenta: list[list[float]] = []
+        groups = [self._group(member) for member in self.keep]  # the schedulers update these dicts in place
         if self.per_step:
             for _ in range(self.steps_per_epoch + 1):
-                lrs, betas = self._current()
+                lrs, betas = self._current(groups)
                 rows.append(lrs)
                 momenta.append(betas)
                 if len(rows) <= self.steps_per_epoch:
                     self._step()
         else:
-            lrs, betas = self._current()
+            lrs, betas = self._current(groups)
             rows, momenta = [lrs] * (self.steps_per_epoch + 1), [betas] * (self.steps_per_epoch + 1)
             self._step()
         self.momenta = torch.tensor(momenta, dtype=torch.float32, device=self.device) if self.cycles_momentum else None

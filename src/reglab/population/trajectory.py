@@ -150,21 +150,24 @@ class MemberTrajectory:
         else:
             self.gradient_last = norms
 
-    @torch.no_grad()
     def end_step(self, params, buffers, grads: dict[str, torch.Tensor], members: Sequence[int]) -> None:
         """After the optimizer step and the weight rules: a step row every `every_steps` steps
         (kept on the device) and the step snapshots that are due. `members[row]` is the
-        original index of stacked row `row`."""
+        original index of stacked row `row`. Without step rows and step snapshots it only counts."""
         self.step += 1
         if self.every_steps and self.step % self.every_steps == 0:
-            gradient = _gradient_norms([grads[name] for name in self.names]) if "gradients" in self.sets else None
-            raw = self._measure(params, buffers, self.previous_row or None, gradient)
-            if self.previous_row:
-                torch._foreach_copy_([self.previous_row[name] for name in self.names], [params[name].detach() for name in self.names])
-            self.pending.append((self.epoch, self.step, raw))
+            self._step_row(params, buffers, grads)
         if self.snapshot_steps is not None and is_due(self.snapshot_steps, self.step):
             for row, member in enumerate(members):
                 self.files.snapshots[member].on_step(unstack_state(params, buffers, row), self.epoch, self.step)
+
+    @torch.no_grad()
+    def _step_row(self, params, buffers, grads: dict[str, torch.Tensor]) -> None:
+        gradient = _gradient_norms([grads[name] for name in self.names]) if "gradients" in self.sets else None
+        raw = self._measure(params, buffers, self.previous_row or None, gradient)
+        if self.previous_row:
+            torch._foreach_copy_([self.previous_row[name] for name in self.names], [params[name].detach() for name in self.names])
+        self.pending.append((self.epoch, self.step, raw))
 
     @torch.no_grad()
     def measure(self, params, buffers) -> dict[str, torch.Tensor]:

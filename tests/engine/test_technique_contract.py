@@ -82,6 +82,8 @@ TECHNIQUES = [
     ("step-schedule", {"schedule.name": "step", "schedule.step_size": 1, "schedule.gamma": 0.5}, set(), set()),
     ("cosine-schedule", {"schedule.name": "cosine"}, set(), set()),
     ("onecycle-schedule", {"schedule.name": "onecycle"}, set(), set()),
+    ("onecycle-max-lr", {"schedule.name": "onecycle", "schedule.max_lr": 0.2, "schedule.warmup_fraction": 0.4}, set(), set()),
+    ("trajectory-steps-snapshots", {"trajectory.every_steps": 2, "trajectory.snapshot_epochs": {"every": 1}, "trajectory.snapshot_steps": [3]}, set(), {"trajectory"}),
     ("kaiming-init", {"model.init": "kaiming_normal"}, set(), set()),
     ("xavier-init", {"model.init": "xavier_uniform"}, set(), set()),
 ]

@@ -98,14 +98,17 @@ def build_population(
     )
     steps_per_epoch = len(batch_starts(population_data.train_x.count, first.data.batch_size))
     try:
-        schedule = MemberSchedule([c.optimizer.lr for c in configs], first.schedule, first.epochs, steps_per_epoch, device)
+        schedule = MemberSchedule(configs, first.epochs, steps_per_epoch, device)
     except ValueError as error:
         raise PopulationUnsupported(str(error)) from None
     sets = techniques[0].trajectory_sets
     trajectory = None
     if sets is not None:
         batchnorm_names = [name for name, module in models[0].named_modules() if isinstance(module, torch.nn.modules.batchnorm._BatchNorm)]
-        trajectory = MemberTrajectory(params, buffers, batchnorm_names, sets, techniques[0].trajectory_epsilon, techniques[0].gradient_mode)
+        trajectory = MemberTrajectory(
+            params, buffers, batchnorm_names, sets, techniques[0].trajectory_epsilon, techniques[0].gradient_mode,
+            techniques[0].trajectory_recorder,
+        )
     task, classes, output = population_data.task, population_data.num_classes, first.model.output_activation
     objective = make_member_objective(first.loss, task, classes, output, first.augment.label_smoothing)
     eval_objective = make_member_objective(first.loss, task, classes, output)

@@ -52,6 +52,9 @@ def resumable_reason(config: Config) -> str | None:
         (regularization.ema_decay is not None, "regularization.ema_decay", regularization.ema_decay),
         (regularization.swa_start is not None, "regularization.swa_start", regularization.swa_start),
         (config.pruning.method != "none", "pruning.method", config.pruning.method),
+        # the step-row and snapshot files and their step counter would start again
+        (config.trajectory.every_steps is not None, "trajectory.every_steps", config.trajectory.every_steps),
+        (config.trajectory.snapshots_on(), "trajectory.snapshot_*", "set"),
     ]
     for failed, key, value in checks:
         if failed:

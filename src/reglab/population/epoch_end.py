@@ -82,7 +82,7 @@ def record_epoch(
                 metrics.update(result)
         if state.trajectory is not None:
             raw = {name: fetched[f"trajectory/{name}"][position] for name in raw_names}
-            metrics.update(state.trajectory.metrics(raw, member))
+            metrics.update(state.trajectory.end_epoch(raw, member, position, state.params, state.buffers))
         if state.callbacks:
             asked = state.callbacks.epoch_end(state, position, epoch, metrics, histories[member])
             stop = stop or asked

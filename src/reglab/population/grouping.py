@@ -19,6 +19,7 @@ share a population; a sweep is split into groups by that key.
 | model.init*           | per-member initialization at build time                     |
 | data.label_noise      | per-member labels (inputs stay shared)                      |
 | early_stopping.*      | per-member stopping state; a stopped member is dropped      |
+| schedule.step_size, .gamma, .min_lr, .max_lr, .warmup_fraction | per-member lr (and onecycle momentum) tables |
 | name                  | the run's name                                              |
 
 (*) with `data_order: independent`; `shared` visits all members in one order.
@@ -56,10 +57,12 @@ MEMBER_KEYS: tuple[str, ...] = (
     "model.init_bias",
     "data.label_noise",
     "early_stopping.*",
+    "schedule.step_size",
+    "schedule.gamma",
+    "schedule.min_lr",
+    "schedule.max_lr",
+    "schedule.warmup_fraction",
 )
-
-SUPPORTED_STOPPING = ("none", "patience", "gl", "pq", "up")
-
 
 def _is_member_key(key: str) -> bool:
     return any(fnmatch(key, pattern) for pattern in MEMBER_KEYS)
@@ -86,15 +89,11 @@ def unsupported_reason(config: Config) -> str | None:
         (model.norm == "group", "model.norm", model.norm),
         (model.dropout_kind != "standard" and any(model.dropout_rates()), "model.dropout_kind", model.dropout_kind),
         (model.residual and model.drop_path > 0, "model.drop_path", model.drop_path),
-        (config.schedule.name == "onecycle", "schedule.name", config.schedule.name),
         (config.pruning.method != "none", "pruning.method", config.pruning.method),
         (regularization.activity_l1 > 0, "regularization.activity_l1", regularization.activity_l1),
         (regularization.activity_l2 > 0, "regularization.activity_l2", regularization.activity_l2),
         (regularization.ema_decay is not None, "regularization.ema_decay", regularization.ema_decay),
         (regularization.swa_start is not None, "regularization.swa_start", regularization.swa_start),
-        (config.early_stopping.criterion not in SUPPORTED_STOPPING, "early_stopping.criterion", config.early_stopping.criterion),
-        (config.trajectory.every_steps is not None, "trajectory.every_steps", config.trajectory.every_steps),
-        (config.trajectory.snapshots_on(), "trajectory.snapshot_*", "set"),
     ]
     for failed, key, value in checks:
         if failed:

@@ -91,6 +91,7 @@ def _train_epoch(state: PopulationState, lrs: torch.Tensor) -> dict[str, torch.T
     correct = torch.zeros(state.size, device=state.device)
     penalty_sums: dict[str, torch.Tensor] = {}
     shared = state.shared_inputs
+    momenta = state.schedule.momenta  # (steps + 1, K) under a momentum schedule (onecycle), else None
     for index, start in enumerate(starts):
         positions = order[..., start : start + state.batch_size]
         inputs, labels = state.data.train_x.rows(positions), state.data.train_y.rows(positions)
@@ -106,8 +107,10 @@ def _train_epoch(state: PopulationState, lrs: torch.Tensor) -> dict[str, torch.T
             clip_member_gradients_(list(gradients.values()), state.hyper.grad_clip_norm, state.hyper.grad_clip_value)
         if state.trajectory is not None:
             state.trajectory.observe_gradients(gradients, last_step=index == len(starts) - 1)
-        state.optimizer.step(gradients, lrs[index], state.hyper)
+        state.optimizer.step(gradients, lrs[index], state.hyper, None if momenta is None else momenta[index])
         state.penalties.weight_rules(state.params, state.hyper, lrs[index])
+        if state.trajectory is not None:  # step rows and step snapshots (trajectory.every_steps, snapshot_steps)
+            state.trajectory.end_step(state.params, state.buffers, gradients, state.members)
         if state.callbacks.step_callbacks:
             state.callbacks.step_end(state, state.epoch, index, len(starts), total)
         with torch.no_grad():

@@ -14,6 +14,10 @@ Adam (Kingma & Ba 2015, arXiv:1412.6980), coupled decay g ← ∇ + λ_k·w; Ada
 
     m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  w ← w − η_k/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε)
 
+With a momentum schedule (`onecycle`, `reglab.population.schedule`) μ_k (SGD) or
+β₁ (Adam, AdamW) is this step's (K,) row instead of a constant, and Adam's bias
+correction uses the current β₁ as `torch.optim.Adam` does: 1 − β₁ᵗ.
+
 Hand-written because torch.optim takes one scalar lr per parameter group: K groups
 would loop over members in Python at every step.
 """
@@ -58,10 +62,12 @@ def adam_update(
     lr: torch.Tensor,
     weight_decay: torch.Tensor | None,
     decoupled: bool,
-    betas: tuple[float, float],
+    betas: tuple[float | torch.Tensor, float],
     eps: float,
 ) -> None:
-    """One Adam (or AdamW when `decoupled`) step of stacked `param` in place; `step` counts from 1."""
+    """One Adam (or AdamW when `decoupled`) step of stacked `param` in place; `step` counts from 1.
+
+    β₁ is a float, or this step's (K, 1, ..., 1) values under a momentum schedule."""
     beta1, beta2 = betas
     if weight_decay is not None:
         if decoupled:
@@ -70,7 +76,10 @@ def adam_update(
             grad = grad.addcmul(param, weight_decay)
     exp_avg.lerp_(grad, 1 - beta1)
     exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-    bias_correction1 = 1 - beta1**step
+    if isinstance(beta1, torch.Tensor):  # the power in float64, as torch.optim takes it on the host
+        bias_correction1 = (1 - beta1.double() ** step).float()
+    else:
+        bias_correction1 = 1 - beta1**step
     bias_correction2_sqrt = (1 - beta2**step) ** 0.5
     step_size = lr / bias_correction1
     denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
@@ -91,6 +100,7 @@ class StackedOptimizer:
     Example:
         >>> optimizer = StackedOptimizer(params, {"head.weight"}, hyper, name="sgd")
         >>> optimizer.step(grads, lr=hyper.lr, hyper=hyper)
+        >>> optimizer.step(grads, lr=lrs[step], hyper=hyper, momentum=momenta[step])  # onecycle
     """
 
     def __init__(
@@ -121,24 +131,31 @@ class StackedOptimizer:
         return self.state[name]
 
     @torch.no_grad()
-    def step(self, grads: dict[str, torch.Tensor], lr: torch.Tensor, hyper: MemberHyperparameters) -> None:
-        """Update every parameter with its gradient; `lr` is this step's (K,) learning rate."""
+    def step(
+        self, grads: dict[str, torch.Tensor], lr: torch.Tensor, hyper: MemberHyperparameters, momentum: torch.Tensor | None = None
+    ) -> None:
+        """Update every parameter with its gradient; `lr` is this step's (K,) learning rate.
+
+        `momentum`: this step's (K,) momentum (SGD) or β₁ (Adam, AdamW) when scheduled;
+        None uses `hyper.momentum` and `betas`."""
         self.steps += 1
         uses_decay = self._any_decay
         uses_momentum = self.name == "sgd" and self._any_momentum
+        momenta = hyper.momentum if momentum is None else momentum
         for name, param in self.params.items():
             grad = grads[name]
             decay = per_member(hyper.weight_decay, param) if uses_decay and name in self.decayed else None
             member_lr = per_member(lr, param)
             if self.name == "sgd":
                 buffer = self._state(name, param, ("momentum_buffer",))["momentum_buffer"] if uses_momentum else None
-                momentum = per_member(hyper.momentum, param) if uses_momentum else None
-                sgd_update(param, grad, buffer, member_lr, momentum, decay, self.nesterov)
+                member_momentum = per_member(momenta, param) if uses_momentum else None
+                sgd_update(param, grad, buffer, member_lr, member_momentum, decay, self.nesterov)
             else:
                 state = self._state(name, param, ("exp_avg", "exp_avg_sq"))
+                betas = self.betas if momentum is None else (per_member(momentum, param), self.betas[1])
                 adam_update(
                     param, grad, state["exp_avg"], state["exp_avg_sq"], self.steps, member_lr, decay,
-                    self.name == "adamw", self.betas, self.eps,
+                    self.name == "adamw", betas, self.eps,
                 )
 
     def configure(self, hyper: MemberHyperparameters) -> None:

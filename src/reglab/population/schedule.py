@@ -1,72 +1,148 @@
-"""Each member's learning rate at every step, from PyTorch's own schedulers.
+"""Each member's learning rate and momentum at every step, from PyTorch's own schedulers.
 
 A single run steps a `torch.optim.lr_scheduler` (`reglab.engine.optim.build_schedule`)
-on its optimizer. Here one stand-in optimizer holds one parameter group per member
-(its lr), and the same scheduler is built on it; at each epoch start the lrs of the
-epoch's steps are read into a (steps + 1, K) device tensor, so a step only indexes
-it. The values are PyTorch's, bit for bit, for `none`, `step` and `cosine`
-(`onecycle` also cycles momentum and is left to the sequential backend).
+on its optimizer. Here a stand-in optimizer of the members' optimizer class holds one
+parameter group per member (its lr, momentum or betas), and the same scheduler is
+built on it. Members whose schedule settings differ (`schedule.step_size`, `gamma`,
+`min_lr`, `max_lr`, `warmup_fraction` are member keys) get a stand-in each, shared by
+every member with the same settings. At each epoch start the values of the epoch's
+steps are read into (steps + 1, K) device tensors, so a step only indexes them:
+
+| table      | row s                                         | last row                |
+|------------|-----------------------------------------------|-------------------------|
+| `lrs`      | the lr of step s                              | the epoch's `lr` metric |
+| `momenta`  | the momentum (SGD) or β₁ (Adam, AdamW) of step s | the same after the epoch |
+
+`momenta` exists only when a scheduler cycles momentum (`onecycle` with
+`cycle_momentum`, as the single run builds it: SGD with momentum > 0); otherwise it
+is None and the stacked optimizer uses the members' fixed momentum, so a population
+without a momentum schedule does no extra work per step. The values are PyTorch's,
+bit for bit, for `none`, `step`, `cosine` and `onecycle` (Smith & Topin 2019,
+arXiv:1708.07120: lr up from max_lr/25 to max_lr over `warmup_fraction` of the steps
+and down to max_lr/10⁴ by cosine annealing, momentum 0.95 → 0.85 → 0.95).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Sequence
 
 import torch
 
-from reglab.config import ScheduleConfig
+from reglab.config import Config
 from reglab.engine.optim import build_schedule
 
 __all__ = ["MemberSchedule"]
 
 
-class MemberSchedule:
-    """Per-step (K,) learning rates of a population.
+def _stand_in(configs: Sequence[Config]) -> torch.optim.Optimizer:
+    """An optimizer of the members' class, one empty parameter group per member with its settings."""
+    optimizer = configs[0].optimizer
+    groups = [{"params": [torch.zeros(0, requires_grad=True)], "lr": config.optimizer.lr} for config in configs]
+    if optimizer.name == "sgd":
+        for group, config in zip(groups, configs):
+            group["momentum"] = config.optimizer.momentum
+        return torch.optim.SGD(groups, lr=optimizer.lr, momentum=optimizer.momentum)
+    kind = torch.optim.Adam if optimizer.name == "adam" else torch.optim.AdamW
+    return kind(groups, lr=optimizer.lr, betas=tuple(optimizer.betas), eps=optimizer.eps)
 
-    Args:
-        base_lrs: each member's `optimizer.lr`.
-        config: the shared `schedule` section.
-        epochs: epochs of the run (cosine spans epochs × steps_per_epoch steps).
-        steps_per_epoch: optimizer steps per epoch.
-        device: where the lrs are used.
 
-    Example:
-        >>> schedule = MemberSchedule([0.1, 0.01], ScheduleConfig(name="step", step_size=2), 4, 10, cpu)
-        >>> table = schedule.epoch_table()      # (11, 2): lr of each step, then the epoch's `lr` metric
-    """
+def _scheduler_key(config: Config) -> str:
+    """Members with equal keys share one scheduler: the schedule section, and for onecycle
+    whether momentum cycles (the single run cycles it for SGD with momentum > 0)."""
+    cycles = config.optimizer.name == "sgd" and config.optimizer.momentum > 0
+    return json.dumps([config.schedule.model_dump(), cycles if config.schedule.name == "onecycle" else None], sort_keys=True, default=str)
 
-    def __init__(self, base_lrs: Sequence[float], config: ScheduleConfig, epochs: int, steps_per_epoch: int, device: torch.device) -> None:
-        if config.name == "onecycle":
-            raise ValueError("schedule onecycle is not supported by the population engine")
-        self.arguments = (list(base_lrs), config, epochs, steps_per_epoch, device)
-        self.device = device
-        self.steps_per_epoch = steps_per_epoch
-        holders = [torch.zeros(0, requires_grad=True) for _ in base_lrs]
-        self.optimizer = torch.optim.SGD([{"params": [holder], "lr": lr} for holder, lr in zip(holders, base_lrs)], lr=base_lrs[0])
-        self.scheduler, self.per_step = build_schedule(self.optimizer, config, base_lrs[0], epochs, steps_per_epoch)
+
+class _Scheduler:
+    """One stand-in optimizer and its scheduler, for the members that share schedule settings."""
+
+    def __init__(self, configs: Sequence[Config], epochs: int, steps_per_epoch: int) -> None:
+        self.optimizer = _stand_in(configs)
+        lrs = [config.optimizer.lr for config in configs]
+        # onecycle's max_lr defaults to each member's own lr (a list: one per parameter group)
+        self.scheduler, self.per_step = build_schedule(self.optimizer, configs[0].schedule, lrs, epochs, steps_per_epoch)  # type: ignore[arg-type]
         # The stand-in has no gradients, so this step changes nothing; it tells the scheduler the
         # optimizer has stepped (else PyTorch warns that the order of the two calls is wrong).
         self.optimizer.step()
-        self.keep: list[int] = list(range(len(base_lrs)))
+        self.cycles_momentum = bool(getattr(self.scheduler, "cycle_momentum", False))
 
-    def _current(self) -> list[float]:
-        return [self.optimizer.param_groups[member]["lr"] for member in self.keep]
+    def step(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.step()
+
+
+class MemberSchedule:
+    """Per-step (K,) learning rates (and momenta, when scheduled) of a population.
+
+    Args:
+        configs: the members' configs (`optimizer.*` and `schedule.*` are read).
+        epochs: epochs of the run (cosine and onecycle span epochs × steps_per_epoch steps).
+        steps_per_epoch: optimizer steps per epoch.
+        device: where the tables are used.
+
+    Attributes:
+        momenta: after `epoch_table`, the epoch's (steps + 1, K) momentum (SGD) or β₁
+            (Adam) table, or None when no member's momentum is scheduled.
+
+    Example:
+        >>> schedule = MemberSchedule(configs, epochs=4, steps_per_epoch=10, device=cpu)
+        >>> lrs = schedule.epoch_table()      # (11, K): lr of each step, then the epoch's `lr` metric
+        >>> schedule.momenta                  # (11, K) with onecycle and SGD momentum, else None
+    """
+
+    def __init__(self, configs: Sequence[Config], epochs: int, steps_per_epoch: int, device: torch.device) -> None:
+        self.arguments = (list(configs), epochs, steps_per_epoch, device)
+        self.device = device
+        self.steps_per_epoch = steps_per_epoch
+        self.sgd = configs[0].optimizer.name == "sgd"
+        by_key: dict[str, list[int]] = {}
+        for member, config in enumerate(configs):
+            by_key.setdefault(_scheduler_key(config), []).append(member)
+        self.schedulers: list[_Scheduler] = []
+        self.slots: list[tuple[int, int]] = [(0, 0)] * len(configs)  # member -> (scheduler, parameter group)
+        for members in by_key.values():
+            for group, member in enumerate(members):
+                self.slots[member] = (len(self.schedulers), group)
+            self.schedulers.append(_Scheduler([configs[member] for member in members], epochs, steps_per_epoch))
+        self.cycles_momentum = any(scheduler.cycles_momentum for scheduler in self.schedulers)
+        self.per_step = self.schedulers[0].per_step
+        self.keep: list[int] = list(range(len(configs)))
+        self.momenta: torch.Tensor | None = None
+
+    def _group(self, member: int) -> dict:
+        scheduler, group = self.slots[member]
+        return self.schedulers[scheduler].optimizer.param_groups[group]
+
+    def _current(self, groups: list[dict]) -> tuple[list[float], list[float]]:
+        momenta = [group["momentum"] if self.sgd else group["betas"][0] for group in groups] if self.cycles_momentum else []
+        return [group["lr"] for group in groups], momenta
+
+    def _step(self) -> None:
+        for scheduler in self.schedulers:
+            scheduler.step()
 
     def epoch_table(self) -> torch.Tensor:
         """(steps + 1, K): row s is the lr of step s; the last row is the epoch's `lr` metric.
 
-        Advances the scheduler through the epoch (as the single-run loop does).
+        Advances the schedulers through the epoch (as the single-run loop does) and
+        sets `momenta` alike.
         """
-        rows = []
-        if self.scheduler is not None and self.per_step:
-            for _ in range(self.steps_per_epoch):
-                rows.append(self._current())
-                self.scheduler.step()
-            rows.append(self._current())
+        rows: list[list[float]] = []
+        momenta: list[list[float]] = []
+        groups = [self._group(member) for member in self.keep]  # the schedulers update these dicts in place
+        if self.per_step:
+            for _ in range(self.steps_per_epoch + 1):
+                lrs, betas = self._current(groups)
+                rows.append(lrs)
+                momenta.append(betas)
+                if len(rows) <= self.steps_per_epoch:
+                    self._step()
         else:
-            rows = [self._current()] * (self.steps_per_epoch + 1)
-            if self.scheduler is not None:
-                self.scheduler.step()
+            lrs, betas = self._current(groups)
+            rows, momenta = [lrs] * (self.steps_per_epoch + 1), [betas] * (self.steps_per_epoch + 1)
+            self._step()
+        self.momenta = torch.tensor(momenta, dtype=torch.float32, device=self.device) if self.cycles_momentum else None
         return torch.tensor(rows, dtype=torch.float32, device=self.device)
 
     def __deepcopy__(self, memo: dict) -> "MemberSchedule":
@@ -76,10 +152,12 @@ class MemberSchedule:
         copy of the optimizer whose `step` PyTorch no longer recognises as wrapped.
         """
         copy = MemberSchedule(*self.arguments)
-        copy.optimizer.load_state_dict(self.optimizer.state_dict())
-        if self.scheduler is not None:
-            copy.scheduler.load_state_dict(self.scheduler.state_dict())
+        for mine, theirs in zip(self.schedulers, copy.schedulers):
+            theirs.optimizer.load_state_dict(mine.optimizer.state_dict())
+            if mine.scheduler is not None:
+                theirs.scheduler.load_state_dict(mine.scheduler.state_dict())
         copy.keep = list(self.keep)
+        copy.momenta = self.momenta
         return copy
 
     def absorb(self, others: Sequence["MemberSchedule"]) -> None:

@@ -15,7 +15,7 @@ silently drops a technique a single run would apply.
 | SharpnessAwareHook                 | `sam_perturbation` on the stacked gradients         |
 | ZeroFractionMonitor (`l1/zeros`)   | zero counts over the stacked scoped weights        |
 | EarlyStopping, RestoreBest         | the same object per member, fed the member's metrics and, with restore_best, its weights |
-| TrajectoryRecorder, GradientNormHook | `MemberTrajectory` (same keys, batched)            |
+| TrajectoryRecorder, GradientNormHook | `MemberTrajectory` (same keys, batched; step rows and snapshots per member) |
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ class MemberTechniques:
     trajectory_sets: tuple[str, ...] | None
     trajectory_epsilon: float
     gradient_mode: str
+    trajectory_recorder: Any = None  # the single run's TrajectoryRecorder (step rows and snapshot settings)
 
 
 def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> MemberTechniques:
@@ -58,7 +59,7 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
         raise PopulationUnsupported("augmentation (augment.*)")
     if technique.total_epochs is not None:
         raise PopulationUnsupported("a multi-phase technique (lottery-ticket rounds)")
-    stopper, zero_fraction, sets, epsilon, gradient_mode = None, False, None, 1e-3, "last_step"
+    stopper, zero_fraction, sets, epsilon, gradient_mode, recorder = None, False, None, 1e-3, "last_step", None
     for hook in technique.hooks:
         kind = type(hook).__name__
         if kind in ("PenaltyHook", "ProximalL1Hook", "SubgradientL1Hook", "GradientClipHook", "MaxNormHook"):
@@ -77,8 +78,8 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
             stopper = callback
         elif kind == "RestoreBest":
             continue  # the population loads the stopper's best weights when the member ends
-        elif kind == "TrajectoryRecorder" and not (callback.every_steps or callback.snapshot_epochs or callback.snapshot_steps):
-            sets, epsilon = tuple(sorted(callback.sets)), callback.epsilon
+        elif kind == "TrajectoryRecorder":
+            sets, epsilon, recorder = tuple(sorted(callback.sets)), callback.epsilon, callback
         else:
             raise PopulationUnsupported(f"the callback {kind}")
-    return MemberTechniques(stopper, zero_fraction, sets, epsilon, gradient_mode)
+    return MemberTechniques(stopper, zero_fraction, sets, epsilon, gradient_mode, recorder)

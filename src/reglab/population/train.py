@@ -143,6 +143,8 @@ def train_population(
     else:
         recorder.start()
     folders = {member: run_store.run_dir(run_id) for member, run_id in enumerate(recorder.run_ids)}
+    if state.trajectory is not None:  # each member's step rows and snapshots go to its run folder
+        state.trajectory.open([run_store.run_dir(run_id) for run_id in recorder.run_ids], state.params, state.buffers)
     for row, member in enumerate(state.members if state.callbacks else ()):
         run_id = recorder.run_ids[member]
         splits = state.data.member_splits[member] if state.data.member_splits else None
@@ -167,7 +169,7 @@ def train_population(
             record = FitRecord(None, None, config, None, len(history), history, stop, recorder.run_ids[member])
             extra.update(techniques.stopper.on_fit_end(record) or {})
         if current.trajectory is not None:
-            extra["trajectory"] = {"initial": current.trajectory.initial_summaries[member]}
+            extra["trajectory"] = current.trajectory.summary(member)
         if stop:
             extra.update(stop_reason=stop.reason, stop_criterion=stop.criterion)
         extra["decayed"], extra["not_decayed"] = decay.decayed, decay.not_decayed

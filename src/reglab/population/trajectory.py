@@ -6,15 +6,28 @@ tensor. The host side is the single run's own `reglab.trajectory.metrics.derive_
 called once per member, so a member records exactly the `param/*`, `grad/*`,
 `update_ratio/*` and `bn/*` keys its single run records (see that module for the
 formulas and the key table).
+
+With `trajectory.every_steps = N` the same quantities are measured every N steps
+(gradients of that step, updates since the previous row), kept on the device and
+fetched with the epoch's one host sync; each member's rows go to its own
+`runs/<id>/trajectory_steps.csv` through the single run's `StepRowWriter`. With
+`trajectory.snapshot_*` each member has the single run's `SnapshotWriter` in its run
+folder, fed the member's state dict (`unstack_state`) at the same epochs and steps,
+so its `snapshots/` folder, index and thinning are those of its single run.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from pathlib import Path
+from typing import Any, Sequence
 
 import torch
 
+from reglab.population.stacked import unstack_state
 from reglab.trajectory.metrics import derive_metrics
+from reglab.trajectory.recorder import fit_end_summary
+from reglab.trajectory.snapshots import SnapshotWriter, is_due
+from reglab.trajectory.steps import STEPS_FILE, StepRowWriter
 
 __all__ = ["MemberTrajectory", "member_norms"]
 
@@ -22,6 +35,27 @@ __all__ = ["MemberTrajectory", "member_norms"]
 def member_norms(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
     """‖w_k‖₂ of each stacked tensor (K, ...) and member: a (len(tensors), K) matrix."""
     return torch.stack([tensor.flatten(1).norm(dim=1) for tensor in tensors])
+
+
+def _gradient_norms(gradients: Sequence[torch.Tensor]) -> torch.Tensor:
+    """Per tensor ‖∇w_k‖₂, then the global norm ‖∇θ_k‖₂: (len(gradients) + 1, K), as `gradient_norms`."""
+    norms = member_norms(gradients)
+    return torch.cat([norms, torch.linalg.vector_norm(norms, dim=0, keepdim=True)])
+
+
+class _MemberFiles:
+    """Each member's step-row and snapshot writers, by original member index.
+
+    One object shared by all shards of a population (a deep copy is the object itself):
+    a member is in one shard at a time, and only that shard writes its files.
+    """
+
+    def __init__(self) -> None:
+        self.steps: dict[int, StepRowWriter] = {}
+        self.snapshots: dict[int, SnapshotWriter] = {}
+
+    def __deepcopy__(self, memo: dict) -> "_MemberFiles":
+        return self
 
 
 class MemberTrajectory:
@@ -34,13 +68,27 @@ class MemberTrajectory:
         sets: the `trajectory.metrics` sets to record.
         epsilon: ε of `param/near_zero/*`.
         gradient_mode: last_step | epoch_mean.
+        recorder: the single run's `TrajectoryRecorder` of a member (its `every_steps`,
+            `snapshot_epochs`, `snapshot_steps`, `snapshot_budget_mb` are read).
 
     Example:
         >>> trajectory = MemberTrajectory(params, buffers, [], ["norms", "distance"], 1e-3, "last_step")
         >>> raw = trajectory.measure(params, buffers)      # device tensors, (n, K) each
+        >>> trajectory.open(run_folders, params, buffers)  # step rows and snapshots, per member
     """
 
-    def __init__(self, params, buffers, batchnorm_names: Sequence[str], sets: Sequence[str], epsilon: float, gradient_mode: str) -> None:
+    def __init__(
+        self, params, buffers, batchnorm_names: Sequence[str], sets: Sequence[str], epsilon: float, gradient_mode: str, recorder: Any = None
+    ) -> None:
+        self.every_steps: int | None = getattr(recorder, "every_steps", None)
+        self.snapshot_epochs = getattr(recorder, "snapshot_epochs", None)
+        self.snapshot_steps = getattr(recorder, "snapshot_steps", None)
+        self.snapshot_budget_mb: float = getattr(recorder, "snapshot_budget_mb", 256.0)
+        self.epoch = 0
+        self.step = 0
+        self.files = _MemberFiles()
+        self.pending: list[tuple[int, int, dict[str, torch.Tensor]]] = []  # (epoch, step, (n, K) quantities)
+        self.fetched_rows: list[tuple[int, int]] = []  # the positions of the rows in the last `measure`
         self.names = list(params)
         self.numels = [tensor[0].numel() for tensor in params.values()]
         self.batchnorm_names = list(batchnorm_names)
@@ -54,14 +102,36 @@ class MemberTrajectory:
         self.gradient_sum: torch.Tensor | None = None
         self.gradient_last: torch.Tensor | None = None
         self.gradient_steps = 0
-        # What the single run's recorder keeps in its summary as `trajectory.initial`.
+        # What the single run's recorder keeps in its summary as `trajectory.initial` (and its step row 0).
         initial_raw = {name: value.T.tolist() for name, value in self.measure(params, buffers).items()}
         self.initial_summaries = [
             self.metrics({name: rows[member] for name, rows in initial_raw.items()}, member)
             for member in range(len(self.initial_norms))
         ]
+        # The weights at the previous step row (for `update_ratio/*` of step rows).
+        self.previous_row: dict[str, torch.Tensor] = (
+            {name: tensor.clone() for name, tensor in self.initial.items()} if self.every_steps and "updates" in self.sets else {}
+        )
+
+    @property
+    def snapshots_on(self) -> bool:
+        return self.snapshot_epochs is not None or self.snapshot_steps is not None
+
+    def open(self, folders: Sequence[Path], params, buffers) -> None:
+        """Each member's step-row file and snapshot folder in its run folder (`folders[member]`);
+        the initial weights are snapshot 0. Called once the store has made the folders."""
+        for member, folder in enumerate(folders):
+            if self.every_steps:
+                self.files.steps[member] = StepRowWriter(Path(folder) / STEPS_FILE)
+            if self.snapshots_on:
+                writer = SnapshotWriter(
+                    Path(folder) / "snapshots", self.snapshot_epochs, self.snapshot_steps, self.snapshot_budget_mb, self.names
+                )
+                writer.start(unstack_state(params, buffers, member))
+                self.files.snapshots[member] = writer
 
     def start_epoch(self, params) -> None:
+        self.epoch += 1
         self.gradient_sum, self.gradient_last, self.gradient_steps = None, None, 0
         if "updates" in self.sets:
             with torch.no_grad():
@@ -80,9 +150,40 @@ class MemberTrajectory:
         else:
             self.gradient_last = norms
 
+    def end_step(self, params, buffers, grads: dict[str, torch.Tensor], members: Sequence[int]) -> None:
+        """After the optimizer step and the weight rules: a step row every `every_steps` steps
+        (kept on the device) and the step snapshots that are due. `members[row]` is the
+        original index of stacked row `row`. Without step rows and step snapshots it only counts."""
+        self.step += 1
+        if self.every_steps and self.step % self.every_steps == 0:
+            self._step_row(params, buffers, grads)
+        if self.snapshot_steps is not None and is_due(self.snapshot_steps, self.step):
+            for row, member in enumerate(members):
+                self.files.snapshots[member].on_step(unstack_state(params, buffers, row), self.epoch, self.step)
+
+    @torch.no_grad()
+    def _step_row(self, params, buffers, grads: dict[str, torch.Tensor]) -> None:
+        gradient = _gradient_norms([grads[name] for name in self.names]) if "gradients" in self.sets else None
+        raw = self._measure(params, buffers, self.previous_row or None, gradient)
+        if self.previous_row:
+            torch._foreach_copy_([self.previous_row[name] for name in self.names], [params[name].detach() for name in self.names])
+        self.pending.append((self.epoch, self.step, raw))
+
     @torch.no_grad()
     def measure(self, params, buffers) -> dict[str, torch.Tensor]:
-        """Device quantities, each (rows, K); no host sync."""
+        """Device quantities of the epoch, each (rows, K), and the step rows kept since the
+        last call (`row<i>/<name>`; their positions go to `fetched_rows`); no host sync."""
+        gradients = self.gradient_last if self.gradient_mode == "last_step" else (
+            None if self.gradient_sum is None else self.gradient_sum / self.gradient_steps
+        )
+        raw = self._measure(params, buffers, self.epoch_start or None, gradients)
+        for index, (_, _, row) in enumerate(self.pending):
+            raw.update({f"row{index}/{name}": value for name, value in row.items()})
+        self.fetched_rows = [(epoch, step) for epoch, step, _ in self.pending]
+        self.pending = []
+        return raw
+
+    def _measure(self, params, buffers, reference: dict[str, torch.Tensor] | None, gradients: torch.Tensor | None) -> dict[str, torch.Tensor]:
         tensors = [params[name] for name in self.names]
         raw: dict[str, torch.Tensor] = {}
         if self.sets & {"norms", "distance", "updates"}:
@@ -96,14 +197,10 @@ class MemberTrajectory:
             raw["above_epsilon"] = torch.stack(
                 [(torch.floor(tensor.abs() / self.epsilon) != 0).flatten(1).sum(dim=1) for tensor in tensors]
             ).float()
-        if "updates" in self.sets and self.epoch_start:
-            raw["update"] = member_norms([tensor - self.epoch_start[name] for name, tensor in zip(self.names, tensors)])
-        if "gradients" in self.sets:
-            gradients = self.gradient_last if self.gradient_mode == "last_step" else (
-                None if self.gradient_sum is None else self.gradient_sum / self.gradient_steps
-            )
-            if gradients is not None:
-                raw["gradient"] = gradients
+        if "updates" in self.sets and reference:
+            raw["update"] = member_norms([tensor - reference[name] for name, tensor in zip(self.names, tensors)])
+        if "gradients" in self.sets and gradients is not None:
+            raw["gradient"] = gradients
         if "batchnorm" in self.sets and self.batchnorm_names:
             rows = []
             for module in self.batchnorm_names:
@@ -124,9 +221,34 @@ class MemberTrajectory:
             batchnorm_names=self.batchnorm_names,
         )
 
+    def end_epoch(self, raw: dict[str, list[float]], member: int, row: int, params, buffers) -> dict[str, float]:
+        """Member `member`'s epoch metrics from its fetched rows (`raw`, see `measure`); writes its
+        step rows and, when snapshots are on, its epoch snapshot (stacked row `row`)."""
+        epoch_raw = {name: value for name, value in raw.items() if not name.startswith("row")}
+        metrics = self.metrics(epoch_raw, member)
+        if member in self.files.steps:
+            rows = [{"epoch": 0, "step": 0, **self.initial_summaries[member]}] if self.epoch == 1 else []
+            for index, (epoch, step) in enumerate(self.fetched_rows):
+                prefix = f"row{index}/"
+                values = {name[len(prefix) :]: value for name, value in raw.items() if name.startswith(prefix)}
+                rows.append({"epoch": epoch, "step": step, **self.metrics(values, member)})
+            self.files.steps[member].write(rows)
+        if member in self.files.snapshots:
+            self.files.snapshots[member].on_epoch(unstack_state(params, buffers, row), self.epoch, self.step)
+        return metrics
+
+    def summary(self, member: int) -> dict[str, Any]:
+        """The member's summary entry `trajectory`, as its single run's (finishes its snapshots)."""
+        steps = self.files.steps.get(member, StepRowWriter(None))
+        return fit_end_summary(self.initial_summaries[member], self.files.snapshots.get(member), steps)
+
     def absorb(self, others: Sequence["MemberTrajectory"]) -> None:
-        """Take over the members of `others` (at an epoch's end: only θ₀ carries over)."""
+        """Take over the members of `others` (at an epoch's end: θ₀ and the last step row's weights carry over)."""
         self.initial = {name: torch.cat([tensor] + [other.initial[name] for other in others]) for name, tensor in self.initial.items()}
+        self.previous_row = {
+            name: torch.cat([tensor] + [other.previous_row[name] for other in others]) for name, tensor in self.previous_row.items()
+        }
 
     def select(self, keep: torch.Tensor) -> None:
         self.initial = {name: tensor.index_select(0, keep) for name, tensor in self.initial.items()}
+        self.previous_row = {name: tensor.index_select(0, keep) for name, tensor in self.previous_row.items()}

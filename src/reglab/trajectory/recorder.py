@@ -26,7 +26,24 @@ from reglab.trajectory.metrics import (
 from reglab.trajectory.snapshots import SnapshotWriter
 from reglab.trajectory.steps import STEPS_FILE, StepRowWriter, step_cadence
 
-__all__ = ["TrajectoryRecorder"]
+__all__ = ["TrajectoryRecorder", "fit_end_summary"]
+
+
+def fit_end_summary(initial: Mapping[str, float], snapshots: SnapshotWriter | None, steps: StepRowWriter) -> dict[str, Any]:
+    """The run summary's `trajectory` entry: the metrics at fit start, the snapshots kept, the step file.
+
+    Finishes `snapshots` (the last epoch trained is saved if the schedule skipped it).
+    NaN (undefined at a zero initialisation) is left out: summary.json stays strict JSON.
+    """
+    summary: dict[str, Any] = {"initial": {key: value for key, value in initial.items() if math.isfinite(value)}}
+    if snapshots is not None:
+        snapshots.finish()
+        summary["snapshots"] = [entry.file for entry in snapshots.entries]
+        summary["snapshot_stride"] = snapshots.stride
+        summary["snapshot_bytes"] = snapshots.total_bytes()
+    if steps.path is not None:
+        summary["steps_file"] = STEPS_FILE
+    return summary
 
 
 class _Values:
@@ -209,17 +226,7 @@ class TrajectoryRecorder(Callback):
         return metrics
 
     def on_fit_end(self, record: FitRecord) -> Mapping[str, Any]:
-        # NaN (undefined at a zero initialisation) is left out: summary.json stays strict JSON.
-        initial = {key: value for key, value in self.initial.items() if math.isfinite(value)}
-        summary: dict[str, Any] = {"initial": initial}
-        if self.snapshots is not None:
-            self.snapshots.finish()
-            summary["snapshots"] = [entry.file for entry in self.snapshots.entries]
-            summary["snapshot_stride"] = self.snapshots.stride
-            summary["snapshot_bytes"] = self.snapshots.total_bytes()
-        if self.steps.path is not None:
-            summary["steps_file"] = STEPS_FILE
-        return {"trajectory": summary}
+        return {"trajectory": fit_end_summary(self.initial, self.snapshots, self.steps)}
 
     @property
     def step_rows(self) -> list[dict[str, float]]:

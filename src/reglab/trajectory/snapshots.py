@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import torch
 
@@ -43,6 +43,9 @@ __all__ = [
 
 INDEX_NAME = "index.json"
 Schedule = Sequence[int] | SnapshotEvery | None
+# What a snapshot is taken of: a model (its `plain_state`), or a state dict under the model's names
+# (a population member's, `reglab.population.stacked.unstack_state`).
+Source = torch.nn.Module | Mapping[str, torch.Tensor]
 
 
 def is_due(schedule: Schedule, number: int) -> bool:
@@ -64,6 +67,10 @@ def plain_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     from reglab.pruning.masks import pruned_state_dict
 
     return pruned_state_dict(model)
+
+
+def _state_of(source: Source) -> dict[str, torch.Tensor]:
+    return plain_state(source) if isinstance(source, torch.nn.Module) else dict(source)
 
 
 @dataclass(frozen=True)
@@ -125,7 +132,7 @@ def read_index(folder: Path) -> dict:
 
 
 class SnapshotWriter:
-    """Saves scheduled snapshots of a model and keeps them within the budget.
+    """Saves scheduled snapshots of a model (or of a state dict) and keeps them within the budget.
 
     Args:
         folder: the run's `snapshots/` folder (created on first use).
@@ -155,23 +162,23 @@ class SnapshotWriter:
         self._held: dict[str, torch.Tensor] | None = None
         self._held_position: tuple[int, int] | None = None
 
-    def start(self, model: torch.nn.Module) -> None:
+    def start(self, source: Source) -> None:
         """Save the initial weights as epoch 0."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._save(plain_state(model), epoch=0, step=0, name="epoch_0000", ordinal=0)
+        self._save(_state_of(source), epoch=0, step=0, name="epoch_0000", ordinal=0)
 
     def step_due(self, step: int) -> bool:
         return is_due(self.steps, step)
 
-    def on_step(self, model: torch.nn.Module, epoch: int, step: int) -> None:
+    def on_step(self, source: Source, epoch: int, step: int) -> None:
         """Save a step snapshot when the schedule (and the stride) ask for it."""
         if not self.step_due(step):
             return
-        self._scheduled(plain_state(model), epoch, step, f"step_{step:08d}")
+        self._scheduled(_state_of(source), epoch, step, f"step_{step:08d}")
 
-    def on_epoch(self, model: torch.nn.Module, epoch: int, step: int) -> None:
+    def on_epoch(self, source: Source, epoch: int, step: int) -> None:
         """Save an epoch snapshot when scheduled; otherwise hold a device copy in case it is the last."""
-        state = plain_state(model)
+        state = _state_of(source)
         if is_due(self.epochs, epoch) and self._scheduled(state, epoch, step, f"epoch_{epoch:04d}"):
             self._held_position = None
             return

@@ -19,6 +19,7 @@ share a population; a sweep is split into groups by that key.
 | model.init*           | per-member initialization at build time                     |
 | data.label_noise      | per-member labels (inputs stay shared)                      |
 | early_stopping.*      | per-member stopping state; a stopped member is dropped      |
+| pruning.amount        | (K,) amounts: one magnitude ranking per member, stacked masks |
 | name                  | the run's name                                              |
 
 (*) with `data_order: independent`; `shared` visits all members in one order.
@@ -56,6 +57,7 @@ MEMBER_KEYS: tuple[str, ...] = (
     "model.init_bias",
     "data.label_noise",
     "early_stopping.*",
+    "pruning.amount",
 )
 
 SUPPORTED_STOPPING = ("none", "patience", "gl", "pq", "up")
@@ -87,7 +89,6 @@ def unsupported_reason(config: Config) -> str | None:
         (model.dropout_kind != "standard" and any(model.dropout_rates()), "model.dropout_kind", model.dropout_kind),
         (model.residual and model.drop_path > 0, "model.drop_path", model.drop_path),
         (config.schedule.name == "onecycle", "schedule.name", config.schedule.name),
-        (config.pruning.method != "none", "pruning.method", config.pruning.method),
         (regularization.activity_l1 > 0, "regularization.activity_l1", regularization.activity_l1),
         (regularization.activity_l2 > 0, "regularization.activity_l2", regularization.activity_l2),
         (regularization.ema_decay is not None, "regularization.ema_decay", regularization.ema_decay),

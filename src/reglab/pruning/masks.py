@@ -41,6 +41,7 @@ __all__ = [
     "pruned_state_dict",
     "make_pruning_permanent",
     "sparsity_by_tensor",
+    "sparsity_from_counts",
     "keep_parameter_order",
 ]
 
@@ -208,6 +209,15 @@ def sparsity_by_tensor(model: nn.Module, names: list[str]) -> tuple[float, dict[
         sizes.append(value.numel())
     if not names:
         return 0.0, {}
-    counts = torch.stack(zeros).tolist()
-    per_tensor = {name: count / size for name, count, size in zip(names, counts, sizes)}
-    return sum(counts) / max(sum(sizes), 1), per_tensor
+    return sparsity_from_counts(names, torch.stack(zeros).tolist(), sizes)
+
+
+def sparsity_from_counts(names: list[str], zeros: list[float], sizes: list[int]) -> tuple[float, dict[str, float]]:
+    """(Σ zeros / Σ sizes, {name: zeros / size}): the sparsities of tensors whose zeros were counted.
+
+    Example:
+        >>> sparsity_from_counts(["a", "b"], [1, 3], [4, 4])
+        (0.5, {'a': 0.25, 'b': 0.75})
+    """
+    per_tensor = {name: count / size for name, count, size in zip(names, zeros, sizes)}
+    return sum(zeros) / max(sum(sizes), 1), per_tensor

@@ -49,7 +49,7 @@ def _rank_and_mask(scores: torch.Tensor, alive: torch.Tensor, amounts: torch.Ten
 def magnitude_masks(
     weights: Sequence[torch.Tensor],
     masks: Sequence[torch.Tensor | None],
-    amounts: torch.Tensor,
+    amounts: Sequence[float] | torch.Tensor,
     scope: Literal["global", "layer"] = "global",
 ) -> list[torch.Tensor]:
     """New masks (1 kept, 0 pruned) of stacked tensors after one more round of magnitude pruning.
@@ -58,7 +58,9 @@ def magnitude_masks(
         weights: the tensors to prune, each (K, *shape) (member k in row k); entries
             already pruned are ignored (their mask is 0).
         masks: each tensor's current mask, (K, *shape), or None (nothing pruned yet).
-        amounts: (K,) fraction of each member's unpruned entries to prune, in [0, 1).
+        amounts: (K,) fraction of each member's unpruned entries to prune, in [0, 1): Python
+            floats or float64 (a·r is rounded in float64 as torch does; float32 0.35 · 10
+            would round to 3, not 4).
         scope: "global" (one ranking over all of a member's tensors) or "layer" (each tensor alone).
 
     Returns:
@@ -67,12 +69,12 @@ def magnitude_masks(
 
     Example:
         >>> weights = [torch.tensor([[0.3, -0.1, 0.2, 0.4], [1.0, 2.0, -3.0, 0.5]])]
-        >>> magnitude_masks(weights, [None], torch.tensor([0.5, 0.25]))[0]
+        >>> magnitude_masks(weights, [None], [0.5, 0.25])[0]
         tensor([[1., 0., 0., 1.],
                 [1., 1., 1., 0.]])
     """
     members = weights[0].shape[0]
-    amounts = amounts.to(device=weights[0].device, dtype=torch.float64)
+    amounts = torch.as_tensor(amounts, dtype=torch.float64).to(weights[0].device)
     groups = [list(range(len(weights)))] if scope == "global" else [[index] for index in range(len(weights))]
     result: list[torch.Tensor] = [torch.empty(0)] * len(weights)
     for group in groups:

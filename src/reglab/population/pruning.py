@@ -73,7 +73,8 @@ class MemberPruning:
         self.epoch = 0
         self.steps = 0
         self.rewind: dict[str, torch.Tensor] | None = None
-        if self.lottery and self.rewind_step == 0:
+        self.snapshots = self.lottery and self.control == "rewind"  # the reinit control needs no rewind point
+        if self.snapshots and self.rewind_step == 0:
             self.rewind = self._snapshot(params, buffers)
 
     @staticmethod
@@ -86,14 +87,15 @@ class MemberPruning:
     def mask_gradients(self, names: Sequence[str], grads: Sequence[torch.Tensor]) -> Sequence[torch.Tensor]:
         """Gradients · mask, in place (what autograd gives the single run's `weight_orig`)."""
         if self.masks:
-            apply_masks_([grad for name, grad in zip(names, grads) if name in self.masks], [self.masks[name] for name in names if name in self.masks])
+            pairs = [(grad, self.masks[name]) for name, grad in zip(names, grads) if name in self.masks]
+            apply_masks_(*zip(*pairs))
         return grads
 
     def after_step(self, state: Any) -> None:
         """Weights · mask after the optimizer step; the lottery's rewind point at step k."""
         if self.masks:
             apply_masks_([state.params[name] for name in self.masks], list(self.masks.values()))
-        if self.lottery and self.rewind is None:
+        if self.snapshots and self.rewind is None:
             self.steps += 1
             if self.steps == self.rewind_step:
                 self.rewind = self._snapshot(state.params, state.buffers)
@@ -167,9 +169,10 @@ class MemberPruning:
 
     def absorb(self, others: Sequence["MemberPruning"]) -> None:
         """Take over the members of `others` (shards of the same population, at the same epoch)."""
-        self.masks = {name: torch.cat([mask] + [other.masks[name] for other in others]) for name, mask in self.masks.items()}
+        self.masks = {name: torch.cat([mask, *(other.masks[name] for other in others)]) for name, mask in self.masks.items()}
         if self.rewind is not None:
-            self.rewind = {name: torch.cat([tensor] + [other.rewind[name] for other in others]) for name, tensor in self.rewind.items()}
+            rewinds = [self.rewind, *(other.rewind for other in others)]
+            self.rewind = {name: torch.cat([rewind[name] for rewind in rewinds]) for name in self.rewind}
 
     # --- host bookkeeping, one member at a time -----------------------------------------
 
@@ -187,7 +190,8 @@ class MemberPruning:
         `unit` is the member's own single-run unit (its `rounds_done` and `log` are kept)."""
         if self.lottery and epoch % self.epochs_per_round == 0:
             sparsity = sparsity_from_counts(self.names, fetched["pruning/round_zeros"][position], self.sizes)[0]
-            unit.log.append(round_entry(lottery_round(epoch, self.epochs_per_round), self.epochs_per_round, history, metrics, sparsity))
+            round_index = lottery_round(epoch, self.epochs_per_round)
+            unit.log.append(round_entry(round_index, self.epochs_per_round, history, metrics, sparsity))
         unit.rounds_done = unit.rounds_done_after(epoch)
         result = sparsity_metric_keys(*sparsity_from_counts(self.names, fetched["pruning/zeros"][position], self.sizes))
         if self.lottery:
@@ -195,7 +199,9 @@ class MemberPruning:
         result["pruning/rounds_done"] = float(unit.rounds_done)
         return result
 
-    def member_summary(self, unit: Any, weights: Mapping[str, torch.Tensor], history: Sequence[Mapping[str, float]]) -> dict[str, Any]:
+    def member_summary(
+        self, unit: Any, weights: Mapping[str, torch.Tensor], history: Sequence[Mapping[str, float]]
+    ) -> dict[str, Any]:
         """`sparsity`, `sparsity_per_layer`, `pruning_rounds_done` (and `lottery`) of a finished member,
         measured on the weights it ends with (`PruningSummary`, `LotteryTicket.on_fit_end`)."""
         zeros = [int((weights[name] == 0).sum()) for name in self.names]

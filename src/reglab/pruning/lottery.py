@@ -223,7 +223,8 @@ class LotteryTicket(Callback):
         done = len(history)
         if done and done % self.epochs_per_round:
             *earlier, last = history
-            self.log.append(round_entry(lottery_round(done, self.epochs_per_round), self.epochs_per_round, earlier, last, sparsity))
+            round_index = lottery_round(done, self.epochs_per_round)
+            self.log.append(round_entry(round_index, self.epochs_per_round, earlier, last, sparsity))
 
     def rounds_done_after(self, epoch: int) -> int:
         """Rounds pruned by the end of epoch `epoch` (one at the end of each round but the last)."""

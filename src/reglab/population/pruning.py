@@ -29,7 +29,7 @@ import torch
 from reglab.pruning.callback import sparsity_metric_keys
 from reglab.pruning.lottery import LotteryTicket, round_entry
 from reglab.pruning.masks import sparsity_from_counts
-from reglab.pruning.member_masks import apply_masks_, magnitude_masks, zero_counts
+from reglab.pruning.member_masks import apply_masks_, magnitude_masks, rewind_, zero_counts, zero_pruned_
 from reglab.pruning.schedule import lottery_round
 
 __all__ = ["MemberPruning"]
@@ -127,14 +127,9 @@ class MemberPruning:
         masks = magnitude_masks(weights, [self.masks.get(name) for name in self.names], amounts, self.scope)
         self.masks = dict(zip(self.names, masks))
 
-    @torch.no_grad()
     def _zero_pruned(self, state: Any) -> None:
         """Weights and the optimizer's per-entry state (momentum, Adam moments) · mask."""
-        apply_masks_([state.params[name] for name in self.masks], list(self.masks.values()))
-        for name, mask in self.masks.items():
-            for value in state.optimizer.state.get(name, {}).values():
-                if value.shape == mask.shape:
-                    value.mul_(mask)
+        zero_pruned_(state.params, self.masks, state.optimizer.state)
 
     @torch.no_grad()
     def _next_round(self, state: Any, next_round: int) -> None:
@@ -144,10 +139,7 @@ class MemberPruning:
             raise RuntimeError(f"pruning.rewind_step={self.rewind_step} was never reached in round 0")
         self._prune(state)
         target = self.rewind if self.control == "rewind" else self._fresh_weights(state.members, next_round)
-        for name, tensor in {**state.params, **state.buffers}.items():
-            tensor.copy_(target[name])
-            if name in self.masks:
-                tensor.mul_(self.masks[name])
+        rewind_({**state.params, **state.buffers}, target, self.masks)
         state.optimizer.state.clear()  # momentum / Adam moments (and Adam's step count) restart
         state.optimizer.steps = 0
         schedule = state.schedule

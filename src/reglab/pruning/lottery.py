@@ -38,6 +38,7 @@ from reglab.pruning.masks import (
     refresh_pruned_weights,
     sparsity_by_tensor,
 )
+from reglab.pruning.member_masks import rewind_
 from reglab.pruning.schedule import lottery_round
 
 __all__ = ["LotteryTicket", "round_entry", "rewind_weights", "snapshot_weights", "reset_parameters_weights"]
@@ -54,7 +55,7 @@ def snapshot_weights(model: nn.Module) -> dict[str, torch.Tensor]:
 def rewind_weights(model: nn.Module, target: Mapping[str, torch.Tensor]) -> None:
     """Load a plain state dict into a (possibly pruned) model, keeping its masks.
 
-    Pruned tensors get `orig ← target · mask` (survivors take the target's values,
+    Pruned tensors get `orig ← target · mask` (`rewind_`; survivors take the target's values,
     pruned entries 0); other parameters and buffers (biases, batch-norm statistics)
     take the target's values. Every key of the model's plain state dict must be present.
     """
@@ -64,14 +65,9 @@ def rewind_weights(model: nn.Module, target: Mapping[str, torch.Tensor]) -> None
     missing = expected - set(target)
     if missing:
         raise KeyError(f"rewind target lacks {sorted(missing)}")
-    for name in expected:
-        value = target[name]
-        if name in pruned:
-            module, tensor = pruned[name]
-            original = getattr(module, f"{tensor}_orig")
-            original.copy_(value).mul_(getattr(module, f"{tensor}_mask"))
-        else:
-            plain[name].copy_(value)
+    tensors = {name: getattr(pruned[name][0], f"{pruned[name][1]}_orig") if name in pruned else plain[name] for name in expected}
+    masks = {name: getattr(module, f"{tensor}_mask") for name, (module, tensor) in pruned.items()}
+    rewind_(tensors, target, masks)
     refresh_pruned_weights(model)
 
 

@@ -30,6 +30,8 @@ import torch
 from torch import nn
 from torch.nn.utils import prune
 
+from reglab.pruning.member_masks import zero_pruned_
+
 __all__ = [
     "pruned_tensors",
     "is_pruned",
@@ -120,14 +122,10 @@ def zero_pruned_parameters(model: nn.Module, optimizer: torch.optim.Optimizer | 
     gradient reaches them (∂(w·m)/∂w = m = 0), weight decay and L1/L2 terms of 0 are 0,
     so they stay exactly zero: parameters read by name then match the pruned network.
     """
-    for _, module, tensor in pruned_tensors(model):
-        original = getattr(module, f"{tensor}_orig")
-        mask = getattr(module, f"{tensor}_mask")
-        original.mul_(mask)
-        if optimizer is not None:
-            for value in optimizer.state.get(original, {}).values():
-                if isinstance(value, torch.Tensor) and value.shape == original.shape:
-                    value.mul_(mask)
+    originals = {name: getattr(module, f"{tensor}_orig") for name, module, tensor in pruned_tensors(model)}
+    masks = {name: getattr(module, f"{tensor}_mask") for name, module, tensor in pruned_tensors(model)}
+    state = {name: optimizer.state.get(original, {}) for name, original in originals.items()} if optimizer is not None else None
+    zero_pruned_(originals, masks, state)
     refresh_pruned_weights(model)
 
 

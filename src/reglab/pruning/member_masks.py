@@ -28,11 +28,11 @@ Reference:
 
 from __future__ import annotations
 
-from typing import Literal, Sequence
+from typing import Any, Literal, Mapping, Sequence
 
 import torch
 
-__all__ = ["magnitude_masks", "apply_masks_", "zero_counts"]
+__all__ = ["magnitude_masks", "apply_masks_", "zero_pruned_", "rewind_", "zero_counts"]
 
 
 def _rank_and_mask(scores: torch.Tensor, alive: torch.Tensor, amounts: torch.Tensor) -> torch.Tensor:
@@ -99,6 +99,38 @@ def apply_masks_(tensors: Sequence[torch.Tensor], masks: Sequence[torch.Tensor])
     """tensor ← tensor · mask, in place, for each pair (weights, gradients or optimizer state)."""
     for tensor, mask in zip(tensors, masks):
         tensor.mul_(mask)
+
+
+@torch.no_grad()
+def zero_pruned_(
+    params: Mapping[str, torch.Tensor],
+    masks: Mapping[str, torch.Tensor],
+    optimizer_state: Mapping[str, Mapping[str, Any]] | None = None,
+) -> None:
+    """At a round: each masked parameter and its per-entry optimizer state (momentum, Adam
+    moments: the values shaped like it) · mask, so pruned entries stay exactly 0 afterwards.
+
+    Args:
+        params: name -> parameter (stacked (K, *shape), or one run's tensor).
+        masks: name -> its mask, of the same shape.
+        optimizer_state: name -> that parameter's optimizer state (a dict of tensors), if any.
+    """
+    for name, mask in masks.items():
+        params[name].mul_(mask)
+        state = optimizer_state.get(name, {}) if optimizer_state is not None else {}
+        for value in state.values():
+            if isinstance(value, torch.Tensor) and value.shape == mask.shape:
+                value.mul_(mask)
+
+
+@torch.no_grad()
+def rewind_(tensors: Mapping[str, torch.Tensor], target: Mapping[str, torch.Tensor], masks: Mapping[str, torch.Tensor]) -> None:
+    """Lottery rewind: a masked tensor ← target · mask (survivors take the target's values,
+    pruned entries 0); every other tensor (biases, batch-norm statistics) ← target."""
+    for name, tensor in tensors.items():
+        tensor.copy_(target[name])
+        if name in masks:
+            tensor.mul_(masks[name])
 
 
 @torch.no_grad()

@@ -11,11 +11,15 @@ and the re-initialisation control.
 from __future__ import annotations
 
 import pytest
+import torch
 
 import reglab
 from reglab.config import validate_config
 from reglab.population import train_population
+from reglab.population.build import build_population
 from reglab.population.grouping import group_configs
+from reglab.population.shards import merge_shards, split_population
+from reglab.pruning import magnitude_masks
 from tests.population.test_train import assert_same_history, digits
 
 SUMMARY_KEYS = ("sparsity", "sparsity_per_layer", "pruning_rounds_done", "lottery")
@@ -91,3 +95,27 @@ def test_lottery_reinit_control(store_dir):
     keys = {"epochs": 1, "pruning.method": "lottery", "pruning.rounds": 2, "pruning.control": "reinit"}
     configs = [digits(0, 0.1, **keys, **{"pruning.amount": 0.3}), digits(1, 0.1, **keys, **{"pruning.amount": 0.6})]
     assert_members_equal_single_runs(configs, store_dir)
+
+
+def test_masks_and_rewind_points_follow_their_members_through_shards_and_stops():
+    keys = {"pruning.method": "lottery", "pruning.rounds": 1, "epochs": 1}
+    amounts = (0.2, 0.5, 0.7, 0.4)
+    configs = [validate_config(digits(seed, 0.1, **keys, **{"pruning.amount": a})) for seed, a in enumerate(amounts)]
+    state, _ = build_population(configs, "independent", "stacked")
+    initial = {name: tensor.detach().clone() for name, tensor in state.params.items()}
+    with torch.no_grad():
+        for tensor in state.params.values():
+            tensor.mul_(1.5)  # "trained" weights
+    parts = split_population(state, 2)
+    for part in parts:
+        part.pruning.epoch_end(part)  # end of round 0: prune, rewind to the initial weights
+    merged = merge_shards(parts)
+    names = merged.pruning.names
+    for row, amount in enumerate(amounts):
+        alone = magnitude_masks([initial[name][row : row + 1] * 1.5 for name in names], [None] * len(names), [amount])
+        for name, mask in zip(names, alone):
+            assert torch.equal(merged.pruning.masks[name][row], mask[0]), (row, name)
+            assert torch.equal(merged.params[name][row], initial[name][row] * mask[0])
+    merged.keep([1, 3])
+    assert merged.pruning.masks[names[0]].shape[0] == 2
+    assert torch.equal(merged.pruning.rewind[names[0]], initial[names[0]][[1, 3]])

@@ -88,3 +88,15 @@ def test_apply_and_count():
     apply_masks_([weights], masks)
     assert weights.tolist() == [[[0.0, 0.0], [3.0, 4.0]], [[0.0, 6.0], [7.0, 8.0]]]
     assert zero_counts([weights]).tolist() == [[2, 1]]
+
+
+def test_ranking_a_few_members_at_a_time_changes_nothing(monkeypatch):
+    from reglab.pruning import member_masks
+
+    members = distinct_members(5)
+    stacked = [torch.stack([member[index] for member in members]) for index in range(2)]
+    amounts = [0.1, 0.3, 0.5, 0.7, 0.9]
+    at_once = magnitude_masks(stacked, [None, None], amounts)
+    monkeypatch.setattr(member_masks, "_RANKED_ENTRIES", 2 * 42)  # two members per sort
+    in_parts = magnitude_masks(stacked, [None, None], amounts)
+    assert all(torch.equal(a, b) for a, b in zip(at_once, in_parts))

@@ -32,6 +32,9 @@ from typing import Any, Literal, Mapping, Sequence
 
 import torch
 
+# At most this many entries are sorted at once (members × entries): 2^24 int64 indices, 128 MiB.
+_RANKED_ENTRIES = 1 << 24
+
 __all__ = ["magnitude_masks", "apply_masks_", "zero_pruned_", "rewind_", "zero_counts"]
 
 
@@ -88,7 +91,14 @@ def magnitude_masks(
             ],
             dim=1,
         )
-        kept = _rank_and_mask(scores, alive, amounts)
+        # rows are independent: rank a few members at a time, so the (rows, n) sort indices stay small
+        rows = max(1, _RANKED_ENTRIES // scores.shape[1])
+        kept = torch.cat(
+            [
+                _rank_and_mask(scores[start : start + rows], alive[start : start + rows], amounts[start : start + rows])
+                for start in range(0, members, rows)
+            ]
+        )
         for index, part in zip(group, kept.split([weights[index][0].numel() for index in group], dim=1)):
             result[index] = part.reshape(weights[index].shape).to(weights[index].dtype)
     return result

@@ -43,4 +43,7 @@ def test_unsupported_configs_are_named_by_key():
                     "regularization.grad_clip_norm=1", "regularization.grad_clip_value=0.1"):
         assert unsupported_reason(config("regularization.l1=1e-4", trained)) is None, trained
     assert unsupported_reason(config("schedule.name=onecycle")) is None
-    assert unsupported_reason(config("pruning.method=magnitude")) == "pruning.method=magnitude"
+    for pruning in ("pruning.method=magnitude", "pruning.method=lottery"):  # stacked masks per member
+        assert unsupported_reason(config(pruning)) is None, pruning
+    assert population_key(config("pruning.method=magnitude", "pruning.amount=0.3")) == population_key(config("pruning.method=magnitude"))
+    assert population_key(config("pruning.method=magnitude", "pruning.scope=layer")) != population_key(config("pruning.method=magnitude"))

@@ -22,6 +22,7 @@ from reglab.population.objective import make_member_objective
 from reglab.population.optim import StackedOptimizer
 from reglab.population.order import DataOrder
 from reglab.population.penalties import MemberPenalties
+from reglab.population.pruning import MemberPruning
 from reglab.population.schedule import MemberSchedule
 from reglab.population.stacked import describe_architecture, stack_states, stacked_forward
 from reglab.population.streams import member_generator
@@ -127,11 +128,12 @@ def build_population(
         penalties=MemberPenalties(models[0], first.regularization, hyper),
         trajectory=trajectory,
         techniques=techniques,
-        epochs=first.epochs,
+        epochs=techniques[0].total_epochs or first.epochs,  # lottery rounds: epochs · (rounds + 1)
         batch_size=first.data.batch_size,
         eval_batch_size=first.data.eval_batch_size,
         device=device,
         generators=generators,
         engine=engine,
+        pruning=MemberPruning([t.pruning for t in techniques], params, buffers) if techniques[0].pruning is not None else None,
     )
     return state, models

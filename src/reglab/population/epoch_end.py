@@ -70,6 +70,8 @@ def record_epoch(
         techniques = state.techniques[member]
         if techniques.zero_fraction:
             metrics["l1/zeros"] = fetched["l1/zeros"][position][0] / max(state.penalties.scoped_entries, 1)
+        if state.pruning is not None:
+            metrics.update(state.pruning.member_metrics(techniques.pruning, fetched, position, epoch, histories[member], metrics))
         if techniques.stopper is not None:
             # The single run's EarlyStopping object itself, fed this member's metrics.
             weights = unstack_state(state.params, state.buffers, position) if techniques.stopper.keep_best else None

@@ -20,6 +20,7 @@ share a population; a sweep is split into groups by that key.
 | data.label_noise      | per-member labels (inputs stay shared)                      |
 | early_stopping.*      | per-member stopping state; a stopped member is dropped      |
 | schedule.step_size, .gamma, .min_lr, .max_lr, .warmup_fraction | per-member lr (and onecycle momentum) tables |
+| pruning.amount        | (K,) amounts: one magnitude ranking per member, stacked masks |
 | name                  | the run's name                                              |
 
 (*) with `data_order: independent`; `shared` visits all members in one order.
@@ -62,6 +63,7 @@ MEMBER_KEYS: tuple[str, ...] = (
     "schedule.min_lr",
     "schedule.max_lr",
     "schedule.warmup_fraction",
+    "pruning.amount",
 )
 
 def _is_member_key(key: str) -> bool:
@@ -89,7 +91,6 @@ def unsupported_reason(config: Config) -> str | None:
         (model.norm == "group", "model.norm", model.norm),
         (model.dropout_kind != "standard" and any(model.dropout_rates()), "model.dropout_kind", model.dropout_kind),
         (model.residual and model.drop_path > 0, "model.drop_path", model.drop_path),
-        (config.pruning.method != "none", "pruning.method", config.pruning.method),
         (regularization.activity_l1 > 0, "regularization.activity_l1", regularization.activity_l1),
         (regularization.activity_l2 > 0, "regularization.activity_l2", regularization.activity_l2),
         (regularization.ema_decay is not None, "regularization.ema_decay", regularization.ema_decay),

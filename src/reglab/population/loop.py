@@ -78,7 +78,7 @@ def _gradients_at_perturbed(state: PopulationState, names, grads, inputs, labels
     with torch.no_grad():
         for param, offset in zip(params, offsets):
             param.sub_(offset)
-    return grads
+    return state.pruning.mask_gradients(names, grads) if state.pruning is not None else grads
 
 
 def _train_epoch(state: PopulationState, lrs: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -99,6 +99,8 @@ def _train_epoch(state: PopulationState, lrs: torch.Tensor) -> dict[str, torch.T
         outputs, data_loss, penalties, total = _forward_loss(state, inputs, labels, batch, shared)
         # The sum over members: each member's gradient is that of its own mean loss.
         grads = torch.autograd.grad(total.sum(), [state.params[name] for name in names])
+        if state.pruning is not None:
+            grads = state.pruning.mask_gradients(names, grads)
         if state.sharpness_aware:
             grads = _gradients_at_perturbed(state, names, grads, inputs, labels, batch, shared)
         gradients = dict(zip(names, grads))
@@ -109,6 +111,8 @@ def _train_epoch(state: PopulationState, lrs: torch.Tensor) -> dict[str, torch.T
             state.trajectory.observe_gradients(gradients, last_step=index == len(starts) - 1)
         state.optimizer.step(gradients, lrs[index], state.hyper, None if momenta is None else momenta[index])
         state.penalties.weight_rules(state.params, state.hyper, lrs[index])
+        if state.pruning is not None:
+            state.pruning.after_step(state)
         if state.trajectory is not None:  # step rows and step snapshots (trajectory.every_steps, snapshot_steps)
             state.trajectory.end_step(state.params, state.buffers, gradients, state.members)
         if state.callbacks.step_callbacks:
@@ -141,6 +145,8 @@ def _fetch(quantities: dict[str, torch.Tensor]) -> dict[str, list[list[float]]]:
 def _epoch_quantities(state: PopulationState, sums: dict[str, torch.Tensor], lrs: torch.Tensor) -> dict[str, list[list[float]]]:
     """The epoch's training sums, evaluation, zero counts and trajectory of every member, fetched."""
     quantities = {**sums, **_evaluate(state, "val"), **_evaluate(state, "test"), "lr": lrs[-1]}
+    if state.pruning is not None:  # after evaluation, before the zero counts and the trajectory
+        quantities.update(state.pruning.epoch_end(state))
     if any(state.techniques[member].zero_fraction for member in state.members):
         quantities["l1/zeros"] = state.penalties.zero_counts(state.params)
     if state.trajectory is not None:

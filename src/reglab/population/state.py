@@ -21,6 +21,7 @@ from reglab.population.objective import MemberObjective
 from reglab.population.optim import StackedOptimizer
 from reglab.population.order import DataOrder
 from reglab.population.penalties import MemberPenalties
+from reglab.population.pruning import MemberPruning
 from reglab.population.schedule import MemberSchedule
 from reglab.population.techniques import MemberTechniques
 from reglab.population.trajectory import MemberTrajectory
@@ -62,6 +63,7 @@ class PopulationState:
     callbacks: MemberCallbacks = field(default_factory=MemberCallbacks)
 
     epoch: int = 0  # epochs begun
+    pruning: MemberPruning | None = None  # stacked masks (pruning.*); None: no pruning, no work
 
     def __post_init__(self) -> None:
         if not self.members:
@@ -101,6 +103,8 @@ class PopulationState:
         self.penalties.configure(self.hyper)
         if self.trajectory is not None:
             self.trajectory.select(index)
+        if self.pruning is not None:
+            self.pruning.select(index)
         self.members = [self.members[position] for position in positions]
         if self.generators:
             self.generators = [self.generators[position] for position in positions]

@@ -16,6 +16,7 @@ silently drops a technique a single run would apply.
 | ZeroFractionMonitor (`l1/zeros`)   | zero counts over the stacked scoped weights        |
 | EarlyStopping, RestoreBest         | the same object per member, fed the member's metrics and, with restore_best, its weights |
 | TrajectoryRecorder, GradientNormHook | `MemberTrajectory` (same keys, batched; step rows and snapshots per member) |
+| MagnitudePruning, LotteryTicket, PruningSummary, KeepPrunedWeightsZero | `MemberPruning` (stacked masks); the unit itself keeps the member's record |
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class MemberTechniques:
     trajectory_epsilon: float
     gradient_mode: str
     trajectory_recorder: Any = None  # the single run's TrajectoryRecorder (step rows and snapshot settings)
+    pruning: Any | None = None  # the member's MagnitudePruning or LotteryTicket
+    total_epochs: int | None = None  # lottery rounds: epochs · (rounds + 1)
 
 
 def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> MemberTechniques:
@@ -57,15 +60,15 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
     technique = build_techniques(config, model, data)
     if technique.augment is not None:
         raise PopulationUnsupported("augmentation (augment.*)")
-    if technique.total_epochs is not None:
-        raise PopulationUnsupported("a multi-phase technique (lottery-ticket rounds)")
-    stopper, zero_fraction, sets, epsilon, gradient_mode, recorder = None, False, None, 1e-3, "last_step", None
+    stopper, zero_fraction, sets, epsilon, gradient_mode, recorder, pruning = None, False, None, 1e-3, "last_step", None, None
     for hook in technique.hooks:
         kind = type(hook).__name__
         if kind in ("PenaltyHook", "ProximalL1Hook", "SubgradientL1Hook", "GradientClipHook", "MaxNormHook"):
             continue  # `MemberPenalties` and the population loop, from the members' configs
         if kind in ("FloodingHook", "OrthogonalityHook", "SharpnessAwareHook"):
             continue  # read from the members' configs (`MemberHyperparameters`)
+        if kind == "KeepPrunedWeightsZero":
+            continue  # `MemberPruning.after_step`
         if kind == "GradientNormHook":
             gradient_mode = hook.mode
             continue
@@ -76,10 +79,16 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
             zero_fraction = True
         elif kind == "EarlyStopping":
             stopper = callback
+        elif kind in ("MagnitudePruning", "LotteryTicket"):
+            pruning = callback
+        elif kind == "PruningSummary":
+            continue  # `MemberPruning.member_summary`
         elif kind == "RestoreBest":
             continue  # the population loads the stopper's best weights when the member ends
         elif kind == "TrajectoryRecorder":
             sets, epsilon, recorder = tuple(sorted(callback.sets)), callback.epsilon, callback
         else:
             raise PopulationUnsupported(f"the callback {kind}")
-    return MemberTechniques(stopper, zero_fraction, sets, epsilon, gradient_mode, recorder)
+    if technique.total_epochs is not None and type(pruning).__name__ != "LotteryTicket":
+        raise PopulationUnsupported("a multi-phase technique other than lottery-ticket rounds")
+    return MemberTechniques(stopper, zero_fraction, sets, epsilon, gradient_mode, recorder, pruning, technique.total_epochs)

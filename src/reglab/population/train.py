@@ -168,6 +168,8 @@ def train_population(
         if techniques.stopper is not None:
             record = FitRecord(None, None, config, None, len(history), history, stop, recorder.run_ids[member])
             extra.update(techniques.stopper.on_fit_end(record) or {})
+        if current.pruning is not None:  # on the weights the member ends with
+            extra.update(current.pruning.member_summary(techniques.pruning, member_state, history))
         if current.trajectory is not None:
             extra["trajectory"] = current.trajectory.summary(member)
         if stop:
@@ -179,7 +181,8 @@ def train_population(
         if current.callbacks:
             run_id = recorder.run_ids[member]
             extra.update(current.callbacks.fit_end(member, config, splits, history, stop, member_state, run_id, run_store.run_dir(run_id)))
-        if restored and splits is not None:
+        changed = restored or (current.pruning is not None and current.pruning.changed_after_evaluation(len(history)))
+        if changed and splits is not None:
             extra["final_eval"] = final_evaluation(model, splits, config)
         else:  # the last epoch's evaluation is of the weights the member ends with
             extra["final_eval"] = {key: value for key, value in history[-1].items() if key.split("/")[0] in ("val", "test")}

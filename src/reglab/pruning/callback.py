@@ -14,12 +14,16 @@ from reglab.contract.hooks import StepHook
 from reglab.pruning.magnitude import prune_magnitude
 from reglab.pruning.masks import make_pruning_permanent, sparsity_by_tensor, zero_pruned_parameters
 
-__all__ = ["MagnitudePruning", "PruningSummary", "KeepPrunedWeightsZero", "sparsity_metrics"]
+__all__ = ["MagnitudePruning", "PruningSummary", "KeepPrunedWeightsZero", "sparsity_metrics", "sparsity_metric_keys"]
 
 
 def sparsity_metrics(model: torch.nn.Module, names: list[str]) -> dict[str, float]:
     """`pruning/sparsity` and `pruning/sparsity/<tensor>` of the effective tensors `names`."""
-    total, per_tensor = sparsity_by_tensor(model, names)
+    return sparsity_metric_keys(*sparsity_by_tensor(model, names))
+
+
+def sparsity_metric_keys(total: float, per_tensor: Mapping[str, float]) -> dict[str, float]:
+    """The metric keys of a total sparsity and the per-tensor ones (see `MagnitudePruning`)."""
     metrics = {"pruning/sparsity": total}
     metrics.update({f"pruning/sparsity/{name}": value for name, value in per_tensor.items()})
     return metrics
@@ -108,6 +112,10 @@ class MagnitudePruning(Callback):
         metrics = sparsity_metrics(record.model, self.names)
         metrics["pruning/rounds_done"] = float(self.rounds_done)
         return metrics
+
+    def rounds_done_after(self, epoch: int) -> int:
+        """Rounds pruned by the end of epoch `epoch`."""
+        return sum(1 for scheduled in self.epochs if scheduled <= epoch)
 
     def on_fit_end(self, record: FitRecord) -> None:
         make_pruning_permanent(record.model)

@@ -38,9 +38,10 @@ from reglab.pruning.masks import (
     refresh_pruned_weights,
     sparsity_by_tensor,
 )
+from reglab.pruning.member_masks import rewind_
 from reglab.pruning.schedule import lottery_round
 
-__all__ = ["LotteryTicket", "rewind_weights", "snapshot_weights", "reset_parameters_weights"]
+__all__ = ["LotteryTicket", "round_entry", "rewind_weights", "snapshot_weights", "reset_parameters_weights"]
 
 FreshWeights = Callable[[int], Mapping[str, torch.Tensor]]
 
@@ -54,7 +55,7 @@ def snapshot_weights(model: nn.Module) -> dict[str, torch.Tensor]:
 def rewind_weights(model: nn.Module, target: Mapping[str, torch.Tensor]) -> None:
     """Load a plain state dict into a (possibly pruned) model, keeping its masks.
 
-    Pruned tensors get `orig ← target · mask` (survivors take the target's values,
+    Pruned tensors get `orig ← target · mask` (`rewind_`; survivors take the target's values,
     pruned entries 0); other parameters and buffers (biases, batch-norm statistics)
     take the target's values. Every key of the model's plain state dict must be present.
     """
@@ -64,14 +65,9 @@ def rewind_weights(model: nn.Module, target: Mapping[str, torch.Tensor]) -> None
     missing = expected - set(target)
     if missing:
         raise KeyError(f"rewind target lacks {sorted(missing)}")
-    for name in expected:
-        value = target[name]
-        if name in pruned:
-            module, tensor = pruned[name]
-            original = getattr(module, f"{tensor}_orig")
-            original.copy_(value).mul_(getattr(module, f"{tensor}_mask"))
-        else:
-            plain[name].copy_(value)
+    tensors = {name: getattr(pruned[name][0], f"{pruned[name][1]}_orig") if name in pruned else plain[name] for name in expected}
+    masks = {name: getattr(module, f"{tensor}_mask") for name, (module, tensor) in pruned.items()}
+    rewind_(tensors, target, masks)
     refresh_pruned_weights(model)
 
 
@@ -95,6 +91,33 @@ def reset_parameters_weights(model: nn.Module, seed: int) -> FreshWeights:
         return snapshot_weights(template)
 
     return fresh
+
+
+def round_entry(
+    round_index: int,
+    epochs_per_round: int,
+    history: Sequence[Mapping[str, float]],
+    current: Mapping[str, float],
+    sparsity: float,
+) -> dict[str, Any]:
+    """One entry of the summary's `lottery` list: the round's best epoch by the default monitor
+    and its last test metric, from the round's rows of `history` and the `current` epoch's
+    metrics; `sparsity` is that of the network trained in the round (measured before it is pruned)."""
+    first = round_index * epochs_per_round + 1
+    rows = [row for row in history if row.get("epoch", 0) >= first] + [current]
+    monitor, mode = default_monitor(rows)
+    best = best_epoch(rows, monitor, mode)
+    last = rows[-1]
+    test_key = "test/acc" if "test/acc" in last else "test/loss"
+    entry: dict[str, Any] = {
+        "round": round_index,
+        "sparsity": sparsity,
+        "best_epoch": best,
+        f"best_{monitor}": next((row[monitor] for row in rows if row.get("epoch") == best), None),
+    }
+    if test_key in last:
+        entry[f"final_{test_key}"] = last[test_key]
+    return entry
 
 
 class LotteryTicket(Callback):
@@ -170,7 +193,8 @@ class LotteryTicket(Callback):
     def on_epoch_end(self, record: EpochRecord) -> dict[str, float]:
         round_index = lottery_round(record.epoch, self.epochs_per_round)
         if record.epoch % self.epochs_per_round == 0:
-            self.log.append(self._round_entry(round_index, record.history, record.metrics, record.model))
+            sparsity = sparsity_by_tensor(record.model, self.names)[0]
+            self.log.append(round_entry(round_index, self.epochs_per_round, record.history, record.metrics, sparsity))
             if round_index < self.rounds:
                 self._next_round(record.model, record.optimizer, round_index + 1)
         metrics = sparsity_metrics(record.model, self.names)
@@ -189,32 +213,21 @@ class LotteryTicket(Callback):
         if self.hook is not None:
             self.hook.active = True
 
-    def _round_entry(
-        self, round_index: int, history: Sequence[Mapping[str, float]], current: Mapping[str, float], model: nn.Module
-    ) -> dict[str, Any]:
-        first = round_index * self.epochs_per_round + 1
-        rows = [row for row in history if row.get("epoch", 0) >= first] + [current]
-        monitor, mode = default_monitor(rows)
-        best = best_epoch(rows, monitor, mode)
-        last = rows[-1]
-        test_key = "test/acc" if "test/acc" in last else "test/loss"
-        entry: dict[str, Any] = {
-            "round": round_index,
-            "sparsity": sparsity_by_tensor(model, self.names)[0],
-            "best_epoch": best,
-            f"best_{monitor}": next((row[monitor] for row in rows if row.get("epoch") == best), None),
-        }
-        if test_key in last:
-            entry[f"final_{test_key}"] = last[test_key]
-        return entry
+    def log_partial_round(self, history: Sequence[Mapping[str, float]], sparsity: float) -> None:
+        """At fit end: when the run ended inside a round (a stop or divergence), log that round;
+        `sparsity` is that of the weights the run ends with."""
+        done = len(history)
+        if done and done % self.epochs_per_round:
+            *earlier, last = history
+            round_index = lottery_round(done, self.epochs_per_round)
+            self.log.append(round_entry(round_index, self.epochs_per_round, earlier, last, sparsity))
+
+    def rounds_done_after(self, epoch: int) -> int:
+        """Rounds pruned by the end of epoch `epoch` (one at the end of each round but the last)."""
+        return min(epoch // self.epochs_per_round, self.rounds)
 
     def on_fit_end(self, record: FitRecord) -> Mapping[str, Any]:
-        done = record.epochs_done
-        if done and done % self.epochs_per_round and record.history:
-            # the run ended inside a round (a stop or divergence): log the partial round
-            round_index = lottery_round(done, self.epochs_per_round)
-            *earlier, last = record.history
-            self.log.append(self._round_entry(round_index, earlier, last, record.model))
+        self.log_partial_round(record.history, sparsity_by_tensor(record.model, self.names)[0])
         make_pruning_permanent(record.model)
         if self.hook is not None:
             self.hook.active = False

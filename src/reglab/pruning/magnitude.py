@@ -4,9 +4,13 @@
                    ⌊amount · n⌉ of the n still-unpruned entries are masked.
     layer scope:   the same rule inside each tensor separately.
 
-Calling it again prunes `amount` of the REMAINING entries (torch's `PruningContainer`
-computes the new mask on the unpruned slice only), so r rounds of fraction a leave
-a fraction (1 − a)^r, up to rounding of ⌊a · n⌉ at each round:
+The masks come from `reglab.pruning.member_masks.magnitude_masks` (the function a
+population uses for its K members, here with K = 1; ties in |w| go by position) and
+are installed with `prune.custom_from_mask`, torch's reparametrization.
+
+Calling it again prunes `amount` of the REMAINING entries (pruned entries are left out
+of the ranking), so r rounds of fraction a leave a fraction (1 − a)^r, up to rounding
+of ⌊a · n⌉ at each round:
 
     sparsity after r rounds = 1 − (1 − a)^r.
 
@@ -28,7 +32,8 @@ from torch import nn
 from torch.nn.utils import prune
 
 from reglab.config.errors import ConfigError
-from reglab.pruning.masks import keep_parameter_order, leave_leaf_after_forward, pruned_tensors, pruning_masks
+from reglab.pruning.masks import effective_tensor, keep_parameter_order, leave_leaf_after_forward, pruned_tensors, pruning_masks
+from reglab.pruning.member_masks import magnitude_masks
 from reglab.regularizers.scope import parameter_roles
 
 __all__ = ["prunable_parameters", "prune_magnitude"]
@@ -70,9 +75,11 @@ def prune_magnitude(
 ) -> dict[str, torch.Tensor]:
     """Mask the smallest-magnitude `amount` of the remaining entries (L1 unstructured).
 
-    Global scope uses `prune.global_unstructured(..., pruning_method=prune.L1Unstructured)`,
-    layer scope `prune.l1_unstructured` on each tensor. The optimizer keeps working:
-    torch re-registers the same Parameter object as `<name>_orig`.
+    The masks are `magnitude_masks` of the effective tensors with K = 1 (without ties in
+    |w|, those of `prune.global_unstructured(..., prune.L1Unstructured)` for global scope
+    and `prune.l1_unstructured` per tensor for layer scope), installed with
+    `prune.custom_from_mask`. The optimizer keeps working: torch re-registers the same
+    Parameter object as `<name>_orig`.
 
     Runs under `torch.no_grad()` so the new `weight` attribute is a leaf and the model
     can still be deep-copied; `weight_orig` keeps the position `weight` had in
@@ -105,11 +112,12 @@ def prune_magnitude(
         raise ConfigError("pruning names", unknown, f"weights or biases of the model: {sorted(candidates)}")
     targets = [candidates[name] for name in wanted]
     orders = {id(module): (module, list(module._parameters)) for module, _ in targets}
-    if scope == "global":
-        prune.global_unstructured(targets, pruning_method=prune.L1Unstructured, amount=float(amount))
-    else:
-        for module, tensor in targets:
-            prune.l1_unstructured(module, tensor, amount=float(amount))
+    current = [effective_tensor(module, tensor).detach().unsqueeze(0) for module, tensor in targets]
+    existing = [getattr(module, f"{tensor}_mask", None) for module, tensor in targets]
+    existing = [None if mask is None else mask.unsqueeze(0) for mask in existing]
+    amounts = torch.tensor([float(amount)], dtype=torch.float64)
+    for (module, tensor), mask in zip(targets, magnitude_masks(current, existing, amounts, scope)):
+        prune.custom_from_mask(module, tensor, mask[0])
     for module, order_before in orders.values():
         keep_parameter_order(module, order_before, {name: f"{name}_orig" for name in order_before})
         leave_leaf_after_forward(module)

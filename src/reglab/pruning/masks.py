@@ -30,6 +30,8 @@ import torch
 from torch import nn
 from torch.nn.utils import prune
 
+from reglab.pruning.member_masks import zero_pruned_
+
 __all__ = [
     "pruned_tensors",
     "is_pruned",
@@ -41,6 +43,7 @@ __all__ = [
     "pruned_state_dict",
     "make_pruning_permanent",
     "sparsity_by_tensor",
+    "sparsity_from_counts",
     "keep_parameter_order",
 ]
 
@@ -119,14 +122,10 @@ def zero_pruned_parameters(model: nn.Module, optimizer: torch.optim.Optimizer | 
     gradient reaches them (∂(w·m)/∂w = m = 0), weight decay and L1/L2 terms of 0 are 0,
     so they stay exactly zero: parameters read by name then match the pruned network.
     """
-    for _, module, tensor in pruned_tensors(model):
-        original = getattr(module, f"{tensor}_orig")
-        mask = getattr(module, f"{tensor}_mask")
-        original.mul_(mask)
-        if optimizer is not None:
-            for value in optimizer.state.get(original, {}).values():
-                if isinstance(value, torch.Tensor) and value.shape == original.shape:
-                    value.mul_(mask)
+    originals = {name: getattr(module, f"{tensor}_orig") for name, module, tensor in pruned_tensors(model)}
+    masks = {name: getattr(module, f"{tensor}_mask") for name, module, tensor in pruned_tensors(model)}
+    state = {name: optimizer.state.get(original, {}) for name, original in originals.items()} if optimizer is not None else None
+    zero_pruned_(originals, masks, state)
     refresh_pruned_weights(model)
 
 
@@ -208,6 +207,15 @@ def sparsity_by_tensor(model: nn.Module, names: list[str]) -> tuple[float, dict[
         sizes.append(value.numel())
     if not names:
         return 0.0, {}
-    counts = torch.stack(zeros).tolist()
-    per_tensor = {name: count / size for name, count, size in zip(names, counts, sizes)}
-    return sum(counts) / max(sum(sizes), 1), per_tensor
+    return sparsity_from_counts(names, torch.stack(zeros).tolist(), sizes)
+
+
+def sparsity_from_counts(names: list[str], zeros: list[float], sizes: list[int]) -> tuple[float, dict[str, float]]:
+    """(Σ zeros / Σ sizes, {name: zeros / size}): the sparsities of tensors whose zeros were counted.
+
+    Example:
+        >>> sparsity_from_counts(["a", "b"], [1, 3], [4, 4])
+        (0.5, {'a': 0.25, 'b': 0.75})
+    """
+    per_tensor = {name: count / size for name, count, size in zip(names, zeros, sizes)}
+    return sum(zeros) / max(sum(sizes), 1), per_tensor

@@ -1,0 +1,213 @@
+"""Pruning in a population: stacked masks (K, *shape), one magnitude ranking per member, lottery rounds.
+
+Each member's single-run unit (`MagnitudePruning` or `LotteryTicket`, built per member by
+`inspect_techniques`) says when rounds happen and keeps the member's host-side record
+(`rounds_done`, the `lottery` log); `MemberPruning` does the tensor work for all K members
+at once, as the single run does it for one:
+
+| single run                                                | population (`MemberPruning`)                          |
+|-----------------------------------------------------------|-------------------------------------------------------|
+| `prune_magnitude`: `magnitude_masks` with K = 1           | `magnitude_masks` of the stacked weights, (K,) amounts |
+| forward through `weight_orig · mask` (gradient · mask)    | weights 0 where pruned; gradients · mask              |
+| `KeepPrunedWeightsZero` after each optimizer step         | weights · mask after each step                        |
+| `zero_pruned_parameters(model, optimizer)` at a round     | weights and optimizer state · mask                    |
+| `LotteryTicket`: prune, rewind to θ_k (or a fresh init),  | the same on the stacked parameters and buffers; the   |
+| clear the optimizer, restart the schedule                 | optimizer's state and step count, a new schedule      |
+| `pruning/*` metrics, summary keys                         | (T, K) zero counts, fetched with the epoch's metrics  |
+
+A population without pruning has no `MemberPruning` (no work at all); before the first
+round the per-step calls return at once (no masks yet).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Mapping, Sequence
+
+import torch
+
+from reglab.pruning.callback import sparsity_metric_keys
+from reglab.pruning.lottery import LotteryTicket, round_entry
+from reglab.pruning.masks import sparsity_from_counts
+from reglab.pruning.member_masks import apply_masks_, magnitude_masks, rewind_, zero_counts, zero_pruned_
+from reglab.pruning.schedule import lottery_round
+
+__all__ = ["MemberPruning"]
+
+# The re-initialisation control builds fresh weights under a seed of the global generator
+# (as its single run); shards run their epoch ends in threads, so one builds at a time.
+_FRESH_WEIGHTS_LOCK = threading.Lock()
+
+
+class MemberPruning:
+    """Stacked masks and the pruning schedule of a population (magnitude or lottery tickets).
+
+    Args:
+        units: each member's single-run unit, by original member index (`MagnitudePruning`
+            or `LotteryTicket`; the schedule, names and scope are the population's, the
+            amounts and fresh initialisations each member's own).
+        params, buffers: the population's stacked state at the start (the lottery's
+            rewind point for `rewind_step` 0).
+
+    Example:
+        >>> pruning = MemberPruning([t.pruning for t in techniques], state.params, state.buffers)
+        >>> grads = pruning.mask_gradients(names, grads)       # in the step, after autograd
+        >>> pruning.after_step(state)                          # after the optimizer step
+        >>> quantities.update(pruning.epoch_end(state))        # after evaluation
+    """
+
+    def __init__(self, units: Sequence[Any], params: Mapping[str, torch.Tensor], buffers: Mapping[str, torch.Tensor]) -> None:
+        first = units[0]
+        self.names = list(first.names)
+        self.sizes = [params[name][0].numel() for name in self.names]
+        self.scope = first.scope
+        self.amounts = [unit.amount for unit in units]
+        self.lottery = isinstance(first, LotteryTicket)
+        self.epochs = [] if self.lottery else list(first.epochs)
+        self.epochs_per_round = first.epochs_per_round if self.lottery else 0
+        self.rounds = first.rounds if self.lottery else 0
+        self.rewind_step = first.rewind_step if self.lottery else 0
+        self.control = first.control if self.lottery else "rewind"
+        self.fresh = [unit.fresh_weights for unit in units] if self.lottery else []
+        self.masks: dict[str, torch.Tensor] = {}
+        self.epoch = 0
+        self.steps = 0
+        self.rewind: dict[str, torch.Tensor] | None = None
+        self.snapshots = self.lottery and self.control == "rewind"  # the reinit control needs no rewind point
+        if self.snapshots and self.rewind_step == 0:
+            self.rewind = self._snapshot(params, buffers)
+
+    @staticmethod
+    @torch.no_grad()
+    def _snapshot(params: Mapping[str, torch.Tensor], buffers: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return {name: tensor.detach().clone() for name, tensor in {**params, **buffers}.items()}
+
+    # --- every step ---------------------------------------------------------------------
+
+    def mask_gradients(self, names: Sequence[str], grads: Sequence[torch.Tensor]) -> Sequence[torch.Tensor]:
+        """Gradients · mask, in place (what autograd gives the single run's `weight_orig`)."""
+        if self.masks:
+            pairs = [(grad, self.masks[name]) for name, grad in zip(names, grads) if name in self.masks]
+            apply_masks_(*zip(*pairs))
+        return grads
+
+    def after_step(self, state: Any) -> None:
+        """Weights · mask after the optimizer step; the lottery's rewind point at step k."""
+        if self.masks:
+            apply_masks_([state.params[name] for name in self.masks], list(self.masks.values()))
+        if self.snapshots and self.rewind is None:
+            self.steps += 1
+            if self.steps == self.rewind_step:
+                self.rewind = self._snapshot(state.params, state.buffers)
+
+    # --- epoch end (device) -------------------------------------------------------------
+
+    def epoch_end(self, state: Any) -> dict[str, torch.Tensor]:
+        """The epoch's pruning round or lottery transition, then the (T, K) zero counts to fetch.
+
+        Runs after the epoch's evaluation (val/test measure the weights before the round)."""
+        self.epoch += 1
+        quantities: dict[str, torch.Tensor] = {}
+        if self.lottery:
+            if self.epoch % self.epochs_per_round == 0:
+                quantities["pruning/round_zeros"] = zero_counts([state.params[name] for name in self.names])
+                next_round = lottery_round(self.epoch, self.epochs_per_round) + 1
+                if next_round <= self.rounds:
+                    self._next_round(state, next_round)
+        else:
+            for _ in range(self.epochs.count(self.epoch)):
+                self._prune(state)
+                self._zero_pruned(state)
+        quantities["pruning/zeros"] = zero_counts([state.params[name] for name in self.names])
+        return quantities
+
+    def _prune(self, state: Any) -> None:
+        amounts = torch.tensor([self.amounts[member] for member in state.members], dtype=torch.float64)
+        weights = [state.params[name] for name in self.names]
+        masks = magnitude_masks(weights, [self.masks.get(name) for name in self.names], amounts, self.scope)
+        self.masks = dict(zip(self.names, masks))
+
+    def _zero_pruned(self, state: Any) -> None:
+        """Weights and the optimizer's per-entry state (momentum, Adam moments) · mask."""
+        zero_pruned_(state.params, self.masks, state.optimizer.state)
+
+    @torch.no_grad()
+    def _next_round(self, state: Any, next_round: int) -> None:
+        """Prune, set the survivors back to the rewind point (or a fresh init), clear the optimizer,
+        restart the schedule: `LotteryTicket._next_round` and the loop's schedule restart."""
+        if self.control == "rewind" and self.rewind is None:
+            raise RuntimeError(f"pruning.rewind_step={self.rewind_step} was never reached in round 0")
+        self._prune(state)
+        target = self.rewind if self.control == "rewind" else self._fresh_weights(state.members, next_round)
+        rewind_({**state.params, **state.buffers}, target, self.masks)
+        state.optimizer.state.clear()  # momentum / Adam moments (and Adam's step count) restart
+        state.optimizer.steps = 0
+        schedule = state.schedule
+        state.schedule = type(schedule)(*schedule.arguments)
+        state.schedule.keep = list(schedule.keep)
+
+    def _fresh_weights(self, members: Sequence[int], round_index: int) -> dict[str, torch.Tensor]:
+        with _FRESH_WEIGHTS_LOCK:
+            states = [self.fresh[member](round_index) for member in members]
+        return {name: torch.stack([member_state[name] for member_state in states]) for name in states[0]}
+
+    # --- members leave and merge --------------------------------------------------------
+
+    def select(self, keep: torch.Tensor) -> None:
+        """Keep the members at row positions `keep` (see `PopulationState.keep`)."""
+        self.masks = {name: mask.index_select(0, keep) for name, mask in self.masks.items()}
+        if self.rewind is not None:
+            self.rewind = {name: tensor.index_select(0, keep) for name, tensor in self.rewind.items()}
+
+    def absorb(self, others: Sequence["MemberPruning"]) -> None:
+        """Take over the members of `others` (shards of the same population, at the same epoch)."""
+        self.masks = {name: torch.cat([mask, *(other.masks[name] for other in others)]) for name, mask in self.masks.items()}
+        if self.rewind is not None:
+            rewinds = [self.rewind, *(other.rewind for other in others)]
+            self.rewind = {name: torch.cat([rewind[name] for rewind in rewinds]) for name in self.rewind}
+
+    # --- host bookkeeping, one member at a time -----------------------------------------
+
+    def member_metrics(
+        self,
+        unit: Any,
+        fetched: Mapping[str, list[list[float]]],
+        position: int,
+        epoch: int,
+        history: Sequence[Mapping[str, float]],
+        metrics: Mapping[str, float],
+    ) -> dict[str, float]:
+        """The single run's `pruning/*` keys of the member in row `position`; its lottery log.
+
+        `unit` is the member's own single-run unit (its `rounds_done` and `log` are kept)."""
+        if self.lottery and epoch % self.epochs_per_round == 0:
+            sparsity = sparsity_from_counts(self.names, fetched["pruning/round_zeros"][position], self.sizes)[0]
+            round_index = lottery_round(epoch, self.epochs_per_round)
+            unit.log.append(round_entry(round_index, self.epochs_per_round, history, metrics, sparsity))
+        unit.rounds_done = unit.rounds_done_after(epoch)
+        result = sparsity_metric_keys(*sparsity_from_counts(self.names, fetched["pruning/zeros"][position], self.sizes))
+        if self.lottery:
+            result["pruning/round"] = float(lottery_round(epoch, self.epochs_per_round))
+        result["pruning/rounds_done"] = float(unit.rounds_done)
+        return result
+
+    def member_summary(
+        self, unit: Any, weights: Mapping[str, torch.Tensor], history: Sequence[Mapping[str, float]]
+    ) -> dict[str, Any]:
+        """`sparsity`, `sparsity_per_layer`, `pruning_rounds_done` (and `lottery`) of a finished member,
+        measured on the weights it ends with (`PruningSummary`, `LotteryTicket.on_fit_end`)."""
+        zeros = [int((weights[name] == 0).sum()) for name in self.names]
+        total, per_tensor = sparsity_from_counts(self.names, zeros, self.sizes)
+        summary: dict[str, Any] = {}
+        if self.lottery:
+            unit.log_partial_round(history, total)
+            summary["lottery"] = unit.log
+        summary.update(sparsity=total, sparsity_per_layer=per_tensor, pruning_rounds_done=unit.rounds_done)
+        return summary
+
+    def changed_after_evaluation(self, epoch: int) -> bool:
+        """Whether the weights changed after epoch `epoch`'s evaluation (a round ran at its end):
+        then a member ending there is evaluated again, as its single run's final evaluation."""
+        if self.lottery:
+            return epoch % self.epochs_per_round == 0 and lottery_round(epoch, self.epochs_per_round) < self.rounds
+        return epoch in self.epochs

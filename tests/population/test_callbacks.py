@@ -128,3 +128,37 @@ def test_an_interrupted_population_keeps_each_members_epochs_and_last_weights(st
         weights = load_file(str(folder / "model.safetensors"))
         assert set(weights) == {"hidden.0.linear.weight", "hidden.0.linear.bias", "head.weight", "head.bias"}
         assert weights["hidden.0.linear.weight"].shape == (16, 64)
+
+
+class ValLossLog(Callback):
+    """A unit a member's config would build: it reads records only (`record_only`)."""
+
+    record_only = True
+
+    def __init__(self) -> None:
+        self.seen: list[tuple] = []
+
+    def on_epoch_end(self, record):
+        self.seen.append((record.member, record.epoch, record.metrics["val/loss"]))
+        return {"log/val_loss_seen": float(len(self.seen))}
+
+
+def test_a_record_only_unit_of_the_config_runs_per_member(store_dir, monkeypatch):
+    """A technique's `record_only` callback runs in populations as it is: one per member,
+    fed that member's records, its metrics joining that member's rows as in its single run."""
+    from reglab.contract import technique as registry
+
+    built: list[ValLossLog] = []
+
+    def build_log(config, model, data):
+        built.append(ValLossLog())
+        return registry.Technique(callbacks=[built[-1]])
+
+    monkeypatch.setitem(registry._REGISTRY, "tests.val_loss_log", (99, build_log))
+    configs = _configs(2)
+    runs = train_population(configs, store=store_dir)
+    member_units = built[-2:]  # the units of the two members' own configs (built last)
+    for member, (unit, run) in enumerate(zip(member_units, runs)):
+        assert [seen[:2] for seen in unit.seen] == [(member, 1), (member, 2), (member, 3)]
+        assert [seen[2] for seen in unit.seen] == [row["val/loss"] for row in run.history]
+        assert [row["log/val_loss_seen"] for row in run.history] == [1.0, 2.0, 3.0]

@@ -149,6 +149,11 @@ class Callback:
     # False for units whose state between epochs is not saved by `state_dict` yet:
     # a run using one cannot be resumed from its checkpoint (`reglab train --resume`).
     resumable: ClassVar[bool] = True
+    # True for units that read only what a record carries (its metrics, `state_dict()`,
+    # `optimizer_state`, `member`), never `record.model` or `record.optimizer`: a
+    # population runs such a unit of each member's config as it is, fed that member's
+    # records (`reglab.population.callbacks`). One unit, K = 1 and K members alike.
+    record_only: ClassVar[bool] = False
 
     def state_dict(self) -> dict[str, Any]:
         """What this unit carries from one epoch to the next (tensors or JSON values), saved

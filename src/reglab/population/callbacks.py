@@ -19,11 +19,15 @@ named as the single-run model's state dict (and `<param>.<state>` for the optimi
 e.g. `head.weight.momentum_buffer`), valid during the call: copy what you keep.
 Metrics a callback returns join the member's epoch row, and `fit_end` entries its
 summary, as in a single run. A population without callbacks does none of this work.
+
+Units a member's own config builds run here too when they read only records
+(`Callback.record_only`): each member's units get that member's records only, after
+the config's units and before the user's, ordered by `kind`, exactly as in its single run.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import torch
 
@@ -50,19 +54,30 @@ class MemberCallbacks:
     """Fires the single run's events for each member of a population.
 
     Args:
-        callbacks: `Callback` objects, run in the order of their `kind` (as a single run).
+        callbacks: the user's `Callback` objects, fired for every member.
+        own: each member's own `record_only` units (member index -> units), fired for it only.
     """
 
-    def __init__(self, callbacks: Iterable[Callback] = ()) -> None:
-        self.callbacks = sorted(callbacks, key=lambda callback: KIND_ORDER[callback.kind])
-        self.step_callbacks = [callback for callback in self.callbacks if callback.step_every]
+    def __init__(self, callbacks: Iterable[Callback] = (), own: Mapping[int, Sequence[Callback]] | None = None) -> None:
+        shared = list(callbacks)
+        own = own or {}
+        self.own = {member: list(units) for member, units in own.items()}
+        # per member: its config's units, then the user's, in the order of their kind (stable)
+        self.by_member = {member: sorted([*units, *shared], key=lambda callback: KIND_ORDER[callback.kind]) for member, units in own.items()}
+        self.shared = sorted(shared, key=lambda callback: KIND_ORDER[callback.kind])
+        self.step_callbacks = any(callback.step_every for callback in [*shared, *(unit for units in own.values() for unit in units)])
+        self.active = bool(shared) or any(own.values())
 
     def __bool__(self) -> bool:
-        return bool(self.callbacks)
+        return self.active
+
+    def of(self, member: int) -> list[Callback]:
+        """The callbacks member `member` fires, in order."""
+        return self.by_member.get(member, self.shared)
 
     def fit_start(self, member: int, config: Any, data: Any, weights, run_id: str | None, run_dir) -> None:
         record = FitRecord(None, None, config, data, run_id=run_id, run_dir=run_dir, member=member, weights=weights)
-        for callback in self.callbacks:
+        for callback in self.of(member):
             callback.on_fit_start(record)
 
     def epoch_start(self, state: Any, epoch: int, history: Mapping[int, list]) -> None:
@@ -70,14 +85,16 @@ class MemberCallbacks:
         for row, member in enumerate(state.members):
             record = EpochRecord(epoch, step, None, None, history=history[member], member=member,
                                  weights=member_weights(state.params, state.buffers, row))
-            for callback in self.callbacks:
+            for callback in self.of(member):
                 callback.on_epoch_start(record)
 
     def step_end(self, state: Any, epoch: int, batch_index: int, batches: int, losses: torch.Tensor) -> None:
         """After the optimizer step: each `step_every` callback, for each member, at its steps."""
         step = state.optimizer.steps
-        due = [callback for callback in self.step_callbacks if step % callback.step_every == 0]
-        for row, member in enumerate(state.members if due else ()):
+        for row, member in enumerate(state.members):
+            due = [callback for callback in self.of(member) if callback.step_every and step % callback.step_every == 0]
+            if not due:
+                continue
             record = StepRecord(epoch, step, batch_index + 1, batches, None, None, losses[row].detach(), member,
                                 member_weights(state.params, state.buffers, row))
             for callback in due:
@@ -93,12 +110,13 @@ class MemberCallbacks:
         def record() -> EpochRecord:
             return EpochRecord(epoch, step, None, None, frozen(metrics), history, None, member, weights, optimizer_state)
 
-        for callback in self.callbacks:
+        callbacks = self.of(member)
+        for callback in callbacks:
             extra = callback.on_eval_end(record())
             if extra:
                 metrics.update(extra)
         stop: Stop | None = None
-        for callback in self.callbacks:
+        for callback in callbacks:
             result = callback.on_epoch_end(record())
             if isinstance(result, Stop):
                 stop = stop or result
@@ -111,7 +129,7 @@ class MemberCallbacks:
         """The entries the callbacks add to the member's summary."""
         record = FitRecord(None, None, config, data, len(history), history, stop, run_id, run_dir, member, weights)
         summary: dict[str, Any] = {}
-        for callback in self.callbacks:
+        for callback in self.of(member):
             extra = callback.on_fit_end(record)
             if extra:
                 summary.update(extra)

@@ -11,6 +11,7 @@ entry, written beside the old file and moved over it, never pickle):
 | `rng/member`       | its own random stream (dropout masks, augmentation draws)     |
 | `rng/order`        | the data order's generator (the population's, when shared)    |
 | `unit/stopper/<key>` | its early stopping's tensors (the best weights)             |
+| `unit/own/<i>/<key>` | the tensors of its config's other units (`record_only` callbacks) |
 
 and in the metadata: `kind: population-member`, the epoch, the optimizer's step count,
 the data order, the early stopping's JSON state and the member's epoch rows.
@@ -40,7 +41,15 @@ from safetensors.torch import save_file
 from reglab.config import Config
 from reglab.engine.checkpoint import CHECKPOINT_FILE
 
-__all__ = ["MEMBER_KIND", "resumable_reason", "save_member_checkpoints", "read_member_checkpoint", "resume_key", "load_members"]
+__all__ = [
+    "MEMBER_KIND",
+    "resumable_reason",
+    "save_member_checkpoints",
+    "read_member_checkpoint",
+    "resume_key",
+    "load_members",
+    "load_member_units",
+]
 
 MEMBER_KIND = "population-member"
 
@@ -79,7 +88,8 @@ def _split(prefix: str, state: Mapping[str, Any], tensors: dict[str, torch.Tenso
 def save_member_checkpoints(state: Any, epoch: int, histories: Mapping[int, list], folders: Mapping[int, Path]) -> None:
     """Write the checkpoint of every member of `state` (after `epoch`) into its run folder."""
     for row, member in enumerate(state.members):
-        if member not in folders or resumable_reason(state.configs[member]) is not None:
+        own = state.callbacks.own.get(member, [])
+        if member not in folders or resumable_reason(state.configs[member]) is not None or not all(unit.resumable for unit in own):
             continue
         tensors: dict[str, torch.Tensor] = {}
         for name, tensor in {**state.params, **state.buffers}.items():
@@ -100,6 +110,7 @@ def save_member_checkpoints(state: Any, epoch: int, histories: Mapping[int, list
             "data_order": state.order.mode,
             "order_seed": state.order.order_seed,
             "stopper": stopper_state,
+            "units": [_split(f"unit/own/{index}/", unit.state_dict(), tensors) for index, unit in enumerate(own)],
             "history": [dict(row_metrics) for row_metrics in histories[member]],
         }
         path = Path(folders[member]) / CHECKPOINT_FILE
@@ -174,3 +185,13 @@ def load_members(state: Any, checkpoints: Sequence[tuple[dict[str, torch.Tensor]
     state.epoch = epoch
     histories = {member: [dict(row) for row in checkpoints[row][1]["history"]] for row, member in enumerate(state.members)}
     return epoch, histories
+
+
+def load_member_units(state: Any, checkpoints: Sequence[tuple[dict[str, torch.Tensor], dict[str, Any]]]) -> None:
+    """Give each member's own units (`record_only` callbacks) their saved state; called after
+    their `on_fit_start`, which would reset it (as a single run's `restore_units`)."""
+    for row, (tensors, meta) in enumerate(checkpoints):
+        for index, (unit, values) in enumerate(zip(state.callbacks.own.get(state.members[row], []), meta.get("units", []))):
+            saved = {**values, **_gathered(f"unit/own/{index}/", tensors)}
+            if saved:
+                unit.load_state_dict(saved)

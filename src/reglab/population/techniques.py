@@ -21,7 +21,7 @@ silently drops a technique a single run would apply.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -48,6 +48,7 @@ class MemberTechniques:
     trajectory_recorder: Any = None  # the single run's TrajectoryRecorder (step rows and snapshot settings)
     pruning: Any | None = None  # the member's MagnitudePruning or LotteryTicket
     total_epochs: int | None = None  # lottery rounds: epochs · (rounds + 1)
+    callbacks: list[Any] = field(default_factory=list)  # the member's `record_only` units
 
 
 def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> MemberTechniques:
@@ -61,6 +62,7 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
     if technique.augment is not None:
         raise PopulationUnsupported("augmentation (augment.*)")
     stopper, zero_fraction, sets, epsilon, gradient_mode, recorder, pruning = None, False, None, 1e-3, "last_step", None, None
+    own: list[Any] = []
     for hook in technique.hooks:
         kind = type(hook).__name__
         if kind in ("PenaltyHook", "ProximalL1Hook", "SubgradientL1Hook", "GradientClipHook", "MaxNormHook"):
@@ -87,8 +89,10 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
             continue  # the population loads the stopper's best weights when the member ends
         elif kind == "TrajectoryRecorder":
             sets, epsilon, recorder = tuple(sorted(callback.sets)), callback.epsilon, callback
+        elif callback.record_only:
+            own.append(callback)  # fired for this member by `MemberCallbacks`
         else:
             raise PopulationUnsupported(f"the callback {kind}")
     if technique.total_epochs is not None and type(pruning).__name__ != "LotteryTicket":
         raise PopulationUnsupported("a multi-phase technique other than lottery-ticket rounds")
-    return MemberTechniques(stopper, zero_fraction, sets, epsilon, gradient_mode, recorder, pruning, technique.total_epochs)
+    return MemberTechniques(stopper, zero_fraction, sets, epsilon, gradient_mode, recorder, pruning, technique.total_epochs, own)

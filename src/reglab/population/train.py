@@ -17,7 +17,7 @@ from reglab.engine.run import Run, as_config, final_evaluation
 from reglab.engine.denormals import flushing_denormals
 from reglab.population.build import ENGINES, build_population
 from reglab.population.callbacks import MemberCallbacks, member_weights
-from reglab.population.checkpoint import load_members, read_member_checkpoint, save_member_checkpoints
+from reglab.population.checkpoint import load_member_units, load_members, read_member_checkpoint, save_member_checkpoints
 from reglab.population.loop import fit_population
 from reglab.population.record import MemberRecorder
 from reglab.population.shards import MIN_SHARD_MEMBERS, shard_count, split_population
@@ -30,8 +30,9 @@ from reglab.store import RunStore
 __all__ = ["train_population", "PopulationUnsupported", "ENGINES"]
 
 
-def _load_checkpoints(state: PopulationState, store: RunStore, run_ids: Sequence[str]) -> dict[int, list]:
-    """Load every member's row from its run's checkpoint; the members' epoch rows so far.
+def _load_checkpoints(state: PopulationState, store: RunStore, run_ids: Sequence[str]) -> tuple[dict[int, list], list]:
+    """Load every member's row from its run's checkpoint; the members' epoch rows so far and
+    the checkpoints (their units' states are loaded after `fit_start`: `load_member_units`).
 
     Raises:
         ConfigError: a run that is not an interrupted member with a checkpoint that fits.
@@ -48,7 +49,7 @@ def _load_checkpoints(state: PopulationState, store: RunStore, run_ids: Sequence
         _, histories = load_members(state, checkpoints)
     except (ValueError, KeyError, RuntimeError) as error:
         raise ConfigError("--resume", ", ".join(run_ids), f"members whose checkpoints continue together ({error})") from None
-    return histories
+    return histories, checkpoints
 
 
 def last_weights(states: list[PopulationState]) -> dict[int, dict[str, Any]]:
@@ -113,11 +114,11 @@ def train_population(
     configs = [as_config(config) for config in configs]
     state, models = build_population(configs, data_order, engine, data, model)
     engine = state.engine  # a user's own module trains through torch.func
-    state.callbacks = MemberCallbacks(callbacks)
+    state.callbacks = MemberCallbacks(callbacks, {member: units.callbacks for member, units in enumerate(state.techniques)})
     histories = None
     if resume is not None:  # the store exists: it holds the runs to continue
         run_store = store if isinstance(store, RunStore) else RunStore(store)
-        histories = _load_checkpoints(state, run_store, resume)
+        histories, checkpoints = _load_checkpoints(state, run_store, resume)
     automatic = shards is None
     if shards is None:
         # step callbacks run on the training thread: one shard, so they are never called concurrently
@@ -150,6 +151,8 @@ def train_population(
         splits = state.data.member_splits[member] if state.data.member_splits else None
         weights = member_weights(state.params, state.buffers, row)
         state.callbacks.fit_start(member, configs[member], splits, weights, run_id, run_store.run_dir(run_id))
+    if resume is not None:
+        load_member_units(state, checkpoints)
     runs: dict[int, Run] = {}
     decay = decay_groups(models[0], 1.0, configs[0].optimizer.decay_exclude)
 

@@ -13,6 +13,7 @@ from typing import Any, Callable, Sequence
 
 import torch
 
+from reglab.augment.members import MemberAugment
 from reglab.config import Config
 from reglab.population.data import PopulationData
 from reglab.population.members import MemberHyperparameters
@@ -57,6 +58,8 @@ class PopulationState:
     # Row k's random stream (dropout masks): the global generator's state right after
     # member k's model was built, so it draws what its single run draws.
     generators: list[torch.Generator] = field(default_factory=list)
+    # The members' training-batch augmentation (by original member index; draws from `generators`), or None.
+    augment: MemberAugment | None = None
 
     def __post_init__(self) -> None:
         if not self.members:

@@ -16,6 +16,7 @@ silently drops a technique a single run would apply.
 | ZeroFractionMonitor (`l1/zeros`)   | zero counts over the stacked scoped weights        |
 | EarlyStopping, RestoreBest         | the same object per member, fed the member's metrics and, with restore_best, its weights |
 | TrajectoryRecorder, GradientNormHook | `MemberTrajectory` (same keys, batched)            |
+| augment (`AugmentPipeline`)        | `MemberAugment`: each member's draws from its own stream |
 """
 
 from __future__ import annotations
@@ -54,8 +55,6 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
         PopulationUnsupported: a unit the population engine does not reproduce.
     """
     technique = build_techniques(config, model, data)
-    if technique.augment is not None:
-        raise PopulationUnsupported("augmentation (augment.*)")
     if technique.total_epochs is not None:
         raise PopulationUnsupported("a multi-phase technique (lottery-ticket rounds)")
     stopper, zero_fraction, sets, epsilon, gradient_mode = None, False, None, 1e-3, "last_step"

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 import reglab
 from reglab.config import validate_config
+from reglab.objective.losses import make_objective
 from reglab.population import train_population
 from reglab.population.build import build_population
+from reglab.population.objective import make_member_objective
 from tests.conftest import tiny_digits
 from tests.population.test_train import assert_same_history
 
@@ -45,3 +48,15 @@ def test_a_population_without_augmentation_has_none_to_run():
     assert plain.augment is None
     smoothed = build_population([validate_config(tiny_digits(**{"augment.label_smoothing": 0.1}))], "independent", "stacked")[0]
     assert smoothed.augment is None  # label smoothing is the loss's
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll", "mse", "bce"])
+def test_the_member_objective_takes_each_members_mixed_targets_as_the_single_run_loss(loss, smoothing):
+    generator = torch.Generator().manual_seed(0)
+    outputs = torch.randn(3, 16, 10, generator=generator)
+    targets = torch.softmax(torch.randn(3, 16, 10, generator=generator) * 3, dim=2)  # mixed: rows sum to 1
+    member = make_member_objective(loss, "classification", 10, label_smoothing=smoothing).loss(outputs, targets)
+    single = make_objective(loss, "classification", 10, label_smoothing=smoothing).loss
+    expected = torch.stack([single(outputs[k], targets[k]) for k in range(3)])
+    torch.testing.assert_close(member, expected, rtol=1e-6, atol=1e-7)

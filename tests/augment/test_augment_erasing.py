@@ -4,26 +4,28 @@ from __future__ import annotations
 
 import torch
 
-from reglab.augment import random_erasing
+from reglab.augment import draw_erasing, erase_boxes
 
 
-def test_zero_probability_is_no_transform() -> None:
-    assert random_erasing(0.0) is None
+def test_zero_probability_draws_nothing() -> None:
+    torch.manual_seed(0)
+    before = torch.get_rng_state()
+    assert draw_erasing(8, 5, 5, 0.0, "cpu") is None
+    assert torch.equal(torch.get_rng_state(), before)
 
 
 def test_erased_pixels_are_the_sampled_rectangle_in_about_p_of_samples() -> None:
     torch.manual_seed(0)
     count, height, width = 600, 12, 10
     images = torch.rand(count, 3, height, width) + 1.0  # never 0 before erasing
-    erase = random_erasing(0.4)
-    out = erase(images)
-    params = erase._params
-    selected = params["batch_prob"].bool()
+    boxes = draw_erasing(count, height, width, 0.4, "cpu")
+    out = erase_boxes(images, boxes)
+    selected = boxes[:, 0].bool()
     assert abs(selected.float().mean().item() - 0.4) < 0.07
     rows = torch.arange(height).view(1, -1, 1)
     columns = torch.arange(width).view(1, 1, -1)
-    xs, ys = params["xs"].long().view(-1, 1, 1), params["ys"].long().view(-1, 1, 1)
-    ws, hs = params["widths"].long().view(-1, 1, 1), params["heights"].long().view(-1, 1, 1)
+    xs, ys = boxes[:, 1].long().view(-1, 1, 1), boxes[:, 2].long().view(-1, 1, 1)
+    ws, hs = boxes[:, 3].long().view(-1, 1, 1), boxes[:, 4].long().view(-1, 1, 1)
     box = (rows >= ys) & (rows < ys + hs) & (columns >= xs) & (columns < xs + ws)  # (N, H, W)
     expected_mask = (box & selected.view(-1, 1, 1)).unsqueeze(1).expand_as(images)
     assert torch.equal(out == 0, expected_mask)

@@ -1,22 +1,25 @@
-"""Flips against torch.flip: flipped where kornia says so, identity elsewhere, rate ≈ p."""
+"""Flips against torch.flip: flipped where drawn, identity elsewhere, rate ≈ p."""
 
 from __future__ import annotations
 
 import torch
 
-from reglab.augment import random_flips
+from reglab.augment import draw_flips, flip_where
 
 
-def test_no_flip_modules_when_probabilities_are_zero() -> None:
-    assert random_flips(0.0, 0.0) == []
+def test_zero_probability_draws_nothing_and_one_flips_all_without_a_draw() -> None:
+    torch.manual_seed(0)
+    before = torch.get_rng_state()
+    assert draw_flips(5, 0.0, "cpu") is None
+    assert draw_flips(5, 1.0, "cpu").all()
+    assert torch.equal(torch.get_rng_state(), before)
 
 
 def test_horizontal_flip_matches_torch_flip_on_selected_samples() -> None:
     torch.manual_seed(0)
     images = torch.randn(400, 2, 5, 7)
-    (flip,) = random_flips(0.3, 0.0)
-    out = flip(images)
-    selected = flip._params["batch_prob"].bool()
+    selected = draw_flips(400, 0.3, "cpu")
+    out = flip_where(images, selected, -1)
     torch.testing.assert_close(out[selected], torch.flip(images[selected], dims=[-1]), rtol=0, atol=0)
     torch.testing.assert_close(out[~selected], images[~selected], rtol=0, atol=0)
     # 400 Bernoulli(0.3) draws: standard deviation of the rate ≈ 0.023.
@@ -28,24 +31,19 @@ def test_horizontal_flip_matches_torch_flip_on_selected_samples() -> None:
 def test_vertical_flip_matches_torch_flip_on_selected_samples() -> None:
     torch.manual_seed(1)
     images = torch.randn(400, 1, 6, 4)
-    (flip,) = random_flips(0.0, 0.7)
-    out = flip(images)
-    selected = flip._params["batch_prob"].bool()
+    selected = draw_flips(400, 0.7, "cpu")
+    out = flip_where(images, selected, -2)
     torch.testing.assert_close(out[selected], torch.flip(images[selected], dims=[-2]), rtol=0, atol=0)
     torch.testing.assert_close(out[~selected], images[~selected], rtol=0, atol=0)
     assert abs(selected.float().mean().item() - 0.7) < 0.08
 
 
-def test_both_flips_compose_per_sample() -> None:
-    torch.manual_seed(2)
-    images = torch.randn(300, 1, 4, 4)
-    horizontal, vertical = random_flips(0.5, 0.5)
-    out = vertical(horizontal(images))
-    h = horizontal._params["batch_prob"].bool()
-    v = vertical._params["batch_prob"].bool()
-    expected = torch.where(h.view(-1, 1, 1, 1), images.flip(-1), images)
-    expected = torch.where(v.view(-1, 1, 1, 1), expected.flip(-2), expected)
-    torch.testing.assert_close(out, expected, rtol=0, atol=0)
-    # Decisions are per sample, not per batch: all four combinations occur.
-    combos = {(bool(a), bool(b)) for a, b in zip(h, v)}
-    assert len(combos) == 4
+def test_draws_come_from_the_given_generator() -> None:
+    generator = torch.Generator().manual_seed(7)
+    torch.manual_seed(7)
+    expected = draw_flips(300, 0.5, "cpu")
+    torch.manual_seed(8)
+    got = draw_flips(300, 0.5, "cpu", generator)
+    assert torch.equal(got, expected)
+    # Decisions are per sample, not per batch.
+    assert 0 < int(got.sum()) < 300

@@ -5,7 +5,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from reglab.augment import CutMix, Mixup, as_probabilities, cutmix, cutmix_box_mask, mixup, sample_mix_weights
+from reglab.augment import AugmentPipeline, as_probabilities, cutmix, cutmix_box_mask, draw_mixing, mixup, sample_mix_weights
+from reglab.config.augment import AugmentConfig
 
 
 def test_mixup_is_the_convex_combination_by_hand() -> None:
@@ -19,12 +20,13 @@ def test_mixup_is_the_convex_combination_by_hand() -> None:
     torch.testing.assert_close(soft, torch.tensor([[0.9, 0.0, 0.1], [0.5, 0.5, 0.0], [0.0, 0.75, 0.25]]))
 
 
-def test_mixup_module_uses_its_sampled_lambda_and_permutation() -> None:
-    mixer = Mixup(alpha=0.4, num_classes=5)
+def test_mixup_pipeline_uses_its_sampled_lambda_and_permutation() -> None:
+    mixer = AugmentPipeline(AugmentConfig(mixup_alpha=0.4), (1, 6, 6), num_classes=5)
     torch.manual_seed(3)
     inputs, labels = torch.randn(64, 1, 6, 6), torch.randint(0, 5, (64,))
     torch.manual_seed(4)
-    weights, partners = mixer.sample_parameters(64, "cpu")
+    weights, partners, centers = draw_mixing("mixup", 64, 0.4, 1.0, "cpu")
+    assert centers is None
     torch.manual_seed(4)
     mixed, soft = mixer(inputs, labels)
     lam = weights.view(-1, 1, 1, 1)
@@ -50,7 +52,7 @@ def test_mix_weights_follow_beta_and_the_batch_gate() -> None:
 
 def test_vector_inputs_mix_too() -> None:
     torch.manual_seed(0)
-    mixed, soft = Mixup(1.0, num_classes=3)(torch.randn(10, 40), torch.randint(0, 3, (10,)))
+    mixed, soft = AugmentPipeline(AugmentConfig(mixup_alpha=1.0), (40,), num_classes=3)(torch.randn(10, 40), torch.randint(0, 3, (10,)))
     assert mixed.shape == (10, 40) and soft.shape == (10, 3)
 
 
@@ -71,9 +73,9 @@ def test_cutmix_pastes_the_partner_and_targets_follow_the_pasted_area() -> None:
     count, classes = 32, 32
     images = torch.arange(1.0, count + 1).view(count, 1, 1, 1).expand(count, 2, 9, 11).clone()
     labels = torch.arange(count)  # distinct labels: target mass per class is readable
-    mixer = CutMix(alpha=1.0, num_classes=classes)
+    mixer = AugmentPipeline(AugmentConfig(cutmix_alpha=1.0), (2, 9, 11), num_classes=classes)
     torch.manual_seed(5)
-    weights, partners, centers = mixer.sample_parameters(count, "cpu", 9, 11)
+    weights, partners, centers = draw_mixing("cutmix", count, 1.0, 1.0, "cpu", None, 9, 11)
     torch.manual_seed(5)
     mixed, soft = mixer(images, labels)
     mask, adjusted = cutmix_box_mask(9, 11, weights, centers)
@@ -94,3 +96,10 @@ def test_cutmix_function_accepts_soft_targets() -> None:
     mixed, soft = cutmix(images, as_probabilities(torch.tensor([0, 1]), 2), mask, torch.tensor([1, 0]))
     assert mixed[0, 0].tolist() == [[1.0, 0.0], [0.0, 0.0]]
     torch.testing.assert_close(soft, torch.tensor([[0.75, 0.25], [0.0, 1.0]]))
+
+
+def test_beta_draw_is_torchs_and_comes_from_the_given_generator() -> None:
+    torch.manual_seed(6)
+    reference = torch.distributions.Beta(torch.tensor(0.4), torch.tensor(0.4)).sample((50,))
+    generator = torch.Generator().manual_seed(6)
+    assert torch.equal(sample_mix_weights(50, 0.4, 1.0, "cpu", generator), reference)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from reglab.augment import GaussianNoise, add_gaussian_noise
+from reglab.augment import add_gaussian_noise
 
 
 def test_noise_is_added_exactly() -> None:
@@ -16,7 +16,13 @@ def test_noise_std_and_mean_match_on_vectors_and_images() -> None:
     torch.manual_seed(0)
     for shape in [(2000, 40), (200, 1, 8, 8)]:
         inputs = torch.randn(shape)
-        added = GaussianNoise(0.25)(inputs) - inputs
+        added = add_gaussian_noise(inputs, 0.25) - inputs
         assert abs(added.std().item() - 0.25) < 0.01
         assert abs(added.mean().item()) < 0.01
         assert added.shape == inputs.shape
+
+
+def test_a_std_per_sample() -> None:
+    inputs, noise = torch.zeros(3, 1, 2, 2), torch.ones(3, 1, 2, 2)
+    out = add_gaussian_noise(inputs, torch.tensor([0.0, 0.5, 2.0]), noise)
+    assert out[:, 0, 0, 0].tolist() == [0.0, 0.5, 2.0]

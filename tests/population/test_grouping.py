@@ -37,7 +37,7 @@ def test_groups_keep_order_and_split_evenly():
 def test_unsupported_configs_are_named_by_key():
     assert unsupported_reason(config()) is None
     assert unsupported_reason(config("model.kind=cnn")) == "model.kind=cnn"  # torch.func: slower than sequential on a CPU
-    assert unsupported_reason(config("augment.hflip=0.5")) == "augment.hflip=0.5"
+    assert unsupported_reason(config("augment.hflip=0.5", "augment.mixup_alpha=0.2", "augment.noise_std=0.1")) is None
     assert unsupported_reason(config("augment.label_smoothing=0.1")) is None
     for trained in ("regularization.l1_mode=proximal", "regularization.l1_mode=subgradient", "regularization.max_norm=2",
                     "regularization.grad_clip_norm=1", "regularization.grad_clip_value=0.1"):
@@ -47,3 +47,17 @@ def test_unsupported_configs_are_named_by_key():
         assert unsupported_reason(config(pruning)) is None, pruning
     assert population_key(config("pruning.method=magnitude", "pruning.amount=0.3")) == population_key(config("pruning.method=magnitude"))
     assert population_key(config("pruning.method=magnitude", "pruning.scope=layer")) != population_key(config("pruning.method=magnitude"))
+
+
+def test_augmentation_strengths_are_member_keys_and_the_mixing_kind_is_shared():
+    base = config("augment.hflip=0.5", "augment.mixup_alpha=0.2")
+    member = config(
+        "augment.hflip=0.1", "augment.vflip=0.3", "augment.affine_degrees=10", "augment.affine_translate=0.1",
+        "augment.affine_scale=0.2", "augment.crop_padding=2", "augment.erasing=0.5", "augment.noise_std=0.1",
+        "augment.mixup_alpha=0.8", "augment.mix_prob=0.5",
+    )
+    assert population_key(base) == population_key(member)
+    # labels vs mixed targets, and mixup vs cutmix boxes, train apart
+    assert population_key(config("augment.hflip=0.5")) != population_key(base)
+    assert population_key(config("augment.cutmix_alpha=0.2")) != population_key(base)
+    assert population_key(config("augment.label_smoothing=0.1")) != population_key(config())

@@ -58,7 +58,8 @@ def test_processes_backend_stores_every_config(store_dir):
 def test_unsupported_configs_train_sequentially_with_a_note(store_dir, capsys):
     from rich.console import Console
 
-    spec = sweep("mixed", "population", parameters={"augment.noise_std": [0.0, 0.1], "seed": [0, 1]})
+    spec = sweep("mixed", "population", parameters={"model.kind": ["mlp", "cnn"], "seed": [0, 1]})
+    spec["base"]["model"]["channels"] = [2]
     result = run_sweep(spec, store=store_dir, console=Console(width=200, highlight=False))
     assert result.statuses == {"completed": 4}
-    assert "2 configs train one by one: the population engine does not do augment.noise_std=0.1" in capsys.readouterr().out
+    assert "2 configs train one by one: the population engine does not do model.kind=cnn" in capsys.readouterr().out

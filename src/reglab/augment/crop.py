@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import torch
-from torch import nn
 
-__all__ = ["crop_at_offsets", "sample_crop_offsets", "RandomPaddedCrop"]
+__all__ = ["crop_at_offsets", "sample_crop_offsets"]
 
 
 def crop_at_offsets(
@@ -23,12 +22,16 @@ def crop_at_offsets(
         images: (N, C, H, W).
         offsets: (N, 2) integer (dy, dx) of each window's top-left corner in the padded image.
         padding: p ≥ 0.
-        fill: per-channel value of the padding, shape (C,); None = 0.
+        fill: per-channel value of the padding, (C,) or per image (N, C); None = 0.
 
     Example:
         >>> x = torch.arange(16.0).view(1, 1, 4, 4)
         >>> crop_at_offsets(x, torch.tensor([[1, 1]]), padding=1).equal(x)
         True
+
+    Written by hand: kornia's RandomCrop either slices image by image in a Python
+    loop (cropping_mode="slice", ~7 ms for 256×28×28 on 2 CPU cores) or resamples
+    bilinearly (inexact, ~15 ms); one gather is exact and well under a millisecond.
 
     Reference:
         Krizhevsky, Sutskever & Hinton 2012 (random crops); the pad-4-crop-32 CIFAR
@@ -37,7 +40,8 @@ def crop_at_offsets(
     count, channels, height, width = images.shape
     padded_height, padded_width = height + 2 * padding, width + 2 * padding
     background = torch.zeros(channels, dtype=images.dtype, device=images.device) if fill is None else fill
-    canvas = background.to(images).view(1, channels, 1, 1).expand(count, channels, padded_height, padded_width)
+    background = background.to(images).view(-1, channels, 1, 1)
+    canvas = background.expand(count, channels, padded_height, padded_width)
     canvas = canvas.contiguous()
     canvas[:, :, padding : padding + height, padding : padding + width] = images
     offsets = offsets.to(device=images.device, dtype=torch.long)
@@ -48,31 +52,9 @@ def crop_at_offsets(
     return windows.view(count, channels, height, width)
 
 
-def sample_crop_offsets(count: int, padding: int, device: torch.device | str = "cpu") -> torch.Tensor:
-    """(N, 2) window corners, each coordinate uniform on {0, …, 2p}, drawn on `device`."""
-    return torch.randint(0, 2 * padding + 1, (count, 2), device=device)
-
-
-class RandomPaddedCrop(nn.Module):
-    """torchvision's `RandomCrop(size, padding=p)` for a whole batch at once.
-
-    Written by hand: kornia's RandomCrop either slices image by image in a Python
-    loop (cropping_mode="slice", ~7 ms for 256×28×28 on 2 CPU cores) or resamples
-    bilinearly (inexact, ~15 ms); one gather is exact and well under a millisecond.
-
-    Args:
-        padding: p, the largest shift in pixels.
-        fill: per-channel padding value (C,), None = 0.
-    """
-
-    def __init__(self, padding: int, fill: torch.Tensor | None = None) -> None:
-        super().__init__()
-        self.padding = padding
-        self.register_buffer("fill", None if fill is None else fill.detach().clone())
-
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        offsets = sample_crop_offsets(images.shape[0], self.padding, images.device)
-        return crop_at_offsets(images, offsets, self.padding, self.fill)
-
-    def extra_repr(self) -> str:
-        return f"padding={self.padding}"
+def sample_crop_offsets(
+    count: int, padding: int, device: torch.device | str = "cpu", generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """(N, 2) window corners, each coordinate uniform on {0, …, 2p}, drawn on `device` from `generator`
+    (None: PyTorch's global one)."""
+    return torch.randint(0, 2 * padding + 1, (count, 2), device=device, generator=generator)

@@ -2,42 +2,47 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import torch
 
-if TYPE_CHECKING:
-    import kornia.augmentation as K
-from torch import nn
-
-__all__ = ["random_flips"]
+__all__ = ["draw_flips", "flip_where"]
 
 
-def random_flips(horizontal_probability: float, vertical_probability: float) -> list[nn.Module]:
-    """Kornia flip modules for the probabilities that are > 0.
+def draw_flips(
+    count: int, probability: float, device: torch.device | str, generator: torch.Generator | None = None
+) -> torch.Tensor | None:
+    """(N,) bool, True for the images to mirror, each with probability p; None when p = 0.
 
-    Each image of a batch is mirrored independently with probability p:
-    x̃ᵢ = flip(xᵢ) with probability p, else xᵢ. The per-sample decision is kept
-    by kornia in `module._params["batch_prob"]` (1 = flipped).
+    The draw is kornia's per-sample gate (`RandomHorizontalFlip(p)`): u ~ U(0, 1) per
+    image, flipped when u < p; p = 1 draws nothing and flips every image.
 
     Args:
-        horizontal_probability: p of mirroring left ↔ right (the last axis).
-        vertical_probability: p of mirroring top ↔ bottom (the second-to-last axis).
+        count: N, the images of the batch.
+        probability: p.
+        device: where the draw is made (the batch's device).
+        generator: the random stream (None: PyTorch's global one, as a single run).
+    """
+    if probability <= 0:
+        return None
+    if probability >= 1:
+        return torch.ones(count, dtype=torch.bool, device=device)
+    return torch.rand(count, device=device, generator=generator) < probability
 
-    Returns:
-        Zero, one or two modules mapping (N, C, H, W) → (N, C, H, W).
+
+def flip_where(images: torch.Tensor, flipped: torch.Tensor, dim: int) -> torch.Tensor:
+    """x̃ᵢ = flip(xᵢ) along `dim` where `flipped[i]`, else xᵢ (an exact copy either way).
+
+    Args:
+        images: (N, C, H, W).
+        flipped: (N,) bool.
+        dim: -1 mirrors left ↔ right, -2 top ↔ bottom.
 
     Example:
-        >>> flips = random_flips(0.5, 0.0)
-        >>> flips[0](torch.rand(4, 1, 8, 8)).shape
-        torch.Size([4, 1, 8, 8])
+        >>> x = torch.arange(4.0).view(2, 1, 1, 2)
+        >>> flip_where(x, torch.tensor([True, False]), -1).flatten().tolist()
+        [1.0, 0.0, 2.0, 3.0]
 
     Reference:
         Simard, Steinkraus & Platt 2003, "Best practices for convolutional neural
         networks applied to visual document analysis" (label-preserving distortions).
     """
-    import kornia.augmentation as K  # imported on use: kornia adds about a second to start-up
-    modules: list[nn.Module] = []
-    if horizontal_probability > 0:
-        modules.append(K.RandomHorizontalFlip(p=horizontal_probability))
-    if vertical_probability > 0:
-        modules.append(K.RandomVerticalFlip(p=vertical_probability))
-    return modules
+    return torch.where(flipped.view(-1, 1, 1, 1), images.flip(dim), images)

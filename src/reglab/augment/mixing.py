@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 __all__ = [
     "as_probabilities",
@@ -18,8 +17,7 @@ __all__ = [
     "cutmix_box_mask",
     "cutmix",
     "sample_mix_weights",
-    "Mixup",
-    "CutMix",
+    "draw_mixing",
 ]
 
 
@@ -110,66 +108,54 @@ def cutmix(
     return mixed_images, mixed_targets
 
 
-def sample_mix_weights(count: int, alpha: float, mix_prob: float, device: torch.device | str) -> torch.Tensor:
+def sample_mix_weights(
+    count: int, alpha: float, mix_prob: float, device: torch.device | str, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """λ ~ Beta(α, α) per sample; the whole batch gets λ = 1 (no mixing) with probability 1 − mix_prob.
 
-    The batch gate is a tensor, not a Python branch, so no host↔device sync is needed.
+    The draw is torch's `Beta(α, α).sample((count,))` (the first component of a
+    Dirichlet(α, α) draw), taken from `generator` (None: the global one). The batch
+    gate is a tensor, not a Python branch, so no host↔device sync is needed.
     """
     concentration = torch.tensor(float(alpha), device=device)
-    # validate_args=False: the argument check would read a device tensor back to the host every step.
-    weights = torch.distributions.Beta(concentration, concentration, validate_args=False).sample((count,))
+    pairs = torch.stack([concentration, concentration]).expand(count, 2)
+    weights = torch._sample_dirichlet(pairs, generator=generator).select(-1, 0)
     if mix_prob < 1.0:
-        mixed = torch.rand((), device=device) < mix_prob
+        mixed = torch.rand((), device=device, generator=generator) < mix_prob
         weights = torch.where(mixed, weights, torch.ones_like(weights))
     return weights
 
 
-class Mixup(nn.Module):
-    """Mix each training sample with a random partner of the same batch.
+def draw_mixing(
+    kind: str,
+    count: int,
+    alpha: float,
+    mix_prob: float,
+    device: torch.device | str,
+    generator: torch.Generator | None = None,
+    height: int = 1,
+    width: int = 1,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """(λ (N,), partners π (N,), box centres (N, 2) for cutmix else None), drawn in that order.
 
-    λ is drawn per sample (timm's "elem" mode); the paper draws one λ per batch,
-    which samples the same vicinal distribution with more correlation. Returns
-    (mixed inputs, (N, K) soft targets).
+    λ per sample (timm's "elem" mode; the mixup paper draws one λ per batch, which
+    samples the same vicinal distribution with more correlation), π a random
+    permutation, and for CutMix the integer (row, column) box centres.
 
     Args:
-        alpha: α of Beta(α, α); α → 0 keeps samples almost unmixed, α = 1 is uniform.
-        num_classes: K.
-        mix_prob: probability that a batch is mixed at all.
+        kind: mixup | cutmix.
+        count: N. alpha: α of Beta(α, α). mix_prob: probability that the batch is mixed at all.
+        generator: the random stream (None: the global one). height, width: the image size (cutmix).
     """
-
-    def __init__(self, alpha: float, num_classes: int, mix_prob: float = 1.0) -> None:
-        super().__init__()
-        self.alpha, self.num_classes, self.mix_prob = alpha, num_classes, mix_prob
-
-    def sample_parameters(self, count: int, device: torch.device | str) -> tuple[torch.Tensor, torch.Tensor]:
-        """(λ, π) for a batch of `count` samples."""
-        weights = sample_mix_weights(count, self.alpha, self.mix_prob, device)
-        return weights, torch.randperm(count, device=device)
-
-    def forward(self, inputs: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        weights, partners = self.sample_parameters(inputs.shape[0], inputs.device)
-        return mixup(inputs, as_probabilities(labels, self.num_classes, inputs.dtype), weights, partners)
-
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}, num_classes={self.num_classes}, mix_prob={self.mix_prob}"
-
-
-class CutMix(Mixup):
-    """Paste a box of a random partner into each image; targets follow the pasted area."""
-
-    def sample_parameters(  # type: ignore[override]
-        self, count: int, device: torch.device | str, height: int = 1, width: int = 1
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(λ, π, box centres (N, 2)) for a batch of `count` H×W images."""
-        weights, partners = super().sample_parameters(count, device)
-        centers = torch.stack(
-            [torch.randint(0, height, (count,), device=device), torch.randint(0, width, (count,), device=device)],
-            dim=1,
-        )
-        return weights, partners, centers
-
-    def forward(self, inputs: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        height, width = inputs.shape[-2:]
-        weights, partners, centers = self.sample_parameters(inputs.shape[0], inputs.device, height, width)
-        mask, _ = cutmix_box_mask(height, width, weights, centers)
-        return cutmix(inputs, as_probabilities(labels, self.num_classes, inputs.dtype), mask, partners)
+    weights = sample_mix_weights(count, alpha, mix_prob, device, generator)
+    partners = torch.randperm(count, device=device, generator=generator)
+    if kind != "cutmix":
+        return weights, partners, None
+    centers = torch.stack(
+        [
+            torch.randint(0, height, (count,), device=device, generator=generator),
+            torch.randint(0, width, (count,), device=device, generator=generator),
+        ],
+        dim=1,
+    )
+    return weights, partners, centers

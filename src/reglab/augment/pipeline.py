@@ -1,18 +1,10 @@
-"""The augmentation of a training batch: input transforms in a fixed order, then mixing."""
+"""The augmentation of a single run's training batch: `MemberAugment` with K = 1."""
 
 from __future__ import annotations
 
-from typing import Sequence
-
 import torch
-from torch import nn
 
-from reglab.augment.affine import random_affine
-from reglab.augment.crop import RandomPaddedCrop
-from reglab.augment.erasing import random_erasing
-from reglab.augment.flips import random_flips
-from reglab.augment.mixing import CutMix, Mixup
-from reglab.augment.noise import GaussianNoise
+from reglab.augment.members import MemberAugment, augments
 from reglab.config import ConfigError
 from reglab.config.augment import AugmentConfig
 
@@ -32,13 +24,15 @@ IMAGE_ONLY_KEYS: tuple[str, ...] = (
 IMAGE_DATASETS = "digits, mnist, fashion_mnist, kmnist, cifar10, imagefolder"
 
 
-class AugmentPipeline(nn.Module):
+class AugmentPipeline:
     """`augment(inputs, labels) -> (inputs, targets)` for the training loop.
 
     Order: flips → affine → padded crop → erasing → noise → mixup | cutmix. Every
     transform draws per-sample parameters on the batch's device from torch's global
-    RNG (kornia does too), so `torch.manual_seed` makes a CPU run repeat bit for bit;
-    the batch is processed at once, with no Python loop over samples.
+    RNG, so `torch.manual_seed` makes a CPU run repeat bit for bit; the batch is
+    processed at once, with no Python loop over samples. This is one member of
+    `MemberAugment` (K = 1, the global generator): a population member draws the same
+    parameters from its own stream and goes through the same functions.
 
     Targets are the labels unchanged, or (N, K) float class probabilities when a
     mixer is set; the losses of `reglab.objective.losses` take both. Only training
@@ -53,24 +47,32 @@ class AugmentPipeline(nn.Module):
     |              | sample counts as correct when it predicts its own label)               |
     | `val/*`, `test/*` | unchanged: evaluation uses the plain val/test tensors             |
 
+    Args:
+        config: the `augment` section.
+        input_shape: one sample's shape, (C, H, W) for images.
+        num_classes: K (for soft targets).
+        fill: per-channel background (C,) for affine and crop padding; see `background_fill`.
+
     Example:
-        >>> pipeline = AugmentPipeline([GaussianNoise(0.1)], Mixup(0.2, num_classes=10))
+        >>> pipeline = AugmentPipeline(AugmentConfig(noise_std=0.1, mixup_alpha=0.2), (40,), num_classes=10)
         >>> inputs, targets = pipeline(torch.rand(8, 40), torch.randint(0, 10, (8,)))
         >>> targets.shape
         torch.Size([8, 10])
     """
 
-    def __init__(self, transforms: Sequence[nn.Module] = (), mixer: Mixup | None = None) -> None:
-        super().__init__()
-        self.transforms = nn.Sequential(*transforms)
-        self.mixer = mixer
+    def __init__(
+        self, config: AugmentConfig, input_shape: tuple[int, ...], num_classes: int, fill: torch.Tensor | None = None
+    ) -> None:
+        self.config = config
+        self.member = MemberAugment([config], input_shape, num_classes, [fill])
 
-    @torch.no_grad()
-    def forward(self, inputs: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        inputs = self.transforms(inputs)
-        if self.mixer is None:
-            return inputs, labels
-        return self.mixer(inputs, labels)
+    def __call__(self, inputs: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        augmented, targets = self.member(inputs.unsqueeze(0), labels.unsqueeze(0), [0], [None])
+        return augmented[0], labels if self.member.mixing == "none" else targets[0]
+
+    def __repr__(self) -> str:
+        changed = {key: value for key, value in self.config.model_dump().items() if value != AugmentConfig.model_fields[key].default}
+        return f"AugmentPipeline({', '.join(f'{key}={value}' for key, value in changed.items())})"
 
 
 def background_fill(images: torch.Tensor) -> torch.Tensor:
@@ -134,22 +136,6 @@ def build_pipeline(
             crop padding as large as the image.
     """
     _check(config, input_shape, task, dataset)
-    transforms: list[nn.Module] = list(random_flips(config.hflip, config.vflip))
-    affine = random_affine(config.affine_degrees, config.affine_translate, config.affine_scale, fill)
-    if affine is not None:
-        transforms.append(affine)
-    if config.crop_padding:
-        transforms.append(RandomPaddedCrop(config.crop_padding, fill))
-    erasing = random_erasing(config.erasing)
-    if erasing is not None:
-        transforms.append(erasing)
-    if config.noise_std:
-        transforms.append(GaussianNoise(config.noise_std))
-    mixer: Mixup | None = None
-    if config.mixup_alpha:
-        mixer = Mixup(config.mixup_alpha, num_classes, config.mix_prob)
-    elif config.cutmix_alpha:
-        mixer = CutMix(config.cutmix_alpha, num_classes, config.mix_prob)
-    if not transforms and mixer is None:
+    if not augments(config):
         return None
-    return AugmentPipeline(transforms, mixer)
+    return AugmentPipeline(config, tuple(input_shape), num_classes, fill)

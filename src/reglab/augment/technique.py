@@ -43,5 +43,4 @@ def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique
     )
     if pipeline is None:
         return None
-    # Moves kornia's samplers (and the fill) to the data's device: parameters are drawn there.
-    return Technique(augment=pipeline.to(data.train_x.device))
+    return Technique(augment=pipeline)

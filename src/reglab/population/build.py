@@ -15,6 +15,7 @@ from reglab.config import Config, ConfigError
 from reglab.engine.device import resolve_device
 from reglab.contract.batches import batch_starts
 from reglab.objective.losses import resolve_loss_name
+from reglab.population.augment import build_member_augment
 from reglab.population.data import load_population_data
 from reglab.population.grouping import population_key, unsupported_reason
 from reglab.population.members import MemberHyperparameters
@@ -135,5 +136,6 @@ def build_population(
         generators=generators,
         engine=engine,
         pruning=MemberPruning([t.pruning for t in techniques], params, buffers) if techniques[0].pruning is not None else None,
+        augment=build_member_augment(configs, population_data),
     )
     return state, models

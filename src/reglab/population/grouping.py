@@ -18,6 +18,7 @@ share a population; a sweep is split into groups by that key.
 | model.dropout         | (L, K) dropout rates                                        |
 | model.init*           | per-member initialization at build time                     |
 | data.label_noise      | per-member labels (inputs stay shared)                      |
+| augment.* but label_smoothing | each member's strengths and own draws (`MemberAugment`); members that mix (mixup or cutmix) and members that do not are apart |
 | early_stopping.*      | per-member stopping state; a stopped member is dropped      |
 | schedule.step_size, .gamma, .min_lr, .max_lr, .warmup_fraction | per-member lr (and onecycle momentum) tables |
 | pruning.amount        | (K,) amounts: one magnitude ranking per member, stacked masks |
@@ -33,7 +34,8 @@ import json
 from fnmatch import fnmatch
 from typing import Sequence
 
-from reglab.config import AugmentConfig, Config, flatten
+from reglab.augment.members import mixing_kind
+from reglab.config import Config, flatten
 
 __all__ = ["MEMBER_KEYS", "population_key", "unsupported_reason", "group_configs"]
 
@@ -64,6 +66,16 @@ MEMBER_KEYS: tuple[str, ...] = (
     "schedule.max_lr",
     "schedule.warmup_fraction",
     "pruning.amount",
+    # every augmentation strength; the mixing kind stays shared (see population_key)
+    "augment.hflip",
+    "augment.vflip",
+    "augment.affine_*",
+    "augment.crop_padding",
+    "augment.erasing",
+    "augment.noise_std",
+    "augment.mixup_alpha",
+    "augment.cutmix_alpha",
+    "augment.mix_prob",
 )
 
 def _is_member_key(key: str) -> bool:
@@ -76,6 +88,9 @@ def population_key(config: Config) -> str:
     # A SAM step makes a second pass (batch-norm statistics, dropout draws): a member
     # without SAM would not equal its single run among members with it.
     shared["regularization.sam"] = config.regularization.sam_rho > 0
+    # Mixing turns every member's targets into class probabilities: members that mix
+    # (and how) train apart from members that do not.
+    shared["augment.mixing"] = mixing_kind(config.augment)
     return json.dumps(shared, sort_keys=True, default=str)
 
 
@@ -99,11 +114,6 @@ def unsupported_reason(config: Config) -> str | None:
     for failed, key, value in checks:
         if failed:
             return f"{key}={value}"
-    augment = config.augment.model_dump()
-    defaults = AugmentConfig().model_dump()
-    for key, value in augment.items():
-        if key != "label_smoothing" and value != defaults[key]:
-            return f"augment.{key}={value}"
     return None
 
 

@@ -90,19 +90,22 @@ def _train_epoch(state: PopulationState, lrs: torch.Tensor) -> dict[str, torch.T
     loss_sum = torch.zeros(state.size, device=state.device)
     correct = torch.zeros(state.size, device=state.device)
     penalty_sums: dict[str, torch.Tensor] = {}
-    shared = state.shared_inputs
+    shared = state.shared_inputs and state.augment is None  # augmented batches differ per member
     momenta = state.schedule.momenta  # (steps + 1, K) under a momentum schedule (onecycle), else None
     for index, start in enumerate(starts):
         positions = order[..., start : start + state.batch_size]
         inputs, labels = state.data.train_x.rows(positions), state.data.train_y.rows(positions)
+        targets = labels
+        if state.augment is not None:
+            inputs, targets = state.augment(inputs, labels, state.members, state.generators or [None] * state.size)
         batch = positions.shape[-1]
-        outputs, data_loss, penalties, total = _forward_loss(state, inputs, labels, batch, shared)
+        outputs, data_loss, penalties, total = _forward_loss(state, inputs, targets, batch, shared)
         # The sum over members: each member's gradient is that of its own mean loss.
         grads = torch.autograd.grad(total.sum(), [state.params[name] for name in names])
         if state.pruning is not None:
             grads = state.pruning.mask_gradients(names, grads)
         if state.sharpness_aware:
-            grads = _gradients_at_perturbed(state, names, grads, inputs, labels, batch, shared)
+            grads = _gradients_at_perturbed(state, names, grads, inputs, targets, batch, shared)
         gradients = dict(zip(names, grads))
         state.penalties.gradient_rules(state.params, gradients, state.hyper)
         if state.clipping:

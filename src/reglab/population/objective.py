@@ -28,7 +28,8 @@ __all__ = ["MemberObjective", "make_member_objective"]
 class MemberObjective:
     """Per-member loss (K,) and correct count (K,) (None for regression).
 
-    Targets are shared (B, ...) or per member (K, B, ...); outputs are (K, B, out).
+    Targets are shared (B, ...) or per member (K, B, ...), class indices or, after
+    mixup/cutmix, (K, B, C) class probabilities; outputs are (K, B, out).
     """
 
     name: str
@@ -70,6 +71,8 @@ def make_member_objective(
 
     def cross_entropy(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         labels = _per_member(targets, outputs)
+        if labels.dtype.is_floating_point:  # (K, B, C) class probabilities (mixup, cutmix), class-first as the scores
+            labels = labels.transpose(1, 2)
         values = F.cross_entropy(outputs.transpose(1, 2), labels, reduction="none", label_smoothing=label_smoothing)
         return values.mean(dim=1)
 
@@ -77,7 +80,7 @@ def make_member_objective(
         scores = outputs.transpose(1, 2)  # (K, C, B)
         log_probabilities = scores if log_probability_outputs else F.log_softmax(scores, dim=1)
         labels = _per_member(targets, outputs)
-        if not label_smoothing:
+        if not label_smoothing and not labels.dtype.is_floating_point:
             return F.nll_loss(log_probabilities, labels, reduction="none").mean(dim=1)
         return -(probabilities(labels).transpose(1, 2) * log_probabilities).sum(dim=1).mean(dim=1)
 

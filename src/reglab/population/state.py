@@ -13,6 +13,7 @@ from typing import Any, Callable, Sequence
 
 import torch
 
+from reglab.augment.members import MemberAugment
 from reglab.config import Config
 from reglab.population.callbacks import MemberCallbacks
 from reglab.population.data import PopulationData
@@ -64,6 +65,8 @@ class PopulationState:
 
     epoch: int = 0  # epochs begun
     pruning: MemberPruning | None = None  # stacked masks (pruning.*); None: no pruning, no work
+    # The members' training-batch augmentation (by original member index; draws from `generators`), or None.
+    augment: MemberAugment | None = None
 
     def __post_init__(self) -> None:
         if not self.members:

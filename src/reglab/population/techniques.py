@@ -17,6 +17,7 @@ silently drops a technique a single run would apply.
 | EarlyStopping, RestoreBest         | the same object per member, fed the member's metrics and, with restore_best, its weights |
 | TrajectoryRecorder, GradientNormHook | `MemberTrajectory` (same keys, batched; step rows and snapshots per member) |
 | MagnitudePruning, LotteryTicket, PruningSummary, KeepPrunedWeightsZero | `MemberPruning` (stacked masks); the unit itself keeps the member's record |
+| augment (`AugmentPipeline`)        | `MemberAugment`: each member's draws from its own stream |
 """
 
 from __future__ import annotations
@@ -59,8 +60,6 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
         PopulationUnsupported: a unit the population engine does not reproduce.
     """
     technique = build_techniques(config, model, data)
-    if technique.augment is not None:
-        raise PopulationUnsupported("augmentation (augment.*)")
     stopper, zero_fraction, sets, epsilon, gradient_mode, recorder, pruning = None, False, None, 1e-3, "last_step", None, None
     own: list[Any] = []
     for hook in technique.hooks:

@@ -15,6 +15,7 @@ from reglab.config import Config, ConfigError
 from reglab.engine.device import resolve_device
 from reglab.contract.batches import batch_starts
 from reglab.objective.losses import resolve_loss_name
+from reglab.population.averaging import member_averaging
 from reglab.population.data import load_population_data
 from reglab.population.grouping import population_key, unsupported_reason
 from reglab.population.members import MemberHyperparameters
@@ -130,5 +131,6 @@ def build_population(
         device=device,
         generators=generators,
         engine=engine,
+        averaging=member_averaging(configs, params, buffers),
     )
     return state, models

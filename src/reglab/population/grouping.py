@@ -15,6 +15,7 @@ share a population; a sweep is split into groups by that key.
 | regularization.flooding, .orthogonality | (K,) flood levels and penalty strengths   |
 | regularization.sam_rho| (K,) SAM radii (members with and without SAM are apart)      |
 | regularization.grad_clip_norm, .grad_clip_value, .max_norm | (K,) caps (inf: none)  |
+| regularization.ema_decay, .swa_start, .swa_lr | per-member EMA decays, SWA starts and rates (EMA, SWA and neither are apart) |
 | model.dropout         | (L, K) dropout rates                                        |
 | model.init*           | per-member initialization at build time                     |
 | data.label_noise      | per-member labels (inputs stay shared)                      |
@@ -49,6 +50,9 @@ MEMBER_KEYS: tuple[str, ...] = (
     "regularization.grad_clip_norm",
     "regularization.grad_clip_value",
     "regularization.max_norm",
+    "regularization.ema_decay",
+    "regularization.swa_start",
+    "regularization.swa_lr",
     "model.dropout",
     "model.init",
     "model.init_std",
@@ -71,6 +75,8 @@ def population_key(config: Config) -> str:
     # A SAM step makes a second pass (batch-norm statistics, dropout draws): a member
     # without SAM would not equal its single run among members with it.
     shared["regularization.sam"] = config.regularization.sam_rho > 0
+    # Members average alike (EMA, SWA or neither): each keeps its own decay, start and rate.
+    shared["regularization.averaging"] = [config.regularization.ema_decay is not None, config.regularization.swa_start is not None]
     return json.dumps(shared, sort_keys=True, default=str)
 
 
@@ -90,8 +96,6 @@ def unsupported_reason(config: Config) -> str | None:
         (config.pruning.method != "none", "pruning.method", config.pruning.method),
         (regularization.activity_l1 > 0, "regularization.activity_l1", regularization.activity_l1),
         (regularization.activity_l2 > 0, "regularization.activity_l2", regularization.activity_l2),
-        (regularization.ema_decay is not None, "regularization.ema_decay", regularization.ema_decay),
-        (regularization.swa_start is not None, "regularization.swa_start", regularization.swa_start),
         (config.early_stopping.criterion not in SUPPORTED_STOPPING, "early_stopping.criterion", config.early_stopping.criterion),
         (config.trajectory.every_steps is not None, "trajectory.every_steps", config.trajectory.every_steps),
         (config.trajectory.snapshots_on(), "trajectory.snapshot_*", "set"),

@@ -37,8 +37,10 @@ def _synchronize(device: torch.device) -> None:
 
 
 @torch.no_grad()
-def _evaluate(state: PopulationState, split: str) -> dict[str, torch.Tensor]:
-    """(K,) loss and correct sums of one split, on the device."""
+def _evaluate(state: PopulationState, split: str, params=None, buffers=None) -> dict[str, torch.Tensor]:
+    """(K,) loss and correct sums of one split, on the device (of `params`/`buffers`: default the state's)."""
+    params = state.params if params is None else params
+    buffers = state.buffers if buffers is None else buffers
     inputs, targets = getattr(state.data, f"{split}_x"), getattr(state.data, f"{split}_y")
     count = inputs.count
     loss_sum = torch.zeros(state.size, device=state.device)
@@ -46,7 +48,7 @@ def _evaluate(state: PopulationState, split: str) -> dict[str, torch.Tensor]:
     for start in range(0, count, state.eval_batch_size):
         end = min(start + state.eval_batch_size, count)
         x, y = inputs.chunk(start, end), targets.chunk(start, end)
-        outputs = state.forward(state.params, state.buffers, x, state.dropout, False, inputs.shared)
+        outputs = state.forward(params, buffers, x, state.dropout, False, inputs.shared)
         loss_sum += state.eval_objective.loss(outputs, y) * (end - start)
         if state.eval_objective.correct is not None:
             correct += state.eval_objective.correct(outputs, y)
@@ -108,6 +110,8 @@ def _train_epoch(state: PopulationState, lrs: torch.Tensor) -> dict[str, torch.T
             state.trajectory.observe_gradients(gradients, last_step=index == len(starts) - 1)
         state.optimizer.step(gradients, lrs[index], state.hyper)
         state.penalties.weight_rules(state.params, state.hyper, lrs[index])
+        if state.averaging is not None:
+            state.averaging.after_step(state.params, state.buffers)
         with torch.no_grad():
             loss_sum += data_loss.detach() * batch
             if state.objective.correct is not None:
@@ -136,6 +140,10 @@ def _fetch(quantities: dict[str, torch.Tensor]) -> dict[str, list[list[float]]]:
 def _epoch_quantities(state: PopulationState, sums: dict[str, torch.Tensor], lrs: torch.Tensor) -> dict[str, list[list[float]]]:
     """The epoch's training sums, evaluation, zero counts and trajectory of every member, fetched."""
     quantities = {**sums, **_evaluate(state, "val"), **_evaluate(state, "test"), "lr": lrs[-1]}
+    if state.averaging is not None and state.averaging.evaluated:  # EMA: the averages evaluated as the weights
+        for split in ("val", "test"):
+            averaged = _evaluate(state, split, state.averaging.params, state.averaging.buffers)
+            quantities.update({f"{state.averaging.name}/{name}": value for name, value in averaged.items()})
     if any(state.techniques[member].zero_fraction for member in state.members):
         quantities["l1/zeros"] = state.penalties.zero_counts(state.params)
     if state.trajectory is not None:
@@ -147,9 +155,13 @@ def _epoch_quantities(state: PopulationState, sums: dict[str, torch.Tensor], lrs
 def _train_phase(state: PopulationState) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
     """One training epoch of `state`: its (K,) sums and the epoch's learning-rate table."""
     lrs = state.schedule.epoch_table()
+    if state.averaging is not None:
+        lrs = state.averaging.hold_learning_rates(lrs)  # SWA: constant from each member's swa_start
     if state.trajectory is not None:
         state.trajectory.start_epoch(state.params)
     sums = _train_epoch(state, lrs)
+    if state.averaging is not None:
+        state.averaging.end_epoch(state.params)  # SWA: the epoch-end weights enter the average
     _synchronize(state.device)
     return sums, lrs
 

@@ -14,6 +14,7 @@ from typing import Any, Callable, Sequence
 import torch
 
 from reglab.config import Config
+from reglab.population.averaging import MemberEMA, MemberSWA
 from reglab.population.data import PopulationData
 from reglab.population.members import MemberHyperparameters
 from reglab.population.objective import MemberObjective
@@ -57,6 +58,7 @@ class PopulationState:
     # Row k's random stream (dropout masks): the global generator's state right after
     # member k's model was built, so it draws what its single run draws.
     generators: list[torch.Generator] = field(default_factory=list)
+    averaging: MemberEMA | MemberSWA | None = None  # EMA / SWA: the members' stacked averages
 
     def __post_init__(self) -> None:
         if not self.members:
@@ -96,6 +98,8 @@ class PopulationState:
         self.penalties.configure(self.hyper)
         if self.trajectory is not None:
             self.trajectory.select(index)
+        if self.averaging is not None:
+            self.averaging.select(index, positions)
         self.members = [self.members[position] for position in positions]
         if self.generators:
             self.generators = [self.generators[position] for position in positions]

@@ -16,6 +16,7 @@ silently drops a technique a single run would apply.
 | ZeroFractionMonitor (`l1/zeros`)   | zero counts over the stacked scoped weights        |
 | EarlyStopping, RestoreBest         | the same object per member, fed the member's metrics and, with restore_best, its weights |
 | TrajectoryRecorder, GradientNormHook | `MemberTrajectory` (same keys, batched)            |
+| WeightEMA, StochasticWeightAveraging | `MemberEMA`, `MemberSWA` (stacked averages, `average_members_`) |
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
             continue  # `MemberPenalties` and the population loop, from the members' configs
         if kind in ("FloodingHook", "OrthogonalityHook", "SharpnessAwareHook"):
             continue  # read from the members' configs (`MemberHyperparameters`)
+        if kind in ("WeightEMA", "StochasticWeightAveraging"):
+            continue  # `reglab.population.averaging`, from the members' configs
         if kind == "GradientNormHook":
             gradient_mode = hook.mode
             continue
@@ -75,6 +78,8 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
             zero_fraction = True
         elif kind == "EarlyStopping":
             stopper = callback
+        elif kind in ("WeightEMA", "StochasticWeightAveraging"):
+            continue  # `reglab.population.averaging`: evaluated, recorded and installed per member
         elif kind == "RestoreBest":
             continue  # the population loads the stopper's best weights when the member ends
         elif kind == "TrajectoryRecorder" and not (callback.every_steps or callback.snapshot_epochs or callback.snapshot_steps):

@@ -115,7 +115,11 @@ def train_population(
         model = models[member]
         model.load_state_dict(member_state)
         splits = current.data.member_splits[member] if current.data.member_splits else None
-        if restored and splits is not None:
+        if current.averaging is not None and splits is not None:  # EMA / SWA: the member ends with its average
+            generator = current.generators[row] if current.generators else None
+            extra.update(current.averaging.install(row, model, splits, current.batch_size, generator))
+            member_state = {name: tensor.detach().to("cpu").clone() for name, tensor in model.state_dict().items()}
+        if (restored or "final_weights" in extra) and splits is not None:
             extra["final_eval"] = final_evaluation(model, splits, config)
         else:  # the last epoch's evaluation is of the weights the member ends with
             extra["final_eval"] = {key: value for key, value in history[-1].items() if key.split("/")[0] in ("val", "test")}

@@ -91,3 +91,17 @@ def test_shards_and_leaving_members_carry_their_averages(key, values, field):
     for tensor in merged.averaging.params.values():
         assert tensor.shape[0] == 2
         assert tensor[0].eq(0).all() and tensor[1].eq(2).all()
+
+
+def test_members_average_alike_but_with_their_own_values():
+    from reglab.population.grouping import population_key, unsupported_reason
+
+    def key(**overrides):
+        return population_key(validate_config(tiny_digits(epochs=4, **overrides)))
+
+    ema = [key(**{"regularization.ema_decay": decay}) for decay in (0.9, 0.99)]
+    swa = [key(**{"regularization.swa_start": start, "regularization.swa_lr": rate}) for start, rate in ((2, 0.01), (3, None))]
+    assert ema[0] == ema[1] and swa[0] == swa[1]
+    assert len({ema[0], swa[0], key()}) == 3  # EMA, SWA and neither train apart
+    assert unsupported_reason(validate_config(tiny_digits(**{"regularization.ema_decay": 0.9}))) is None
+    assert unsupported_reason(validate_config(tiny_digits(**{"regularization.swa_start": 1}))) is None

@@ -15,7 +15,10 @@ its tensors with a leading dimension of one); a population passes its stacked st
 
 Floating-point tensors use `torch.lerp` (the update of `torch.optim.swa_utils`' EMA);
 integer buffers (batch norm's `num_batches_tracked`) take the same mean, truncated, as
-`torch.optim.swa_utils.get_ema_multi_avg_fn` does.
+`torch.optim.swa_utils.get_ema_multi_avg_fn` does. Written here rather than through
+`AveragedModel`, which averages one module with one decay and one count: a population
+needs K members, each with its own weight, in one tensor operation per parameter
+(`tests/averaging/test_averaging_stacked.py` checks every row against `AveragedModel`).
 
 Reference:
     Polyak & Juditsky 1992; Izmailov et al. 2018 (arXiv:1803.05407).

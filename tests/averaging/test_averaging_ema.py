@@ -50,7 +50,7 @@ def test_ema_follows_the_hand_recurrence_for_weights_and_buffers():
     ema = WeightEMA(decay, OBJECTIVE, eval_batch_size=64)
     ema.on_fit_start(FitRecord(model, None, None, None))
     hand = train_steps(model, ema, steps=5, decay=decay)
-    averaged = [*ema.average.module.parameters(), *ema.average.module.buffers()]
+    averaged = [*ema.module.parameters(), *ema.module.buffers()]
     assert len(averaged) == len(hand)
     floats = [(a, h) for a, h in zip(averaged, hand) if a.is_floating_point()]
     assert all(torch.allclose(a, h, atol=1e-6) for a, h in floats)
@@ -72,7 +72,7 @@ def test_epoch_metrics_evaluate_the_average_and_fit_end_installs_it():
     )
     metrics = ema.on_epoch_end(EpochRecord(1, 4, model, None, data=data))
     assert set(metrics) == {"ema/val/loss", "ema/val/acc", "ema/test/loss", "ema/test/acc"}
-    reference = copy.deepcopy(ema.average.module)
+    reference = copy.deepcopy(ema.module)
     assert metrics["ema/val/loss"] == pytest.approx(
         evaluate(reference, data.val_x, data.val_y, OBJECTIVE, 64, "val")["val/loss"]
     )

@@ -26,7 +26,7 @@ def test_average_is_the_mean_of_epoch_end_weights_from_the_start_epoch():
         if epoch >= 2:
             collected.append([p.detach().clone() for p in model.parameters()])
         assert metrics["swa/models"] == len(collected)
-    for averaged, *epoch_weights in zip(swa.average.module.parameters(), *collected):
+    for averaged, *epoch_weights in zip([average[0] for average in swa.averages], *collected):
         assert torch.allclose(averaged, torch.stack(epoch_weights).mean(0), atol=1e-6)
 
 

@@ -5,10 +5,11 @@ After every optimizer step:
     θ̄ ← d·θ̄ + (1 − d)·θ        (θ̄ starts as the weights after the first step)
 
 for parameters and buffers (batch-norm running statistics are averaged too). The
-averaging is `torch.optim.swa_utils.AveragedModel` with `get_ema_multi_avg_fn(d)`.
-Each epoch the average is evaluated on the validation and test splits; at fit end
-its weights are copied into the model, so the run's `final_eval` and saved weights
-are the EMA's.
+update is `reglab.averaging.stacked.average_members_` with K = 1 (a population runs
+the same function on its K members). The average lives in a copy of the model, so
+each epoch it is evaluated on the validation and test splits as the model is; at fit
+end its weights are copied into the model, so the run's `final_eval` and saved
+weights are the EMA's.
 
 Reference:
     Polyak & Juditsky 1992, Acceleration of Stochastic Approximation by Averaging;
@@ -17,31 +18,33 @@ Reference:
 
 from __future__ import annotations
 
+import copy
+import itertools
 from typing import Any, Mapping
 
 import torch
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
+from reglab.averaging.stacked import average_members_, averaging_weights
 from reglab.averaging.weights import copy_weights_
 from reglab.objective.evaluate import evaluate
 from reglab.contract.events import Callback, EpochRecord, FitRecord
 from reglab.contract.hooks import StepHook
 from reglab.objective.losses import Objective
 
-__all__ = ["WeightEMA", "ema_model"]
+__all__ = ["WeightEMA", "stacked_weights"]
 
 
-def ema_model(model: torch.nn.Module, decay: float) -> AveragedModel:
-    """An `AveragedModel` keeping θ̄ ← d·θ̄ + (1−d)·θ of parameters and buffers.
+def stacked_weights(model: torch.nn.Module, buffers: bool = True) -> list[torch.Tensor]:
+    """The model's parameters (and buffers) as (1, ...) views: one run as a population of one.
 
-    Its step counter stays on the CPU (the model copy lives on the model's device),
-    so the per-step "first update?" test is not a device sync.
+    Writing into a view writes into the model's own tensor.
 
     Example:
-        >>> average = ema_model(model, 0.99)
-        >>> optimizer.step(); average.update_parameters(model)
+        >>> [tensor.shape for tensor in stacked_weights(torch.nn.Linear(3, 2))]
+        [torch.Size([1, 2, 3]), torch.Size([1, 2])]
     """
-    return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+    tensors = itertools.chain(model.parameters(), model.buffers()) if buffers else model.parameters()
+    return [tensor.detach().unsqueeze(0) for tensor in tensors]
 
 
 class WeightEMA(StepHook, Callback):
@@ -78,29 +81,43 @@ class WeightEMA(StepHook, Callback):
         self.decay = decay
         self.objective = objective
         self.eval_batch_size = eval_batch_size
-        self.average: AveragedModel | None = None
+        self.module: torch.nn.Module | None = None  # a copy of the model holding the average
+        self.averages: list[torch.Tensor] = []  # (1, ...) views of its parameters and buffers
+        self.updates = 0
+        self.rates: tuple[torch.Tensor, torch.Tensor] | None = None  # (first update, later updates)
 
-    def _average_of(self, model: torch.nn.Module) -> AveragedModel:
-        if self.average is None:
-            self.average = ema_model(model, self.decay)
-        return self.average
+    def _start(self, model: torch.nn.Module) -> torch.nn.Module:
+        self.module = copy.deepcopy(model)
+        self.averages = stacked_weights(self.module)
+        self.updates = 0
+        return self.module
+
+    def _rate(self, device: torch.device) -> torch.Tensor:
+        """w = 1 at the first update (the average starts as the weights), then 1 − d."""
+        if self.rates is None:
+            self.rates = (averaging_weights([1.0], device), averaging_weights([1.0 - self.decay], device))
+        return self.rates[self.updates > 0]
 
     def on_fit_start(self, record: FitRecord) -> None:
-        self.average = ema_model(record.model, self.decay)
+        self._start(record.model)
 
     def after_step(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> None:
-        self._average_of(model).update_parameters(model)
+        if self.module is None:
+            self._start(model)
+        current = stacked_weights(model)
+        average_members_(self.averages, current, self._rate(current[0].device))
+        self.updates += 1
 
     def on_epoch_end(self, record: EpochRecord) -> dict[str, float]:
-        data, module = record.data, self._average_of(record.model).module
+        data = record.data
+        module = self.module if self.module is not None else self._start(record.model)
         metrics = evaluate(module, data.val_x, data.val_y, self.objective, self.eval_batch_size, "ema/val")
         metrics.update(evaluate(module, data.test_x, data.test_y, self.objective, self.eval_batch_size, "ema/test"))
         return metrics
 
     def on_fit_end(self, record: FitRecord) -> Mapping[str, Any]:
-        updates = int(self.average.n_averaged) if self.average is not None else 0
-        summary: dict[str, Any] = {"ema/decay": self.decay, "ema/updates": updates}
-        if updates:
-            copy_weights_(self.average.module, record.model, buffers=True)
+        summary: dict[str, Any] = {"ema/decay": self.decay, "ema/updates": self.updates}
+        if self.updates and self.module is not None:
+            copy_weights_(self.module, record.model, buffers=True)
             summary["final_weights"] = "ema"
         return summary

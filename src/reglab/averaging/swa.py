@@ -6,9 +6,11 @@ learning rate when SWA begins) and at the end of every epoch e ≥ start
     θ_SWA = (1/k)·Σ_{i=1..k} θ_{e_i}        (k epoch-end weights collected so far)
 
 At fit end the average replaces the model's weights and batch-norm statistics are
-recomputed for it with one pass over the training inputs (`update_bn`). The average,
-the constant learning rate and the statistics pass are `torch.optim.swa_utils`'
-`AveragedModel`, `SWALR` (with `anneal_epochs=0`: constant at once) and `update_bn`.
+recomputed for it with one pass over the training inputs (`update_bn`). The average
+is `reglab.averaging.stacked.average_members_` with K = 1 and w = 1/(k + 1) (a
+population runs the same function on its K members); the constant learning rate and
+the statistics pass are `torch.optim.swa_utils`' `SWALR` (with `anneal_epochs=0`:
+constant at once) and `update_bn`.
 
 While SWA runs, the constant rate is re-applied before every optimizer step, so a
 per-step schedule (cosine, onecycle) cannot move it; the epoch's `lr` metric then
@@ -21,25 +23,36 @@ Reference:
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import torch
-from torch.optim.swa_utils import SWALR, AveragedModel, update_bn
+from torch.optim.swa_utils import SWALR, update_bn
 
-from reglab.averaging.weights import copy_weights_, input_batches
+from reglab.averaging.ema import stacked_weights
+from reglab.averaging.stacked import average_members_, averaging_weights
+from reglab.averaging.weights import input_batches
 from reglab.contract.events import Callback, EpochRecord, FitRecord
 from reglab.contract.hooks import StepHook
 
-__all__ = ["StochasticWeightAveraging", "install_swa_weights_"]
+__all__ = ["StochasticWeightAveraging", "install_swa_weights_", "swa_weight"]
 
 
-def install_swa_weights_(average: AveragedModel, model: torch.nn.Module, inputs: torch.Tensor, batch_size: int) -> None:
-    """Copy the SWA parameters into `model`, then recompute its batch-norm statistics on `inputs`.
+def swa_weight(models: int) -> float:
+    """w = 1/(k + 1): the weight of the next epoch-end weights after `models` = k averaged ones."""
+    return 1.0 / (models + 1)
+
+
+def install_swa_weights_(averages: Sequence[torch.Tensor], model: torch.nn.Module, inputs: torch.Tensor, batch_size: int) -> None:
+    """Copy the SWA parameters (one tensor per `model.parameters()`, in their order and
+    shapes) into `model`, then recompute its batch-norm statistics on `inputs` (`update_bn`:
+    a pass in training mode, each statistic the mean over the batches).
 
     Example:
-        >>> install_swa_weights_(average, model, data.train_x, 256)
+        >>> install_swa_weights_([p[0] for p in swa.averages], model, data.train_x, 256)
     """
-    copy_weights_(average.module, model, buffers=False)
+    with torch.no_grad():
+        for param, average in zip(model.parameters(), averages, strict=True):
+            param.copy_(average.to(param.device))
     update_bn(input_batches(inputs, batch_size), model)
 
 
@@ -76,13 +89,18 @@ class StochasticWeightAveraging(StepHook, Callback):
         self.start_epoch = start_epoch
         self.swa_lr = swa_lr
         self.bn_batch_size = bn_batch_size
-        self.average: AveragedModel | None = None
+        self.averages: list[torch.Tensor] = []  # (1, ...) per parameter
+        self.models = 0
         self.scheduler: SWALR | None = None
         self.constant_lrs: list[float] = []
         self.epoch = 0
 
+    def _start(self, model: torch.nn.Module) -> None:
+        self.averages = [tensor.clone() for tensor in stacked_weights(model, buffers=False)]
+        self.models = 0
+
     def on_fit_start(self, record: FitRecord) -> None:
-        self.average = AveragedModel(record.model)
+        self._start(record.model)
 
     def on_epoch_start(self, record: EpochRecord) -> None:
         self.epoch = record.epoch
@@ -100,18 +118,20 @@ class StochasticWeightAveraging(StepHook, Callback):
     def on_epoch_end(self, record: EpochRecord) -> dict[str, float]:
         if record.epoch < self.start_epoch:
             return {"swa/models": 0.0}
-        if self.average is None:
-            self.average = AveragedModel(record.model)
-        self.average.update_parameters(record.model)
-        metrics = {"swa/models": float(self.average.n_averaged)}
+        if not self.averages:
+            self._start(record.model)
+        current = stacked_weights(record.model, buffers=False)
+        average_members_(self.averages, current, averaging_weights([swa_weight(self.models)], current[0].device))
+        self.models += 1
+        metrics = {"swa/models": float(self.models)}
         if self.constant_lrs:
             metrics["lr"] = self.constant_lrs[0]
         return metrics
 
     def on_fit_end(self, record: FitRecord) -> Mapping[str, Any]:
-        models = int(self.average.n_averaged) if self.average is not None else 0
+        models = self.models
         summary: dict[str, Any] = {"swa/models": models, "swa/start": self.start_epoch}
         if models:
-            install_swa_weights_(self.average, record.model, record.data.train_x, self.bn_batch_size)
+            install_swa_weights_([average[0] for average in self.averages], record.model, record.data.train_x, self.bn_batch_size)
             summary["final_weights"] = "swa"
         return summary

@@ -13,7 +13,7 @@ __all__ = ["copy_weights_", "input_batches"]
 def copy_weights_(source: torch.nn.Module, target: torch.nn.Module, buffers: bool = True) -> None:
     """Copy the parameters (and, if `buffers`, the buffers) of `source` into `target` in place.
 
-    Both modules must have the same structure (an `AveragedModel.module` and the model
+    Both modules must have the same structure (the EMA's copy of the model and the model
     it was made from). In-place copies keep the optimizer's references valid.
 
     Example:

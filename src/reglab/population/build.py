@@ -16,6 +16,7 @@ from reglab.engine.device import resolve_device
 from reglab.contract.batches import batch_starts
 from reglab.objective.losses import resolve_loss_name
 from reglab.population.augment import build_member_augment
+from reglab.population.averaging import member_averaging
 from reglab.population.data import load_population_data
 from reglab.population.grouping import population_key, unsupported_reason
 from reglab.population.members import MemberHyperparameters
@@ -137,5 +138,6 @@ def build_population(
         engine=engine,
         pruning=MemberPruning([t.pruning for t in techniques], params, buffers) if techniques[0].pruning is not None else None,
         augment=build_member_augment(configs, population_data),
+        averaging=member_averaging(configs, params, buffers),
     )
     return state, models

@@ -64,6 +64,8 @@ def record_epoch(
     for position, member in enumerate(state.members):
         config = state.configs[member]
         metrics = member_metrics(state, fetched, position, fetched["lr"][position][0], seconds, epoch)
+        if state.averaging is not None:  # the single run's EMA / SWA keys, before the stopper reads them
+            metrics.update(state.averaging.metrics(state, fetched, position))
         stop = None
         if config.early_stopping.stop_on_divergence and not math.isfinite(metrics["loss/total"]):
             stop = Stop("the training loss became non-finite", status="diverged", criterion="divergence")

@@ -15,6 +15,7 @@ share a population; a sweep is split into groups by that key.
 | regularization.flooding, .orthogonality | (K,) flood levels and penalty strengths   |
 | regularization.sam_rho| (K,) SAM radii (members with and without SAM are apart)      |
 | regularization.grad_clip_norm, .grad_clip_value, .max_norm | (K,) caps (inf: none)  |
+| regularization.ema_decay, .swa_start, .swa_lr | per-member EMA decays, SWA starts and rates (EMA, SWA and neither are apart) |
 | model.dropout         | (L, K) dropout rates                                        |
 | model.init*           | per-member initialization at build time                     |
 | data.label_noise      | per-member labels (inputs stay shared)                      |
@@ -53,6 +54,9 @@ MEMBER_KEYS: tuple[str, ...] = (
     "regularization.grad_clip_norm",
     "regularization.grad_clip_value",
     "regularization.max_norm",
+    "regularization.ema_decay",
+    "regularization.swa_start",
+    "regularization.swa_lr",
     "model.dropout",
     "model.init",
     "model.init_std",
@@ -91,6 +95,8 @@ def population_key(config: Config) -> str:
     # Mixing turns every member's targets into class probabilities: members that mix
     # (and how) train apart from members that do not.
     shared["augment.mixing"] = mixing_kind(config.augment)
+    # Members average alike (EMA, SWA or neither): each keeps its own decay, start and rate.
+    shared["regularization.averaging"] = [config.regularization.ema_decay is not None, config.regularization.swa_start is not None]
     return json.dumps(shared, sort_keys=True, default=str)
 
 
@@ -108,8 +114,6 @@ def unsupported_reason(config: Config) -> str | None:
         (model.residual and model.drop_path > 0, "model.drop_path", model.drop_path),
         (regularization.activity_l1 > 0, "regularization.activity_l1", regularization.activity_l1),
         (regularization.activity_l2 > 0, "regularization.activity_l2", regularization.activity_l2),
-        (regularization.ema_decay is not None, "regularization.ema_decay", regularization.ema_decay),
-        (regularization.swa_start is not None, "regularization.swa_start", regularization.swa_start),
     ]
     for failed, key, value in checks:
         if failed:

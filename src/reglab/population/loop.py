@@ -37,8 +37,10 @@ def _synchronize(device: torch.device) -> None:
 
 
 @torch.no_grad()
-def _evaluate(state: PopulationState, split: str) -> dict[str, torch.Tensor]:
-    """(K,) loss and correct sums of one split, on the device."""
+def _evaluate(state: PopulationState, split: str, params=None, buffers=None) -> dict[str, torch.Tensor]:
+    """(K,) loss and correct sums of one split, on the device (of `params`/`buffers`: default the state's)."""
+    params = state.params if params is None else params
+    buffers = state.buffers if buffers is None else buffers
     inputs, targets = getattr(state.data, f"{split}_x"), getattr(state.data, f"{split}_y")
     count = inputs.count
     loss_sum = torch.zeros(state.size, device=state.device)
@@ -46,7 +48,7 @@ def _evaluate(state: PopulationState, split: str) -> dict[str, torch.Tensor]:
     for start in range(0, count, state.eval_batch_size):
         end = min(start + state.eval_batch_size, count)
         x, y = inputs.chunk(start, end), targets.chunk(start, end)
-        outputs = state.forward(state.params, state.buffers, x, state.dropout, False, inputs.shared)
+        outputs = state.forward(params, buffers, x, state.dropout, False, inputs.shared)
         loss_sum += state.eval_objective.loss(outputs, y) * (end - start)
         if state.eval_objective.correct is not None:
             correct += state.eval_objective.correct(outputs, y)
@@ -116,6 +118,8 @@ def _train_epoch(state: PopulationState, lrs: torch.Tensor) -> dict[str, torch.T
         state.penalties.weight_rules(state.params, state.hyper, lrs[index])
         if state.pruning is not None:
             state.pruning.after_step(state)
+        if state.averaging is not None:
+            state.averaging.after_step(state.params, state.buffers)
         if state.trajectory is not None:  # step rows and step snapshots (trajectory.every_steps, snapshot_steps)
             state.trajectory.end_step(state.params, state.buffers, gradients, state.members)
         if state.callbacks.step_callbacks:
@@ -150,6 +154,10 @@ def _epoch_quantities(state: PopulationState, sums: dict[str, torch.Tensor], lrs
     quantities = {**sums, **_evaluate(state, "val"), **_evaluate(state, "test"), "lr": lrs[-1]}
     if state.pruning is not None:  # after evaluation, before the zero counts and the trajectory
         quantities.update(state.pruning.epoch_end(state))
+    if state.averaging is not None and state.averaging.evaluated:  # EMA: the averages evaluated as the weights
+        for split in ("val", "test"):
+            averaged = _evaluate(state, split, state.averaging.params, state.averaging.buffers)
+            quantities.update({f"{state.averaging.name}/{name}": value for name, value in averaged.items()})
     if any(state.techniques[member].zero_fraction for member in state.members):
         quantities["l1/zeros"] = state.penalties.zero_counts(state.params)
     if state.trajectory is not None:
@@ -162,9 +170,13 @@ def _train_phase(state: PopulationState) -> tuple[dict[str, torch.Tensor], torch
     """One training epoch of `state`: its (K,) sums and the epoch's learning-rate table."""
     state.epoch += 1
     lrs = state.schedule.epoch_table()
+    if state.averaging is not None:
+        lrs = state.averaging.hold_learning_rates(lrs)  # SWA: constant from each member's swa_start
     if state.trajectory is not None:
         state.trajectory.start_epoch(state.params)
     sums = _train_epoch(state, lrs)
+    if state.averaging is not None:
+        state.averaging.end_epoch(state.params)  # SWA: the epoch-end weights enter the average
     _synchronize(state.device)
     return sums, lrs
 

@@ -107,6 +107,8 @@ def merge_shards(parts: Sequence[PopulationState]) -> PopulationState:
         first.trajectory.absorb([part.trajectory for part in others])
     if first.pruning is not None:
         first.pruning.absorb([part.pruning for part in others])
+    if first.averaging is not None:
+        first.averaging.absorb([part.averaging for part in others])
     # Each part holds live technique units (early-stopping state) for its own members only.
     owner = {member: part for part in parts for member in part.members}
     techniques = [owner[member].techniques[member] if member in owner else unit for member, unit in enumerate(first.techniques)]

@@ -15,6 +15,7 @@ import torch
 
 from reglab.augment.members import MemberAugment
 from reglab.config import Config
+from reglab.population.averaging import MemberEMA, MemberSWA
 from reglab.population.callbacks import MemberCallbacks
 from reglab.population.data import PopulationData
 from reglab.population.members import MemberHyperparameters
@@ -67,6 +68,7 @@ class PopulationState:
     pruning: MemberPruning | None = None  # stacked masks (pruning.*); None: no pruning, no work
     # The members' training-batch augmentation (by original member index; draws from `generators`), or None.
     augment: MemberAugment | None = None
+    averaging: MemberEMA | MemberSWA | None = None  # EMA / SWA: the members' stacked averages
 
     def __post_init__(self) -> None:
         if not self.members:
@@ -108,6 +110,8 @@ class PopulationState:
             self.trajectory.select(index)
         if self.pruning is not None:
             self.pruning.select(index)
+        if self.averaging is not None:
+            self.averaging.select(index, positions)
         self.members = [self.members[position] for position in positions]
         if self.generators:
             self.generators = [self.generators[position] for position in positions]

@@ -18,6 +18,7 @@ silently drops a technique a single run would apply.
 | TrajectoryRecorder, GradientNormHook | `MemberTrajectory` (same keys, batched; step rows and snapshots per member) |
 | MagnitudePruning, LotteryTicket, PruningSummary, KeepPrunedWeightsZero | `MemberPruning` (stacked masks); the unit itself keeps the member's record |
 | augment (`AugmentPipeline`)        | `MemberAugment`: each member's draws from its own stream |
+| WeightEMA, StochasticWeightAveraging | `MemberEMA`, `MemberSWA` (stacked averages, `average_members_`) |
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
             continue  # read from the members' configs (`MemberHyperparameters`)
         if kind == "KeepPrunedWeightsZero":
             continue  # `MemberPruning.after_step`
+        if kind in ("WeightEMA", "StochasticWeightAveraging"):
+            continue  # `reglab.population.averaging`, from the members' configs
         if kind == "GradientNormHook":
             gradient_mode = hook.mode
             continue
@@ -84,6 +87,8 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
             pruning = callback
         elif kind == "PruningSummary":
             continue  # `MemberPruning.member_summary`
+        elif kind in ("WeightEMA", "StochasticWeightAveraging"):
+            continue  # `reglab.population.averaging`: evaluated, recorded and installed per member
         elif kind == "RestoreBest":
             continue  # the population loads the stopper's best weights when the member ends
         elif kind == "TrajectoryRecorder":

@@ -181,10 +181,14 @@ def train_population(
         model = models[member]
         model.load_state_dict(member_state)
         splits = current.data.member_splits[member] if current.data.member_splits else None
+        if current.averaging is not None and splits is not None:  # EMA / SWA: the member ends with its average
+            generator = current.generators[row] if current.generators else None
+            extra.update(current.averaging.install(row, model, splits, current.batch_size, generator))
+            member_state = {name: tensor.detach().to("cpu").clone() for name, tensor in model.state_dict().items()}
         if current.callbacks:
             run_id = recorder.run_ids[member]
             extra.update(current.callbacks.fit_end(member, config, splits, history, stop, member_state, run_id, run_store.run_dir(run_id)))
-        changed = restored or (current.pruning is not None and current.pruning.changed_after_evaluation(len(history)))
+        changed = restored or "final_weights" in extra or (current.pruning is not None and current.pruning.changed_after_evaluation(len(history)))
         if changed and splits is not None:
             extra["final_eval"] = final_evaluation(model, splits, config)
         else:  # the last epoch's evaluation is of the weights the member ends with

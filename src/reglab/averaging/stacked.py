@@ -1,0 +1,69 @@
+"""One weight-averaging update for K members at once, on stacked (K, ...) tensors.
+
+Both averages are the same running update with a per-member weight w_k:
+
+    θ̄_k ← θ̄_k + w_k·(θ_k − θ̄_k)
+
+- EMA with decay d_k: w_k = 1 − d_k, that is θ̄ ← d·θ̄ + (1 − d)·θ; the first update
+  has w = 1, so the average starts as the weights after the first step.
+- SWA after n_k averaged weights: w_k = 1/(n_k + 1), so θ̄ stays the equal-weight mean
+  (1/k)·Σ θ_{e_i} of the k collected weights; the first update has w = 1 (a copy) and
+  w = 0 leaves the average of a member that is not averaging yet as it is.
+
+A single run is K = 1 (`reglab.averaging.WeightEMA` and `StochasticWeightAveraging` pass
+its tensors with a leading dimension of one); a population passes its stacked state.
+
+Floating-point tensors use `torch.lerp` (the update of `torch.optim.swa_utils`' EMA);
+integer buffers (batch norm's `num_batches_tracked`) take the same mean, truncated, as
+`torch.optim.swa_utils.get_ema_multi_avg_fn` does. Written here rather than through
+`AveragedModel`, which averages one module with one decay and one count: a population
+needs K members, each with its own weight, in one tensor operation per parameter
+(`tests/averaging/test_averaging_stacked.py` checks every row against `AveragedModel`).
+
+Reference:
+    Polyak & Juditsky 1992; Izmailov et al. 2018 (arXiv:1803.05407).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+
+from reglab.contract.members import per_member
+
+__all__ = ["average_members_", "averaging_weights"]
+
+
+def averaging_weights(values: Sequence[float], device: torch.device) -> torch.Tensor:
+    """A (K,) float32 tensor of per-member weights w_k, each computed on the host in double
+    precision first (1 − d is rounded once, as a scalar weight would be).
+
+    Example:
+        >>> averaging_weights([1 - 0.9, 1 - 0.99], torch.device("cpu"))
+        tensor([0.1000, 0.0100])
+    """
+    return torch.tensor([float(value) for value in values], dtype=torch.float32, device=device)
+
+
+@torch.no_grad()
+def average_members_(averages: Sequence[torch.Tensor], current: Sequence[torch.Tensor], weights: torch.Tensor) -> None:
+    """θ̄_k ← θ̄_k + w_k·(θ_k − θ̄_k) in place, for every pair of stacked (K, ...) tensors.
+
+    Args:
+        averages: the stacked averages θ̄, updated in place.
+        current: the stacked weights θ, the same shapes as `averages`.
+        weights: (K,) per-member weights w_k in [0, 1] (`averaging_weights`).
+
+    Example:
+        >>> average = torch.zeros(2, 3); weights = torch.ones(2, 3)
+        >>> average_members_([average], [weights], torch.tensor([1.0, 0.5]))
+        >>> average[:, 0]
+        tensor([1.0000, 0.5000])
+    """
+    for average, value in zip(averages, current, strict=True):
+        rate = per_member(weights, average)
+        if average.is_floating_point():
+            average.lerp_(value.detach(), rate.to(average.dtype))
+        else:
+            average.copy_(average * (1 - rate) + value.detach() * rate)

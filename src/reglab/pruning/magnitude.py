@@ -34,7 +34,7 @@ from torch.nn.utils import prune
 from reglab.config.errors import ConfigError
 from reglab.pruning.masks import effective_tensor, keep_parameter_order, leave_leaf_after_forward, pruned_tensors, pruning_masks
 from reglab.pruning.member_masks import magnitude_masks
-from reglab.regularizers.scope import parameter_roles
+from reglab.regularizers.scope import ParameterSelector, parameter_roles
 
 __all__ = ["prunable_parameters", "prune_magnitude"]
 
@@ -53,11 +53,11 @@ def prunable_parameters(model: nn.Module, include_biases: bool = False) -> dict[
         ['0.weight']
     """
     already_pruned = {f"{name}{_ORIGINAL_SUFFIX}": name for name, _, _ in pruned_tensors(model)}
-    wanted_roles = {"weight", "bias"} if include_biases else {"weight"}
+    selector = ParameterSelector(roles=("weight", "bias") if include_biases else ("weight",))
     modules = dict(model.named_modules())
     chosen: dict[str, tuple[nn.Module, str]] = {}
     for name, role in parameter_roles(model).items():
-        if role not in wanted_roles:
+        if not selector.chooses(name, role):
             continue
         plain = already_pruned.get(name, name)
         module_name, _, tensor = plain.rpartition(".")

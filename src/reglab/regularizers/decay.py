@@ -13,7 +13,7 @@ from typing import Iterable
 
 import torch
 
-from reglab.regularizers.scope import matches_any, parameter_roles
+from reglab.regularizers.scope import ROLES, ParameterSelector, parameter_roles
 
 __all__ = ["DecayGroups", "decay_groups"]
 
@@ -40,16 +40,13 @@ def decay_groups(model: torch.nn.Module, weight_decay: float, exclude: Iterable[
         >>> groups = decay_groups(model, 5e-4, ["bias", "norm"])
         >>> torch.optim.SGD(groups.groups, lr=0.1)
     """
-    rules = list(exclude)
+    selector = ParameterSelector(roles=ROLES, exclude=tuple(exclude))  # every role, less the exclusions
     roles = parameter_roles(model)
-    patterns = [rule for rule in rules if rule not in ("bias", "norm")]
     decayed, kept = [], []
     for name, parameter in model.named_parameters():
         if not parameter.requires_grad:
             continue
-        role = roles[name]
-        excluded = (role in rules) or matches_any(name, patterns)
-        (kept if excluded else decayed).append((name, parameter))
+        (decayed if selector.chooses(name, roles[name]) else kept).append((name, parameter))
     groups = [{"params": [p for _, p in decayed], "weight_decay": weight_decay, "names": [n for n, _ in decayed]}]
     if kept:
         groups.append({"params": [p for _, p in kept], "weight_decay": 0.0, "names": [n for n, _ in kept]})

@@ -84,9 +84,30 @@ def test_only_interrupted_runs_with_a_checkpoint_resume(store_dir):
 
 
 def test_units_without_saved_state_refuse_to_resume(store_dir):
-    config = tiny_digits(epochs=3, **{"regularization.ema_decay": 0.9})
+    config = tiny_digits(epochs=3, **{"pruning.method": "magnitude", "pruning.amount": 0.3})
     with pytest.raises(KeyboardInterrupt):
         reglab.train(config, store=store_dir, callbacks=[InterruptAt(2)])
     stopped = RunStore(store_dir).runs()[0]
-    with pytest.raises(ConfigError, match="WeightEMA"):
+    with pytest.raises(ConfigError, match="MagnitudePruning"):
         reglab.resume(stopped.id, store=store_dir)
+
+
+@pytest.mark.parametrize(
+    "averaging",
+    [{"regularization.ema_decay": 0.9}, {"regularization.swa_start": 2}, {"regularization.swa_start": 2, "regularization.swa_lr": 0.05}],
+    ids=["ema", "swa", "swa-lr"],
+)
+def test_weight_averages_resume_bit_for_bit(store_dir, averaging):
+    """EMA and SWA keep their averages (and SWA its constant rate) in the checkpoint."""
+    config = tiny_digits(epochs=4, **{"model.norm": "batch", "schedule.name": "cosine", **averaging})
+    whole = reglab.train(config, store=store_dir)
+    with pytest.raises(KeyboardInterrupt):
+        reglab.train(config, store=store_dir, callbacks=[InterruptAt(4 if "regularization.swa_start" in averaging else 3)])
+    stopped = next(run for run in RunStore(store_dir).runs() if run.status == "interrupted")
+    resumed = reglab.resume(stopped.id, store=store_dir)
+    assert weights_bytes(store_dir, resumed.id) == weights_bytes(store_dir, whole.id)
+    assert [row.get("ema/val/loss", row.get("swa/models")) for row in resumed.history] == [
+        row.get("ema/val/loss", row.get("swa/models")) for row in whole.history
+    ]
+    assert [row["lr"] for row in resumed.history] == [row["lr"] for row in whole.history]
+    assert resumed.summary["final_weights"] == whole.summary["final_weights"]

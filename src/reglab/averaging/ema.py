@@ -72,8 +72,6 @@ class WeightEMA(StepHook, Callback):
         >>> FitPlan(..., hooks=[ema], callbacks=[ema])
     """
 
-    resumable = False  # its averages / masks / rewind point are not in the checkpoint yet
-
     name = "ema"
     kind = "modifier"
 
@@ -100,6 +98,18 @@ class WeightEMA(StepHook, Callback):
 
     def on_fit_start(self, record: FitRecord) -> None:
         self._start(record.model)
+
+    def state_dict(self) -> dict[str, Any]:
+        """The average (parameters and buffers, in model order) and the updates so far."""
+        state: dict[str, Any] = {"updates": self.updates}
+        state.update({f"average/{index}": tensor[0] for index, tensor in enumerate(self.averages)})
+        return state
+
+    @torch.no_grad()
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        self.updates = int(state["updates"])
+        for index, tensor in enumerate(self.averages):
+            tensor[0].copy_(state[f"average/{index}"])
 
     def after_step(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> None:
         if self.module is None:

@@ -80,8 +80,6 @@ class StochasticWeightAveraging(StepHook, Callback):
         >>> FitPlan(..., hooks=[swa], callbacks=[swa])
     """
 
-    resumable = False  # its averages / masks / rewind point are not in the checkpoint yet
-
     name = "swa"
     kind = "modifier"
 
@@ -102,6 +100,19 @@ class StochasticWeightAveraging(StepHook, Callback):
     def on_fit_start(self, record: FitRecord) -> None:
         self._start(record.model)
 
+    def state_dict(self) -> dict[str, Any]:
+        """The average, the epoch-end weights in it and the constant SWA rates once begun."""
+        state: dict[str, Any] = {"models": self.models, "constant_lrs": list(self.constant_lrs)}
+        state.update({f"average/{index}": tensor[0] for index, tensor in enumerate(self.averages)})
+        return state
+
+    @torch.no_grad()
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        self.models = int(state["models"])
+        self.constant_lrs = [float(lr) for lr in state["constant_lrs"]]
+        for index, tensor in enumerate(self.averages):
+            tensor[0].copy_(state[f"average/{index}"])
+
     def on_epoch_start(self, record: EpochRecord) -> None:
         self.epoch = record.epoch
 
@@ -111,7 +122,8 @@ class StochasticWeightAveraging(StepHook, Callback):
         if self.scheduler is None:
             swa_lr = self.swa_lr if self.swa_lr is not None else [group["lr"] for group in optimizer.param_groups]
             self.scheduler = SWALR(optimizer, swa_lr=swa_lr, anneal_epochs=0)
-            self.constant_lrs = [float(group["lr"]) for group in optimizer.param_groups]
+            if not self.constant_lrs:  # a resumed run keeps the rates its SWA began with
+                self.constant_lrs = [float(group["lr"]) for group in optimizer.param_groups]
         for group, lr in zip(optimizer.param_groups, self.constant_lrs):
             group["lr"] = lr
 

@@ -112,6 +112,19 @@ class MemberEMA:
             summary["final_weights"] = "ema"
         return summary
 
+    def member_state(self, row: int) -> dict[str, Any]:
+        """Row `row`'s average and the update count, for the member's checkpoint."""
+        state: dict[str, Any] = {"updates": self.updates}
+        state.update({f"average/{name}": tensor[row] for name, tensor in {**self.params, **self.buffers}.items()})
+        return state
+
+    @torch.no_grad()
+    def load_member_state(self, row: int, state: dict[str, Any]) -> None:
+        """Take back what `member_state` gave (a resumed member)."""
+        self.updates = int(state["updates"])
+        for name, tensor in {**self.params, **self.buffers}.items():
+            tensor[row].copy_(state[f"average/{name}"])
+
     def select(self, index: torch.Tensor, positions: Sequence[int]) -> None:
         self.params, self.buffers = _select(self.params, index), _select(self.buffers, index)
         self.rates = self.rates.index_select(0, index)
@@ -189,6 +202,21 @@ class MemberSWA:
                 install_swa_weights_([tensor[row] for tensor in self.params.values()], model, data.train_x, batch_size)
             summary["final_weights"] = "swa"
         return summary
+
+    def member_state(self, row: int) -> dict[str, Any]:
+        """Row `row`'s average, its count and SWA rate, and the epoch, for the member's checkpoint."""
+        state: dict[str, Any] = {"epoch": self.epoch, "models": self.models[row], "constant": self.constant[row]}
+        state.update({f"average/{name}": tensor[row] for name, tensor in self.params.items()})
+        return state
+
+    @torch.no_grad()
+    def load_member_state(self, row: int, state: dict[str, Any]) -> None:
+        """Take back what `member_state` gave (a resumed member)."""
+        self.epoch = int(state["epoch"])
+        self.models[row] = int(state["models"])
+        self.constant[row] = state["constant"].to(self.constant.device)
+        for name, tensor in self.params.items():
+            tensor[row].copy_(state[f"average/{name}"])
 
     def select(self, index: torch.Tensor, positions: Sequence[int]) -> None:
         self.params = _select(self.params, index)

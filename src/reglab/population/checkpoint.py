@@ -12,6 +12,7 @@ entry, written beside the old file and moved over it, never pickle):
 | `rng/order`        | the data order's generator (the population's, when shared)    |
 | `unit/stopper/<key>` | its early stopping's tensors (the best weights)             |
 | `unit/own/<i>/<key>` | the tensors of its config's other units (`record_only` callbacks) |
+| `averaging/...`    | its EMA or SWA average (`average/<name>`) and SWA's rate      |
 
 and in the metadata: `kind: population-member`, the epoch, the optimizer's step count,
 the data order, the early stopping's JSON state and the member's epoch rows.
@@ -23,7 +24,7 @@ exactly as it would have without the interruption, on the same machine and threa
 count. Members of one resumed population must have finished the same number of epochs
 and, with a shared data order, share the order's state (`resume_key`).
 
-What a member does not carry yet (weight averages, pruning masks) keeps its run from
+What a member does not carry yet (pruning masks, trajectory step files) keeps its run from
 being resumed: `resumable_reason` names it, and the member trains again from scratch.
 """
 
@@ -58,8 +59,6 @@ def resumable_reason(config: Config) -> str | None:
     """The technique whose state a member checkpoint does not hold yet (one `key=value`), or None."""
     regularization = config.regularization
     checks = [
-        (regularization.ema_decay is not None, "regularization.ema_decay", regularization.ema_decay),
-        (regularization.swa_start is not None, "regularization.swa_start", regularization.swa_start),
         (config.pruning.method != "none", "pruning.method", config.pruning.method),
         # the step-row and snapshot files and their step counter would start again
         (config.trajectory.every_steps is not None, "trajectory.every_steps", config.trajectory.every_steps),
@@ -111,6 +110,7 @@ def save_member_checkpoints(state: Any, epoch: int, histories: Mapping[int, list
             "order_seed": state.order.order_seed,
             "stopper": stopper_state,
             "units": [_split(f"unit/own/{index}/", unit.state_dict(), tensors) for index, unit in enumerate(own)],
+            "averaging": _split("averaging/", state.averaging.member_state(row), tensors) if state.averaging is not None else None,
             "history": [dict(row_metrics) for row_metrics in histories[member]],
         }
         path = Path(folders[member]) / CHECKPOINT_FILE
@@ -177,6 +177,8 @@ def load_members(state: Any, checkpoints: Sequence[tuple[dict[str, torch.Tensor]
         stopper = state.techniques[state.members[row]].stopper
         if stopper is not None and meta["stopper"] is not None:
             stopper.load_state_dict({**meta["stopper"], **_gathered("unit/stopper/", tensors)})
+        if state.averaging is not None:
+            state.averaging.load_member_state(row, {**meta["averaging"], **_gathered("averaging/", tensors)})
     if state.order.shared:
         state.order.generators[0].set_state(checkpoints[0][0]["rng/order"])
     state.optimizer.steps = steps

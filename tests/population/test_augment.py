@@ -10,7 +10,7 @@ from reglab.config import validate_config
 from reglab.objective.losses import make_objective
 from reglab.population import train_population
 from reglab.population.build import build_population
-from reglab.population.objective import make_member_objective
+from reglab.objective.members import make_member_objective
 from tests.conftest import tiny_digits
 from tests.population.test_train import assert_same_history
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from reglab.objective.losses import make_objective
-from reglab.population.objective import make_member_objective
+from reglab.objective.members import make_member_objective
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from reglab.population.averaging import member_averaging
 from reglab.population.data import load_population_data
 from reglab.population.grouping import population_key, unsupported_reason
 from reglab.population.members import MemberHyperparameters
-from reglab.population.objective import make_member_objective
+from reglab.objective.members import make_member_objective
 from reglab.population.optim import StackedOptimizer
 from reglab.population.order import DataOrder
 from reglab.population.penalties import MemberPenalties

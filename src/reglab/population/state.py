@@ -19,7 +19,7 @@ from reglab.population.averaging import MemberEMA, MemberSWA
 from reglab.population.callbacks import MemberCallbacks
 from reglab.population.data import PopulationData
 from reglab.population.members import MemberHyperparameters
-from reglab.population.objective import MemberObjective
+from reglab.objective.members import MemberObjective
 from reglab.population.optim import StackedOptimizer
 from reglab.population.order import DataOrder
 from reglab.population.penalties import MemberPenalties

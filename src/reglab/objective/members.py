@@ -1,7 +1,8 @@
 """Each member's mean loss and correct count, from stacked outputs (K, B, ...) in one call.
 
-The same losses as `reglab.objective.losses.make_objective`, reduced over every dim
-but the member dim. The population's training loss is the SUM over members of
+Every loss reglab trains with, written once: a single run's objective
+(`reglab.objective.losses.make_objective`) is this one with K = 1. Each loss is
+reduced over every dim but the member dim. The population's training loss is the SUM over members of
 these means: a mean over members would divide every member's gradient by K.
 
 `torch.func.vmap` over the single-run loss gives the same numbers but was measured
@@ -19,7 +20,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from reglab.objective.losses import class_probabilities, resolve_loss_name
+from reglab.objective.targets import class_probabilities, resolve_loss_name
 
 __all__ = ["MemberObjective", "make_member_objective"]
 

@@ -15,7 +15,6 @@ so one reduction serves all K members.
 from __future__ import annotations
 
 import math
-from typing import Sequence
 
 import torch
 
@@ -23,16 +22,10 @@ from reglab.population.members import MemberHyperparameters
 from reglab.regularizers.constraints import max_norm_members_
 from reglab.regularizers.orthogonality import orthogonality_penalty
 from reglab.regularizers.proximal import add_l1_subgradient_, soft_threshold_members_
-from reglab.regularizers.penalties import group_by_multiplier, l2_coefficient
+from reglab.regularizers.penalties import group_by_multiplier, l2_coefficient, member_norm
 from reglab.regularizers.scope import select_parameters
 
 __all__ = ["MemberPenalties", "member_norm"]
-
-
-def member_norm(tensors: Sequence[torch.Tensor], squared: bool) -> torch.Tensor:
-    """Σ|w| (or Σw² when `squared`) of each member over stacked tensors (K, ...) -> (K,)."""
-    terms = [(tensor.pow(2) if squared else tensor.abs()).flatten(1).sum(dim=1) for tensor in tensors]
-    return torch.stack(terms).sum(dim=0)
 
 
 class MemberPenalties:

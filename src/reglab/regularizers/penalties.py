@@ -28,10 +28,25 @@ __all__ = [
     "l1_penalty",
     "l2_coefficient",
     "l2_penalty",
+    "member_norm",
     "weighted_penalty",
 ]
 
 L2_CONVENTIONS = ("half", "full", "mean")
+
+
+def member_norm(tensors: Sequence[torch.Tensor], squared: bool) -> torch.Tensor:
+    """Σ|w| (or Σw² when `squared`) of each member over stacked tensors (K, ...) -> (K,).
+
+    The one formula of both penalties: a single run's `l1_penalty` and `l2_penalty` are
+    its K = 1 case, a population's `MemberPenalties` call it on the stacked weights.
+
+    Example:
+        >>> member_norm([torch.tensor([[1.0, -2.0], [3.0, 0.0]])], squared=False)
+        tensor([3., 3.])
+    """
+    terms = [(tensor.pow(2) if squared else tensor.abs()).reshape(tensor.shape[0], -1).sum(dim=1) for tensor in tensors]
+    return torch.stack(terms).sum(dim=0)
 
 
 def l1_penalty(params: Iterable[torch.Tensor]) -> torch.Tensor:
@@ -44,7 +59,7 @@ def l1_penalty(params: Iterable[torch.Tensor]) -> torch.Tensor:
     Reference:
         Tibshirani 1996, Regression Shrinkage and Selection via the Lasso.
     """
-    return torch.stack([param.abs().sum() for param in params]).sum()
+    return member_norm([param.unsqueeze(0) for param in params], squared=False)[0]
 
 
 def l2_penalty(params: Iterable[torch.Tensor]) -> torch.Tensor:
@@ -58,7 +73,7 @@ def l2_penalty(params: Iterable[torch.Tensor]) -> torch.Tensor:
         Hoerl & Kennard 1970, Ridge Regression; Krogh & Hertz 1992, A Simple Weight
         Decay Can Improve Generalization.
     """
-    return torch.stack([param.pow(2).sum() for param in params]).sum()
+    return member_norm([param.unsqueeze(0) for param in params], squared=True)[0]
 
 
 def elastic_net_penalty(params: Sequence[torch.Tensor], l1_strength: float, l2_strength: float) -> torch.Tensor:

@@ -56,7 +56,7 @@ TECHNIQUES = [
     ("channel-dropout-cnn", {"model.kind": "cnn", "model.channels": [4], "model.channel_dropout": 0.2}, set(), set()),
     ("cnn-batchnorm", {"model.kind": "cnn", "model.channels": [4, 8], "model.norm": "batch", "optimizer.lr": 0.02}, set(), set()),
     ("batchnorm", {"model.norm": "batch"}, {"bn/running_mean/hidden.0.norm", "bn/weight/hidden.0.norm"}, set()),
-    ("groupnorm", {"model.norm": "group", "model.norm_groups": 4}, set(), set()),
+    ("groupnorm", {"model.norm": "group", "model.norm_groups": 4, "optimizer.lr": 0.02}, set(), set()),
     ("layernorm-before", {"model.norm": "layer", "model.norm_position": "before"}, set(), set()),
     ("flips", {"augment.hflip": 0.5, "augment.vflip": 0.5}, set(), set()),
     ("affine", {"augment.affine_degrees": 10, "augment.affine_translate": 0.1, "augment.affine_scale": 0.1}, set(), set()),

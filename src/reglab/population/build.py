@@ -47,8 +47,8 @@ def _check_members(configs: list[Config]) -> None:
 
 def _forward(engine: str, architecture, template: torch.nn.Module, hyper: MemberHyperparameters):
     if engine == "stacked":
-        return lambda params, buffers, x, dropout, training, shared, generators=None: stacked_forward(
-            architecture, params, buffers, x, dropout, training, shared, generators
+        return lambda params, buffers, x, dropout, training, shared, generators=None, hidden=None: stacked_forward(
+            architecture, params, buffers, x, dropout, training, shared, generators, hidden
         )
     from reglab.population.vmapped import vmap_forward
 
@@ -89,6 +89,8 @@ def build_population(
     except ValueError:
         # a CNN, group norm or a module of the user's own: torch.func over the member module
         architecture, engine = None, "vmap"
+    if engine == "vmap" and any(c.regularization.activity_l1 > 0 or c.regularization.activity_l2 > 0 for c in configs):
+        raise PopulationUnsupported("regularization.activity_l1/l2 with the vmap engine (torch.func hides the hidden outputs)")
     params, buffers = stack_states(models)
     hyper = MemberHyperparameters.from_configs(configs, device)
     decay = decay_groups(models[0], 1.0, first.optimizer.decay_exclude)

@@ -15,7 +15,9 @@ share a population; a sweep is split into groups by that key.
 | regularization.flooding, .orthogonality | (K,) flood levels and penalty strengths   |
 | regularization.sam_rho| (K,) SAM radii (members with and without SAM are apart)      |
 | regularization.grad_clip_norm, .grad_clip_value, .max_norm | (K,) caps (inf: none)  |
-| model.dropout         | (L, K) dropout rates                                        |
+| model.dropout         | (L, K) dropout rates (every `model.dropout_kind`)           |
+| model.drop_path, .channel_dropout | per-member rates of drop-path and channel dropout |
+| regularization.activity_l1/l2 | (K,) activity-penalty strengths                     |
 | model.init*           | per-member initialization at build time                     |
 | data.label_noise      | per-member labels (inputs stay shared)                      |
 | early_stopping.*      | per-member stopping state; a stopped member is dropped      |
@@ -50,6 +52,10 @@ MEMBER_KEYS: tuple[str, ...] = (
     "regularization.grad_clip_value",
     "regularization.max_norm",
     "model.dropout",
+    "model.drop_path",
+    "model.channel_dropout",
+    "regularization.activity_l1",
+    "regularization.activity_l2",
     "model.init",
     "model.init_std",
     "model.init_bound",
@@ -83,13 +89,8 @@ def unsupported_reason(config: Config) -> str | None:
     # one by one. `train_population(..., model=...)` still takes any module that way.
     checks = [
         (model.kind != "mlp", "model.kind", model.kind),
-        (model.norm == "group", "model.norm", model.norm),
-        (model.dropout_kind != "standard" and any(model.dropout_rates()), "model.dropout_kind", model.dropout_kind),
-        (model.residual and model.drop_path > 0, "model.drop_path", model.drop_path),
         (config.schedule.name == "onecycle", "schedule.name", config.schedule.name),
         (config.pruning.method != "none", "pruning.method", config.pruning.method),
-        (regularization.activity_l1 > 0, "regularization.activity_l1", regularization.activity_l1),
-        (regularization.activity_l2 > 0, "regularization.activity_l2", regularization.activity_l2),
         (regularization.ema_decay is not None, "regularization.ema_decay", regularization.ema_decay),
         (regularization.swa_start is not None, "regularization.swa_start", regularization.swa_start),
         (config.early_stopping.criterion not in SUPPORTED_STOPPING, "early_stopping.criterion", config.early_stopping.criterion),

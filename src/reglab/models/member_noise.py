@@ -37,7 +37,7 @@ from typing import Sequence
 import torch
 from torch import Tensor
 
-__all__ = ["SELU_ALPHA_PRIME", "channel_dropout_members", "drop_path_members", "dropout_members"]
+__all__ = ["SELU_ALPHA_PRIME", "channel_dropout_masks", "channel_dropout_members", "drop_path_members", "dropout_members"]
 
 # −λ·α of SELU (Klambauer et al. 2017): the value alpha dropout sets dropped units to.
 SELU_ALPHA_PRIME = 1.7580993408473766
@@ -119,15 +119,19 @@ def dropout_members(h: Tensor, kind: str, rates: Sequence[float], generators: Ge
     raise ValueError(f"unknown dropout kind {kind!r}")
 
 
-def channel_dropout_members(h: Tensor, rates: Sequence[float], generators: Generators) -> Tensor:
-    """Channel dropout of stacked feature maps h (K, B, C, *spatial): one draw per (member, sample, channel).
+def channel_dropout_masks(h: Tensor, batch: int, channels: int, spatial_dims: int, rates: Sequence[float], generators: Generators) -> Tensor:
+    """The channel-dropout factors m/(1 − p) of K members, (K, B, C, 1, ...) with `spatial_dims` ones.
 
-    The (B, C) masks of member k are drawn as `nn.Dropout1d/2d` draws them (a (B, C, 1, ...)
+    Member k's (B, C) factors are drawn as `nn.Dropout1d/2d` draws them (a (B, C, 1, ...)
     Bernoulli tensor), so a member zeroes the channels its single run zeroes.
     """
+    return _draw((batch, channels) + (1,) * spatial_dims, h, generators, rates, 1.0, _bernoulli_scaled)
+
+
+def channel_dropout_members(h: Tensor, rates: Sequence[float], generators: Generators) -> Tensor:
+    """Channel dropout of stacked feature maps h (K, B, C, *spatial): one draw per (member, sample, channel)."""
     members, batch, channels = h.shape[:3]
-    shape = (batch, channels) + (1,) * (h.dim() - 3)
-    return h * _draw(shape, h, generators, rates, 1.0, _bernoulli_scaled)
+    return h * channel_dropout_masks(h, batch, channels, h.dim() - 3, rates, generators)
 
 
 def drop_path_members(h: Tensor, rates: Sequence[float], generators: Generators) -> Tensor:

@@ -16,7 +16,7 @@ share a population; a sweep is split into groups by that key.
 | regularization.sam_rho| (K,) SAM radii (members with and without SAM are apart)      |
 | regularization.grad_clip_norm, .grad_clip_value, .max_norm | (K,) caps (inf: none)  |
 | model.dropout         | (L, K) dropout rates (every `model.dropout_kind`)           |
-| model.drop_path, .channel_dropout | per-member rates of drop-path and channel dropout |
+| model.drop_path, .channel_dropout | per-member rates of drop-path and (CNN) channel dropout |
 | regularization.activity_l1/l2 | (K,) activity-penalty strengths                     |
 | model.init*           | per-member initialization at build time                     |
 | data.label_noise      | per-member labels (inputs stay shared)                      |
@@ -83,12 +83,7 @@ def population_key(config: Config) -> str:
 def unsupported_reason(config: Config) -> str | None:
     """Why `config` cannot train in a population (one `key=value` phrase), or None when it can."""
     model, regularization = config.model, config.regularization
-    # CNNs and group norm would train through torch.func (the vmap engine): correct, but
-    # measured 3x slower than one run after another on a 2-core CPU (its batched grouped
-    # convolutions; benchmarks/cnn_population.py), so sweeps and comparisons train them
-    # one by one. `train_population(..., model=...)` still takes any module that way.
     checks = [
-        (model.kind != "mlp", "model.kind", model.kind),
         (config.schedule.name == "onecycle", "schedule.name", config.schedule.name),
         (config.pruning.method != "none", "pruning.method", config.pruning.method),
         (regularization.ema_decay is not None, "regularization.ema_decay", regularization.ema_decay),

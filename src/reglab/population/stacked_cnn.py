@@ -15,7 +15,8 @@ channels at k·C … (k+1)·C − 1:
 
 then the hidden blocks and head of `stacked.stacked_hidden` / `stacked_head`. Every step
 is the single run's own operation on each member's channels, so a member equals its
-single run up to the order of float sums inside the convolution kernels.
+single run up to the order of float sums inside the convolution kernels (channels-last
+feature maps, see CHANNELS_LAST: about 1e-5 relative after two epochs).
 
 Reference:
     The grouped-convolution form of an ensemble: Krizhevsky, Sutskever & Hinton 2012
@@ -49,6 +50,11 @@ from reglab.population.stacked import (
 __all__ = ["ConvShape", "StackedCNN", "describe_cnn", "describe_stacked", "stacked_cnn_forward", "stacked_forward_of"]
 
 
+# 2-d feature maps travel channels-last: with per-member inputs, the first block's
+# grouped convolution (one input channel per group) was measured 6x faster in its
+# backward pass than in NCHW on a 2-core CPU (0.77 s vs 4.9 s, K = 16, batch 256). Its
+# float sums run in another order than one member's NCHW convolution (about 1e-5
+# relative after two epochs).
 CHANNELS_LAST = True
 
 

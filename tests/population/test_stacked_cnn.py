@@ -81,3 +81,16 @@ def test_modules_of_ones_own_are_not_described():
     models[0].conv[0].norm = torch.nn.InstanceNorm2d(4)
     with pytest.raises(ValueError, match="InstanceNorm2d"):
         describe_stacked(models[0])
+
+
+def test_evaluation_in_slices_equals_one_pass(monkeypatch):
+    from reglab.population import stacked_cnn
+
+    models = _members((1, 8, 8), norm="batch")
+    architecture = describe_cnn(models[0])
+    params, buffers = stack_states(models)
+    inputs = torch.randn(3, 10, 1, 8, 8)
+    whole = stacked_cnn_forward(architecture, params, buffers, inputs, [None], False, False)
+    monkeypatch.setattr(stacked_cnn, "EVAL_FEATURE_FLOATS", 3 * 4 * 64 * 3)  # slices of 3 samples
+    sliced = stacked_cnn_forward(architecture, params, buffers, inputs, [None], False, False)
+    torch.testing.assert_close(sliced, whole, rtol=1e-6, atol=1e-7)

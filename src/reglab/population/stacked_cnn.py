@@ -25,6 +25,7 @@ Reference:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -56,6 +57,9 @@ __all__ = ["ConvShape", "StackedCNN", "describe_cnn", "describe_stacked", "stack
 # float sums run in another order than one member's NCHW convolution (about 1e-5
 # relative after two epochs).
 CHANNELS_LAST = True
+
+# The most first-block feature-map floats (K·B·C·H·W) one evaluation pass holds: 2^26 = 256 MB.
+EVAL_FEATURE_FLOATS = 1 << 26
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,22 @@ def stacked_cnn_forward(
     hidden blocks' noise, from `generators[k]`: the order of its single run.
     """
     members = params["head.weight"].shape[0]
+    if not training and architecture.convs:
+        # Evaluation batches are large (`data.eval_batch_size`) and K members' feature maps
+        # are K times a run's: evaluate in slices of at most EVAL_FEATURE_FLOATS first-block
+        # floats (each sample's outputs do not depend on its neighbours in eval mode).
+        batch = inputs.shape[0] if shared_inputs else inputs.shape[1]
+        per_sample = members * params[f"{architecture.convs[0].prefix}.conv.weight"].shape[1] * math.prod(architecture.sample_shape[1:])
+        step = max(1, EVAL_FEATURE_FLOATS // per_sample)
+        if batch > step:
+            parts = [
+                stacked_cnn_forward(
+                    architecture, params, buffers, inputs[start : start + step] if shared_inputs else inputs[:, start : start + step],
+                    dropout, False, shared_inputs,
+                )
+                for start in range(0, batch, step)
+            ]
+            return torch.cat(parts, dim=1)
     rates = member_rates(dropout)
     generators = generators or [None] * members
     spatial_dims = architecture.spatial_dims

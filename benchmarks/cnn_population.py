@@ -1,17 +1,20 @@
-"""Benchmark: K sequential CNN runs vs one population of K CNNs (torch.func), side by side.
+"""Benchmark: K sequential CNN runs vs one population of K CNNs, per engine, side by side.
 
 `model.kind: cnn` with two conv blocks (8 and 16 channels, 3×3, batch norm, max-pool)
 and a 32-unit hidden layer, on MNIST-shaped images (IDX files written by
 `mnist_idx.py`, `--train` of the 60,000 used), batch 256, SGD lr 0.05 momentum 0.9.
-Members differ in seed and learning rate; they have no dropout, so the population
-trains through `torch.func` (`functional_call` under `vmap`, the engine reglab picks for
-CNNs) and each member equals its single run.
+Members differ in seed and learning rate, and each member equals its single run.
+
+Engines (`--engines`, comma-separated): `stacked`, reglab's stacked CNN engine
+(`reglab.population.stacked_cnn`: one convolution over K·C channels, grouped by member
+after the first layer, channels-last feature maps), and `vmap`, `torch.func`
+(`functional_call` of one member's module under `vmap`).
 
 Printed per model-epoch (training only, the runs' own `time/epoch`, first epoch
 skipped): a single run (its cost does not depend on K, so `--sequential` runs are
 timed), the population of K divided by K, and their ratio (goal at K = 64: ≥ 5×).
 
-Usage: python benchmarks/cnn_population.py [--members 64] [--epochs 2] [--train 10000] [--sequential 2]
+Usage: python benchmarks/cnn_population.py [--members 64] [--epochs 2] [--train 10000] [--sequential 2] [--engines stacked,vmap]
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--train", type=int, default=10_000)
     parser.add_argument("--sequential", type=int, default=2)
+    parser.add_argument("--engines", default="stacked", help="comma-separated: stacked, vmap")
     args = parser.parse_args()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, load average {load:.2f}, "
@@ -71,12 +75,15 @@ def main() -> None:
             run = reglab.train(config(root, seed, rates[seed % 4], args.epochs, args.train), store=store)
             singles.extend(row["time/epoch"] for row in run.history[1:] or run.history)
         configs = [config(root, seed, rates[seed % 4], args.epochs, args.train) for seed in range(args.members)]
-        runs = train_population(configs, store=store, data_order="shared")
-        members = [row["time/epoch"] for row in runs[0].history[1:] or runs[0].history]
-    single, member = statistics.median(singles), statistics.median(members)
-    print(f"engine: {runs[0].summary['population']['engine']}; {args.train} training images, batch 256")
-    print(f"single run:         {single:.4f} s per model-epoch")
-    print(f"population K={args.members:<4}  {member:.4f} s per model-epoch = {single / member:.1f}x faster than sequential (goal: >= 5x)")
+        members = {}
+        for engine in args.engines.split(","):
+            runs = train_population(configs, store=store, data_order="shared", engine=engine)
+            members[engine] = statistics.median(row["time/epoch"] for row in runs[0].history[1:] or runs[0].history)
+    single = statistics.median(singles)
+    print(f"{args.train} training images, batch 256")
+    print(f"single run:               {single:.4f} s per model-epoch")
+    for engine, member in members.items():
+        print(f"population K={args.members:<4} {engine:<7} {member:.4f} s per model-epoch = {single / member:.1f}x faster than sequential (goal: >= 5x)")
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ TECHNIQUES = [
     ("channel-dropout-cnn", {"model.kind": "cnn", "model.channels": [4], "model.channel_dropout": 0.2}, set(), set()),
     ("cnn-batchnorm", {"model.kind": "cnn", "model.channels": [4, 8], "model.norm": "batch", "optimizer.lr": 0.02}, set(), set()),
     ("batchnorm", {"model.norm": "batch"}, {"bn/running_mean/hidden.0.norm", "bn/weight/hidden.0.norm"}, set()),
-    ("groupnorm", {"model.norm": "group", "model.norm_groups": 4}, set(), set()),
+    ("groupnorm", {"model.norm": "group", "model.norm_groups": 4, "optimizer.lr": 0.02}, set(), set()),
     ("layernorm-before", {"model.norm": "layer", "model.norm_position": "before"}, set(), set()),
     ("flips", {"augment.hflip": 0.5, "augment.vflip": 0.5}, set(), set()),
     ("affine", {"augment.affine_degrees": 10, "augment.affine_translate": 0.1, "augment.affine_scale": 0.1}, set(), set()),
@@ -121,8 +121,10 @@ def test_technique_in_a_population_of_three_equals_each_members_single_run(store
         pytest.skip(f"population engine does not train {reason} yet (refused, not dropped)")
     members = train_population(validated, store=store_dir, data_order="independent")
     # torch.func batches convolutions and group norm as grouped ones: float32 sums in
-    # another order, which two epochs of momentum SGD grow to about 1e-4
-    rel = 1e-3 if members[0].summary["population"]["engine"] == "vmap" else 1e-5
+    # another order, which two epochs of momentum SGD grow to about 1e-4. The stacked CNN
+    # engine's channels-last convolutions over K·C channels also sum in another order
+    # than one member's convolution (measured: 1.4e-5 on a gradient norm after two epochs).
+    rel = 1e-3 if members[0].summary["population"]["engine"] == "vmap" else 1e-4 if validated[0].model.kind == "cnn" else 1e-5
     for config, member in zip(validated, members):
         single = reglab.train(config, store=store_dir)
         assert member.status == single.status

@@ -16,6 +16,7 @@ def test_member_keys_do_not_split_a_population():
         "seed=3", "name=other", "optimizer.lr=0.01", "optimizer.momentum=0.5", "optimizer.weight_decay=0.1",
         "regularization.l1=1e-4", "regularization.l2=1e-3", "model.dropout=0.3", "model.init=kaiming_normal",
         "data.label_noise=0.2", "early_stopping.criterion=patience", "early_stopping.patience=3",
+        "model.drop_path=0.1", "model.channel_dropout=0.2", "regularization.activity_l1=1e-4", "regularization.activity_l2=1e-3",
     )
     assert population_key(base) == population_key(member)
 
@@ -23,7 +24,8 @@ def test_member_keys_do_not_split_a_population():
 def test_shape_and_shared_settings_split_populations():
     base = population_key(config())
     for override in ("model.hidden=[32]", "model.activation=tanh", "model.norm=batch", "data.batch_size=32",
-                     "optimizer.name=adam", "epochs=3", "data.dataset=mnist1d", "schedule.name=cosine"):
+                     "optimizer.name=adam", "epochs=3", "data.dataset=mnist1d", "schedule.name=cosine",
+                     "model.dropout_kind=alpha", "model.kind=cnn"):
         assert population_key(config(override)) != base, override
 
 
@@ -36,7 +38,9 @@ def test_groups_keep_order_and_split_evenly():
 
 def test_unsupported_configs_are_named_by_key():
     assert unsupported_reason(config()) is None
-    assert unsupported_reason(config("model.kind=cnn")) == "model.kind=cnn"  # torch.func: slower than sequential on a CPU
+    assert unsupported_reason(config("model.kind=cnn")) is None  # the stacked CNN engine
+    assert unsupported_reason(config("model.dropout_kind=alpha", "model.dropout=0.1")) is None
+    assert unsupported_reason(config("regularization.activity_l1=1e-4")) is None
     assert unsupported_reason(config("augment.hflip=0.5", "augment.mixup_alpha=0.2", "augment.noise_std=0.1")) is None
     assert unsupported_reason(config("augment.label_smoothing=0.1")) is None
     for trained in ("regularization.l1_mode=proximal", "regularization.l1_mode=subgradient", "regularization.max_norm=2",

@@ -147,7 +147,7 @@ def test_merging_the_shards_gives_the_population_back():
         assert torch.equal(merged.params[name], tensor) and merged.params[name].requires_grad
     assert torch.equal(merged.data.train_y.member_index, original_index)
     assert merged.hyper.lr.tolist() == pytest.approx([0.1 + seed / 100 for seed in range(7)])
-    assert merged.dropout == [None, None] and len(merged.order.generators) == 7
+    assert merged.dropout.dropout == (None, None) and len(merged.order.generators) == 7
     assert merged.schedule.keep == list(range(7))
     assert all(merged.techniques[member] is not None for member in range(7))
 

@@ -7,6 +7,7 @@ import torch
 
 from reglab.config import ModelConfig
 from reglab.models import build_model
+from reglab.models.member_noise import dropout_members
 from reglab.population.stacked import describe_architecture, stack_states, stacked_forward, unstack_state
 
 
@@ -25,6 +26,7 @@ def _members(count: int = 3, **keys) -> list[torch.nn.Module]:
         {"norm": "batch"},
         {"norm": "batch", "norm_position": "before", "activation": "tanh"},
         {"norm": "layer", "hidden": [5, 5], "residual": True},
+        {"norm": "group", "norm_groups": 2, "hidden": [6, 6], "residual": True},
         {"output_activation": "log_softmax"},
     ],
 )
@@ -67,10 +69,8 @@ def test_dropout_rates_are_per_member():
     rates = (0.0, 0.5, 0.8)
     torch.manual_seed(3)
     x = torch.randn(4000, 8)
-    from reglab.population import stacked
-
     h = torch.ones(3, 4000, 6)
-    dropped = stacked._dropout(h, rates, [None, None, None])
+    dropped = dropout_members(h, "standard", rates, [None, None, None])
     assert torch.equal(dropped[0], h[0])  # p = 0: the identity, exactly
     for k, rate in enumerate(rates[1:], start=1):
         kept = dropped[k] != 0
@@ -81,17 +81,39 @@ def test_dropout_rates_are_per_member():
 
 
 def test_unsupported_modules_are_named():
-    torch.manual_seed(0)
-    model = build_model(ModelConfig(hidden=[4], norm="group", norm_groups=2), (3,), 2)
-    with pytest.raises(ValueError, match="GroupNorm"):
+    model = torch.nn.Sequential(torch.nn.Linear(3, 2))
+    with pytest.raises(ValueError, match="only reglab MLPs"):
         describe_architecture(model)
+    torch.manual_seed(0)
+    mlp = build_model(ModelConfig(hidden=[4]), (3,), 2)
+    mlp.hidden[0].norm = torch.nn.InstanceNorm1d(4)
+    with pytest.raises(ValueError, match="InstanceNorm1d"):
+        describe_architecture(mlp)
 
 
 def test_each_member_draws_the_masks_of_f_dropout_from_its_own_generator():
     h = torch.randn(3, 50, 7)
     generators = [torch.Generator().manual_seed(seed) for seed in (4, 5, 6)]
-    dropped = __import__("reglab.population.stacked", fromlist=["_dropout"])._dropout(h, (0.3, 0.0, 0.6), generators)
+    dropped = dropout_members(h, "standard", (0.3, 0.0, 0.6), generators)
     for member, (seed, rate) in enumerate(((4, 0.3), (5, 0.0), (6, 0.6))):
         torch.manual_seed(seed)
         expected = torch.nn.functional.dropout(h[member].clone(), rate, training=True)
         assert torch.equal(dropped[member], expected), member
+
+
+def test_hidden_outputs_are_the_single_runs_block_outputs():
+    models = _members(hidden=[6, 6], residual=True, norm="layer")
+    architecture = describe_architecture(models[0])
+    params, buffers = stack_states(models)
+    inputs = torch.randn(3, 7, 2, 4)
+    hidden: list[torch.Tensor] = []
+    stacked_forward(architecture, params, buffers, inputs, [None, None], True, False, hidden=hidden)
+    assert len(hidden) == 2
+    for k, model in enumerate(models):
+        captured = []
+        handles = [block.register_forward_hook(lambda module, args, output: captured.append(output)) for block in model.hidden]
+        model.train()(inputs[k])
+        for handle in handles:
+            handle.remove()
+        for stacked, single in zip(hidden, captured):
+            torch.testing.assert_close(stacked[k], single, rtol=1e-5, atol=1e-6)

@@ -146,8 +146,8 @@ def test_a_stopped_member_is_frozen_and_dropped(store_dir):
 
 
 def test_unsupported_configs_are_refused_before_the_store(store_dir):
-    with pytest.raises(PopulationUnsupported, match="model.kind=cnn"):
-        train_population([digits(0, **{"model.kind": "cnn"}), digits(1, **{"model.kind": "cnn"})], store=store_dir)
+    with pytest.raises(PopulationUnsupported, match="augment.hflip=0.5"):
+        train_population([digits(0, **{"augment.hflip": 0.5}), digits(1, **{"augment.hflip": 0.5})], store=store_dir)
     with pytest.raises(PopulationUnsupported, match="share"):
         train_population([digits(0), digits(1, **{"model.hidden": [4]})], store=store_dir)
     assert not (store_dir / "reglab.db").exists()

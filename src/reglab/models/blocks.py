@@ -24,7 +24,7 @@ from reglab.models.drop_path import DropPath, drop_path_rates
 from reglab.models.dropout import make_dropout
 from reglab.models.norms import make_norm
 
-__all__ = ["HiddenBlock", "build_hidden_layers", "hidden_blocks"]
+__all__ = ["HiddenBlock", "build_hidden_layers", "drop_path_by_layer", "hidden_blocks", "residual_layers"]
 
 
 class HiddenBlock(nn.Module):
@@ -104,11 +104,8 @@ def build_hidden_layers(in_features: int, config: ModelConfig) -> nn.Sequential:
         nn.Sequential of HiddenBlock (empty when `config.hidden` is empty).
     """
     widths = [in_features, *config.hidden]
-    residual = [
-        config.residual and index > 0 and widths[index] == widths[index + 1]
-        for index in range(len(config.hidden))
-    ]
-    rates = iter(drop_path_rates(config.drop_path, sum(residual)))
+    residual = residual_layers(config)
+    drop_rates = drop_path_by_layer(config)
     blocks = [
         HiddenBlock(
             widths[index],
@@ -120,11 +117,29 @@ def build_hidden_layers(in_features: int, config: ModelConfig) -> nn.Sequential:
             dropout_kind=config.dropout_kind,
             dropout_rate=rate,
             residual=residual[index],
-            drop_path_rate=next(rates) if residual[index] else 0.0,
+            drop_path_rate=drop_rates[index],
         )
         for index, rate in enumerate(config.dropout_rates())
     ]
     return nn.Sequential(*blocks)
+
+
+def residual_layers(config: ModelConfig) -> list[bool]:
+    """Per hidden layer: is it a residual block? (`model.residual` and equal widths in and out, from layer 1 on)."""
+    widths = config.hidden
+    return [config.residual and index > 0 and widths[index - 1] == widths[index] for index in range(len(widths))]
+
+
+def drop_path_by_layer(config: ModelConfig) -> list[float]:
+    """Per hidden layer, its drop-path rate: linear in depth over the residual blocks, 0 elsewhere.
+
+    Example:
+        >>> drop_path_by_layer(ModelConfig(hidden=[8, 8, 8], residual=True, drop_path=0.4))
+        [0.0, 0.2, 0.4]
+    """
+    residual = residual_layers(config)
+    rates = iter(drop_path_rates(config.drop_path, sum(residual)))
+    return [next(rates) if is_residual else 0.0 for is_residual in residual]
 
 
 def hidden_blocks(model: nn.Module) -> list[nn.Module]:

@@ -9,7 +9,8 @@ blocks drops with p_l = (l / L) * p (Huang et al. 2016, eq. 4, with p = 1 - p_L)
 Written by hand (five lines, the same computation as torchvision's
 `ops.stochastic_depth(mode="row")` and timm's `drop_path`) because importing
 `torchvision.ops` adds about a second to every start-up; the thin module mirrors
-timm's `DropPath`.
+timm's `DropPath`. The function is the population's `drop_path_members` with one
+member (K = 1).
 
 Reference:
     Huang, Sun, Liu, Sedra & Weinberger 2016, Deep Networks with Stochastic Depth
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
+
+from reglab.models.member_noise import drop_path_members
 
 __all__ = ["DropPath", "drop_path", "drop_path_rates"]
 
@@ -44,9 +47,7 @@ def drop_path(x: Tensor, p: float, training: bool = True) -> Tensor:
         raise ValueError(f"drop path rate must lie in [0, 1), got {p}")
     if not training or p == 0.0:
         return x
-    # Out-of-place bernoulli so that torch.func.vmap(randomness="different") draws per member.
-    keep = torch.bernoulli(x.new_full((x.shape[0],) + (1,) * (x.ndim - 1), 1.0 - p))
-    return x * keep / (1.0 - p)
+    return drop_path_members(x.unsqueeze(0), (p,), (None,))[0]
 
 
 def drop_path_rates(rate: float, blocks: int) -> list[float]:

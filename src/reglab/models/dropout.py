@@ -9,7 +9,9 @@
 
 Every kind is the identity in eval mode. Standard and alpha dropout are PyTorch's
 modules; the two Gaussian kinds are written here (PyTorch has no module for them)
-as a pure function plus a thin module, like timm's `drop_path` + `DropPath`.
+as a pure function plus a thin module, like timm's `drop_path` + `DropPath`; the
+function is the population's `dropout_members` with one member (K = 1), so a single
+run and a population member draw the same noise from the same stream.
 
 References:
     Srivastava, Hinton, Krizhevsky, Sutskever & Salakhutdinov 2014, Dropout: a simple
@@ -26,6 +28,7 @@ import torch
 from torch import Tensor, nn
 
 from reglab.config.errors import ConfigError
+from reglab.models.member_noise import dropout_members
 
 __all__ = [
     "DROPOUT_KINDS",
@@ -66,8 +69,7 @@ def gaussian_dropout(x: Tensor, p: float, training: bool = True) -> Tensor:
         raise ValueError(f"gaussian dropout rate must lie in [0, 1), got {p}")
     if not training or p == 0.0:
         return x
-    std = (p / (1.0 - p)) ** 0.5
-    return x * (1.0 + std * torch.randn_like(x))
+    return dropout_members(x.unsqueeze(0), "gaussian", (p,), (None,))[0]
 
 
 def gaussian_noise(x: Tensor, std: float, training: bool = True) -> Tensor:
@@ -93,7 +95,7 @@ def gaussian_noise(x: Tensor, std: float, training: bool = True) -> Tensor:
         raise ValueError(f"gaussian noise std must be >= 0, got {std}")
     if not training or std == 0.0:
         return x
-    return x + std * torch.randn_like(x)
+    return dropout_members(x.unsqueeze(0), "gaussian_noise", (std,), (None,))[0]
 
 
 class GaussianDropout(nn.Module):

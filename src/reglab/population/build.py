@@ -26,7 +26,8 @@ from reglab.population.order import DataOrder
 from reglab.population.penalties import MemberPenalties
 from reglab.population.pruning import MemberPruning
 from reglab.population.schedule import MemberSchedule
-from reglab.population.stacked import describe_architecture, stack_states, stacked_forward
+from reglab.population.stacked import stack_states
+from reglab.population.stacked_cnn import describe_stacked, stacked_forward_of
 from reglab.population.streams import member_generator
 from reglab.population.state import PopulationState
 from reglab.population.techniques import PopulationUnsupported, inspect_techniques
@@ -50,8 +51,9 @@ def _check_members(configs: list[Config]) -> None:
 
 def _forward(engine: str, architecture, template: torch.nn.Module, hyper: MemberHyperparameters):
     if engine == "stacked":
-        return lambda params, buffers, x, dropout, training, shared, generators=None: stacked_forward(
-            architecture, params, buffers, x, dropout, training, shared, generators
+        forward = stacked_forward_of(architecture)  # an MLP's or a CNN's
+        return lambda params, buffers, x, dropout, training, shared, generators=None, hidden=None: forward(
+            architecture, params, buffers, x, dropout, training, shared, generators, hidden
         )
     from reglab.population.vmapped import vmap_forward
 
@@ -88,10 +90,12 @@ def build_population(
         generators.append(member_generator(config.seed, device))
     techniques = [inspect_techniques(config, model, population_data.reference) for config, model in zip(configs, models)]
     try:
-        architecture = describe_architecture(models[0])
+        architecture = describe_stacked(models[0])
     except ValueError:
-        # a CNN, group norm or a module of the user's own: torch.func over the member module
+        # a module of the user's own: torch.func over the member module
         architecture, engine = None, "vmap"
+    if engine == "vmap" and any(c.regularization.activity_l1 > 0 or c.regularization.activity_l2 > 0 for c in configs):
+        raise PopulationUnsupported("regularization.activity_l1/l2 with the vmap engine (torch.func hides the hidden outputs)")
     params, buffers = stack_states(models)
     hyper = MemberHyperparameters.from_configs(configs, device)
     decay = decay_groups(models[0], 1.0, first.optimizer.decay_exclude)

@@ -31,7 +31,8 @@ def member_metrics(state: PopulationState, fetched, position: int, lr: float, se
     if state.objective.correct is not None:
         metrics["train/acc"] = fetched["train/correct"][position][0] / train_count
     penalty_total = 0.0
-    for name in sorted(state.penalties.emitted(position)):
+    activity = state.activity.emitted(position) if state.activity is not None else set()
+    for name in sorted(state.penalties.emitted(position) | activity):
         value = fetched[f"loss/{name}"][position][0]
         metrics[f"loss/{name}"] = value
         penalty_total += value

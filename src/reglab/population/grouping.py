@@ -16,7 +16,9 @@ share a population; a sweep is split into groups by that key.
 | regularization.sam_rho| (K,) SAM radii (members with and without SAM are apart)      |
 | regularization.grad_clip_norm, .grad_clip_value, .max_norm | (K,) caps (inf: none)  |
 | regularization.ema_decay, .swa_start, .swa_lr | per-member EMA decays, SWA starts and rates (EMA, SWA and neither are apart) |
-| model.dropout         | (L, K) dropout rates                                        |
+| model.dropout         | (L, K) dropout rates (every `model.dropout_kind`)           |
+| model.drop_path, .channel_dropout | per-member rates of drop-path and (CNN) channel dropout |
+| regularization.activity_l1/l2 | (K,) activity-penalty strengths                     |
 | model.init*           | per-member initialization at build time                     |
 | data.label_noise      | per-member labels (inputs stay shared)                      |
 | augment.* but label_smoothing | each member's strengths and own draws (`MemberAugment`); members that mix (mixup or cutmix) and members that do not are apart |
@@ -58,6 +60,10 @@ MEMBER_KEYS: tuple[str, ...] = (
     "regularization.swa_start",
     "regularization.swa_lr",
     "model.dropout",
+    "model.drop_path",
+    "model.channel_dropout",
+    "regularization.activity_l1",
+    "regularization.activity_l2",
     "model.init",
     "model.init_std",
     "model.init_bound",
@@ -103,17 +109,7 @@ def population_key(config: Config) -> str:
 def unsupported_reason(config: Config) -> str | None:
     """Why `config` cannot train in a population (one `key=value` phrase), or None when it can."""
     model, regularization = config.model, config.regularization
-    # CNNs and group norm would train through torch.func (the vmap engine): correct, but
-    # measured 3x slower than one run after another on a 2-core CPU (its batched grouped
-    # convolutions; benchmarks/cnn_population.py), so sweeps and comparisons train them
-    # one by one. `train_population(..., model=...)` still takes any module that way.
     checks = [
-        (model.kind != "mlp", "model.kind", model.kind),
-        (model.norm == "group", "model.norm", model.norm),
-        (model.dropout_kind != "standard" and any(model.dropout_rates()), "model.dropout_kind", model.dropout_kind),
-        (model.residual and model.drop_path > 0, "model.drop_path", model.drop_path),
-        (regularization.activity_l1 > 0, "regularization.activity_l1", regularization.activity_l1),
-        (regularization.activity_l2 > 0, "regularization.activity_l2", regularization.activity_l2),
     ]
     for failed, key, value in checks:
         if failed:

@@ -60,10 +60,13 @@ def _forward_loss(state: PopulationState, inputs, labels, batch: int, shared: bo
 
     As the single run: the data loss is flooded (`flood`, b = 0 is the identity for the
     members without flooding), then the penalties are added."""
-    outputs = state.forward(state.params, state.buffers, inputs, state.dropout, True, shared, state.generators)
+    hidden = [] if state.activity is not None else None  # the hidden outputs, for activity penalties
+    outputs = state.forward(state.params, state.buffers, inputs, state.dropout, True, shared, state.generators, hidden)
     data_loss = state.objective.loss(outputs, labels)
     transformed = flood(data_loss, state.hyper.flooding) if state.flooding else data_loss
     penalties = state.penalties(state.params, state.hyper, batch)
+    if hidden is not None:
+        penalties = {**penalties, **state.activity.penalty(hidden)}
     total = transformed + sum(penalties.values()) if penalties else transformed
     return outputs, data_loss, penalties, total
 

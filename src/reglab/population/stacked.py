@@ -9,13 +9,15 @@ the single-run model loads as is.
 Forward pass of hidden layer l for all members at once:
 
     h = baddbmm(b, x, Wᵀ)              (K, B, in) @ (K, in, out) + (K, 1, out)
-    h = [norm] → activation → dropout(p_k) → [norm];  x + h when residual
+    h = [norm] → activation → dropout(p_k) → [norm];  x + drop_path(h, p_k) when residual
 
 When every member sees the same batch (shared data and data order) the first
 layer is one large matrix product instead: x (B, F) @ [W_1ᵀ … W_Kᵀ] (F, K·out),
 which keeps the CPU's matrix unit busy (this layer holds most of the parameters).
 Batch norm of all members is one `F.batch_norm` over K·width features, with the
-members' running statistics stacked in (K·width) views.
+members' running statistics stacked in (K·width) views; group norm is one
+`F.group_norm` with K·G groups. Every dropout kind and drop-path draw each member's
+noise from its own generator (`reglab.models.member_noise`), at its own rate.
 
 Written by hand because neither `torch.func.stack_module_state` + `vmap` (see
 `vmapped.py`, measured slower here) nor any library offers per-member dropout
@@ -32,9 +34,23 @@ import torch.nn.functional as F
 from torch import nn
 
 from reglab.models.blocks import HiddenBlock
+from reglab.models.dropout import GaussianDropout, GaussianNoise
+from reglab.models.member_noise import drop_path_members, dropout_members
 from reglab.models.mlp import MLP
+from reglab.population.rates import MemberRates
 
-__all__ = ["LayerShape", "StackedArchitecture", "describe_architecture", "stack_states", "unstack_state", "stacked_forward"]
+__all__ = [
+    "LayerShape",
+    "StackedArchitecture",
+    "describe_architecture",
+    "describe_hidden_layers",
+    "describe_output",
+    "stack_states",
+    "stacked_forward",
+    "stacked_head",
+    "stacked_hidden",
+    "unstack_state",
+]
 
 
 @dataclass(frozen=True)
@@ -43,11 +59,13 @@ class LayerShape:
 
     prefix: str
     activation: nn.Module
-    norm: str  # none | batch | layer
+    norm: str  # none | batch | group | layer
     norm_position: str
     residual: bool
     norm_eps: float = 1e-5
     norm_momentum: float = 0.1
+    dropout_kind: str = "standard"  # standard | alpha | gaussian | gaussian_noise
+    norm_groups: int = 1
 
 
 @dataclass(frozen=True)
@@ -58,13 +76,18 @@ class StackedArchitecture:
     output_activation: str  # none | sigmoid | log_softmax
 
 
-def _norm_kind(module: nn.Module) -> tuple[str, float, float]:
+_DROPOUT_KINDS = {nn.Dropout: "standard", nn.AlphaDropout: "alpha", GaussianDropout: "gaussian", GaussianNoise: "gaussian_noise"}
+
+
+def _norm_kind(module: nn.Module) -> tuple[str, float, float, int]:
     if isinstance(module, nn.Identity):
-        return "none", 1e-5, 0.1
+        return "none", 1e-5, 0.1, 1
     if isinstance(module, nn.BatchNorm1d) and module.affine and module.track_running_stats and module.momentum is not None:
-        return "batch", module.eps, module.momentum
+        return "batch", module.eps, module.momentum, 1
     if isinstance(module, nn.LayerNorm) and module.elementwise_affine and module.bias is not None:
-        return "layer", module.eps, 0.1
+        return "layer", module.eps, 0.1, 1
+    if isinstance(module, nn.GroupNorm) and module.affine:
+        return "group", module.eps, 0.1, module.num_groups
     raise ValueError(f"normalization {type(module).__name__} is not supported by the population engine")
 
 
@@ -76,21 +99,32 @@ def describe_architecture(model: nn.Module) -> StackedArchitecture:
     """
     if not isinstance(model, MLP):
         raise ValueError("only reglab MLPs (model.kind mlp) train with the stacked engine")
+    return StackedArchitecture(describe_hidden_layers(model), describe_output(model))
+
+
+def describe_hidden_layers(model: nn.Module) -> tuple[LayerShape, ...]:
+    """The shapes of `model.hidden` (reglab HiddenBlocks), for `stacked_hidden`."""
     layers = []
     for index, block in enumerate(model.hidden):
         if not isinstance(block, HiddenBlock):
             raise ValueError(f"hidden.{index} is not a HiddenBlock")
-        if type(block.dropout) is not nn.Dropout:
+        dropout_kind = _DROPOUT_KINDS.get(type(block.dropout))
+        if dropout_kind is None:
             raise ValueError(f"dropout kind {type(block.dropout).__name__} is not supported by the population engine")
-        if block.residual and getattr(block.drop_path, "p", 0.0) > 0:
-            raise ValueError("drop_path is not supported by the population engine")
-        kind, eps, momentum = _norm_kind(block.norm)
-        layers.append(LayerShape(f"hidden.{index}", block.activation, kind, block.norm_position, block.residual, eps, momentum))
+        kind, eps, momentum, groups = _norm_kind(block.norm)
+        layers.append(
+            LayerShape(f"hidden.{index}", block.activation, kind, block.norm_position, block.residual, eps, momentum, dropout_kind, groups)
+        )
+    return tuple(layers)
+
+
+def describe_output(model: nn.Module) -> str:
+    """The output activation of a reglab model: none | sigmoid | log_softmax."""
     output = model.output_activation
     name = {nn.Identity: "none", nn.Sigmoid: "sigmoid", nn.LogSoftmax: "log_softmax"}.get(type(output))
     if name is None:
         raise ValueError(f"output activation {type(output).__name__} is not supported by the population engine")
-    return StackedArchitecture(tuple(layers), name)
+    return name
 
 
 def stack_states(models: Sequence[nn.Module]) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
@@ -150,9 +184,30 @@ def _batch_norm(h: torch.Tensor, params, buffers, layer: LayerShape, training: b
     return out.view(batch, members, width).transpose(0, 1)
 
 
+def _group_norm(h: torch.Tensor, params, layer: LayerShape) -> torch.Tensor:
+    """Group norm of every member as one `F.group_norm` with K·G groups over (B, K·W) features.
+
+    Member k's features are the consecutive columns k·W … (k+1)·W − 1 of the (B, K·W) view, so
+    its G groups are the groups k·G … (k+1)·G − 1: the single run's statistics, per sample.
+    """
+    members, batch, width = h.shape
+    prefix = f"{layer.prefix}.norm."
+    flat = h.transpose(0, 1).reshape(batch, members * width)
+    out = F.group_norm(
+        flat,
+        members * layer.norm_groups,
+        params[prefix + "weight"].reshape(members * width),
+        params[prefix + "bias"].reshape(members * width),
+        eps=layer.norm_eps,
+    )
+    return out.view(batch, members, width).transpose(0, 1)
+
+
 def _norm(h: torch.Tensor, params, buffers, layer: LayerShape, training: bool) -> torch.Tensor:
     if layer.norm == "batch":
         return _batch_norm(h, params, buffers, layer, training)
+    if layer.norm == "group":
+        return _group_norm(h, params, layer)
     if layer.norm == "layer":
         prefix = f"{layer.prefix}.norm."
         normalized = F.layer_norm(h, (h.shape[-1],), eps=layer.norm_eps)
@@ -160,21 +215,56 @@ def _norm(h: torch.Tensor, params, buffers, layer: LayerShape, training: bool) -
     return h
 
 
-def _dropout(h: torch.Tensor, rates: Sequence[float], generators: Sequence[torch.Generator | None]) -> torch.Tensor:
-    """Inverted dropout with one rate and one random stream per member.
+def stacked_hidden(
+    layers: Sequence[LayerShape],
+    params: dict[str, torch.Tensor],
+    buffers: dict[str, torch.Tensor],
+    x: torch.Tensor,
+    rates: MemberRates,
+    training: bool,
+    generators: Sequence[torch.Generator | None],
+    hidden: list[torch.Tensor] | None = None,
+) -> torch.Tensor:
+    """The hidden blocks of every member: x (B, F) shared or (K, B, F) -> (K, B, width).
 
-    h·n with n = Bernoulli(1 − p_k) / (1 − p_k), member k's noise drawn from its own
-    generator in the order and with the operations of PyTorch's `F.dropout` on a CPU
-    (`empty_like(h).bernoulli_(1 − p).div_(1 − p)`): a member draws exactly the masks
-    of its single run, whatever K. p = 0 draws nothing (as `F.dropout`) and is the identity.
+    In training, member k draws its dropout masks and then its drop-path mask of each
+    block from `generators[k]`, in its single run's order. `hidden`, when given,
+    receives each block's output (K, B, width): what activity penalties read.
     """
-    noise = torch.empty(h.shape, device=h.device, dtype=h.dtype)
-    for member, (rate, generator) in enumerate(zip(rates, generators)):
-        if rate > 0:
-            noise[member].bernoulli_(1 - rate, generator=generator).div_(1 - rate)
+    for index, layer in enumerate(layers):
+        h = _linear(x, params[f"{layer.prefix}.linear.weight"], params[f"{layer.prefix}.linear.bias"])
+        if layer.norm_position == "before":
+            h = _norm(h, params, buffers, layer, training)
+        h = layer.activation(h)
+        if training and rates.dropout[index] is not None:
+            h = dropout_members(h, layer.dropout_kind, rates.dropout[index], generators)
+        if layer.norm_position == "after":
+            h = _norm(h, params, buffers, layer, training)
+        if layer.residual:
+            if training and rates.drop_path[index] is not None:
+                h = drop_path_members(h, rates.drop_path[index], generators)
+            x = x + h
         else:
-            noise[member].fill_(1.0)
-    return h * noise
+            x = h
+        if hidden is not None:
+            hidden.append(x)
+    return x
+
+
+def stacked_head(output_activation: str, params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    """The head and output activation of every member: (K, B, width) or shared (B, F) -> (K, B, out)."""
+    out = _linear(x, params["head.weight"], params["head.bias"])
+    if output_activation == "log_softmax":
+        # over dim 1 of the class-first view: see reglab.population.objective on softmax speed
+        return F.log_softmax(out.transpose(1, 2), dim=1).transpose(1, 2)
+    if output_activation == "sigmoid":
+        return torch.sigmoid(out)
+    return out
+
+
+def member_rates(dropout: "MemberRates | Sequence[Sequence[float] | None]") -> MemberRates:
+    """`dropout` as MemberRates (a plain per-layer list of dropout rates is accepted)."""
+    return dropout if isinstance(dropout, MemberRates) else MemberRates.dropout_only(dropout)
 
 
 def stacked_forward(
@@ -182,10 +272,11 @@ def stacked_forward(
     params: dict[str, torch.Tensor],
     buffers: dict[str, torch.Tensor],
     inputs: torch.Tensor,
-    dropout: Sequence[Sequence[float] | None],
+    dropout: "MemberRates | Sequence[Sequence[float] | None]",
     training: bool,
     shared_inputs: bool,
     generators: Sequence[torch.Generator | None] | None = None,
+    hidden: list[torch.Tensor] | None = None,
 ) -> torch.Tensor:
     """Outputs (K, B, out) of every member.
 
@@ -193,27 +284,15 @@ def stacked_forward(
         architecture: from `describe_architecture`.
         params, buffers: stacked tensors from `stack_states` (batch-norm buffers are updated in training).
         inputs: (B, ...) shared by all members, or (K, B, ...) one batch per member.
-        dropout: per hidden layer, the K rates (host floats), or None where no member
-            drops (decided once per population, so no step asks the device).
+        dropout: the members' rates (`MemberRates`, host floats: decided once per
+            population, so no step asks the device), or per hidden layer the K dropout
+            rates or None.
         training: batch statistics and dropout (True) or running statistics (False).
         shared_inputs: True when `inputs` is one batch (B, ...) for every member.
         generators: each member's random stream for dropout masks (None: PyTorch's global one).
+        hidden: a list that receives each hidden block's output (K, B, width), or None.
     """
+    members = params["head.weight"].shape[0]
     x = inputs.flatten(1) if shared_inputs else inputs.flatten(2)
-    for index, layer in enumerate(architecture.layers):
-        h = _linear(x, params[f"{layer.prefix}.linear.weight"], params[f"{layer.prefix}.linear.bias"])
-        if layer.norm_position == "before":
-            h = _norm(h, params, buffers, layer, training)
-        h = layer.activation(h)
-        if training and dropout[index] is not None:
-            h = _dropout(h, dropout[index], generators or [None] * h.shape[0])
-        if layer.norm_position == "after":
-            h = _norm(h, params, buffers, layer, training)
-        x = x + h if layer.residual else h
-    out = _linear(x, params["head.weight"], params["head.bias"])
-    if architecture.output_activation == "log_softmax":
-        # over dim 1 of the class-first view: see reglab.population.objective on softmax speed
-        return F.log_softmax(out.transpose(1, 2), dim=1).transpose(1, 2)
-    if architecture.output_activation == "sigmoid":
-        return torch.sigmoid(out)
-    return out
+    x = stacked_hidden(architecture.layers, params, buffers, x, member_rates(dropout), training, generators or [None] * members, hidden)
+    return stacked_head(architecture.output_activation, params, x)

@@ -24,14 +24,17 @@ from reglab.population.optim import StackedOptimizer
 from reglab.population.order import DataOrder
 from reglab.population.penalties import MemberPenalties
 from reglab.population.pruning import MemberPruning
+from reglab.population.rates import MemberRates
 from reglab.population.schedule import MemberSchedule
 from reglab.population.techniques import MemberTechniques
 from reglab.population.trajectory import MemberTrajectory
+from reglab.regularizers.activity import MemberActivity
 
 __all__ = ["PopulationState", "Forward"]
 
-# (params, buffers, inputs, dropout per layer, training, shared_inputs, member generators) -> outputs (K, B, out)
-Forward = Callable[[dict, dict, torch.Tensor, Sequence[Any], bool, bool, Any], torch.Tensor]
+# (params, buffers, inputs, MemberRates, training, shared_inputs, member generators, hidden outputs list or None)
+# -> outputs (K, B, out)
+Forward = Callable[[dict, dict, torch.Tensor, Any, bool, bool, Any, Any], torch.Tensor]
 
 
 @dataclass
@@ -73,8 +76,19 @@ class PopulationState:
     def __post_init__(self) -> None:
         if not self.members:
             self.members = list(range(len(self.configs)))
-        self.dropout = self.hyper.dropout_by_layer()
         self._read_step_units()
+        self._read_member_options()
+
+    def _read_member_options(self) -> None:
+        """The current members' noise rates and activity penalties, from their configs (host floats)."""
+        configs = [self.configs[member] for member in self.members]
+        self.dropout = MemberRates.from_configs(configs)
+        activity = MemberActivity(
+            [config.regularization.activity_l1 for config in configs],
+            [config.regularization.activity_l2 for config in configs],
+            self.device,
+        )
+        self.activity = activity if activity.active else None
 
     def _read_step_units(self) -> None:
         """Which per-member step units any member uses, read once on the host."""
@@ -99,7 +113,6 @@ class PopulationState:
             self.params = {name: tensor.detach().index_select(0, index).requires_grad_(True) for name, tensor in self.params.items()}
             self.buffers = {name: tensor.index_select(0, index) for name, tensor in self.buffers.items()}
         self.hyper = self.hyper.select(positions)
-        self.dropout = self.hyper.dropout_by_layer()
         self._read_step_units()
         self.data = self.data.select(index)
         self.order.select(positions)
@@ -115,3 +128,4 @@ class PopulationState:
         self.members = [self.members[position] for position in positions]
         if self.generators:
             self.generators = [self.generators[position] for position in positions]
+        self._read_member_options()

@@ -12,6 +12,7 @@ silently drops a technique a single run would apply.
 | GradientClipHook, MaxNormHook      | `clip_member_gradients_`, `max_norm_members_`       |
 | OrthogonalityHook                  | `MemberPenalties` (`orthogonality_penalty`)         |
 | FloodingHook                       | `flood` on the (K,) data losses                     |
+| ActivityPenaltyHook                | `MemberActivity` on the stacked hidden outputs      |
 | SharpnessAwareHook                 | `sam_perturbation` on the stacked gradients         |
 | ZeroFractionMonitor (`l1/zeros`)   | zero counts over the stacked scoped weights        |
 | EarlyStopping, RestoreBest         | the same object per member, fed the member's metrics and, with restore_best, its weights |
@@ -73,6 +74,9 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
             continue  # `MemberPruning.after_step`
         if kind in ("WeightEMA", "StochasticWeightAveraging"):
             continue  # `reglab.population.averaging`, from the members' configs
+        if kind == "ActivityPenaltyHook":
+            hook.remove()  # the stacked forward pass hands its hidden outputs to `MemberActivity`
+            continue
         if kind == "GradientNormHook":
             gradient_mode = hook.mode
             continue

@@ -13,8 +13,6 @@ Reference:
 
 from __future__ import annotations
 
-from typing import Sequence
-
 import torch
 from torch.func import functional_call, vmap
 
@@ -41,7 +39,7 @@ def vmap_forward(template: torch.nn.Module, hyper: MemberHyperparameters):
         for shared in (False, True)
     }
 
-    def forward(params, buffers, inputs: torch.Tensor, dropout: Sequence, training: bool, shared: bool, generators=None) -> torch.Tensor:
+    def forward(params, buffers, inputs: torch.Tensor, dropout, training: bool, shared: bool, generators=None, hidden=None) -> torch.Tensor:
         # dropout masks come from nn.Dropout, that is from PyTorch's global generator
         template.train(training)
         return batched[(training, shared)](params, buffers, inputs)

@@ -12,6 +12,7 @@ import torch
 __all__ = ["layer_eigenvalues", "fit_power_law", "PowerLawFit", "spectral_measures", "MIN_EIGENVALUES"]
 
 MIN_EIGENVALUES = 5  # a layer with fewer eigenvalues gets no α
+CHUNK_ENTRIES = 1 << 20  # candidates are scored in blocks of this many table entries
 
 
 def layer_eigenvalues(matrix: torch.Tensor) -> torch.Tensor:
@@ -52,26 +53,40 @@ def fit_power_law(values: torch.Tensor) -> PowerLawFit:
 
     and the Kolmogorov-Smirnov distance D = max_i |F̂(x_i) − (1 − (x_i/x_min)^(1−α̂))|
     (F̂ the tail's empirical CDF, i/n at its i-th smallest value) measures the fit; the
-    x_min of smallest D wins. All candidates are scored at once, an n × n masked table.
+    x_min of smallest D wins. Candidates are scored in blocks of a masked (candidate,
+    value) table, O(n²) work in tensor operations.
     """
     x = torch.sort(values.detach().double().flatten()).values
     x = x[x > 0]
     count = x.shape[0]
     if count < 2:
         return PowerLawFit(math.nan, math.nan, math.nan)
-    candidates = x[:-1]  # candidate j: the tail x[j:], of n_j = count − j values
-    index = torch.arange(count, dtype=torch.float64)
-    n = count - index[:-1]
-    in_tail = index.unsqueeze(0) >= index[:-1].unsqueeze(1)  # (candidate, value)
-    logs = torch.log(x.unsqueeze(0) / candidates.unsqueeze(1)).where(in_tail, torch.zeros((), dtype=torch.float64))
+    alphas, distances = [], []
+    rows = max(1, CHUNK_ENTRIES // count)
+    for start in range(0, count - 1, rows):
+        alpha, distance = _score_candidates(x, torch.arange(start, min(start + rows, count - 1)))
+        alphas.append(alpha)
+        distances.append(distance)
+    alpha, distance = torch.cat(alphas), torch.cat(distances)
+    best = int(distance.argmin())
+    return PowerLawFit(float(alpha[best]), float(x[best]), float(distance[best]))
+
+
+def _score_candidates(x: torch.Tensor, candidates: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """α̂ and D of the tails x[j:] for the candidate indices j, as a (candidate, value) table."""
+    count = x.shape[0]
+    index = torch.arange(count)
+    in_tail = index.unsqueeze(0) >= candidates.unsqueeze(1)
+    n = (count - candidates).double()
+    zero = torch.zeros((), dtype=torch.float64)
+    logs = torch.log(x.unsqueeze(0) / x[candidates].unsqueeze(1)).where(in_tail, zero)
     log_sum = logs.sum(dim=1)
     alpha = 1 + n / log_sum
     model_cdf = 1 - torch.exp((1 - alpha).unsqueeze(1) * logs)
-    empirical_cdf = (index.unsqueeze(0) - index[:-1].unsqueeze(1)) / n.unsqueeze(1)
-    distance = (model_cdf - empirical_cdf).abs().where(in_tail, torch.zeros((), dtype=torch.float64)).max(dim=1).values
+    empirical_cdf = (index.unsqueeze(0) - candidates.unsqueeze(1)).double() / n.unsqueeze(1)
+    distance = (model_cdf - empirical_cdf).abs().where(in_tail, zero).max(dim=1).values
     distance = distance.where(log_sum > 0, torch.full((), math.inf, dtype=torch.float64))  # ties at x_min: no fit
-    best = int(distance.argmin())
-    return PowerLawFit(float(alpha[best]), float(candidates[best]), float(distance[best]))
+    return alpha, distance
 
 
 def spectral_measures(matrices: Mapping[str, torch.Tensor]) -> dict[str, float]:

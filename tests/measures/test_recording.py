@@ -112,3 +112,25 @@ def test_measures_a_run_cannot_compute_are_refused_before_training(store_dir):
         reglab.train(validate_config(tiny_digits(**{"data.dataset": "toy_regression", "data.train_size": None, "measures.names": ["margin"]})), store=store_dir)
     with pytest.raises(ConfigError, match=r"^measures.every: got 5; allowed: 1 to 2"):
         reglab.train(_config(epochs=2, **{"measures.every": 5}), store=store_dir)
+
+
+class _InterruptAt(reglab.Callback):
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def on_epoch_start(self, record) -> None:
+        if record.epoch == self.epoch:
+            raise KeyboardInterrupt
+
+
+def test_a_resumed_run_measures_the_distance_from_its_first_initial_weights(store_dir):
+    from reglab.store import RunStore
+
+    config = _config(epochs=3, **{"measures.names": ["distance"], "measures.every": 1})
+    whole = reglab.train(config, store=store_dir)
+    with pytest.raises(KeyboardInterrupt):
+        reglab.train(config, store=store_dir, callbacks=[_InterruptAt(3)])
+    stopped = next(run for run in RunStore(store_dir).runs() if run.status == "interrupted")
+    resumed = reglab.resume(stopped.id, store=store_dir)
+    assert [row["measure/dist_init"] for row in resumed.history] == pytest.approx([row["measure/dist_init"] for row in whole.history])
+    assert resumed.summary["measure/dist_init"] == pytest.approx(whole.summary["measure/dist_init"])

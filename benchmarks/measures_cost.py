@@ -74,7 +74,7 @@ def main() -> None:
 
         def seconds(family: str) -> float:
             begun = time.perf_counter()
-            compute_measures(settings.model_copy(update={"names": [family]}), 0, module, weights, initial, data, objective.loss)
+            compute_measures(settings.model_copy(update={"names": [family]}), 0, module, weights, initial, data, objective)
             return time.perf_counter() - begun
 
         first_call = seconds("sharpness")  # the process's first torch.func transform

@@ -83,6 +83,8 @@ def test_output_margin_is_the_tenth_percentile():
     assert output_margin(torch.tensor([[1.0, 4.0, 2.0]]), torch.tensor([1]), quantile=0.0) == pytest.approx(2.0)
     # one output: (2y − 1)·f(x)
     assert output_margin(torch.tensor([[0.5], [-3.0]]), torch.tensor([[1.0], [0.0]]), quantile=0.0) == pytest.approx(0.5)
+    # one probability output: measured from the 0.5 where the prediction flips (0.4 and 0.3)
+    assert output_margin(torch.tensor([[0.9], [0.2]]), torch.tensor([[1.0], [0.0]]), quantile=0.0, threshold=0.5) == pytest.approx(0.3)
 
 
 def test_norm_over_margin_divides_by_the_squared_margin():

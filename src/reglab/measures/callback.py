@@ -29,18 +29,21 @@ class MeasureRecorder(Callback):
         seed: the run's seed (the measures' random draws).
         module: a copy of the run's architecture (its weights are never read).
         data: the run's data, used when a record carries none.
-        loss_fn: the run's evaluation loss.
+        objective: the run's evaluation `Objective`.
+        threshold: where a single output's prediction flips (0 for logits, 0.5 for probabilities).
     """
 
     kind = "observer"
     record_only = True
 
-    def __init__(self, settings: Any, seed: int, module: torch.nn.Module, data: Any, loss_fn: Any) -> None:
+    def __init__(self, settings: Any, seed: int, module: torch.nn.Module, data: Any, objective: Any,
+                 threshold: float = 0.0) -> None:
         self.settings = settings
         self.seed = seed
         self.module = module
         self.data = data
-        self.loss_fn = loss_fn
+        self.objective = objective
+        self.threshold = threshold
         self.initial: dict[str, torch.Tensor] | None = None
         self.last: tuple[dict[str, torch.Tensor], dict[str, float]] | None = None
 
@@ -75,7 +78,8 @@ class MeasureRecorder(Callback):
 
     def measure(self, weights: Mapping[str, torch.Tensor]) -> dict[str, float]:
         """`measure/<name>` -> value of the configured families at `weights`."""
-        return compute_measures(self.settings, self.seed, self.module, weights, self.initial, self.data, self.loss_fn)
+        return compute_measures(self.settings, self.seed, self.module, weights, self.initial, self.data, self.objective,
+                                self.threshold)
 
 
 def _same(left: Mapping[str, torch.Tensor], right: Mapping[str, torch.Tensor]) -> bool:

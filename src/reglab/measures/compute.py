@@ -20,6 +20,7 @@ from reglab.measures.spectra import spectral_measures
 __all__ = ["compute_measures", "SEED_OFFSET"]
 
 SEED_OFFSET = 7919  # the measures' random draws: a generator seeded with config.seed + this
+MARGIN_CHUNK = 4096  # training examples per forward pass of the margin
 
 
 def compute_measures(
@@ -29,7 +30,8 @@ def compute_measures(
     weights: Mapping[str, torch.Tensor],
     initial: Mapping[str, torch.Tensor] | None,
     data: Any,
-    loss_fn: Any,
+    objective: Any,
+    threshold: float = 0.0,
 ) -> dict[str, float]:
     """`measure/<name>` -> value for every family `settings.names` lists, at `weights`.
 
@@ -41,7 +43,8 @@ def compute_measures(
         weights: the state dict to measure.
         initial: the weights at the start of training (for `distance`).
         data: the run's `DataSplits` (training split).
-        loss_fn: (outputs, targets) -> mean loss, the run's evaluation loss.
+        objective: the run's evaluation `Objective` (its loss, and its correct count for the error).
+        threshold: where a single output's prediction flips (0 for logits, 0.5 for probabilities).
     """
     names = set(settings.names)
     values: dict[str, float] = {}
@@ -51,16 +54,21 @@ def compute_measures(
     norms = norm_measures(matrices) if names & {"norms", "margin"} else {}
     if "norms" in names:
         values.update(norms)
+    if "spectra" in names:
+        values.update(spectral_measures(matrices))
+    if not names & {"path_norm", "margin", "flatness", "sharpness", "hessian"}:
+        return {f"measure/{name}": float(value) for name, value in values.items()}
     subset = slice(0, settings.samples)
-    network, params = Network.of(module, weights, data.train_x[subset], data.train_y[subset], loss_fn)
-    path = path_norm(network, params) if names & {"path_norm"} else None
+    network, params = Network.of(module, weights, data.train_x[subset], data.train_y[subset], objective.loss,
+                                 objective.correct)
+    path = path_norm(network, params) if "path_norm" in names else None
     if path is not None:
         values["path_norm"] = path
     if "margin" in names:
         with torch.no_grad():
-            outputs = torch.cat([network.outputs(params, data.train_x[start : start + 4096])
-                                 for start in range(0, data.train_x.shape[0], 4096)])
-        margin = output_margin(outputs, data.train_y)
+            outputs = torch.cat([network.outputs(params, data.train_x[start : start + MARGIN_CHUNK])
+                                 for start in range(0, data.train_x.shape[0], MARGIN_CHUNK)])
+        margin = output_margin(outputs, data.train_y, threshold=threshold)
         values["margin"] = margin
         values.update(norm_over_margin(margin, norms, path))
     if "flatness" in names:
@@ -74,8 +82,6 @@ def compute_measures(
                                                        tolerance=settings.hessian_tolerance, generator=_generator(seed))
         values["hessian_trace"] = hessian_trace(network.loss, params, samples=settings.trace_samples,
                                                 generator=_generator(seed))
-    if "spectra" in names:
-        values.update(spectral_measures(matrices))
     return {f"measure/{name}": float(value) for name, value in values.items()}
 
 

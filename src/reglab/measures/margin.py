@@ -9,11 +9,13 @@ import torch
 __all__ = ["output_margin", "norm_over_margin"]
 
 
-def output_margin(outputs: torch.Tensor, targets: torch.Tensor, quantile: float = 0.1) -> float:
+def output_margin(outputs: torch.Tensor, targets: torch.Tensor, quantile: float = 0.1, threshold: float = 0.0) -> float:
     """γ: the `quantile` (10th percentile) of the training examples' output margins.
 
     margin(x, y) = f(x)[y] − max_{j≠y} f(x)[j]      (K outputs, class indices y)
-    margin(x, y) = (2y − 1) · f(x)                   (one output, y ∈ {0, 1})
+    margin(x, y) = (2y − 1) · (f(x) − t)             (one output, y ∈ {0, 1}, threshold t)
+
+    t is where the single output's prediction flips: 0 for logits, 0.5 for probabilities.
 
     Jiang et al. take the 10th percentile rather than the minimum, which one
     mislabeled or hard example would set.
@@ -24,7 +26,7 @@ def output_margin(outputs: torch.Tensor, targets: torch.Tensor, quantile: float 
     """
     outputs = outputs.detach().double()
     if outputs.shape[-1] == 1:
-        margins = (2 * targets.reshape(-1).double() - 1) * outputs.reshape(-1)
+        margins = (2 * targets.reshape(-1).double() - 1) * (outputs.reshape(-1) - threshold)
     else:
         true = outputs.gather(1, targets.reshape(-1, 1)).squeeze(1)
         others = outputs.scatter(1, targets.reshape(-1, 1), -math.inf)

@@ -27,6 +27,8 @@ class Network:
         buffers: the member's buffers (batch-norm running statistics), fixed.
         inputs, targets: the data the loss and error are measured on.
         loss_fn: (outputs, targets) -> mean loss.
+        correct_fn: (outputs, targets) -> the number of correct predictions (the run's
+            objective's: argmax for classes, a threshold for one output), or None.
     """
 
     module: torch.nn.Module
@@ -34,16 +36,18 @@ class Network:
     inputs: torch.Tensor
     targets: torch.Tensor
     loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+    correct_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None
 
     @classmethod
     def of(cls, module: torch.nn.Module, weights: Mapping[str, torch.Tensor], inputs: torch.Tensor,
-           targets: torch.Tensor, loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> tuple["Network", Params]:
+           targets: torch.Tensor, loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+           correct_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None) -> tuple["Network", Params]:
         """The network of `module`'s architecture at `weights` (a state dict), and its parameters."""
         module.eval()
         names = {name for name, _ in module.named_parameters()}
         params = {name: tensor.detach().clone() for name, tensor in weights.items() if name in names}
         buffers = {name: tensor.detach() for name, tensor in weights.items() if name not in names}
-        return cls(module, buffers, inputs, targets, loss_fn), params
+        return cls(module, buffers, inputs, targets, loss_fn, correct_fn), params
 
     def outputs(self, params: Params, inputs: torch.Tensor | None = None) -> torch.Tensor:
         return functional_call(self.module, {**self.buffers, **params}, (self.inputs if inputs is None else inputs,))
@@ -53,13 +57,10 @@ class Network:
         return self.loss_fn(self.outputs(params), self.targets)
 
     def error(self, params: Params) -> torch.Tensor:
-        """The 0-1 training error at `params` (classification: argmax; one output: its sign)."""
-        outputs = self.outputs(params)
-        if outputs.shape[-1] == 1:
-            predicted = (outputs.squeeze(-1) > 0).to(self.targets.dtype)
-            return (predicted != self.targets.reshape(predicted.shape)).float().mean()
-        return (outputs.argmax(dim=-1) != self.targets).float().mean()
-
+        """The 0-1 error on the network's data at `params` (needs `correct_fn`)."""
+        if self.correct_fn is None:
+            raise ValueError("the 0-1 error needs a correct_fn (a classification or binary task)")
+        return 1 - self.correct_fn(self.outputs(params), self.targets) / self.targets.shape[0]
 
 def dot(left: Params, right: Params) -> torch.Tensor:
     """Σ over every tensor of the elementwise product: ⟨left, right⟩."""

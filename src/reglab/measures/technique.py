@@ -35,5 +35,7 @@ def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique
     from reglab.objective import make_objective
 
     objective = make_objective(config.loss, data.task, data.num_classes, config.model.output_activation)
-    recorder = MeasureRecorder(settings, config.seed, copy_architecture(model), data, objective.loss)
+    probabilities = objective.name != "bce" or config.model.output_activation == "sigmoid"
+    threshold = 0.5 if data.task == "binary" and probabilities else 0.0  # as the objective's accuracy
+    recorder = MeasureRecorder(settings, config.seed, copy_architecture(model), data, objective, threshold)
     return Technique(callbacks=[recorder])

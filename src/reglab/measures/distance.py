@@ -23,6 +23,10 @@ def distance_from_init(weights: Mapping[str, torch.Tensor], initial: Mapping[str
     Example:
         >>> distance_from_init({"a.weight": torch.ones(2, 2)}, {"a.weight": torch.zeros(2, 2)})
         {'dist_init/a': 2.0, 'dist_init': 2.0}
+
+    Reference:
+        Nagarajan & Kolter 2019, "Generalization in deep networks: the role of distance
+        from initialization" (arXiv:1901.01672); Jiang et al. 2019 (arXiv:1912.02178), eq. 40.
     """
     now, start = layer_matrices(weights), layer_matrices(initial)
     values = {f"dist_init/{name}": float(torch.linalg.matrix_norm(now[name] - start[name])) for name in now}

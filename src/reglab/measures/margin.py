@@ -23,6 +23,9 @@ def output_margin(outputs: torch.Tensor, targets: torch.Tensor, quantile: float 
     Example:
         >>> output_margin(torch.tensor([[3.0, 1.0], [0.0, 2.0]]), torch.tensor([0, 1]), quantile=0.0)
         2.0
+
+    Reference:
+        Jiang et al. 2019 (arXiv:1912.02178), §C.1 ("output margin", 10th percentile).
     """
     outputs = outputs.detach().double()
     if outputs.shape[-1] == 1:
@@ -44,6 +47,14 @@ def norm_over_margin(margin: float, norms: dict[str, float], path: float | None)
     path_norm_margin       = path_norm / γ²
 
     `norms` carries `log_prod_spec`, `log_prod_fro` and `fro_over_spec` (Σ_l ‖W_l‖²_F/‖W_l‖²_2).
+
+    Example:
+        >>> norm_over_margin(2.0, {"log_prod_spec": 0.0, "log_prod_fro": 0.0, "fro_over_spec": 1.0}, 8.0)["path_norm_margin"]
+        2.0
+
+    Reference:
+        Bartlett et al. 2017 (arXiv:1706.08498); Neyshabur et al. 2018 (arXiv:1707.09564);
+        Jiang et al. 2019 (arXiv:1912.02178), §C.3.
     """
     if not margin > 0:
         return {}

@@ -32,6 +32,10 @@ def norm_measures(matrices: Mapping[str, torch.Tensor]) -> dict[str, float]:
     Example:
         >>> norm_measures({"a": torch.diag(torch.tensor([3.0, 4.0]))})["log_prod_spec"] == math.log(16.0)
         True
+
+    Reference:
+        Jiang et al. 2019, "Fantastic generalization measures and where to find them"
+        (arXiv:1912.02178), §C.2; Bartlett, Foster & Telgarsky 2017 (arXiv:1706.08498).
     """
     depth = len(matrices)
     spectral = [float(torch.linalg.matrix_norm(matrix, ord=2)) ** 2 for matrix in matrices.values()]

@@ -21,6 +21,10 @@ def path_norm(network: Network, params: Params) -> float:
 
     Example (a 2-2-1 ReLU network without biases, W1 = [[1, -2], [3, 0]], W2 = [[1, 2]]):
         1²·(1² + 2²) + 2²·(3² + 0²) = 41
+
+    Reference:
+        Neyshabur, Tomioka & Srebro 2015, "Norm-based capacity control in neural networks"
+        (arXiv:1503.00036); Jiang et al. 2019 (arXiv:1912.02178), eq. 44.
     """
     squared = {name: tensor.detach() ** 2 for name, tensor in params.items()}
     ones = network.inputs[:1].new_ones(network.inputs[:1].shape)

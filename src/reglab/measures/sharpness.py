@@ -32,6 +32,14 @@ def sharpness(
     (Madry et al. 2018's step size; Π_ρ projects onto the ball) and the largest increase
     seen is returned, so the value is a lower bound of the true maximum that reaches it
     when L is convex in the ball. The first step is Foret et al.'s SAM perturbation.
+
+    Example (L = ½·3·w² at w = 0.5, ρ = 0.1: the worst point is w = 0.6):
+        >>> round(sharpness(lambda p: 1.5 * (p["w"] ** 2).sum(), {"w": torch.tensor([0.5])}, radius=0.1), 4)
+        0.165
+
+    Reference:
+        Keskar et al. 2017 (arXiv:1609.04836); Foret et al. 2021 (arXiv:2010.01412);
+        Madry et al. 2018 (arXiv:1706.06083) for the projected ascent.
     """
     base = loss_at(params).detach()
     direction = {

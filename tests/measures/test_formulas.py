@@ -142,6 +142,13 @@ def test_hessian_of_linear_regression_in_closed_form():
     assert top == pytest.approx(4.5, rel=1e-6)
     # Rademacher vᵀHv = Σ H_ii v_i² = tr H exactly for a diagonal Hessian
     assert hessian_trace(loss_at, params, samples=3, generator=_generator()) == pytest.approx(7.0, rel=1e-12)
+    # the same through a module and F.mse_loss (whose forward-over-reverse Hessian PyTorch cannot take)
+    module = torch.nn.Linear(3, 1, bias=False).double()
+    network, module_params = Network.of(module, {"weight": params["w"].reshape(1, 3)}, inputs,
+                                        torch.tensor([[1.0], [-1.0], [2.0], [0.5]], dtype=torch.float64), F.mse_loss)
+    assert hessian_top_eigenvalue(network.loss, module_params, iterations=200, tolerance=1e-12,
+                                  generator=_generator()) == pytest.approx(4.5, rel=1e-6)
+    assert hessian_trace(network.loss, module_params, samples=3, generator=_generator()) == pytest.approx(7.0, rel=1e-12)
 
 
 def _small_mlp_loss():

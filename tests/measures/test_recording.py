@@ -134,3 +134,15 @@ def test_a_resumed_run_measures_the_distance_from_its_first_initial_weights(stor
     resumed = reglab.resume(stopped.id, store=store_dir)
     assert [row["measure/dist_init"] for row in resumed.history] == pytest.approx([row["measure/dist_init"] for row in whole.history])
     assert resumed.summary["measure/dist_init"] == pytest.approx(whole.summary["measure/dist_init"])
+
+
+def test_a_diverged_run_still_ends_as_diverged(store_dir):
+    """Huge finite weights are measured as they are (an infinite loss gives no crash);
+    non-finite weights, on which no measure is defined, give no values."""
+    config = {"data": {"dataset": "toy_regression"}, "epochs": 30, "device": "cpu", "optimizer": {"lr": 5.0, "momentum": 0.9},
+              "measures": {"names": ["distance", "norms", "sharpness", "hessian", "spectra"], "samples": 20}}
+    run = reglab.train(config, store=store_dir)
+    assert run.status == "diverged"
+    assert run.summary["measure/dist_init"] > 1e6
+    unit = MeasureRecorder(validate_config(config).measures, 0, torch.nn.Linear(2, 2), None, None)
+    assert unit.measure({"weight": torch.full((2, 2), float("nan")), "bias": torch.zeros(2)}) == {}

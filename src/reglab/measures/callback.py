@@ -77,7 +77,10 @@ class MeasureRecorder(Callback):
         return self.measure(weights)
 
     def measure(self, weights: Mapping[str, torch.Tensor]) -> dict[str, float]:
-        """`measure/<name>` -> value of the configured families at `weights`."""
+        """`measure/<name>` -> value of the configured families at `weights`; nothing for
+        non-finite weights (a diverged run), which no measure is defined on."""
+        if not all(bool(torch.isfinite(tensor).all()) for tensor in weights.values() if tensor.is_floating_point()):
+            return {}
         return compute_measures(self.settings, self.seed, self.module, weights, self.initial, self.data, self.objective,
                                 self.threshold)
 

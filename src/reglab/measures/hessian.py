@@ -1,5 +1,11 @@
 """The loss Hessian's top eigenvalue (power iteration) and trace (Hutchinson), from
-Hessian-vector products with `torch.func` (as PyHessian, Yao et al. 2020)."""
+Hessian-vector products with `torch.func` (as PyHessian, Yao et al. 2020).
+
+The products are reverse-over-reverse: `torch.func.vjp` of the gradient, linearized once
+at the weights and then applied to every vector (H is symmetric, so vᵀH = (Hv)ᵀ). The
+forward-over-reverse form (`jvp` of `grad`) fails on `F.mse_loss` in PyTorch 2.x
+("ZeroTensors are immutable") and would redo the forward and backward pass per product.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +13,23 @@ import math
 from typing import Callable
 
 import torch
-from torch.func import grad, jvp
+from torch.func import grad, vjp
 
 from reglab.measures.network import Params, dot
 
-__all__ = ["hessian_vector_product", "hessian_top_eigenvalue", "hessian_trace"]
+__all__ = ["hessian_vector_product", "hessian_vector_products", "hessian_top_eigenvalue", "hessian_trace"]
 
 
 def hessian_vector_product(loss_at: Callable[[Params], torch.Tensor], params: Params, vector: Params) -> Params:
-    """H v = d/dt ∇L(w + t v) at t = 0: forward-over-reverse, one gradient's cost twice over."""
-    return jvp(grad(loss_at), (params,), (vector,))[1]
+    """H v, the Hessian of `loss_at` at `params` times `vector`."""
+    return hessian_vector_products(loss_at, params)(vector)
+
+
+def hessian_vector_products(loss_at: Callable[[Params], torch.Tensor], params: Params) -> Callable[[Params], Params]:
+    """v ↦ H v at `params`: the gradient's pullback, built once (one forward and backward
+    pass kept), each product then one more backward pass."""
+    _, pullback = vjp(grad(loss_at), params)
+    return lambda vector: pullback(vector)[0]
 
 
 def hessian_top_eigenvalue(
@@ -42,10 +55,11 @@ def hessian_top_eigenvalue(
         Yao et al. 2020, "PyHessian: neural networks through the lens of the Hessian"
         (arXiv:1912.07145).
     """
+    multiply = hessian_vector_products(loss_at, params)
     vector = _unit(_random(params, generator, rademacher=False))
     eigenvalue = math.nan
     for _ in range(iterations):
-        product = hessian_vector_product(loss_at, params, vector)
+        product = multiply(vector)
         estimate = float(dot(vector, product))
         norm = float(dot(product, product).sqrt())
         if norm == 0.0:
@@ -73,10 +87,11 @@ def hessian_trace(
         Hutchinson 1989, "A stochastic estimator of the trace of the influence matrix";
         Yao et al. 2020 (arXiv:1912.07145).
     """
+    multiply = hessian_vector_products(loss_at, params)
     total = 0.0
     for _ in range(samples):
         vector = _random(params, generator, rademacher=True)
-        total += float(dot(vector, hessian_vector_product(loss_at, params, vector)))
+        total += float(dot(vector, multiply(vector)))
     return total / samples
 
 

@@ -10,7 +10,7 @@ import torch
 from reglab.contract.events import Callback, EpochRecord, FitRecord
 from reglab.measures.compute import compute_measures
 
-__all__ = ["MeasureRecorder"]
+__all__ = ["MeasureRecorder", "copy_architecture"]
 
 
 class MeasureRecorder(Callback):

@@ -7,6 +7,7 @@ The engine imports this module once; the families register themselves with
 from reglab.augment import technique as augment_technique
 from reglab.averaging import technique as averaging_technique
 from reglab.contract.technique import build_techniques, registered_techniques
+from reglab.measures import technique as measures_technique
 from reglab.pruning import technique as pruning_technique
 from reglab.regularizers import technique as regularizers_technique
 from reglab.stopping import technique as stopping_technique
@@ -19,6 +20,7 @@ FAMILIES = (
     augment_technique,
     stopping_technique,
     trajectory_technique,
+    measures_technique,
 )
 
 __all__ = ["FAMILIES", "build_techniques", "registered_techniques"]

@@ -10,6 +10,7 @@ from reglab.config.augment import AugmentConfig
 from reglab.config.base import Section
 from reglab.config.data import DataConfig
 from reglab.config.flat import flatten
+from reglab.config.measures import MeasuresConfig
 from reglab.config.model import ModelConfig
 from reglab.config.optimizer import OptimizerConfig, ScheduleConfig
 from reglab.config.pruning import PruningConfig
@@ -49,6 +50,7 @@ class Config(Section):
     pruning: PruningConfig = Field(default_factory=PruningConfig)
     trajectory: TrajectoryConfig = Field(default_factory=TrajectoryConfig)
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
+    measures: MeasuresConfig = Field(default_factory=MeasuresConfig)
 
     @field_validator("device")
     @classmethod

@@ -95,6 +95,7 @@ def unsupported_reason(config: Config) -> str | None:
         (regularization.activity_l2 > 0, "regularization.activity_l2", regularization.activity_l2),
         (regularization.ema_decay is not None, "regularization.ema_decay", regularization.ema_decay),
         (regularization.swa_start is not None, "regularization.swa_start", regularization.swa_start),
+        (regularization.adversarial_eps > 0, "regularization.adversarial_eps", regularization.adversarial_eps),
     ]
     for failed, key, value in checks:
         if failed:

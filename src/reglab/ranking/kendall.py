@@ -9,8 +9,9 @@ mean τ over those groups, and
 
     Ψ = (1/n) Σᵢ mᵢ       (the mean over the n hyperparameters that form any group).
 
-A group with fewer than two runs, or whose measure or gap is constant (τ undefined),
-is left out of its mean.
+A group with fewer than two runs, or whose gap is constant (τ undefined), is left out
+of its mean; a measure that stays constant while the gap varies predicts nothing of
+it and scores τ = 0 there (scipy leaves that τ undefined).
 
 Reference:
     Jiang, Neyshabur, Mobahi, Krishnan & Bengio 2020, Fantastic Generalization Measures
@@ -27,7 +28,8 @@ __all__ = ["GranulatedTau", "kendall_tau", "granulated_tau"]
 
 
 def kendall_tau(measure: Sequence[float], gap: Sequence[float]) -> float:
-    """Kendall's τ-b of two equally long sequences; NaN when undefined (< 2 values, or constant).
+    """Kendall's τ-b of two equally long sequences: NaN when the gap is constant or there are
+    fewer than 2 values, 0 when only the measure is constant.
 
     Example:
         >>> kendall_tau([1, 2, 3, 4], [0.1, 0.2, 0.4, 0.3])
@@ -35,8 +37,10 @@ def kendall_tau(measure: Sequence[float], gap: Sequence[float]) -> float:
     """
     from scipy.stats import kendalltau
 
-    if len(measure) < 2 or len(set(measure)) < 2 or len(set(gap)) < 2:
+    if len(measure) < 2 or len(set(gap)) < 2:
         return math.nan
+    if len(set(measure)) < 2:
+        return 0.0
     return float(kendalltau(measure, gap).statistic)
 
 

@@ -19,6 +19,7 @@ __all__ = ["ranking_table", "render_ranking_page", "write_ranking_page", "gap_la
 _GRID_STYLE = """
 .scatters { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr)); gap: .6rem; }
 .scatters figure { margin: .4rem 0; }
+table.ranking td:nth-child(2), table.ranking th:nth-child(2) { text-align: left; }
 """
 
 
@@ -63,6 +64,8 @@ def _notes(sweep: SweepRuns) -> list[str]:
 
 
 def _scatter_png(sweep: SweepRuns, rank: MeasureRank) -> bytes:
+    from matplotlib.ticker import MaxNLocator
+
     from reglab.report.plots.style import figure_bytes, figure_style, new_figure
 
     values = sweep.measures[rank.name]
@@ -74,6 +77,8 @@ def _scatter_png(sweep: SweepRuns, rank: MeasureRank) -> bytes:
         positive = [x for x, _ in points if x > 0]
         if len(positive) == len(points) and positive and max(positive) / min(positive) > 100:
             axes.set_xscale("log")  # norm products span decades; τ depends on the order only
+        else:
+            axes.xaxis.set_major_locator(MaxNLocator(5))
         axes.set_xlabel(_short(rank.name))
         axes.set_ylabel(f"gap ({gap_label(sweep.gap_kind)})")
         axes.set_title(f"τ = {_number(rank.tau)}   Ψ = {_number(rank.granulated.psi)}")
@@ -83,7 +88,7 @@ def _scatter_png(sweep: SweepRuns, rank: MeasureRank) -> bytes:
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     head = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
-    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    return f'<div class="scroll"><table class="ranking"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def render_ranking_page(sweep: SweepRuns, ranks: Sequence[MeasureRank]) -> str:
@@ -101,7 +106,7 @@ def render_ranking_page(sweep: SweepRuns, ranks: Sequence[MeasureRank]) -> str:
     for rank in ranks:
         source = "data:image/png;base64," + base64.b64encode(_scatter_png(sweep, rank)).decode("ascii")
         label = html.escape(_short(rank.name))
-        figures.append(f'<figure><img src="{source}" alt="{label} vs gap"><figcaption>{label}</figcaption></figure>')
+        figures.append(f'<figure><img src="{source}" alt="{label} against the gap"></figure>')
     title = f"Which measure predicts generalization: sweep {sweep.sweep}"
     notes = "".join(f"<p>{html.escape(note)}</p>" for note in _notes(sweep))
     parts = [

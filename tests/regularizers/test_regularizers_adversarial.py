@@ -75,8 +75,31 @@ def test_a_run_with_adversarial_training_takes_its_first_step_on_the_attacked_ba
     assert not torch.allclose(run.model.head.weight, reference.model.head.weight)
 
 
-def test_adversarial_training_is_refused_with_augmentation_and_in_populations():
+def test_adversarial_training_is_refused_with_augmentation():
     config = validate_config(tiny_digits(**{"regularization.adversarial_eps": 0.1, "augment.noise_std": 0.1}))
     with pytest.raises(ConfigError, match=r"regularization\.adversarial_eps.*augment\.noise_std"):
         reglab.train(config)
-    assert unsupported_reason(validate_config(tiny_digits(**{"regularization.adversarial_eps": 0.1}))) == "regularization.adversarial_eps=0.1"
+
+
+@pytest.mark.parametrize("data_order", ["independent", "shared"])
+def test_fgsm_training_in_a_population_equals_each_members_single_run(store_dir, data_order):
+    from reglab.population import train_population
+    from tests.population.test_train import assert_same_history
+
+    configs = [
+        validate_config(tiny_digits(seed=seed, **{"model.dropout": 0.2, "regularization.adversarial_eps": eps}))
+        for seed, eps in ((0, 0.1), (1, 0.05), (2, 0.2))
+    ]
+    if data_order == "shared":  # one order for all: the members differ by ε only
+        configs = [validate_config(tiny_digits(seed=0, **{"model.dropout": 0.2, "regularization.adversarial_eps": eps})) for eps in (0.1, 0.05, 0.2)]
+    members = train_population(configs, store=store_dir, data_order=data_order)
+    for config, member in zip(configs, members):
+        single = reglab.train(config, store=store_dir)
+        assert_same_history(member, single, rtol=1e-5)
+    plain = reglab.train(tiny_digits(seed=0, **{"model.dropout": 0.2}), store=store_dir)
+    assert members[0].history[-1]["train/loss"] != pytest.approx(plain.history[-1]["train/loss"], rel=1e-3)
+
+
+def test_pgd_training_is_refused_by_populations():
+    config = validate_config(tiny_digits(**{"regularization.adversarial_eps": 0.1, "regularization.adversarial_attack": "pgd"}))
+    assert unsupported_reason(config) == "regularization.adversarial_attack=pgd"

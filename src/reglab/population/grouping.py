@@ -14,6 +14,7 @@ share a population; a sweep is split into groups by that key.
 | regularization.l1/l2  | (K,) penalty strengths                                      |
 | regularization.flooding, .orthogonality | (K,) flood levels and penalty strengths   |
 | regularization.sam_rho| (K,) SAM radii (members with and without SAM are apart)      |
+| regularization.adversarial_eps | (K,) FGSM radii (`attack_member_batches`; PGD is refused) |
 | regularization.grad_clip_norm, .grad_clip_value, .max_norm | (K,) caps (inf: none)  |
 | model.dropout         | (L, K) dropout rates                                        |
 | model.init*           | per-member initialization at build time                     |
@@ -48,6 +49,7 @@ MEMBER_KEYS: tuple[str, ...] = (
     "regularization.flooding",
     "regularization.orthogonality",
     "regularization.sam_rho",
+    "regularization.adversarial_eps",
     "regularization.grad_clip_norm",
     "regularization.grad_clip_value",
     "regularization.max_norm",
@@ -76,6 +78,7 @@ def population_key(config: Config) -> str:
     # A SAM step makes a second pass (batch-norm statistics, dropout draws): a member
     # without SAM would not equal its single run among members with it.
     shared["regularization.sam"] = config.regularization.sam_rho > 0
+    shared["regularization.adversarial"] = config.regularization.adversarial_eps > 0  # attacked batches are per member
     return json.dumps(shared, sort_keys=True, default=str)
 
 
@@ -95,7 +98,7 @@ def unsupported_reason(config: Config) -> str | None:
         (regularization.activity_l2 > 0, "regularization.activity_l2", regularization.activity_l2),
         (regularization.ema_decay is not None, "regularization.ema_decay", regularization.ema_decay),
         (regularization.swa_start is not None, "regularization.swa_start", regularization.swa_start),
-        (regularization.adversarial_eps > 0, "regularization.adversarial_eps", regularization.adversarial_eps),
+        (regularization.adversarial_eps > 0 and regularization.adversarial_attack == "pgd", "regularization.adversarial_attack", "pgd"),
     ]
     for failed, key, value in checks:
         if failed:

@@ -26,6 +26,7 @@ from reglab.population.epoch_end import EpochSink, MemberEnd, record_epoch
 from reglab.population.shards import ShardThreads, rebalance
 from reglab.population.state import PopulationState
 from reglab.regularizers.clipping import clip_member_gradients_
+from reglab.regularizers.adversarial import attack_member_batches
 from reglab.regularizers.flooding import flood
 from reglab.regularizers.sharpness import sam_perturbation
 
@@ -96,6 +97,8 @@ def _train_epoch(state: PopulationState, lrs: torch.Tensor) -> dict[str, torch.T
         positions = order[..., start : start + state.batch_size]
         inputs, labels = state.data.train_x.rows(positions), state.data.train_y.rows(positions)
         batch = positions.shape[-1]
+        if state.configs[state.members[0]].regularization.adversarial_eps > 0:  # FGSM per member, its own ε
+            inputs, shared = attack_member_batches(state, inputs, labels, state.shared_inputs), False
         outputs, data_loss, penalties, total = _forward_loss(state, inputs, labels, batch, shared)
         # The sum over members: each member's gradient is that of its own mean loss.
         grads = torch.autograd.grad(total.sum(), [state.params[name] for name in names])

@@ -59,7 +59,7 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
         PopulationUnsupported: a unit the population engine does not reproduce.
     """
     technique = build_techniques(config, model, data)
-    if technique.augment is not None:
+    if technique.augment is not None and type(technique.augment).__name__ != "AdversarialTraining":  # attack_member_batches
         raise PopulationUnsupported("augmentation (augment.*)")
     stopper, zero_fraction, sets, epsilon, gradient_mode, recorder, pruning = None, False, None, 1e-3, "last_step", None, None
     own: list[Any] = []

@@ -31,7 +31,7 @@ from reglab.contract.technique import Technique, register_technique
 from reglab.objective.losses import Objective, make_objective
 from reglab.robustness.attacks import Norm, fgsm, pgd
 
-__all__ = ["AdversarialTraining", "adversarial_examples", "build_technique"]
+__all__ = ["AdversarialTraining", "adversarial_examples", "attack_member_batches", "build_technique"]
 
 
 def adversarial_examples(
@@ -132,3 +132,22 @@ def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique
     device = data.train_x.device
     generator = torch.Generator(device=device).manual_seed(config.seed + 7919)
     return Technique(augment=AdversarialTraining(model, objective, settings, generator))
+
+
+def attack_member_batches(state: Any, inputs: torch.Tensor, labels: torch.Tensor, shared: bool) -> torch.Tensor:
+    """A population's batches attacked by FGSM, member k within its own ε_k: (K, B, ...).
+
+    The population's counterpart of `AdversarialTraining` (eval-mode forward, the plain
+    loss), on a `reglab.population.state.PopulationState`; `shared` inputs (B, ...) are
+    copied to every member first. PGD is not offered here: its random starts would need
+    one generator per member to equal the members' single runs.
+    """
+    settings = state.configs[state.members[0]].regularization  # norm: a key the members share
+    stack = inputs.unsqueeze(0).expand(state.size, *inputs.shape) if shared else inputs
+    batch = stack.shape[1]
+
+    def loss(members_inputs: torch.Tensor) -> torch.Tensor:
+        outputs = state.forward(state.params, state.buffers, members_inputs, state.dropout, False, False)
+        return (state.eval_objective.loss(outputs, labels) * batch).sum()
+
+    return adversarial_examples(loss, stack, state.hyper.adversarial_eps.to(stack.dtype), "fgsm", settings.adversarial_norm)

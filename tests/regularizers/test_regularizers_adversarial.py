@@ -103,3 +103,19 @@ def test_fgsm_training_in_a_population_equals_each_members_single_run(store_dir,
 def test_pgd_training_is_refused_by_populations():
     config = validate_config(tiny_digits(**{"regularization.adversarial_eps": 0.1, "regularization.adversarial_attack": "pgd"}))
     assert unsupported_reason(config) == "regularization.adversarial_attack=pgd"
+
+
+def test_a_pgd_trained_run_resumed_from_its_checkpoint_ends_as_one_never_stopped(store_dir):
+    from reglab.store import RunStore
+    from tests.engine.test_resume import InterruptAt
+
+    config = tiny_digits(epochs=3, **{"model.dropout": 0.2, "regularization.adversarial_eps": 0.1,
+                                      "regularization.adversarial_attack": "pgd", "regularization.adversarial_steps": 2,
+                                      "robustness.eps": [0.1], "robustness.every": 1})
+    whole = reglab.train(config, store=store_dir)
+    with pytest.raises(KeyboardInterrupt):
+        reglab.train(config, store=store_dir, callbacks=[InterruptAt(2)])
+    stopped = next(run for run in RunStore(store_dir).runs() if run.status == "interrupted")
+    resumed = reglab.resume(stopped.id, store=store_dir)
+    assert [row["train/loss"] for row in resumed.history] == [row["train/loss"] for row in whole.history]
+    assert resumed.summary["robust/pgd/linf/0.1/acc"] == whole.summary["robust/pgd/linf/0.1/acc"]

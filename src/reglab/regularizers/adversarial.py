@@ -69,11 +69,13 @@ def adversarial_examples(
 
 
 class AdversarialTraining:
-    """`regularization.adversarial_eps`: the batch transform of a single run (K = 1)."""
+    """`regularization.adversarial_eps`: the batch transform of a single run (K = 1).
+
+    `generator` draws PGD's random starts (None: torch's global generator)."""
 
     name = "adversarial"
 
-    def __init__(self, model: torch.nn.Module, objective: Objective, settings: Any, generator: torch.Generator) -> None:
+    def __init__(self, model: torch.nn.Module, objective: Objective, settings: Any, generator: torch.Generator | None = None) -> None:
         self.model, self.objective, self.settings, self.generator = model, objective, settings, generator
 
     def __call__(self, inputs: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -129,9 +131,9 @@ def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique
             "regularization.adversarial_eps", settings.adversarial_eps, f"0 with augment.{augmented} (one batch transform per run)"
         )
     objective = make_objective(config.loss, data.task, data.num_classes, config.model.output_activation)
-    device = data.train_x.device
-    generator = torch.Generator(device=device).manual_seed(config.seed + 7919)
-    return Technique(augment=AdversarialTraining(model, objective, settings, generator))
+    # PGD's random starts draw from the global generator, as augmentation does: a run's
+    # checkpoint holds its state, so a resumed run draws what it would have drawn.
+    return Technique(augment=AdversarialTraining(model, objective, settings))
 
 
 def attack_member_batches(state: Any, inputs: torch.Tensor, labels: torch.Tensor, shared: bool) -> torch.Tensor:

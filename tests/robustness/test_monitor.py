@@ -56,12 +56,16 @@ def test_fgsm_accuracy_is_that_of_the_formula_applied_to_the_final_model(store_d
 
 
 def test_each_population_member_is_measured_as_its_single_run(store_dir):
-    configs = [validate_config(tiny_digits(seed=seed, **{"optimizer.lr": 0.05 * (seed + 1)}, **ROBUST)) for seed in range(2)]
+    configs = [
+        validate_config(tiny_digits(seed=seed, **{"optimizer.lr": 0.05 * (seed + 1), "robustness.every": 1}, **ROBUST)) for seed in range(2)
+    ]
     members = train_population(configs, store=store_dir, data_order="independent")
     for config, member in zip(configs, members):
         single = reglab.train(config, store=store_dir)
         assert len(_robust(member.summary)) == 2 + 2 * 2 * 2 * 2
         assert _robust(member.summary) == pytest.approx(_robust(single.summary), rel=1e-4, abs=1e-5)
+        for got, expected in zip(member.history, single.history):  # every epoch too (robustness.every)
+            assert _robust(got) and _robust(got) == pytest.approx(_robust(expected), rel=1e-4, abs=1e-5)
 
 
 def test_no_radii_no_unit():

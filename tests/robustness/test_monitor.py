@@ -92,3 +92,23 @@ def test_a_regression_run_is_refused_in_one_line(store_dir):
     config = tiny_digits(**{"data.dataset": "toy_regression", "data.train_size": None, "robustness.eps": [0.1]})
     with pytest.raises(ConfigError, match=r"robustness\.eps.*regression"):
         reglab.train(config, store=store_dir)
+
+
+def test_the_last_row_carries_the_final_measurement_and_restored_weights_are_measured_again(store_dir):
+    from reglab.store import RunStore
+    from reglab.store.export import run_row
+
+    run = reglab.train(tiny_digits(epochs=3, **ROBUST), store=store_dir)
+    assert [bool(_robust(row)) for row in run.history] == [False, False, True]
+    assert _robust(run.summary) == _robust(run.history[-1])
+    assert run_row(RunStore(store_dir).get_run(run.id))["robust/pgd/l2/0.5/acc"] == run.summary["robust/pgd/l2/0.5/acc"]
+    # restore_best: the run ends with its best epoch's weights, which fit_end measures
+    restored = reglab.train(tiny_digits(epochs=3, **{"optimizer.lr": 2.0, "early_stopping.criterion": "patience",
+                                                     "early_stopping.restore_best": True, "early_stopping.monitor": "val/loss",
+                                                     "data.val_size": 0.2}, **ROBUST), store=store_dir)
+    objective = make_objective("auto", "classification", 10)
+    data = restored.data
+    direct = robust_metrics(restored.model, objective, data.test_x[:100], data.test_y[:100], AttackGrid(eps=(0.1,), attacks=("fgsm",)))
+    assert restored.summary["robust/fgsm/linf/0.1/acc"] == pytest.approx(direct["robust/fgsm/linf/0.1/acc"], abs=1e-9)
+    assert restored.summary["restored_epoch"] == 1  # lr 2: epoch 1 has the lowest val loss
+    assert restored.summary["robust/fgsm/linf/0.1/acc"] != restored.history[-1]["robust/fgsm/linf/0.1/acc"]

@@ -8,7 +8,11 @@ a population. Where the numbers go:
 | when                       | into               | keys                                   |
 |----------------------------|--------------------|----------------------------------------|
 | fit_end (the final weights) | the run summary   | `robust/...` (`reglab.robustness.evaluate`) |
-| every `robustness.every` epochs | the epoch's row | the same keys                         |
+| the planned last epoch, and every `robustness.every` epochs | the epoch's row | the same keys |
+
+The last epoch's row carries them so that `reglab runs list --sort`, `runs export`
+and the comparison tables show them like any final metric; fit_end reuses that
+measurement when the weights did not change after it (no restore_best, averaging).
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ class RobustnessMonitor(Callback):
         self.grid = attack_grid(settings)
         self.config: Any = None
         self.data: Any = None
+        self._last: tuple[dict[str, torch.Tensor], dict[str, float]] | None = None  # weights measured, metrics
 
     def on_fit_start(self, record: FitRecord) -> None:
         self.config, self.data = record.config, record.data
@@ -54,12 +59,21 @@ class RobustnessMonitor(Callback):
 
     def on_epoch_end(self, record: EpochRecord) -> dict[str, float] | None:
         every = self.settings.every
-        if every is None or record.epoch % every != 0:
+        periodic = every is not None and record.epoch % every == 0
+        if not periodic and record.epoch != self.config.epochs:
             return None
-        return self.measure(record.state_dict())
+        weights = {name: tensor.detach().clone() for name, tensor in record.state_dict().items()}
+        metrics = self.measure(weights)
+        self._last = (weights, metrics)
+        return metrics
 
     def on_fit_end(self, record: FitRecord) -> dict[str, float]:
-        return self.measure(record.state_dict())
+        final = record.state_dict()
+        if self._last is not None:
+            weights, metrics = self._last
+            if weights.keys() == final.keys() and all(torch.equal(weights[name], final[name].detach()) for name in weights):
+                return dict(metrics)
+        return self.measure(final)
 
     def measure(self, weights: Mapping[str, torch.Tensor]) -> dict[str, float]:
         """The metrics of `weights` loaded into a network rebuilt from the config."""

@@ -43,7 +43,7 @@ class RobustnessConfig(Section):
     @classmethod
     def _radii(cls, value: list[float]) -> list[float]:
         if any(radius <= 0 for radius in value):
-            raise ValueError("every radius must be > 0")
+            raise ValueError("a list of radii > 0")
         return sorted(set(value))
 
     @field_validator("norms", "attacks")

@@ -27,14 +27,15 @@ def test_stacked_attack_gives_each_member_its_own_eps_as_if_attacked_alone():
         return sum(member_loss(k, stack[k]) for k in range(3))
 
     for attack in ("fgsm", "pgd"):
-        together = adversarial_examples(stacked_loss, inputs, eps, attack, "l2", steps=3, generator=torch.Generator().manual_seed(5))
+        # PGD: member k's random start from its own generator (seed 10 + k), as when attacked alone
+        generators = [torch.Generator().manual_seed(10 + k) for k in range(3)]
+        together = adversarial_examples(stacked_loss, inputs, eps, attack, "l2", steps=3, member_generators=generators)
         for k in range(3):
             alone = adversarial_examples(
                 lambda stack, k=k: member_loss(k, stack[0]), inputs[k : k + 1], eps[k : k + 1], attack, "l2", steps=3,
-                generator=torch.Generator().manual_seed(5),
+                generator=torch.Generator().manual_seed(10 + k),
             )
-            if attack == "fgsm":  # PGD's random start draws the K members' starts in one tensor
-                torch.testing.assert_close(together[k], alone[0])
+            torch.testing.assert_close(together[k], alone[0])
         assert torch.equal(together[1], inputs[1])  # ε = 0 keeps the batch exactly
         assert ((together - inputs).flatten(2).norm(dim=2) <= eps[:, None] + 1e-6).all()
 
@@ -81,28 +82,27 @@ def test_adversarial_training_is_refused_with_augmentation():
         reglab.train(config)
 
 
-@pytest.mark.parametrize("data_order", ["independent", "shared"])
-def test_fgsm_training_in_a_population_equals_each_members_single_run(store_dir, data_order):
+@pytest.mark.parametrize(("data_order", "attack", "norm"), [("independent", "fgsm", "linf"), ("shared", "fgsm", "linf"),
+                                                           ("independent", "pgd", "linf"), ("independent", "pgd", "l2")])
+def test_adversarial_training_in_a_population_equals_each_members_single_run(store_dir, data_order, attack, norm):
     from reglab.population import train_population
     from tests.population.test_train import assert_same_history
 
+    keys = {"model.dropout": 0.2, "regularization.adversarial_attack": attack, "regularization.adversarial_norm": norm,
+            "regularization.adversarial_steps": 2}
     configs = [
-        validate_config(tiny_digits(seed=seed, **{"model.dropout": 0.2, "regularization.adversarial_eps": eps}))
+        validate_config(tiny_digits(seed=seed, **keys, **{"regularization.adversarial_eps": eps}))
         for seed, eps in ((0, 0.1), (1, 0.05), (2, 0.2))
     ]
     if data_order == "shared":  # one order for all: the members differ by ε only
-        configs = [validate_config(tiny_digits(seed=0, **{"model.dropout": 0.2, "regularization.adversarial_eps": eps})) for eps in (0.1, 0.05, 0.2)]
+        configs = [validate_config(tiny_digits(seed=0, **keys, **{"regularization.adversarial_eps": eps})) for eps in (0.1, 0.05, 0.2)]
     members = train_population(configs, store=store_dir, data_order=data_order)
     for config, member in zip(configs, members):
         single = reglab.train(config, store=store_dir)
         assert_same_history(member, single, rtol=1e-5)
     plain = reglab.train(tiny_digits(seed=0, **{"model.dropout": 0.2}), store=store_dir)
     assert members[0].history[-1]["train/loss"] != pytest.approx(plain.history[-1]["train/loss"], rel=1e-3)
-
-
-def test_pgd_training_is_refused_by_populations():
-    config = validate_config(tiny_digits(**{"regularization.adversarial_eps": 0.1, "regularization.adversarial_attack": "pgd"}))
-    assert unsupported_reason(config) == "regularization.adversarial_attack=pgd"
+    assert unsupported_reason(configs[0]) is None
 
 
 def test_a_pgd_trained_run_resumed_from_its_checkpoint_ends_as_one_never_stopped(store_dir):

@@ -14,7 +14,7 @@ share a population; a sweep is split into groups by that key.
 | regularization.l1/l2  | (K,) penalty strengths                                      |
 | regularization.flooding, .orthogonality | (K,) flood levels and penalty strengths   |
 | regularization.sam_rho| (K,) SAM radii (members with and without SAM are apart)      |
-| regularization.adversarial_eps | (K,) FGSM radii (`attack_member_batches`; PGD is refused) |
+| regularization.adversarial_eps | (K,) attack radii (`attack_member_batches`)               |
 | regularization.grad_clip_norm, .grad_clip_value, .max_norm | (K,) caps (inf: none)  |
 | model.dropout         | (L, K) dropout rates                                        |
 | model.init*           | per-member initialization at build time                     |
@@ -98,7 +98,6 @@ def unsupported_reason(config: Config) -> str | None:
         (regularization.activity_l2 > 0, "regularization.activity_l2", regularization.activity_l2),
         (regularization.ema_decay is not None, "regularization.ema_decay", regularization.ema_decay),
         (regularization.swa_start is not None, "regularization.swa_start", regularization.swa_start),
-        (regularization.adversarial_eps > 0 and regularization.adversarial_attack == "pgd", "regularization.adversarial_attack", "pgd"),
     ]
     for failed, key, value in checks:
         if failed:

@@ -97,7 +97,7 @@ def _train_epoch(state: PopulationState, lrs: torch.Tensor) -> dict[str, torch.T
         positions = order[..., start : start + state.batch_size]
         inputs, labels = state.data.train_x.rows(positions), state.data.train_y.rows(positions)
         batch = positions.shape[-1]
-        if state.configs[state.members[0]].regularization.adversarial_eps > 0:  # FGSM per member, its own ε
+        if state.configs[state.members[0]].regularization.adversarial_eps > 0:  # attacked batches, each member its own ε
             inputs, shared = attack_member_batches(state, inputs, labels, state.shared_inputs), False
         outputs, data_loss, penalties, total = _forward_loss(state, inputs, labels, batch, shared)
         # The sum over members: each member's gradient is that of its own mean loss.

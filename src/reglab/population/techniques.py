@@ -13,7 +13,7 @@ silently drops a technique a single run would apply.
 | OrthogonalityHook                  | `MemberPenalties` (`orthogonality_penalty`)         |
 | FloodingHook                       | `flood` on the (K,) data losses                     |
 | SharpnessAwareHook                 | `sam_perturbation` on the stacked gradients         |
-| AdversarialTraining (the batch transform, FGSM) | `attack_member_batches` on the K members' batches |
+| AdversarialTraining (the batch transform) | `attack_member_batches` on the K members' batches |
 | ZeroFractionMonitor (`l1/zeros`)   | zero counts over the stacked scoped weights        |
 | EarlyStopping, RestoreBest         | the same object per member, fed the member's metrics and, with restore_best, its weights |
 | TrajectoryRecorder, GradientNormHook | `MemberTrajectory` (same keys, batched; step rows and snapshots per member) |

@@ -22,14 +22,14 @@ References:
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import torch
 
 from reglab.config import ConfigError
 from reglab.contract.technique import Technique, register_technique
 from reglab.objective.losses import Objective, make_objective
-from reglab.robustness.attacks import Norm, fgsm, pgd
+from reglab.robustness.attacks import Norm, draw_random_start, fgsm, pgd
 
 __all__ = ["AdversarialTraining", "adversarial_examples", "attack_member_batches", "build_technique"]
 
@@ -43,6 +43,7 @@ def adversarial_examples(
     steps: int = 7,
     step_fraction: float = 0.25,
     generator: torch.Generator | None = None,
+    member_generators: Sequence[torch.Generator | None] | None = None,
 ) -> torch.Tensor:
     """The attacked copy of stacked `inputs` (K, B, ...), member k within its own ε_k.
 
@@ -55,6 +56,8 @@ def adversarial_examples(
         norm: linf | l2.
         steps, step_fraction: PGD's steps and its step size as a fraction of ε.
         generator: draws PGD's random starts.
+        member_generators: instead, one generator per member: member k's start is drawn
+            from its own, as its single run draws it from torch's global one.
 
     Example:
         >>> w = torch.tensor([1.0, -1.0])
@@ -65,7 +68,13 @@ def adversarial_examples(
     """
     if attack == "fgsm":
         return fgsm(loss, inputs, eps, norm)
-    return pgd(loss, inputs, eps, norm, steps, step_fraction, random_start=True, generator=generator)
+    start = None
+    if member_generators is not None:
+        start = torch.cat([
+            draw_random_start(inputs[k : k + 1], eps[k : k + 1], norm, member_generator)
+            for k, member_generator in enumerate(member_generators)
+        ])
+    return pgd(loss, inputs, eps, norm, steps, step_fraction, random_start=True, generator=generator, start=start)
 
 
 class AdversarialTraining:
@@ -137,14 +146,15 @@ def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique
 
 
 def attack_member_batches(state: Any, inputs: torch.Tensor, labels: torch.Tensor, shared: bool) -> torch.Tensor:
-    """A population's batches attacked by FGSM, member k within its own ε_k: (K, B, ...).
+    """A population's batches attacked, member k within its own ε_k: (K, B, ...).
 
     The population's counterpart of `AdversarialTraining` (eval-mode forward, the plain
     loss), on a `reglab.population.state.PopulationState`; `shared` inputs (B, ...) are
-    copied to every member first. PGD is not offered here: its random starts would need
-    one generator per member to equal the members' single runs.
+    copied to every member first. PGD draws member k's random start from the member's
+    own generator (`state.generators`, the stream its dropout masks come from), so each
+    member draws what its single run draws from the global generator.
     """
-    settings = state.configs[state.members[0]].regularization  # norm: a key the members share
+    settings = state.configs[state.members[0]].regularization  # attack, norm, steps: keys the members share
     stack = inputs.unsqueeze(0).expand(state.size, *inputs.shape) if shared else inputs
     batch = stack.shape[1]
 
@@ -152,4 +162,8 @@ def attack_member_batches(state: Any, inputs: torch.Tensor, labels: torch.Tensor
         outputs = state.forward(state.params, state.buffers, members_inputs, state.dropout, False, False)
         return (state.eval_objective.loss(outputs, labels) * batch).sum()
 
-    return adversarial_examples(loss, stack, state.hyper.adversarial_eps.to(stack.dtype), "fgsm", settings.adversarial_norm)
+    generators = state.generators or [None] * state.size
+    return adversarial_examples(
+        loss, stack, state.hyper.adversarial_eps.to(stack.dtype), settings.adversarial_attack, settings.adversarial_norm,
+        settings.adversarial_steps, settings.adversarial_step_fraction, member_generators=generators,
+    )

@@ -28,7 +28,7 @@ from typing import Callable, Literal
 
 import torch
 
-__all__ = ["Norm", "fgsm", "pgd", "project", "ascent_direction", "input_gradient"]
+__all__ = ["Norm", "fgsm", "pgd", "project", "ascent_direction", "input_gradient", "draw_random_start"]
 
 Norm = Literal["linf", "l2"]
 StackedLoss = Callable[[torch.Tensor], torch.Tensor]
@@ -76,8 +76,8 @@ def project(delta: torch.Tensor, eps: torch.Tensor, norm: Norm) -> torch.Tensor:
     return delta * torch.clamp(radius / (lengths + _TINY), max=1.0)
 
 
-def _random_start(inputs: torch.Tensor, eps: torch.Tensor, norm: Norm, generator: torch.Generator | None) -> torch.Tensor:
-    """A random point of each ball: uniform in the L∞ cube; for L2 a uniform direction at a uniform radius."""
+def draw_random_start(inputs: torch.Tensor, eps: torch.Tensor, norm: Norm, generator: torch.Generator | None = None) -> torch.Tensor:
+    """δ₀, a random point of each ball: uniform in the L∞ cube; for L2 a uniform direction at a uniform radius."""
     radius = _per_example(eps.to(inputs.dtype), inputs)
     if norm == "linf":
         uniform = torch.rand(inputs.shape, generator=generator, device=inputs.device, dtype=inputs.dtype)
@@ -115,6 +115,7 @@ def pgd(
     step_fraction: float = 0.25,
     random_start: bool = True,
     generator: torch.Generator | None = None,
+    start: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Projected gradient ascent in each member's ε-ball; returns x + δ_T.
 
@@ -125,6 +126,8 @@ def pgd(
             use α = 2.5·ε/T, i.e. 0.25 with 10 steps).
         random_start: start from a random point of the ball (else from x).
         generator: draws the random start (seeded by the caller for repeatable attacks).
+        start: δ₀ given by the caller (e.g. drawn per member from the members' own
+            generators with `draw_random_start`); overrides `random_start` and `generator`.
 
     Example:
         >>> w = torch.tensor([2.0, -3.0])
@@ -132,7 +135,10 @@ def pgd(
         tensor([[[ 0.1000, -0.1000]]])
     """
     inputs = inputs.detach()
-    delta = _random_start(inputs, eps, norm, generator) if random_start else torch.zeros_like(inputs)
+    if start is not None:
+        delta = start
+    else:
+        delta = draw_random_start(inputs, eps, norm, generator) if random_start else torch.zeros_like(inputs)
     alpha = _per_example(eps.to(inputs.dtype) * step_fraction, inputs)
     for _ in range(steps):
         gradient = input_gradient(loss, inputs + delta)

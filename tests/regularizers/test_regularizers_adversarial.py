@@ -119,3 +119,20 @@ def test_a_pgd_trained_run_resumed_from_its_checkpoint_ends_as_one_never_stopped
     resumed = reglab.resume(stopped.id, store=store_dir)
     assert [row["train/loss"] for row in resumed.history] == [row["train/loss"] for row in whole.history]
     assert resumed.summary["robust/pgd/linf/0.1/acc"] == whole.summary["robust/pgd/linf/0.1/acc"]
+
+
+def test_population_members_that_stop_early_leave_the_others_attacked_as_alone(store_dir):
+    from reglab.population import train_population
+    from tests.population.test_train import assert_same_history
+
+    stopping = {"early_stopping.criterion": "patience", "early_stopping.patience": 1, "early_stopping.monitor": "test/loss"}
+    configs = [
+        validate_config(tiny_digits(seed=seed, epochs=5, **stopping, **{"regularization.adversarial_eps": eps, "optimizer.lr": lr,
+                                                                       "regularization.adversarial_attack": "pgd",
+                                                                       "regularization.adversarial_steps": 2}))
+        for seed, eps, lr in ((0, 0.1, 0.1), (1, 0.2, 1.5), (2, 0.05, 0.1))
+    ]
+    members = train_population(configs, store=store_dir, data_order="independent")
+    assert len({len(member.history) for member in members}) > 1  # they stop at different epochs
+    for config, member in zip(configs, members):
+        assert_same_history(member, reglab.train(config, store=store_dir), rtol=1e-5)

@@ -127,3 +127,17 @@ def test_a_sweep_without_measures_is_refused(store_dir, capsys):
         main(["analyze", "--sweep", "plain", "--store", str(store_dir)])
     assert exit_.value.code == 2
     assert "record measure/* metrics" in capsys.readouterr().err
+
+
+def test_the_pairwise_count_equals_scipys_tau_b_with_ties():
+    import numpy as np
+    from scipy.stats import kendalltau
+
+    from reglab.ranking.kendall import _pairwise_tau_b
+
+    generator = np.random.default_rng(0)
+    for size in (3, 7, 40):
+        x, y = generator.integers(0, 4, size).astype(float), generator.normal(size=size).round(1)
+        assert _pairwise_tau_b(x, y) == pytest.approx(kendalltau(x, y).statistic, abs=1e-12)
+    big_x, big_y = generator.normal(size=200), generator.normal(size=200)  # above the pairwise limit: scipy itself
+    assert kendall_tau(list(big_x), list(big_y)) == pytest.approx(kendalltau(big_x, big_y).statistic)

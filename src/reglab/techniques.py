@@ -9,7 +9,9 @@ from reglab.averaging import technique as averaging_technique
 from reglab.contract.technique import build_techniques, registered_techniques
 from reglab.measures import technique as measures_technique
 from reglab.pruning import technique as pruning_technique
+from reglab.regularizers import adversarial as adversarial_technique
 from reglab.regularizers import technique as regularizers_technique
+from reglab.robustness import technique as robustness_technique
 from reglab.stopping import technique as stopping_technique
 from reglab.trajectory import technique as trajectory_technique
 
@@ -18,7 +20,9 @@ FAMILIES = (
     pruning_technique,
     averaging_technique,
     augment_technique,
+    adversarial_technique,
     stopping_technique,
+    robustness_technique,
     trajectory_technique,
     measures_technique,
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reglab.config import load_config
-from reglab.population import group_configs, population_key, unsupported_reason
+from reglab.population import group_configs, population_key
 
 
 def config(*overrides: str):
@@ -36,19 +36,7 @@ def test_groups_keep_order_and_split_evenly():
     assert group_configs(configs, max_size=4) == [[0, 3, 6], [1, 2, 4], [5, 7, 8]]
 
 
-def test_unsupported_configs_are_named_by_key():
-    assert unsupported_reason(config()) is None
-    assert unsupported_reason(config("model.kind=cnn")) is None  # the stacked CNN engine
-    assert unsupported_reason(config("model.dropout_kind=alpha", "model.dropout=0.1")) is None
-    assert unsupported_reason(config("regularization.activity_l1=1e-4")) is None
-    assert unsupported_reason(config("augment.hflip=0.5", "augment.mixup_alpha=0.2", "augment.noise_std=0.1")) is None
-    assert unsupported_reason(config("augment.label_smoothing=0.1")) is None
-    for trained in ("regularization.l1_mode=proximal", "regularization.l1_mode=subgradient", "regularization.max_norm=2",
-                    "regularization.grad_clip_norm=1", "regularization.grad_clip_value=0.1"):
-        assert unsupported_reason(config("regularization.l1=1e-4", trained)) is None, trained
-    assert unsupported_reason(config("schedule.name=onecycle")) is None
-    for pruning in ("pruning.method=magnitude", "pruning.method=lottery"):  # stacked masks per member
-        assert unsupported_reason(config(pruning)) is None, pruning
+def test_pruning_amount_is_a_member_key_and_its_scope_is_shared():
     assert population_key(config("pruning.method=magnitude", "pruning.amount=0.3")) == population_key(config("pruning.method=magnitude"))
     assert population_key(config("pruning.method=magnitude", "pruning.scope=layer")) != population_key(config("pruning.method=magnitude"))
 

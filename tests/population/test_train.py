@@ -145,9 +145,18 @@ def test_a_stopped_member_is_frozen_and_dropped(store_dir):
     assert len(running.history) >= len(frozen.history)
 
 
-def test_unsupported_configs_are_refused_before_the_store(store_dir):
-    with pytest.raises(PopulationUnsupported, match="augment.hflip=0.5"):
-        train_population([digits(0, **{"augment.hflip": 0.5}), digits(1, **{"augment.hflip": 0.5})], store=store_dir)
+def test_unsupported_configs_are_refused_before_the_store(store_dir, monkeypatch):
+    """A technique whose unit reads the model (not only its records) is refused, never dropped."""
+    from reglab.contract import technique as registry
+    from reglab.contract.events import Callback
+
+    class ReadsTheModel(Callback):
+        def on_epoch_end(self, record):
+            return {"weights": float(sum(p.sum() for p in record.model.parameters()))}
+
+    monkeypatch.setitem(registry._REGISTRY, "tests.reads_the_model", (99, lambda config, model, data: registry.Technique(callbacks=[ReadsTheModel()])))
+    with pytest.raises(PopulationUnsupported, match="ReadsTheModel"):
+        train_population([digits(0), digits(1)], store=store_dir)
     with pytest.raises(PopulationUnsupported, match="share"):
         train_population([digits(0), digits(1, **{"model.hidden": [4]})], store=store_dir)
     assert not (store_dir / "reglab.db").exists()

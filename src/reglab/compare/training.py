@@ -3,9 +3,8 @@
 `population` groups the configs by architecture shape (`reglab.population.group_configs`)
 and trains every group of two or more as one population with each member's own data
 order (`data_order: independent`), so every run reproduces its single run to float32
-rounding (tested to 1e-5). Configs the population engine does not train (augmentation,
-pruning, CNNs, ...; `reglab.population.unsupported_reason`) run one by one, as with
-`sequential`. Either way each run is stored as it finishes, and the runs come back in
+rounding (tested to 1e-5). A group the population engine refuses (a user's technique
+that reads more than its records) runs one by one, as with `sequential`. Either way each run is stored as it finishes, and the runs come back in
 the order of the configs.
 """
 
@@ -15,7 +14,7 @@ from typing import Callable, Sequence
 
 from reglab.config import Config
 from reglab.engine.run import Run, train
-from reglab.population import PopulationUnsupported, group_configs, train_population, unsupported_reason
+from reglab.population import PopulationUnsupported, group_configs, train_population
 from reglab.store import RunStore
 
 __all__ = ["COMPARE_BACKENDS", "train_runs"]
@@ -25,9 +24,8 @@ MAX_POPULATION = 64
 
 
 def _train_populations(configs: Sequence[Config], store: RunStore, runs: list[Run | None], on_run: Callable[[Run], None]) -> None:
-    candidates = [index for index, config in enumerate(configs) if not unsupported_reason(config)]
-    for group in group_configs([configs[index] for index in candidates], MAX_POPULATION):
-        indices = [candidates[position] for position in group]
+    for group in group_configs(list(configs), MAX_POPULATION):
+        indices = list(group)
         if len(indices) < 2:
             continue
         try:

@@ -41,6 +41,7 @@ __all__ = [
     "OptimizerConfig",
     "PruningConfig",
     "RegularizationConfig",
+    "RobustnessConfig",
     "ScheduleConfig",
     "TRAJECTORY_METRICS",
     "TrajectoryConfig",

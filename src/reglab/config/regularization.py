@@ -39,6 +39,12 @@ class RegularizationConfig(Section):
         orthogonality_mode: rows (vectors = output units) | columns (input entries).
         sam_rho: radius ρ of sharpness-aware minimization (0 = off): each step's
             gradient is taken at θ + ρ·g/‖g‖.
+        adversarial_eps: radius ε of adversarial training (0 = off): every batch is
+            replaced by its attacked copy, in the model's input space.
+        adversarial_attack: fgsm (one step) | pgd (projected gradient ascent).
+        adversarial_norm: linf | l2 (per example).
+        adversarial_steps: PGD's ascent steps.
+        adversarial_step_fraction: PGD's step size as a fraction of ε.
     """
 
     l1: float = Field(0.0, ge=0.0)
@@ -61,6 +67,11 @@ class RegularizationConfig(Section):
     orthogonality: float = Field(0.0, ge=0.0)
     orthogonality_mode: Literal["rows", "columns"] = "rows"
     sam_rho: float = Field(0.0, ge=0.0)
+    adversarial_eps: float = Field(0.0, ge=0.0)
+    adversarial_attack: Literal["fgsm", "pgd"] = "fgsm"
+    adversarial_norm: Literal["linf", "l2"] = "linf"
+    adversarial_steps: int = Field(7, ge=1)
+    adversarial_step_fraction: float = Field(0.25, gt=0.0)
 
     @field_validator("per_layer")
     @classmethod

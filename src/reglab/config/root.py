@@ -15,6 +15,7 @@ from reglab.config.model import ModelConfig
 from reglab.config.optimizer import OptimizerConfig, ScheduleConfig
 from reglab.config.pruning import PruningConfig
 from reglab.config.regularization import RegularizationConfig
+from reglab.config.robustness import RobustnessConfig
 from reglab.config.stopping import EarlyStoppingConfig
 from reglab.config.tracking import TrackingConfig
 from reglab.config.trajectory import TrajectoryConfig
@@ -51,6 +52,7 @@ class Config(Section):
     trajectory: TrajectoryConfig = Field(default_factory=TrajectoryConfig)
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
     measures: MeasuresConfig = Field(default_factory=MeasuresConfig)
+    robustness: RobustnessConfig = Field(default_factory=RobustnessConfig)
 
     @field_validator("device")
     @classmethod

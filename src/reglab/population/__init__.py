@@ -3,11 +3,11 @@
 Public API:
     train_population(configs, store=..., sweep=..., data_order=..., engine=...) -> list[Run]
     group_configs(configs, max_size) -> list[list[int]]
-    population_key(config), unsupported_reason(config), MEMBER_KEYS
+    population_key(config), MEMBER_KEYS
     PopulationUnsupported: raised for configs the engine cannot train (train them with reglab.train)
 """
 
-from reglab.population.grouping import MEMBER_KEYS, group_configs, population_key, unsupported_reason
+from reglab.population.grouping import MEMBER_KEYS, group_configs, population_key
 from reglab.population.order import DATA_ORDERS
 from reglab.population.techniques import PopulationUnsupported
 from reglab.population.build import ENGINES, build_population
@@ -22,5 +22,4 @@ __all__ = [
     "group_configs",
     "population_key",
     "train_population",
-    "unsupported_reason",
 ]

@@ -18,7 +18,7 @@ from reglab.objective.losses import resolve_loss_name
 from reglab.population.augment import build_member_augment
 from reglab.population.averaging import member_averaging
 from reglab.population.data import load_population_data
-from reglab.population.grouping import population_key, unsupported_reason
+from reglab.population.grouping import population_key
 from reglab.population.members import MemberHyperparameters
 from reglab.objective.members import make_member_objective
 from reglab.population.optim import StackedOptimizer
@@ -43,10 +43,6 @@ def _check_members(configs: list[Config]) -> None:
     keys = {population_key(config) for config in configs}
     if len(keys) > 1:
         raise PopulationUnsupported("the configs differ in keys a population must share (see reglab.population.grouping)")
-    for config in configs:
-        reason = unsupported_reason(config)
-        if reason:
-            raise PopulationUnsupported(reason)
 
 
 def _forward(engine: str, architecture, template: torch.nn.Module, hyper: MemberHyperparameters):

@@ -14,6 +14,7 @@ share a population; a sweep is split into groups by that key.
 | regularization.l1/l2  | (K,) penalty strengths                                      |
 | regularization.flooding, .orthogonality | (K,) flood levels and penalty strengths   |
 | regularization.sam_rho| (K,) SAM radii (members with and without SAM are apart)      |
+| regularization.adversarial_eps | (K,) attack radii (`attack_member_batches`)               |
 | regularization.grad_clip_norm, .grad_clip_value, .max_norm | (K,) caps (inf: none)  |
 | regularization.ema_decay, .swa_start, .swa_lr | per-member EMA decays, SWA starts and rates (EMA, SWA and neither are apart) |
 | model.dropout         | (L, K) dropout rates (every `model.dropout_kind`)           |
@@ -28,7 +29,7 @@ share a population; a sweep is split into groups by that key.
 | name                  | the run's name                                              |
 
 (*) with `data_order: independent`; `shared` visits all members in one order.
-Anything in `unsupported_reason` goes to the sequential backend instead.
+Every technique trains in a population; configs differ only in how they group.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from typing import Sequence
 from reglab.augment.members import mixing_kind
 from reglab.config import Config, flatten
 
-__all__ = ["MEMBER_KEYS", "population_key", "unsupported_reason", "group_configs"]
+__all__ = ["MEMBER_KEYS", "population_key", "group_configs"]
 
 MEMBER_KEYS: tuple[str, ...] = (
     "name",
@@ -53,6 +54,7 @@ MEMBER_KEYS: tuple[str, ...] = (
     "regularization.flooding",
     "regularization.orthogonality",
     "regularization.sam_rho",
+    "regularization.adversarial_eps",
     "regularization.grad_clip_norm",
     "regularization.grad_clip_value",
     "regularization.max_norm",
@@ -103,18 +105,8 @@ def population_key(config: Config) -> str:
     shared["augment.mixing"] = mixing_kind(config.augment)
     # Members average alike (EMA, SWA or neither): each keeps its own decay, start and rate.
     shared["regularization.averaging"] = [config.regularization.ema_decay is not None, config.regularization.swa_start is not None]
+    shared["regularization.adversarial"] = config.regularization.adversarial_eps > 0  # attacked batches are per member
     return json.dumps(shared, sort_keys=True, default=str)
-
-
-def unsupported_reason(config: Config) -> str | None:
-    """Why `config` cannot train in a population (one `key=value` phrase), or None when it can."""
-    model, regularization = config.model, config.regularization
-    checks = [
-    ]
-    for failed, key, value in checks:
-        if failed:
-            return f"{key}={value}"
-    return None
 
 
 def group_configs(configs: Sequence[Config], max_size: int) -> list[list[int]]:

@@ -26,6 +26,7 @@ from reglab.population.epoch_end import EpochSink, MemberEnd, record_epoch
 from reglab.population.shards import ShardThreads, rebalance
 from reglab.population.state import PopulationState
 from reglab.regularizers.clipping import clip_member_gradients_
+from reglab.regularizers.adversarial import attack_member_batches
 from reglab.regularizers.flooding import flood
 from reglab.regularizers.sharpness import sam_perturbation
 
@@ -104,6 +105,8 @@ def _train_epoch(state: PopulationState, lrs: torch.Tensor) -> dict[str, torch.T
         if state.augment is not None:
             inputs, targets = state.augment(inputs, labels, state.members, state.generators or [None] * state.size)
         batch = positions.shape[-1]
+        if state.configs[state.members[0]].regularization.adversarial_eps > 0:  # attacked batches, each member its own ε
+            inputs, shared = attack_member_batches(state, inputs, labels, state.shared_inputs), False
         outputs, data_loss, penalties, total = _forward_loss(state, inputs, targets, batch, shared)
         # The sum over members: each member's gradient is that of its own mean loss.
         grads = torch.autograd.grad(total.sum(), [state.params[name] for name in names])

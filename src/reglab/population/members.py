@@ -39,6 +39,7 @@ class MemberHyperparameters:
         flooding: `regularization.flooding`, the flood levels b, (K,).
         orthogonality: `regularization.orthogonality`, (K,).
         sam_rho: `regularization.sam_rho`, (K,).
+        adversarial_eps: `regularization.adversarial_eps`, (K,).
         grad_clip_norm, grad_clip_value, max_norm: the caps, (K,); inf where a member has none.
         dropout: `model.dropout` per hidden layer, (L, K).
         dropout_rates: the same rates on the host, one tuple per member.
@@ -57,6 +58,7 @@ class MemberHyperparameters:
     flooding: torch.Tensor
     orthogonality: torch.Tensor
     sam_rho: torch.Tensor
+    adversarial_eps: torch.Tensor
     grad_clip_norm: torch.Tensor
     grad_clip_value: torch.Tensor
     max_norm: torch.Tensor
@@ -79,6 +81,7 @@ class MemberHyperparameters:
             flooding=column(config.regularization.flooding for config in configs),
             orthogonality=column(config.regularization.orthogonality for config in configs),
             sam_rho=column(config.regularization.sam_rho for config in configs),
+            adversarial_eps=column(config.regularization.adversarial_eps for config in configs),
             grad_clip_norm=column(_cap(config.regularization.grad_clip_norm) for config in configs),
             grad_clip_value=column(_cap(config.regularization.grad_clip_value) for config in configs),
             max_norm=column(_cap(config.regularization.max_norm) for config in configs),

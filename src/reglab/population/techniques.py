@@ -14,6 +14,7 @@ silently drops a technique a single run would apply.
 | FloodingHook                       | `flood` on the (K,) data losses                     |
 | ActivityPenaltyHook                | `MemberActivity` on the stacked hidden outputs      |
 | SharpnessAwareHook                 | `sam_perturbation` on the stacked gradients         |
+| AdversarialTraining (the batch transform) | `attack_member_batches` on the K members' batches |
 | ZeroFractionMonitor (`l1/zeros`)   | zero counts over the stacked scoped weights        |
 | EarlyStopping, RestoreBest         | the same object per member, fed the member's metrics and, with restore_best, its weights |
 | TrajectoryRecorder, GradientNormHook | `MemberTrajectory` (same keys, batched; step rows and snapshots per member) |

@@ -44,7 +44,7 @@ def train_batch(
         on_run: called with (index, Run or exception) as each config finishes.
     """
     from reglab.engine.run import as_config, train
-    from reglab.population import PopulationUnsupported, group_configs, train_population, unsupported_reason
+    from reglab.population import PopulationUnsupported, group_configs, train_population
     from reglab.search.pruning import single_run_callback
     from reglab.tracking.sinks import track_recorded, wants_tracking
 
@@ -56,7 +56,7 @@ def train_batch(
         if on_run is not None:
             on_run(index, outcome)
 
-    alone = [index for index in range(len(configs)) if population is None or unsupported_reason(configs[index])]
+    alone = [index for index in range(len(configs)) if population is None]
     together = [index for index in range(len(configs)) if index not in alone]
     max_size = int((population or {}).get("max_size", 64))
     for group in group_configs([configs[index] for index in together], max_size):

@@ -5,18 +5,17 @@ configs another process claimed or finished are left out of the population. Memb
 of an interrupted population continue from their checkpoints, as populations of the
 members that finished the same epochs; the others train from the start.
 
-Configs the population engine cannot train (`reglab.population.unsupported_reason`,
-or a technique it does not reproduce) are trained sequentially, announced in one
-line. A group of one config is a plain single run.
+Every technique trains in a population; a group the engine still refuses (a user's
+technique whose unit reads more than its records) is trained sequentially, announced
+in one line. A group of one config is a plain single run.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Sequence
 
 from reglab.config import ConfigError
-from reglab.population import PopulationUnsupported, group_configs, train_population, unsupported_reason
+from reglab.population import PopulationUnsupported, group_configs, train_population
 from reglab.population.checkpoint import read_member_checkpoint, resume_key
 from reglab.sweep.backends.context import SweepContext
 from reglab.sweep.backends.sequential import describe_point, run_sequential
@@ -118,22 +117,9 @@ def _train_claimed(members: list[SweepPoint], context: SweepContext) -> None:
 
 def run_population(points: Sequence[SweepPoint], context: SweepContext) -> None:
     """Group `points` into populations (at most `population.max_size` members) and train them."""
-    alone: list[SweepPoint] = []
-    together: list[SweepPoint] = []
-    reasons: Counter[str] = Counter()
-    for point in points:
-        reason = unsupported_reason(point.config)
-        if reason:
-            reasons[reason] += 1
-            alone.append(point)
-        else:
-            together.append(point)
-    for reason, count in reasons.items():
-        context.progress.note(f"{count} configs train one by one: the population engine does not do {reason}")
-    for group in group_configs([point.config for point in together], context.population.max_size):
-        members = [together[index] for index in group]
+    for group in group_configs([point.config for point in points], context.population.max_size):
+        members = [points[index] for index in group]
         if len(members) == 1:
             run_sequential(members, context)
         else:
             _train_group(members, context)
-    run_sequential(alone, context)

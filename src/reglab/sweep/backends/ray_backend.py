@@ -74,16 +74,13 @@ def remote_trainer(ray: Any, options: RayOptions) -> Any:
 def _groups(points: Sequence[SweepPoint], everything: Sequence[SweepPoint], max_size: int) -> list[list[SweepPoint]]:
     """The populations of `points`: the groups the population backend forms from the whole
     sweep (`everything`), less the configs already done, so a resumed sweep trains its
-    remaining populations with the members they had; configs the engine cannot train
-    are groups of one."""
-    from reglab.population import group_configs, unsupported_reason
+    remaining populations with the members they had."""
+    from reglab.population import group_configs
 
     todo = {point.hash for point in points}
     everything = list(everything) or list(points)
-    alone = [point for point in everything if point.hash in todo and unsupported_reason(point.config)]
-    together = [point for point in everything if not unsupported_reason(point.config)]
-    groups = [[together[index] for index in group if together[index].hash in todo] for group in group_configs([point.config for point in together], max_size)]
-    return [group for group in groups if group] + [[point] for point in alone]
+    groups = [[everything[index] for index in group if everything[index].hash in todo] for group in group_configs([point.config for point in everything], max_size)]
+    return [group for group in groups if group]
 
 
 def run_ray(points: Sequence[SweepPoint], context: SweepContext) -> None:

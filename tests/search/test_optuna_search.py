@@ -32,12 +32,18 @@ def search(**keys):
     return load_sweep(tree)
 
 
+def load(store_dir, name="tpe"):
+    return optuna.load_study(study_name=name, storage=optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(study_path(store_dir, name)))))
+
+
 def test_batches_train_as_populations_and_the_median_pruner_stops_members(store_dir):
     result = run_sweep(search(), backend="population", store=store_dir, quiet=True)
     assert result.total == 12 and result.trained == 12 and result.failures == []
-    study = optuna.load_study(study_name="tpe", storage=optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(study_path(store_dir, "tpe")))))
+    study = load(store_dir)
     trials = {trial.user_attrs["run_id"]: trial for trial in study.trials}
     assert len(trials) == 12
+    # Batches of 4, except that the median pruner's 5 startup trials complete before a prunable batch is asked.
+    batches = [range(0, 4), range(4, 5), range(5, 9), range(9, 12)]
     with RunStore(store_dir) as store:
         runs = store.runs(sweep="tpe")
         assert len(runs) == 12
@@ -45,14 +51,15 @@ def test_batches_train_as_populations_and_the_median_pruner_stops_members(store_
         assert pruned, "members below the median of earlier trials are stopped"
         for run in runs:
             trial, history = trials[run.id], store.history(run.id)
-            assert run.summary["population"]["size"] >= 2  # a batch is one population
+            members = next(batch for batch in batches if trial.number in batch)
+            assert run.summary.get("population", {"size": 1})["size"] == len(members)  # a batch is one population
             assert trial.intermediate_values == {row["epoch"]: pytest.approx(row["val/acc"]) for row in history}
             if run.status == "pruned":
-                assert trial.state == TrialState.PRUNED
+                assert trial.state == TrialState.PRUNED and trial.number >= 5
                 assert 1 <= run.epochs < 4 and len(history) == run.epochs  # its epochs are kept
                 assert run.summary["stop_criterion"] == "median"
                 # Below the median of the trials completed before its batch was asked, at its last epoch.
-                earlier = [other for other in study.trials if other.number < trial.number // 4 * 4 and other.state == TrialState.COMPLETE]
+                earlier = [other for other in study.trials if other.number < members.start and other.state == TrialState.COMPLETE]
                 assert len(earlier) >= 5
                 assert history[-1]["val/acc"] < statistics.median(other.intermediate_values[run.epochs] for other in earlier)
             else:
@@ -65,6 +72,27 @@ def test_batches_train_as_populations_and_the_median_pruner_stops_members(store_
     assert (more.skipped, more.trained) == (12, 2)
     with RunStore(store_dir) as store:
         assert len(store.runs(sweep="tpe")) == 14
+
+
+def test_the_worse_half_of_a_batch_is_pruned_before_its_last_epoch(store_dir):
+    """5 startup trials complete in a first, smaller batch; the next batch of 8 is one population
+    whose 4 members at lr 1e-5 (chance) are stopped early while its 4 members at lr 0.3 train on."""
+    spec = search(samples=13, batch=8, parameters={"optimizer.lr": [0.3, 0.01, 1.0e-5], "model.dropout": {"uniform": [0.0, 0.3]}})
+    with RunStore(store_dir) as store:
+        study = open_study(store.directory, "tpe", "tpe", "median", "maximize", 0, 4)
+    # The startup trials' median at each epoch is lr 0.01's curve: above chance, below lr 0.3.
+    for number, lr in enumerate([0.3, 0.3, 0.01, 1.0e-5, 1.0e-5] + [0.3, 1.0e-5] * 4):
+        study.enqueue_trial({"optimizer.lr": lr, "model.dropout": 0.001 * number})  # distinct configs
+    result = run_sweep(spec, backend="population", store=store_dir, quiet=True)
+    assert (result.trained, result.failures) == (13, [])
+    with RunStore(store_dir) as store:
+        runs = {trial.number: run for run in store.runs(sweep="tpe") for trial in load(store_dir).trials if trial.user_attrs["run_id"] == run.id}
+    assert [runs[number].summary["population"]["size"] for number in range(13)] == [5] * 5 + [8] * 8
+    assert [runs[number].status for number in range(5)] == ["completed"] * 5  # the startup trials
+    assert {runs[number].status for number in range(5, 13, 2)} == {"completed"}  # lr 0.3
+    for number in range(6, 13, 2):  # lr 1e-5
+        assert runs[number].status == "pruned" and runs[number].epochs < 4
+        assert runs[number].config["optimizer"]["lr"] == 1.0e-5
 
 
 def test_a_trial_left_running_by_a_killed_driver_is_trained_again_once(store_dir):

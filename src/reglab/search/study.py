@@ -24,7 +24,7 @@ from typing import Any
 
 from reglab.config import ConfigError
 
-__all__ = ["require_optuna", "study_path", "open_study", "make_pruner", "make_sampler"]
+__all__ = ["require_optuna", "study_path", "open_study", "make_pruner", "make_sampler", "startup_trials", "MEDIAN_STARTUP_TRIALS"]
 
 EXTRA_HINT = 'pip install "reglab[optuna]"'
 
@@ -61,9 +61,17 @@ def make_sampler(optuna: Any, method: str, seed: int) -> Any:
     return optuna.samplers.RandomSampler(seed=seed)
 
 
+MEDIAN_STARTUP_TRIALS = 5  # Optuna's MedianPruner default: no pruning before 5 trials completed
+
+
+def startup_trials(pruner: str) -> int:
+    """Completed trials the pruner needs before it can prune anything (0: it prunes from the first trial)."""
+    return MEDIAN_STARTUP_TRIALS if pruner == "median" else 0
+
+
 def make_pruner(optuna: Any, pruner: str, epochs: int) -> Any:
     if pruner == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=0)
+        return optuna.pruners.MedianPruner(n_startup_trials=MEDIAN_STARTUP_TRIALS, n_warmup_steps=0)
     if pruner == "hyperband":
         return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max(epochs, 1), reduction_factor=3)
     return optuna.pruners.NopPruner()

@@ -95,6 +95,28 @@ def test_the_worse_half_of_a_batch_is_pruned_before_its_last_epoch(store_dir):
         assert runs[number].config["optimizer"]["lr"] == 1.0e-5
 
 
+@pytest.mark.parametrize("pruner, first", [("median", 5), ("hyperband", 8), ("none", 8)])
+def test_the_first_batch_holds_the_median_pruners_startup_trials(store_dir, pruner, first):
+    """How many trials are asked: the Ray backend asks nothing (0) while the startup trials are in flight."""
+    from reglab.search.options import Objective
+    from reglab.search.run import _Search
+    from reglab.search.space import search_space
+
+    spec = search(pruner=pruner, batch=8, samples=20)
+    space = search_space(spec)
+    with RunStore(store_dir) as store:
+        study = open_study(store.directory, "tpe", "tpe", pruner, "maximize", 0, 4)
+        searching = _Search(spec, space, Objective(), store, study)
+        assert searching.next_size(8, 20) == first
+        assert searching.next_size(8, 3) == 3
+        if pruner == "median":
+            assert searching.next_size(8, 15, running=5) == 0  # wait for them
+            assert searching.next_size(8, 18, running=2) == 3
+        for number in range(5):
+            study.tell(study.ask(space.distributions), 0.5 + 0.01 * number)
+        assert searching.next_size(8, 15) == 8  # the pruner can prune now: full batches
+
+
 def test_a_trial_left_running_by_a_killed_driver_is_trained_again_once(store_dir):
     spec = search(samples=3, batch=3, pruner="none", backend="sequential")
     with RunStore(store_dir) as store:

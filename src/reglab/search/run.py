@@ -10,6 +10,10 @@ instead of training again. A trial left running by a killed process is told from
 its run when the run was recorded, else marked failed and its parameters asked
 again first, so every trial is trained once. With `--backend ray`, several batches
 train at once, one Ray task each, as many as the cluster's CPUs (and GPUs) allow.
+
+With the median pruner the study's first batch is the pruner's startup trials (5, or
+`batch` if smaller): Optuna's MedianPruner compares a trial only with completed trials,
+so a batch asked before 5 trials completed could not be pruned (see `_Search.next_size`).
 """
 
 from __future__ import annotations
@@ -177,12 +181,15 @@ def run_search(
     again = search.settle_running()
     samples, batch = spec.samples or 1, spec.batch or 1
     before = search.done()
+    first = search.next_size(batch, max(samples - before, 0))
     output = console or Console(highlight=False)
     progress = SweepProgress(spec.name, samples, min(before, samples), output, enabled=not quiet)
     progress.note(
         f"sweep {spec.name}: Optuna {spec.method} study of {samples} trials ({before} done"
         + (f", {again} cut short to train again" if again else "")
-        + f"), batches of {batch}, pruner {spec.pruner}, backend {backend}; study in {study_path(run_store.directory, spec.name)}"
+        + f"), batches of {batch}"
+        + (f" (the first of {first}: the pruner's startup trials)" if first < min(batch, samples - before) else "")
+        + f", pruner {spec.pruner}, backend {backend}; study in {study_path(run_store.directory, spec.name)}"
     )
     with progress:
         if backend == "ray":

@@ -12,9 +12,11 @@ draws), random (`RandomSampler`). The sampler's seed is the sweep's `seed` plus 
 number of trials already in the study, so a resumed study does not replay its first
 random draws.
 
-Pruners: median (`MedianPruner`: stop a trial whose value at an epoch is worse than the
-median of completed trials at that epoch, once 5 trials completed, from its first epoch on)
-and hyperband (`HyperbandPruner` from 1 epoch to the config's epochs, reduction factor 3).
+Pruners: median (`MedianPruner` with Optuna's defaults: after each epoch, stop a trial
+whose best value so far is worse than the median of the completed trials' values at that
+epoch, once 5 trials completed, from the first epoch on; `run_search` makes those 5
+startup trials the study's first batch, so that every later batch can be pruned) and
+hyperband (`HyperbandPruner` from 1 epoch to the config's epochs, reduction factor 3).
 """
 
 from __future__ import annotations

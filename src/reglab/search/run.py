@@ -11,9 +11,9 @@ its run when the run was recorded, else marked failed and its parameters asked
 again first, so every trial is trained once. With `--backend ray`, several batches
 train at once, one Ray task each, as many as the cluster's CPUs (and GPUs) allow.
 
-With the median pruner the study's first batch is the pruner's startup trials (5, or
+With the median pruner the study's first batch is the pruner's startup trials (10, or
 `batch` if smaller): Optuna's MedianPruner compares a trial only with completed trials,
-so a batch asked before 5 trials completed could not be pruned (see `_Search.next_size`).
+so a batch asked before they completed could not be pruned (see `_Search.next_size`).
 """
 
 from __future__ import annotations

@@ -83,6 +83,12 @@ TECHNIQUES = [
     ("onecycle-schedule", {"schedule.name": "onecycle"}, set(), set()),
     ("onecycle-max-lr", {"schedule.name": "onecycle", "schedule.max_lr": 0.2, "schedule.warmup_fraction": 0.4}, set(), set()),
     ("trajectory-steps-snapshots", {"trajectory.every_steps": 2, "trajectory.snapshot_epochs": {"every": 1}, "trajectory.snapshot_steps": [3]}, set(), {"trajectory"}),
+    ("adversarial-fgsm", {"regularization.adversarial_eps": 0.1}, set(), set()),
+    ("adversarial-pgd-l2", {"regularization.adversarial_eps": 0.5, "regularization.adversarial_attack": "pgd",
+                            "regularization.adversarial_norm": "l2", "regularization.adversarial_steps": 2}, set(), set()),
+    ("robustness", {"robustness.eps": [0.1], "robustness.every": 1, "robustness.examples": 40, "robustness.pgd_steps": 2},
+     {"robust/clean/acc", "robust/fgsm/linf/0.1/acc", "robust/pgd/linf/0.1/acc"}, {"robust/clean/acc"}),
+    ("measures", {"measures.names": ["distance", "norms", "path_norm"], "measures.every": 1}, {"measure/path_norm"}, {"measure/path_norm"}),
     ("kaiming-init", {"model.init": "kaiming_normal"}, set(), set()),
     ("xavier-init", {"model.init": "xavier_uniform"}, set(), set()),
 ]

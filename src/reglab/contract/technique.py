@@ -17,8 +17,11 @@ Order of the families (gaps leave room for new ones):
 | 20    | reglab.pruning        | masks after the weight rules: zeros stay zero                 |
 | 30    | reglab.averaging      | averages of the masked weights                               |
 | 40    | reglab.augment        | the batch transform                                          |
+| 45    | adversarial training  | the batch transform when no augmentation is set (attacks)    |
 | 50    | reglab.stopping       | reads the epoch's metrics                                    |
-| 60    | reglab.trajectory     | last: its gradient hook sees the gradients the optimizer used |
+| 55    | reglab.robustness     | accuracy under attack, read from the records                 |
+| 60    | reglab.trajectory     | its gradient hook sees the gradients the optimizer used      |
+| 70    | reglab.measures       | generalization measures, read from the records               |
 """
 
 from __future__ import annotations

@@ -54,37 +54,14 @@ def _continue_interrupted(members: list[SweepPoint], context: SweepContext) -> l
             continue
         together.setdefault(resume_key(*checkpoint), []).append((point, run_id))
     for pairs in together.values():
-        points = [point for point, _ in pairs]
-        finished = 0
-
-        def advance(run) -> None:
-            nonlocal finished
-            finished += 1
-            context.progress.advance()
-
-        try:
-            context.trained += len(points)
-            train_population(
-                [point.config for point in points],
-                store=context.store,
-                sweep=context.sweep,
-                data_order=context.population.data_order,
-                engine=context.population.engine,
-                resume=[run_id for _, run_id in pairs],
-                on_member_end=advance,
-            )
-        except ConfigError as reason:  # checkpoints that cannot continue (another data order, ...)
-            context.trained -= len(points)
-            context.progress.note(f"{len(points)} interrupted runs train again: {reason}")
-            context.start_over(points)
-            fresh.extend(points)
-        except Exception as error:  # members still training are stored as failed; the sweep goes on
-            context.failed(f"resumed population of {len(points)} ({describe_point(points[0])}, ...)", error)
-            context.progress.advance(len(points) - finished)
+        fresh.extend(_train_claimed([point for point, _ in pairs], context, resume=[run_id for _, run_id in pairs]))
     return fresh
 
 
-def _train_claimed(members: list[SweepPoint], context: SweepContext) -> None:
+def _train_claimed(members: list[SweepPoint], context: SweepContext, resume: list[str] | None = None) -> list[SweepPoint]:
+    """Train claimed `members` as one population (continuing the interrupted runs `resume`,
+    one per member, when given); return the members to train from the start instead
+    (checkpoints that cannot continue together)."""
     finished = 0
 
     def advance(run) -> None:
@@ -104,15 +81,25 @@ def _train_claimed(members: list[SweepPoint], context: SweepContext) -> None:
             engine=context.population.engine,
             shards=None if context.population.shards is None else min(context.population.shards, len(members)),
             on_member_end=advance,
+            resume=resume,
         )
+    except ConfigError as reason:
+        if resume is None:  # bad input is found before a sweep starts: this is a failure
+            context.failed(f"population of {len(members)} ({describe_point(members[0])}, ...)", reason)
+            context.progress.advance(len(members) - finished)
+            return []
+        context.trained -= len(members)
+        context.progress.note(f"{len(members)} interrupted runs train again: {reason}")
+        context.start_over(members)
+        return members
     except PopulationUnsupported as reason:
         context.progress.note(f"{len(members)} configs train one by one: the population engine does not do {reason}")
         context.trained -= len(members)
-        context.release(members)
-        run_sequential(members, context)
+        run_sequential(members, context, claimed=True)
     except Exception as error:  # members still training are stored as failed; the sweep goes on
         context.failed(f"population of {len(members)} ({describe_point(members[0])}, ...)", error)
         context.progress.advance(len(members) - finished)
+    return []
 
 
 def run_population(points: Sequence[SweepPoint], context: SweepContext) -> None:

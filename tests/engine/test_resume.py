@@ -111,3 +111,17 @@ def test_weight_averages_resume_bit_for_bit(store_dir, averaging):
     ]
     assert [row["lr"] for row in resumed.history] == [row["lr"] for row in whole.history]
     assert resumed.summary["final_weights"] == whole.summary["final_weights"]
+
+
+def test_checkpoint_history_keeps_the_last_row_of_each_epoch_and_skips_a_cut_line(tmp_path):
+    """A kill between an epoch's row and its checkpoint leaves the row twice once the epoch
+    is trained again; a kill mid-write leaves a cut line. Reading takes the last of each."""
+    from reglab.engine.checkpoint import HISTORY_FILE, append_history_row, read_history_rows
+
+    for row in ({"epoch": 1, "loss": 0.5}, {"epoch": 2, "loss": 0.4}, {"epoch": 2, "loss": 0.3}, {"epoch": 3, "loss": float("nan")}):
+        append_history_row(tmp_path, row)
+    with open(tmp_path / HISTORY_FILE, "a", encoding="utf-8") as handle:
+        handle.write('{"epoch": 4, "lo')
+    rows = read_history_rows(tmp_path, 3)
+    assert [row["loss"] for row in rows[:2]] == [0.5, 0.3] and math.isnan(rows[2]["loss"])
+    assert read_history_rows(tmp_path, 2) == [{"epoch": 1, "loss": 0.5}, {"epoch": 2, "loss": 0.3}]

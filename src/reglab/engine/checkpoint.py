@@ -7,7 +7,10 @@ global generator that dropout and augmentation draw from, `rng/cuda` on a GPU) a
 every unit's tensors (`unit/<position>/<key>`). Its metadata entry `reglab` is one
 JSON object with the epoch, the step, the optimizer's parameter groups, the
 scheduler's state and every unit's JSON values. The file is written beside the old
-one and moved over it, so a kill never leaves half a checkpoint.
+one and moved over it, so a kill never leaves half a checkpoint. The epochs' metric
+rows go to `checkpoint_history.jsonl` beside it, one line appended per epoch (a
+checkpoint costs the same at epoch 1,000 as at epoch 1); a checkpoint reads back the
+rows of its own epochs, the last written for each.
 
 Resuming rebuilds the run from its config (`build_setup`), loads this file, and
 continues from the next epoch: the result equals an uninterrupted run bit for bit
@@ -28,7 +31,10 @@ from safetensors.torch import save_file
 
 __all__ = [
     "CHECKPOINT_FILE",
+    "HISTORY_FILE",
     "Checkpoint",
+    "append_history_row",
+    "read_history_rows",
     "load_checkpoint",
     "restore_checkpoint",
     "restore_units",
@@ -37,6 +43,30 @@ __all__ = [
 ]
 
 CHECKPOINT_FILE = "checkpoint.safetensors"
+HISTORY_FILE = "checkpoint_history.jsonl"
+
+
+def append_history_row(folder: Path, row: dict[str, float]) -> None:
+    """Append one epoch's metric row (with its `epoch`) to the folder's checkpoint history."""
+    with open(Path(folder) / HISTORY_FILE, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(dict(row)) + "\n")
+
+
+def read_history_rows(folder: Path, epochs: int) -> list[dict[str, float]]:
+    """The rows of epochs 1..`epochs`, the last written for each (an epoch trained again
+    after a kill between its row and its checkpoint appears twice; a line cut short by a
+    kill is passed over)."""
+    path = Path(folder) / HISTORY_FILE
+    rows: dict[int, dict[str, float]] = {}
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if int(row["epoch"]) <= epochs:
+                rows[int(row["epoch"])] = row
+    return [rows[epoch] for epoch in sorted(rows)]
 
 
 @dataclass
@@ -95,8 +125,8 @@ def save_checkpoint(
 ) -> Path:
     """Write the run's state after `epoch` to `folder/checkpoint.safetensors` (atomically).
 
-    The epochs' metric rows travel with it: a run resumes with exactly the history
-    its checkpoint was taken after, whatever the store committed later."""
+    The epoch's metric row is appended to the checkpoint history: a run resumes with
+    exactly the rows its checkpoint was taken after, whatever the store committed later."""
     tensors: dict[str, torch.Tensor] = {}
     _split_state("model/", dict(model.state_dict()), tensors)
     optimizer_state = optimizer.state_dict()
@@ -115,8 +145,9 @@ def save_checkpoint(
         "optimizer": {"param_groups": optimizer_state["param_groups"], "state": per_parameter},
         "scheduler": scheduler.state_dict() if scheduler is not None else None,
         "units": unit_states,
-        "history": [dict(row) for row in history],
     }
+    if history:
+        append_history_row(folder, history[-1])
     path = Path(folder) / CHECKPOINT_FILE
     partial = path.with_suffix(".partial")
     save_file(tensors, str(partial), metadata={"reglab": json.dumps(meta)})
@@ -132,6 +163,7 @@ def load_checkpoint(folder: Path) -> Checkpoint | None:
     with safe_open(str(path), framework="pt") as handle:
         meta = json.loads(handle.metadata()["reglab"])
         tensors = {key: handle.get_tensor(key) for key in handle.keys()}
+    meta["history"] = read_history_rows(folder, int(meta["epoch"]))
     return Checkpoint(tensors, meta)
 
 

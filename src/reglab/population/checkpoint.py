@@ -15,7 +15,8 @@ entry, written beside the old file and moved over it, never pickle):
 | `averaging/...`    | its EMA or SWA average (`average/<name>`) and SWA's rate      |
 
 and in the metadata: `kind: population-member`, the epoch, the optimizer's step count,
-the data order, the early stopping's JSON state and the member's epoch rows.
+the data order and the early stopping's JSON state; the member's epoch rows are appended
+to `checkpoint_history.jsonl` beside it (`reglab.engine.checkpoint.read_history_rows`).
 
 Resuming (`resume_members`) builds the members' population anew from their configs
 (initial weights, data and schedules are functions of the config), loads each row,
@@ -40,7 +41,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 
 from reglab.config import Config
-from reglab.engine.checkpoint import CHECKPOINT_FILE
+from reglab.engine.checkpoint import CHECKPOINT_FILE, append_history_row, read_history_rows
 
 __all__ = [
     "MEMBER_KIND",
@@ -111,8 +112,9 @@ def save_member_checkpoints(state: Any, epoch: int, histories: Mapping[int, list
             "stopper": stopper_state,
             "units": [_split(f"unit/own/{index}/", unit.state_dict(), tensors) for index, unit in enumerate(own)],
             "averaging": _split("averaging/", state.averaging.member_state(row), tensors) if state.averaging is not None else None,
-            "history": [dict(row_metrics) for row_metrics in histories[member]],
         }
+        if histories[member]:
+            append_history_row(folders[member], histories[member][-1])
         path = Path(folders[member]) / CHECKPOINT_FILE
         partial = path.with_suffix(".partial")
         save_file(tensors, str(partial), metadata={"reglab": json.dumps(meta)})
@@ -129,6 +131,7 @@ def read_member_checkpoint(folder: Path) -> tuple[dict[str, torch.Tensor], dict[
         if meta.get("kind") != MEMBER_KIND:
             return None
         tensors = {key: handle.get_tensor(key) for key in handle.keys()}
+    meta["history"] = read_history_rows(folder, int(meta["epoch"]))
     return tensors, meta
 
 

@@ -23,8 +23,10 @@ def _assert_members_equal_single_runs(configs, store_dir, keys):
     for config, member in zip(validated, members):
         single = reglab.train(config, store=store_dir)
         assert member.status == single.status
-        assert_same_history(member, single)
-        assert member.summary["final_eval"] == pytest.approx(single.summary["final_eval"], rel=1e-5, abs=1e-5)
+        # batch norm over K·width stacked features sums in another order than one run's,
+        # and three epochs grow that to ~2e-5 at 2 threads: 1e-4, as the weights below
+        assert_same_history(member, single, rtol=1e-4)
+        assert member.summary["final_eval"] == pytest.approx(single.summary["final_eval"], rel=1e-4, abs=1e-5)
         for key in keys:
             assert member.summary[key] == single.summary[key], key
         weights, expected = member.model.state_dict(), single.model.state_dict()

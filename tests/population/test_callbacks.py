@@ -162,3 +162,19 @@ def test_a_record_only_unit_of_the_config_runs_per_member(store_dir, monkeypatch
         assert [seen[:2] for seen in unit.seen] == [(member, 1), (member, 2), (member, 3)]
         assert [seen[2] for seen in unit.seen] == [row["val/loss"] for row in run.history]
         assert [row["log/val_loss_seen"] for row in run.history] == [1.0, 2.0, 3.0]
+
+
+def test_epoch_records_carry_the_members_data(store_dir):
+    class Sizes(Callback):
+        def __init__(self) -> None:
+            self.seen: list[tuple] = []
+
+        def on_epoch_end(self, record):
+            self.seen.append((record.member, record.data.train_x.shape[0], record.data.val_x.shape[0]))
+
+    sizes = Sizes()
+    alone = Sizes()
+    configs = _configs(2, epochs=1)
+    train_population(configs, store=store_dir, callbacks=[sizes])
+    reglab.train(configs[1], store=store_dir, callbacks=[alone])
+    assert [seen[1:] for seen in sizes.seen if seen[0] == 1] == [seen[1:] for seen in alone.seen]

@@ -33,7 +33,7 @@ import torch
 
 from reglab.contract.events import KIND_ORDER, Callback, EpochRecord, FitRecord, StepRecord, Stop, frozen
 
-__all__ = ["MemberCallbacks", "member_weights", "member_optimizer_state"]
+__all__ = ["MemberCallbacks", "member_data", "member_weights", "member_optimizer_state"]
 
 
 def member_weights(params: Mapping[str, torch.Tensor], buffers: Mapping[str, torch.Tensor], row: int) -> dict[str, torch.Tensor]:
@@ -41,6 +41,12 @@ def member_weights(params: Mapping[str, torch.Tensor], buffers: Mapping[str, tor
     weights = {name: tensor[row].detach() for name, tensor in params.items()}
     weights.update({name: tensor[row] for name, tensor in buffers.items()})
     return weights
+
+
+def member_data(state: Any, member: int) -> Any:
+    """Member `member`'s data splits (its single run's `record.data`), or None when the
+    population was given one shared DataSplits."""
+    return state.data.member_splits[member] if state.data.member_splits else None
 
 
 def member_optimizer_state(optimizer: Any, row: int) -> dict[str, torch.Tensor]:
@@ -83,8 +89,8 @@ class MemberCallbacks:
     def epoch_start(self, state: Any, epoch: int, history: Mapping[int, list]) -> None:
         step = state.optimizer.steps
         for row, member in enumerate(state.members):
-            record = EpochRecord(epoch, step, None, None, history=history[member], member=member,
-                                 weights=member_weights(state.params, state.buffers, row))
+            record = EpochRecord(epoch, step, None, None, history=history[member], data=member_data(state, member),
+                                 member=member, weights=member_weights(state.params, state.buffers, row))
             for callback in self.of(member):
                 callback.on_epoch_start(record)
 
@@ -103,12 +109,13 @@ class MemberCallbacks:
     def epoch_end(self, state: Any, row: int, epoch: int, metrics: dict[str, float], history: list) -> Stop | None:
         """eval_end then epoch_end for the member at `row`; their metrics join `metrics`."""
         member = state.members[row]
+        data = member_data(state, member)
         weights = member_weights(state.params, state.buffers, row)
         optimizer_state = member_optimizer_state(state.optimizer, row)
         step = state.optimizer.steps
 
         def record() -> EpochRecord:
-            return EpochRecord(epoch, step, None, None, frozen(metrics), history, None, member, weights, optimizer_state)
+            return EpochRecord(epoch, step, None, None, frozen(metrics), history, data, member, weights, optimizer_state)
 
         callbacks = self.of(member)
         for callback in callbacks:

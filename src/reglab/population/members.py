@@ -89,14 +89,6 @@ class MemberHyperparameters:
             dropout_rates=tuple(tuple(member) for member in rates),
         )
 
-    def dropout_by_layer(self) -> list[tuple[float, ...] | None]:
-        """Per hidden layer, the K rates on the host, or None where no member drops."""
-        layers = self.dropout.shape[0]
-        return [
-            tuple(member[layer] for member in self.dropout_rates) if any(member[layer] > 0 for member in self.dropout_rates) else None
-            for layer in range(layers)
-        ]
-
     @classmethod
     def concat(cls, parts: Sequence["MemberHyperparameters"]) -> "MemberHyperparameters":
         """The members of `parts`, one after another (a population merged from its shards)."""

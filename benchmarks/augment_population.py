@@ -26,6 +26,7 @@ import torch
 
 import reglab
 from mnist_idx import write_mnist_idx
+from population_vs_sequential import config as seed000_config
 from reglab.augment import MemberAugment, background_fill
 from reglab.population import train_population
 
@@ -43,22 +44,7 @@ FACTORS = (1.0, 0.5, 2.0)
 def config(root: Path, seed: int, epochs: int, augmented: bool) -> reglab.Config:
     factor = FACTORS[seed % len(FACTORS)]
     strengths = [f"{key}={value * factor if isinstance(value, float) else value}" for key, value in AUGMENT.items()]
-    return reglab.load_config(
-        overrides=[
-            "data.dataset=mnist",
-            f"data.root={root}",
-            "data.val_size=0",
-            "data.batch_size=256",
-            "data.eval_batch_size=2048",
-            "model.preset=mlp_seed000",
-            "optimizer.lr=0.1",
-            "optimizer.momentum=0.9",
-            f"epochs={epochs}",
-            f"seed={seed}",
-            "device=cpu",
-            *(strengths if augmented else []),
-        ]
-    )
+    return seed000_config(root, seed, 0.1, epochs, strengths if augmented else [])
 
 
 def epoch_times(history: list[dict]) -> list[float]:

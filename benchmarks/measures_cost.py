@@ -29,6 +29,7 @@ import torch
 
 import reglab
 from mnist_idx import write_mnist_idx
+from population_vs_sequential import config as seed000_config
 from reglab.config import MEASURE_FAMILIES
 from reglab.measures import compute_measures
 from reglab.measures.callback import copy_architecture
@@ -36,21 +37,8 @@ from reglab.objective import make_objective
 
 
 def config(root: Path, families: list[str]) -> reglab.Config:
-    return reglab.load_config(
-        overrides=[
-            "data.dataset=mnist",
-            f"data.root={root}",
-            "data.val_size=0",
-            "data.batch_size=256",
-            "model.preset=mlp_seed000",
-            "optimizer.lr=0.05",
-            "optimizer.momentum=0.9",
-            "epochs=3",
-            "device=cpu",
-            "trajectory.enabled=false",
-            f"measures.names={families}",
-        ]
-    )
+    extra = ["data.eval_batch_size=1024", "trajectory.enabled=false", f"measures.names={families}"]
+    return seed000_config(root, 0, 0.05, 3, extra)
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Sequence
 
 import torch
 
@@ -34,7 +35,9 @@ from reglab.population import train_population
 from reglab.population.shards import shard_count
 
 
-def config(root: Path, seed: int, lr: float, epochs: int) -> reglab.Config:
+def config(root: Path, seed: int, lr: float, epochs: int, extra: Sequence[str] = ()) -> reglab.Config:
+    """Seed 000's MLP on the IDX images in `root` (SGD, momentum 0.9, batch 256); `extra`
+    overrides follow (other benchmarks add their technique's keys)."""
     return reglab.load_config(
         overrides=[
             "data.dataset=mnist",
@@ -48,6 +51,7 @@ def config(root: Path, seed: int, lr: float, epochs: int) -> reglab.Config:
             f"epochs={epochs}",
             f"seed={seed}",
             "device=cpu",
+            *extra,
         ]
     )
 

@@ -98,6 +98,8 @@ def _train_epoch(state: PopulationState, lrs: torch.Tensor) -> dict[str, torch.T
     penalty_sums: dict[str, torch.Tensor] = {}
     shared = state.shared_inputs and state.augment is None  # augmented batches differ per member
     momenta = state.schedule.momenta  # (steps + 1, K) under a momentum schedule (onecycle), else None
+    # adversarial training is on for all members or none (a population key); each has its own ε
+    adversarial = state.configs[state.members[0]].regularization.adversarial_eps > 0
     for index, start in enumerate(starts):
         positions = order[..., start : start + state.batch_size]
         inputs, labels = state.data.train_x.rows(positions), state.data.train_y.rows(positions)
@@ -105,7 +107,7 @@ def _train_epoch(state: PopulationState, lrs: torch.Tensor) -> dict[str, torch.T
         if state.augment is not None:
             inputs, targets = state.augment(inputs, labels, state.members, state.generators or [None] * state.size)
         batch = positions.shape[-1]
-        if state.configs[state.members[0]].regularization.adversarial_eps > 0:  # attacked batches, each member its own ε
+        if adversarial:
             inputs, shared = attack_member_batches(state, inputs, labels, state.shared_inputs), False
         outputs, data_loss, penalties, total = _forward_loss(state, inputs, targets, batch, shared)
         # The sum over members: each member's gradient is that of its own mean loss.

@@ -5,9 +5,8 @@ arithmetic limit = 6 × parameters × samples ÷ matmul rate
 (6 FLOPs per parameter per sample: 2 for the forward product, 4 for the two backward
 products; the rate is measured here, in this process, as the best of several large
 float32 matrix products.) Seed 000's MLP has 14,146 parameters; 60,000 MNIST-shaped
-images. Reported side by side: one reglab run, the same config as a population of one
-(K = 1 through the population loop), and a population of K members per
-member (on a CPU a population of 32 or more trains as concurrent shards, see
+images. Reported side by side: one reglab run (`reglab.train`: a population of one) and
+a population of K members per member (on a CPU a population of 32 or more trains as concurrent shards, see
 reglab.population.shards). The first layer needs no input gradient, so a pass can
 beat "6×"; the limit is the usual yardstick, not a hard floor.
 
@@ -73,16 +72,13 @@ def main() -> None:
         limit = 6 * parameters * SAMPLES / rate
         singles = [row["time/epoch"] for row in run.history[1:] or run.history]
         members = population_epochs(root, store, args.members, args.epochs, "stacked", run.data)
-        alone = population_epochs(root, store, 1, args.epochs, "stacked", run.data)  # K = 1 through the population loop
-        single, member, one = statistics.median(singles), statistics.median(members), statistics.median(alone)
+        single, member = statistics.median(singles), statistics.median(members)
         rate_after = matmul_rate()
     print(f"matmul rate ({torch.get_num_threads()} threads, 1024^3 float32): {rate / 1e9:.1f} GFLOP/s before, "
           f"{rate_after / 1e9:.1f} after; 1 thread: {one_core / 1e9:.1f}; model {parameters} parameters")
     print(f"arithmetic limit:              {limit:.4f} s per model-epoch "
           f"(with the 1-thread rate: {6 * parameters * SAMPLES / one_core:.4f} s)")
-    print(f"reglab single run:             {single:.4f} s per model-epoch = {single / limit:.1f}x the limit (best epoch {min(singles):.4f} s)")
-    print(f"reglab population of one:      {one:.4f} s per model-epoch = {one / limit:.1f}x the limit "
-          f"({single / one:.2f}x the single-run loop's speed)")
+    print(f"reglab single run (K = 1):     {single:.4f} s per model-epoch = {single / limit:.1f}x the limit (best epoch {min(singles):.4f} s)")
     shards = shard_count(args.members, torch.device("cpu"), "stacked")
     print(f"reglab population K={args.members:<4}      {member:.4f} s per model-epoch = {member / limit:.2f}x the limit (goal: <= 2x), "
           f"{shards} shard(s); "

@@ -6,13 +6,13 @@ import pytest
 import torch
 
 import reglab
-from reglab.augment import AugmentPipeline
+from reglab.augment.members import MemberAugment
 from reglab.augment.technique import build_technique
 from reglab.config import ConfigError, load_config
 from reglab.objective.evaluate import evaluate
 from reglab.contract.batches import batch_starts
-from reglab.engine.loop import fit
-from reglab.engine.setup import build_setup
+from reglab.objective.losses import make_objective
+from reglab.population.build import build_population
 from reglab.store import RunStore
 from tests.conftest import tiny_digits
 
@@ -24,9 +24,10 @@ def _without_timing(history):
 
 
 def test_no_augment_keys_no_technique() -> None:
-    setup = build_setup(load_config(base=tiny_digits()))
-    assert build_technique(setup.config, setup.model, setup.data) is None
-    assert setup.plan.augment is None
+    config = load_config(base=tiny_digits())
+    state, models = build_population([config], "independent", "stacked")
+    assert build_technique(config, models[0], state.data.reference) is None
+    assert state.augment is None
 
 
 @pytest.mark.parametrize(
@@ -56,9 +57,9 @@ def test_augmented_digits_trains_and_evaluation_sees_plain_data(store_dir) -> No
     train_count = run.data.train_x.shape[0]
     assert abs(last["train/acc"] * train_count - round(last["train/acc"] * train_count)) < 1e-6
     # The epoch's val/test metrics are those of a plain evaluation of the same final weights.
-    setup = build_setup(run.config)
-    plain = evaluate(run.model, run.data.val_x, run.data.val_y, setup.objective, 1024, "val")
-    plain.update(evaluate(run.model, run.data.test_x, run.data.test_y, setup.objective, 1024, "test"))
+    objective = make_objective(config["loss"] if "loss" in config else "auto", run.data.task, run.data.num_classes)
+    plain = evaluate(run.model, run.data.val_x, run.data.val_y, objective, 1024, "val")
+    plain.update(evaluate(run.model, run.data.test_x, run.data.test_y, objective, 1024, "test"))
     for name, value in plain.items():
         assert last[name] == pytest.approx(value, abs=1e-6), name
         assert run.summary["final_eval"][name] == pytest.approx(value, abs=1e-6), name
@@ -67,22 +68,28 @@ def test_augmented_digits_trains_and_evaluation_sees_plain_data(store_dir) -> No
     assert _without_timing(again.history) == _without_timing(run.history)
 
 
-def test_only_training_batches_are_augmented() -> None:
-    setup = build_setup(load_config(base=tiny_digits(**AUGMENTED)))
-    plan = setup.plan
-    assert isinstance(plan.augment, AugmentPipeline)
-    real, seen = plan.augment, []
+def test_only_training_batches_are_augmented(store_dir, monkeypatch) -> None:
+    import reglab.population.build as build
 
-    def spy(inputs: torch.Tensor, labels: torch.Tensor):
-        seen.append(inputs.clone())
-        return real(inputs, labels)
+    seen: list[torch.Tensor] = []
+    build_augment = build.build_member_augment
 
-    plan.augment = spy
-    result = fit(plan)
-    train_x = setup.data.train_x
-    assert len(seen) == plan.epochs * len(batch_starts(train_x.shape[0], plan.batch_size))
+    def spying_builder(configs, data):
+        real = build_augment(configs, data)
+        assert isinstance(real, MemberAugment)
+
+        def spy(inputs, labels, members, generators):
+            seen.append(inputs.clone())
+            return real(inputs, labels, members, generators)
+
+        return spy
+
+    monkeypatch.setattr(build, "build_member_augment", spying_builder)
+    run = reglab.train(tiny_digits(**AUGMENTED), store=store_dir)
+    train_x, epochs = run.data.train_x, run.config.epochs
+    assert len(seen) == epochs * len(batch_starts(train_x.shape[0], run.config.data.batch_size))
     # Every row the augmentation saw is a training row; across an epoch each one exactly once.
-    epoch_rows = torch.cat(seen[: len(seen) // plan.epochs])
+    epoch_rows = torch.cat([batch.reshape(-1, *train_x.shape[1:]) for batch in seen[: len(seen) // epochs]])
     same = (epoch_rows.flatten(1)[:, None, :] == train_x.flatten(1)[None, :, :]).all(dim=2)  # (seen, train)
     assert torch.equal(same.sum(dim=0), torch.ones(train_x.shape[0], dtype=torch.long))
-    assert len(result.history) == plan.epochs
+    assert len(run.history) == epochs

@@ -118,18 +118,18 @@ def test_a_sweep_with_a_failed_config_exits_1(capsys, tmp_path, store_dir, monke
 
 
 def test_a_train_that_raises_exits_1_in_one_line_and_is_stored_as_failed(capsys, store_dir, monkeypatch):
-    import reglab.engine.loop as loop
+    import reglab.population.loop as loop
 
-    def broken_fit(plan):
+    def broken_fit(*args, **kwargs):
         raise RuntimeError("simulated\nfailure")
 
-    monkeypatch.setattr("reglab.engine.run.fit", broken_fit)
+    monkeypatch.setattr("reglab.population.train.fit_population", broken_fit)
     code, _, err = run_cli(capsys, "train", "--set", "device=cpu", "--set", "data.train_size=100", "--store", str(store_dir))
     with RunStore(store_dir) as store:
         (run,) = store.runs()
     assert code == 1 and run.status == "failed"
     assert err.splitlines() == [f"run {run.id} failed: RuntimeError: simulated failure", f"see: reglab runs show {run.id} --store {store_dir}"]
-    assert loop.fit is not broken_fit
+    assert loop.fit_population is not broken_fit
 
 
 def test_bad_input_exits_2_and_help_exits_0(capsys, store_dir):

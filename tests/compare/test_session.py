@@ -101,11 +101,11 @@ def test_population_backend_reproduces_the_sequential_comparison(tmp_path):
             assert member.history[-1][key] == pytest.approx(single.history[-1][key], rel=1e-5), key
 
 
-def test_population_backend_trains_a_config_alone_in_its_group_as_a_single_run(tmp_path):
+def test_population_backend_trains_a_config_alone_in_its_group_as_a_population_of_one(tmp_path):
     source = _write(tmp_path / "base.yaml", tiny_digits(epochs=1))
     plan = plan_comparison([source], varies=["augment.mixup_alpha=0.0,0.2,0.4"], sets=["device=cpu"])
     runs = run_comparison(plan, RunStore(tmp_path / "store"), backend="population").runs
     # the two mixup strengths share a population; the plain config (labels, not mixed
-    # targets) is alone in its group: a single run
-    assert [("population" in run.summary) for run in runs] == [False, True, True]
+    # targets) is alone in its group: a population of one
+    assert [run.summary["population"]["size"] for run in runs] == [1, 2, 2]
     assert [run.name for run in runs] == [f"base | augment.mixup_alpha={value}" for value in ("0.0", "0.2", "0.4")]

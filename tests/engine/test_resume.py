@@ -9,7 +9,8 @@ import pytest
 import reglab
 from reglab.cli.app import main
 from reglab.config import ConfigError
-from reglab.engine.checkpoint import CHECKPOINT_FILE, load_checkpoint
+from reglab.engine.checkpoint import CHECKPOINT_FILE
+from reglab.population.checkpoint import read_member_checkpoint
 from reglab.store import RunStore
 from tests.conftest import tiny_digits
 
@@ -51,7 +52,7 @@ def test_a_resumed_run_ends_with_byte_identical_weights_and_history(store_dir):
     store = RunStore(store_dir)
     stopped = next(run for run in store.runs() if run.status == "interrupted")
     folder = store.run_dir(stopped.id)
-    assert load_checkpoint(folder).epoch == 2
+    assert read_member_checkpoint(folder)[1]["epoch"] == 2
     assert (folder / "metrics.csv").is_file() and (folder / "model.safetensors").is_file()  # kept on interrupt
     resumed = reglab.resume(stopped.id[:6], store=store_dir)
     assert resumed.id == stopped.id and resumed.status == whole.status
@@ -84,11 +85,11 @@ def test_only_interrupted_runs_with_a_checkpoint_resume(store_dir):
 
 
 def test_units_without_saved_state_refuse_to_resume(store_dir):
-    config = tiny_digits(epochs=3, **{"pruning.method": "magnitude", "pruning.amount": 0.3})
+    config = tiny_digits(epochs=3, **{"trajectory.every_steps": 2})
     with pytest.raises(KeyboardInterrupt):
         reglab.train(config, store=store_dir, callbacks=[InterruptAt(2)])
     stopped = RunStore(store_dir).runs()[0]
-    with pytest.raises(ConfigError, match="MagnitudePruning"):
+    with pytest.raises(ConfigError, match="trajectory.every_steps=2 does not yet"):
         reglab.resume(stopped.id, store=store_dir)
 
 

@@ -77,7 +77,7 @@ def test_a_run_without_the_section_does_no_measure_work(store_dir, monkeypatch):
     monkeypatch.setattr("reglab.measures.callback.compute_measures", refuse)
     config = validate_config(tiny_digits(epochs=1))
     setup = build_setup(config)
-    assert not any(isinstance(callback, MeasureRecorder) for callback in setup.plan.callbacks)
+    assert not any(isinstance(callback, MeasureRecorder) for callback in setup.technique.callbacks)
     run = reglab.train(config, store=store_dir)
     assert not _measures(run.summary) and not _measures(run.history[-1])
     train_population([config, validate_config(tiny_digits(epochs=1, seed=1))], store=store_dir)

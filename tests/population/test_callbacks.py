@@ -70,7 +70,7 @@ def test_every_event_fires_per_member_as_in_its_single_run(store_dir):
     for member, (config, run) in enumerate(zip(configs, runs)):
         alone = Journal()
         single = reglab.train(config, store=store_dir, callbacks=[alone])
-        got, expected = _member_events(journal, member), _member_events(alone, None)
+        got, expected = _member_events(journal, member), _member_events(alone, 0)  # a population of one
         assert [event[:2] for event in got] == [event[:2] for event in expected]
         for event, reference in zip(got, expected):
             if event[0] == "epoch_end":  # weight norm, momentum norm, val loss of this member
@@ -79,7 +79,7 @@ def test_every_event_fires_per_member_as_in_its_single_run(store_dir):
         assert [row["journal/val_acc_x2"] for row in run.history] == pytest.approx([2 * row["val/acc"] for row in single.history])
         assert run.summary["journal"] == "seen"
         for name, tensor in journal.initial[member].items():
-            torch.testing.assert_close(tensor, alone.initial[None][name], rtol=0, atol=0)
+            torch.testing.assert_close(tensor, alone.initial[0][name], rtol=0, atol=0)
         for name, tensor in run.model.state_dict().items():
             torch.testing.assert_close(journal.final[member][name], tensor, rtol=0, atol=0)
 

@@ -76,6 +76,31 @@ def test_a_resumed_population_ends_bit_for_bit_as_an_uninterrupted_one(tmp_path,
     _assert_identical(resumed, [uninterrupted[m] for m in members], store_a, store_b)
 
 
+@pytest.mark.parametrize(
+    ("overrides", "cut_at"),
+    [
+        ({"pruning.method": "magnitude", "pruning.schedule": "iterative", "pruning.rounds": 3, "pruning.amount": 0.3,
+          "optimizer.momentum": 0.9}, 3),
+        ({"pruning.method": "lottery", "pruning.rounds": 2, "pruning.rewind_step": 3, "schedule.name": "cosine"}, 6),
+        ({"pruning.method": "lottery", "pruning.rounds": 2, "pruning.control": "reinit"}, 10),
+    ],
+    ids=["iterative-magnitude", "lottery-rewind", "lottery-reinit"],
+)
+def test_pruned_members_resume_with_their_masks_bit_for_bit(tmp_path, overrides, cut_at):
+    configs = _configs(**{"optimizer.lr": 0.1, **overrides})
+    store_a, store_b = RunStore(tmp_path / "a"), RunStore(tmp_path / "b")
+    uninterrupted = train_population(configs, store=store_b, data_order="independent")
+    with pytest.raises(KeyboardInterrupt):
+        train_population(configs, store=store_a, data_order="independent", callbacks=[InterruptAt(cut_at)])
+    interrupted = [run.id for run in store_a.runs()]
+    assert [store_a.get_run(run_id).status for run_id in interrupted] == ["interrupted"] * 3
+    resumed = train_population(configs, store=store_a, data_order="independent", resume=interrupted)
+    _assert_identical(resumed, uninterrupted, store_a, store_b)
+    assert all(got.summary["sparsity"] == expected.summary["sparsity"] > 0.2 for got, expected in zip(resumed, uninterrupted))
+    if overrides["pruning.method"] == "lottery":
+        assert [got.summary["lottery"] for got in resumed] == [expected.summary["lottery"] for expected in uninterrupted]
+
+
 def test_a_member_resumes_alone_with_reglab_resume(tmp_path):
     configs = _configs(**{"model.dropout": 0.1})
     store_a, store_b = RunStore(tmp_path / "a"), RunStore(tmp_path / "b")

@@ -124,7 +124,8 @@ def test_stored_members_are_ordinary_runs(store_dir):
             weights = load_weights(folder / "model.safetensors")
             assert set(weights) == set(single.model.state_dict())
             assert torch.equal(weights["head.weight"], member.model.state_dict()["head.weight"])
-        assert set(single.summary) == set(members[0].summary) - {"population"}
+        assert set(single.summary) == set(members[0].summary)
+        assert single.summary["population"]["size"] == 1 and members[0].summary["population"]["size"] == len(members)
 
 
 def test_a_stopped_member_is_frozen_and_dropped(store_dir):

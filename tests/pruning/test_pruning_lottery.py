@@ -9,7 +9,6 @@ import torch
 
 import reglab
 from reglab.engine import Callback
-from reglab.pruning import pruned_state_dict, pruning_masks
 from reglab.pruning.technique import model_fresh_weights
 from tests.conftest import tiny_digits as _tiny_digits
 
@@ -22,8 +21,15 @@ WEIGHTS = ("hidden.0.linear.weight", "head.weight")  # 1184 entries
 BIASES = ("hidden.0.linear.bias", "head.bias")
 
 
-def plain_copy(model):
-    return {name: tensor.detach().clone() for name, tensor in pruned_state_dict(model).items()}
+def plain_copy(record):
+    return {name: tensor.clone() for name, tensor in record.state_dict().items()}
+
+
+def zero_masks(record):
+    """The masks as the weights show them: 1 where an entry survives, 0 where it is pruned
+    (pruned entries are exactly 0 after every step; trained ones never are)."""
+    weights = record.state_dict()
+    return {name: (weights[name] != 0).float() for name in WEIGHTS if bool((weights[name] == 0).any())}
 
 
 class _Watcher(Callback):
@@ -37,16 +43,16 @@ class _Watcher(Callback):
         self.epochs, self.masks, self.optimizer_states = {}, {}, {}
 
     def on_fit_start(self, record):
-        self.at_start = plain_copy(record.model)
+        self.at_start = plain_copy(record)
 
     def on_step_end(self, record):
         if record.step == self.k:
-            self.at_k = plain_copy(record.model)
+            self.at_k = plain_copy(record)
 
     def on_epoch_end(self, record):
-        self.epochs[record.epoch] = plain_copy(record.model)
-        self.masks[record.epoch] = {k: v.clone() for k, v in pruning_masks(record.model).items()}
-        self.optimizer_states[record.epoch] = len(record.optimizer.state)
+        self.epochs[record.epoch] = plain_copy(record)
+        self.masks[record.epoch] = zero_masks(record)
+        self.optimizer_states[record.epoch] = sum(key.endswith("momentum_buffer") for key in record.optimizer_state)
 
 
 def lottery(**overrides):
@@ -118,8 +124,8 @@ class _LearningRates(Callback):
         self.steps = []
 
     def on_step_end(self, record):
-        group = record.optimizer.param_groups[0]
-        self.steps.append((group["lr"], group.get("momentum")))
+        state = record.optimizer_state
+        self.steps.append((float(state["lr"]), float(state["momentum"])))
 
 
 @pytest.mark.parametrize(

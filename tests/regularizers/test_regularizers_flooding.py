@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from reglab.regularizers import FloodingHook, flood
-from tests.regularizers.step_units_helpers import assert_same_weights, fit_with_hooks, reference_loop
+from reglab.regularizers import flood
+from tests.regularizers.step_units_helpers import assert_same_weights, fit_with, reference_loop
 
 
 def test_flood_is_the_absolute_distance_to_the_level_plus_the_level():
@@ -31,7 +31,7 @@ def test_a_flooded_run_equals_the_hand_written_loop():
     def gradient_of(model, x, y):
         flood(F.cross_entropy(model(x), y), level).backward()
 
-    model, history = fit_with_hooks(lambda model: [FloodingHook(level)], epochs=3)
+    model, history = fit_with({"regularization.flooding": level}, epochs=3)
     assert_same_weights(model, reference_loop(gradient_of, epochs=3))
     # the recorded train/loss is the plain data loss, which the flood keeps near b
     assert abs(history[-1]["train/loss"] - level) < 0.3

@@ -9,8 +9,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from reglab.regularizers import OrthogonalityHook, orthogonality_penalty
-from tests.regularizers.step_units_helpers import assert_same_weights, fit_with_hooks, reference_loop
+from reglab.regularizers import orthogonality_penalty
+from tests.regularizers.step_units_helpers import assert_same_weights, fit_with, reference_loop
 
 
 def keras_orthogonal_regularizer(kernel: np.ndarray, factor: float, mode: str) -> float:
@@ -61,6 +61,6 @@ def test_a_penalised_run_equals_the_hand_written_loop():
         penalty = sum(orthogonality_penalty(layer.weight.unsqueeze(0))[0] for layer in (model[0], model[2]))
         (F.cross_entropy(model(x), y) + strength * penalty).backward()
 
-    model, history = fit_with_hooks(lambda model: [OrthogonalityHook([model[0].weight, model[2].weight], strength)])
+    model, history = fit_with({"regularization.orthogonality": strength})
     assert_same_weights(model, reference_loop(gradient_of))
     assert history[-1]["loss/orthogonality"] > 0

@@ -6,8 +6,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from reglab.regularizers import SharpnessAwareHook, sam_perturbation
-from tests.regularizers.step_units_helpers import assert_same_weights, fit_with_hooks, reference_loop
+from reglab.regularizers import sam_perturbation
+from tests.regularizers.step_units_helpers import assert_same_weights, fit_with, reference_loop
 
 
 def test_the_perturbation_has_length_rho_along_the_gradient():
@@ -41,7 +41,7 @@ def test_a_sam_run_equals_the_hand_written_two_pass_loop():
             for param, offset in zip(params, offsets):
                 param -= offset
 
-    model, history = fit_with_hooks(lambda model: [SharpnessAwareHook(list(model.parameters()), rho)])
+    model, history = fit_with({"regularization.sam_rho": rho})
     assert_same_weights(model, reference_loop(gradient_of))
-    plain, _ = fit_with_hooks(lambda model: [])
+    plain, _ = fit_with({})
     assert not torch.allclose(model[0].weight, plain[0].weight, atol=1e-4)  # the second pass changed the steps

@@ -183,6 +183,6 @@ def test_other_samplers_and_pruners_one_run_after_another(store_dir, method, pru
     with RunStore(store_dir) as store:
         runs = store.runs(sweep="tpe")
         assert len(runs) == 4 and {run.status for run in runs} <= {"completed", "pruned"}
-        assert all("population" not in run.summary for run in runs)  # single runs
+        assert all(run.summary["population"]["size"] == 1 for run in runs)  # single runs: populations of one
         lrs = [run.config["optimizer"]["lr"] for run in runs]
         assert len(set(lrs)) == 4 and all(1.0e-3 <= lr <= 0.3 for lr in lrs)

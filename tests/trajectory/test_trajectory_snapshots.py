@@ -9,7 +9,7 @@ import torch
 from reglab.config.trajectory import SnapshotEvery
 from reglab.store import load_weights
 from reglab.trajectory.snapshots import SnapshotEntry, SnapshotWriter, fit_budget, is_due, thin_to_stride
-from tests.trajectory.trajectory_helpers import run_recorder, tiny_model
+from tests.trajectory.trajectory_helpers import StepWeights, run_recorder, snapshot_files, tiny_model
 
 
 def entries(count: int, size: int = 10) -> list[SnapshotEntry]:
@@ -66,20 +66,20 @@ def test_writer_thins_evenly_and_keeps_the_budget(tmp_path):
 
 
 def test_last_epoch_is_saved_even_when_the_schedule_skips_it(tmp_path):
-    model = tiny_model()
-    _, recorder = run_recorder(model, epochs=5, snapshot_epochs=SnapshotEvery(every=2), directory=tmp_path)
-    names = [entry.file for entry in recorder.snapshots.entries]
+    run, folder = run_recorder(tiny_model(), tmp_path, epochs=5, snapshot_epochs={"every": 2})
+    names = snapshot_files(folder)
     assert names == ["epoch_0000.safetensors", "epoch_0002.safetensors", "epoch_0004.safetensors", "epoch_0005.safetensors"]
-    final = load_weights(tmp_path / "snapshots" / "epoch_0005.safetensors")
-    assert all(torch.equal(final[name], tensor) for name, tensor in model.state_dict().items())
+    final = load_weights(folder / "snapshots" / "epoch_0005.safetensors")
+    assert all(torch.equal(final[name], tensor) for name, tensor in run.model.state_dict().items())
 
 
 def test_initial_weights_and_step_snapshots(tmp_path):
-    model = tiny_model()
-    initial = {name: tensor.clone() for name, tensor in model.state_dict().items()}
-    _, recorder = run_recorder(model, epochs=2, snapshot_steps=[2, 4], directory=tmp_path)
-    names = [entry.file for entry in recorder.snapshots.entries]
+    initial = {name: tensor.clone() for name, tensor in tiny_model().state_dict().items()}
+    probe = StepWeights()
+    _, folder = run_recorder(tiny_model(), tmp_path, epochs=2, snapshot_steps=[2, 4], extra_callbacks=[probe])
+    names = snapshot_files(folder)
     assert names == ["epoch_0000.safetensors", "step_00000002.safetensors", "step_00000004.safetensors", "epoch_0002.safetensors"]
-    saved = load_weights(tmp_path / "snapshots" / "epoch_0000.safetensors")
+    saved = load_weights(folder / "snapshots" / "epoch_0000.safetensors")
     assert all(torch.equal(saved[name], tensor) for name, tensor in initial.items())
-    assert recorder.step_every == 1
+    at_step_4 = load_weights(folder / "snapshots" / "step_00000004.safetensors")
+    assert all(torch.equal(at_step_4[name], tensor) for name, tensor in probe.after_step[3].items())

@@ -69,7 +69,7 @@ class WeightEMA(StepHook, Callback):
 
     Example:
         >>> ema = WeightEMA(0.99, objective, eval_batch_size=1024)
-        >>> FitPlan(..., hooks=[ema], callbacks=[ema])
+        >>> reglab.train({..., "regularization": {"ema_decay": 0.99}})   # built from the config
     """
 
     name = "ema"

@@ -77,7 +77,7 @@ class StochasticWeightAveraging(StepHook, Callback):
 
     Example:
         >>> swa = StochasticWeightAveraging(start_epoch=15, swa_lr=0.01, bn_batch_size=256)
-        >>> FitPlan(..., hooks=[swa], callbacks=[swa])
+        >>> reglab.train({..., "regularization": {"swa_start": 15, "swa_lr": 0.01}})   # built from the config
     """
 
     name = "swa"

@@ -77,8 +77,8 @@ class FitRecord:
     stop: Stop | None = None
     run_id: str | None = None
     run_dir: Path | None = None  # the run's artifact folder (None when not stored)
-    member: int | None = None  # in a population: the member's index among its configs
-    weights: Mapping[str, torch.Tensor] | None = None  # in a population: the member's weights
+    member: int | None = None  # the member's index among its population's configs
+    weights: Mapping[str, torch.Tensor] | None = None  # the member's weights (views)
 
     def state_dict(self) -> Mapping[str, torch.Tensor]:
         """This member's (or run's) weights as a state dict, whichever the record carries."""
@@ -91,13 +91,13 @@ class FitRecord:
 class EpochRecord:
     """What callbacks see at epoch_start and epoch_end (metrics empty at epoch_start).
 
-    In a population the record is one member's: `member` is its index among the
-    population's configs, `model` and `optimizer` are None (the member's parameters are
-    rows of stacked tensors), `weights` is the member's state dict under the single-run
-    model's names and `optimizer_state` its optimizer's state (e.g.
-    `"hidden.0.linear.weight.momentum_buffer"`), both read-only views of the stacked
-    tensors, valid during the call. A single run leaves `member`, `weights` and
-    `optimizer_state` None: its callbacks read `model` and `optimizer`.
+    Every run is a member of a population (a single run is a population of one):
+    `member` is its index among the population's configs; `weights` is its state dict
+    under the model's own names and `model` an ordinary `nn.Module` whose parameters and
+    buffers are the same views of its rows of the stacked tensors (valid during the call:
+    copy what you keep); `optimizer_state` is its optimizer's state (e.g.
+    `"hidden.0.linear.weight.momentum_buffer"`, plus `step`, `lr` and `momentum`).
+    `optimizer` is None: one stacked update steps every member.
     """
 
     epoch: int
@@ -122,8 +122,8 @@ class EpochRecord:
 class StepRecord:
     """What callbacks see at step_end (loss stays a device tensor: no sync per step).
 
-    In a population: one record per member, `member` set, `model`/`optimizer` None and
-    `weights` the member's parameters (views), `loss` its loss of the step."""
+    One record per member, as `EpochRecord`: `member`, `model` and `weights` (views),
+    `optimizer_state` (with this step's `lr` and `momentum`), `loss` its loss of the step."""
 
     epoch: int
     step: int
@@ -134,6 +134,13 @@ class StepRecord:
     loss: torch.Tensor
     member: int | None = None
     weights: Mapping[str, torch.Tensor] | None = None
+    optimizer_state: Mapping[str, torch.Tensor] | None = None
+
+    def state_dict(self) -> Mapping[str, torch.Tensor]:
+        """This member's weights as a state dict (views)."""
+        if self.weights is not None:
+            return self.weights
+        return self.model.state_dict()
 
 
 class Callback:

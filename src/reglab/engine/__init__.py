@@ -1,4 +1,5 @@
-"""The training engine: one readable loop, `train()`, and the analysis of stored runs.
+"""`train()` and `resume()` (a run is a population of one: `reglab.population`), and the
+analysis of stored runs.
 
 The records, events, hooks and `Stop` live in `reglab.contract` (techniques import
 them from there); they are re-exported here for users writing callbacks.
@@ -8,7 +9,6 @@ from reglab.contract.events import Callback, EpochRecord, Event, FitRecord, Step
 from reglab.contract.hooks import StepContext, StepHook
 from reglab.contract.technique import Technique
 from reglab.engine.analysis import Analysis, analyze_run
-from reglab.engine.loop import FitPlan, FitResult, fit
 from reglab.engine.run import Run, resume, train
 
 __all__ = [
@@ -16,9 +16,7 @@ __all__ = [
     "Callback",
     "EpochRecord",
     "Event",
-    "FitPlan",
     "FitRecord",
-    "FitResult",
     "Run",
     "StepContext",
     "StepHook",
@@ -26,7 +24,6 @@ __all__ = [
     "Stop",
     "Technique",
     "analyze_run",
-    "fit",
     "resume",
     "train",
 ]

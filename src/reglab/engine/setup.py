@@ -1,7 +1,9 @@
-"""Build everything a run needs from its config, before any work starts.
+"""The pieces of one run rebuilt from its config: data, the seeded model, the objective and
+the technique units (`build_setup`), for analysis of stored runs; and the user's own
+module and data as a run takes them (`user_model`, `user_data_splits`).
 
-Bad input (a missing data file, an impossible combination) surfaces here as a
-ConfigError, before the store is touched.
+Training builds through `reglab.population.build.build_population` (a single run is a
+population of one); bad input surfaces there as a ConfigError, before the store is touched.
 """
 
 from __future__ import annotations
@@ -13,13 +15,9 @@ import torch
 
 from reglab.config import Config, ConfigError
 from reglab.engine.device import resolve_device
-from reglab.contract.batches import batch_starts
-from reglab.engine.loop import FitPlan
 from reglab.objective.losses import Objective, make_objective, resolve_loss_name
-from reglab.engine.optim import build_optimizer, build_schedule
 from reglab.contract.technique import Technique
 from reglab.techniques import build_techniques
-from reglab.regularizers.decay import DecayGroups
 
 __all__ = ["RunSetup", "build_setup"]
 
@@ -31,10 +29,7 @@ class RunSetup:
     data: Any
     model: torch.nn.Module
     objective: Objective  # the plain loss, used for evaluation and analysis
-    optimizer: torch.optim.Optimizer
-    decay: DecayGroups
     technique: Technique
-    plan: FitPlan
 
 
 def _check_loss(config: Config, task: str) -> None:
@@ -63,7 +58,8 @@ def user_model(model: Any, config: Config, device: torch.device) -> torch.nn.Mod
 
 
 def build_setup(config: Config, model: Any = None, data: Any = None) -> RunSetup:
-    """Data on the device, a seeded model, optimizer, schedule and techniques.
+    """Data on the device, the model its seed initializes, the plain objective and the
+    technique units of `config` (bad input raises ConfigError).
 
     `model` (an `nn.Module`, or a function of the config returning one) and `data` (see
     `reglab.data.user`) replace the config's `model.*` architecture and `data.dataset`.
@@ -80,46 +76,4 @@ def build_setup(config: Config, model: Any = None, data: Any = None) -> RunSetup
     else:
         model = user_model(model, config, device)
     objective = make_objective(config.loss, data.task, data.num_classes, config.model.output_activation)
-    train_objective = make_objective(
-        config.loss,
-        data.task,
-        data.num_classes,
-        config.model.output_activation,
-        config.augment.label_smoothing,
-    )
-    optimizer, decay = build_optimizer(model, config.optimizer)
-    steps_per_epoch = len(batch_starts(data.train_x.shape[0], config.data.batch_size))
-    technique = build_techniques(config, model, data)
-    epochs = technique.total_epochs or config.epochs
-    schedule_epochs = technique.schedule_period or epochs
-
-    def make_schedule():
-        return build_schedule(optimizer, config.schedule, config.optimizer.lr, schedule_epochs, steps_per_epoch)
-
-    def restart_schedule() -> torch.optim.lr_scheduler.LRScheduler | None:
-        for group in optimizer.param_groups:
-            group["lr"] = group.get("initial_lr", config.optimizer.lr)
-        return make_schedule()[0]
-
-    scheduler, per_step = make_schedule()
-    plan = FitPlan(
-        model=model,
-        data=data,
-        objective=train_objective,
-        eval_objective=objective,
-        optimizer=optimizer,
-        epochs=epochs,
-        batch_size=config.data.batch_size,
-        eval_batch_size=config.data.eval_batch_size,
-        generator=torch.Generator().manual_seed(config.seed),
-        scheduler=scheduler,
-        schedule_per_step=per_step,
-        schedule_period=technique.schedule_period,
-        restart_schedule=restart_schedule if scheduler is not None else None,
-        hooks=technique.hooks,
-        augment=technique.augment,
-        callbacks=list(technique.callbacks),
-        config=config,
-        stop_on_divergence=config.early_stopping.stop_on_divergence,
-    )
-    return RunSetup(config, device, data, model, objective, optimizer, decay, technique, plan)
+    return RunSetup(config, device, data, model, objective, build_techniques(config, model, data))

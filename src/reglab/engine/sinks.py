@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from reglab.contract.events import Callback, EpochRecord, FitRecord, StepRecord
 from reglab.store import RunStore
 
-__all__ = ["StoreSink", "ConsoleSink", "epoch_line"]
+__all__ = ["StoreSink", "ConsoleSink", "RunHeader", "epoch_line"]
 
 
 class StoreSink(Callback):
@@ -25,6 +25,26 @@ class StoreSink(Callback):
     def on_epoch_end(self, record: EpochRecord) -> None:
         metrics = {key: value for key, value in record.metrics.items() if key != "epoch"}
         self.store.log_epoch(self.run_id, record.epoch, metrics)
+        return None
+
+
+class RunHeader(Callback):
+    """Prints the run's id and which tensors its weight decay reaches, before the first epoch.
+
+    `run 3f2a…: weight decay on 4 tensors (hidden.0.linear.weight, …); none on 4 (…)`
+    """
+
+    kind = "sink"
+    record_only = True
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or Console(highlight=False)
+
+    def on_fit_start(self, record: FitRecord) -> None:
+        from reglab.regularizers.decay import decay_groups
+
+        decay = decay_groups(record.model, 1.0, record.config.optimizer.decay_exclude)
+        self.console.print(f"run {record.run_id}: {decay.describe()}", markup=False)
         return None
 
 

@@ -82,7 +82,9 @@ def build_population(
         if model is None:
             models.append(build_model(config.model, population_data.input_shape, population_data.output_dim).to(device))
         else:
-            models.append(user_model(copy.deepcopy(model) if isinstance(model, torch.nn.Module) else model, config, device))
+            # a module of the user's: a population of one trains it as given, K members start from copies
+            own = copy.deepcopy(model) if isinstance(model, torch.nn.Module) and len(configs) > 1 else model
+            models.append(user_model(own, config, device))
         generators.append(member_generator(config.seed, device))
     techniques = [inspect_techniques(config, model, population_data.reference) for config, model in zip(configs, models)]
     try:
@@ -90,8 +92,10 @@ def build_population(
     except ValueError:
         # a module of the user's own: torch.func over the member module
         architecture, engine = None, "vmap"
-    if engine == "vmap" and any(c.regularization.activity_l1 > 0 or c.regularization.activity_l2 > 0 for c in configs):
-        raise PopulationUnsupported("regularization.activity_l1/l2 with the vmap engine (torch.func hides the hidden outputs)")
+    activity = next((c.regularization for c in configs if c.regularization.activity_l1 > 0 or c.regularization.activity_l2 > 0), None)
+    if engine == "vmap" and activity is not None:
+        key, value = ("activity_l1", activity.activity_l1) if activity.activity_l1 > 0 else ("activity_l2", activity.activity_l2)
+        raise ConfigError(f"regularization.{key}", value, "0 with your own module or engine vmap (torch.func hides the hidden outputs)")
     params, buffers = stack_states(models)
     hyper = MemberHyperparameters.from_configs(configs, device)
     decay = decay_groups(models[0], 1.0, first.optimizer.decay_exclude)

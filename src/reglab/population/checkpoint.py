@@ -13,9 +13,10 @@ entry, written beside the old file and moved over it, never pickle):
 | `unit/stopper/<key>` | its early stopping's tensors (the best weights)             |
 | `unit/own/<i>/<key>` | the tensors of its config's other units (`record_only` callbacks) |
 | `averaging/...`    | its EMA or SWA average (`average/<name>`) and SWA's rate      |
+| `pruning/mask/<name>`, `pruning/rewind/<name>` | its pruning masks and lottery rewind point |
 
 and in the metadata: `kind: population-member`, the epoch, the optimizer's step count,
-the data order and the early stopping's JSON state; the member's epoch rows are appended
+the data order, the early stopping's JSON state and the pruning round counters and lottery log; the member's epoch rows are appended
 to `checkpoint_history.jsonl` beside it (`reglab.engine.checkpoint.read_history_rows`).
 
 Resuming (`resume_members`) builds the members' population anew from their configs
@@ -25,7 +26,7 @@ exactly as it would have without the interruption, on the same machine and threa
 count. Members of one resumed population must have finished the same number of epochs
 and, with a shared data order, share the order's state (`resume_key`).
 
-What a member does not carry yet (pruning masks, trajectory step files) keeps its run from
+What a member does not carry yet (trajectory step files) keeps its run from
 being resumed: `resumable_reason` names it, and the member trains again from scratch.
 """
 
@@ -60,7 +61,6 @@ def resumable_reason(config: Config) -> str | None:
     """The technique whose state a member checkpoint does not hold yet (one `key=value`), or None."""
     regularization = config.regularization
     checks = [
-        (config.pruning.method != "none", "pruning.method", config.pruning.method),
         # the step-row and snapshot files and their step counter would start again
         (config.trajectory.every_steps is not None, "trajectory.every_steps", config.trajectory.every_steps),
         (config.trajectory.snapshots_on(), "trajectory.snapshot_*", "set"),
@@ -112,6 +112,7 @@ def save_member_checkpoints(state: Any, epoch: int, histories: Mapping[int, list
             "stopper": stopper_state,
             "units": [_split(f"unit/own/{index}/", unit.state_dict(), tensors) for index, unit in enumerate(own)],
             "averaging": _split("averaging/", state.averaging.member_state(row), tensors) if state.averaging is not None else None,
+            "pruning": _split("pruning/", state.pruning.member_state(row, state.techniques[member].pruning), tensors) if state.pruning is not None else None,
         }
         if histories[member]:
             append_history_row(folders[member], histories[member][-1])
@@ -182,10 +183,14 @@ def load_members(state: Any, checkpoints: Sequence[tuple[dict[str, torch.Tensor]
             stopper.load_state_dict({**meta["stopper"], **_gathered("unit/stopper/", tensors)})
         if state.averaging is not None:
             state.averaging.load_member_state(row, {**meta["averaging"], **_gathered("averaging/", tensors)})
+        if state.pruning is not None:
+            saved = {**meta["pruning"], **_gathered("pruning/", tensors)}
+            state.pruning.load_member_state(row, state.techniques[state.members[row]].pruning, saved, {**state.params, **state.buffers})
     if state.order.shared:
         state.order.generators[0].set_state(checkpoints[0][0]["rng/order"])
     state.optimizer.steps = steps
-    for _ in range(epoch):  # the schedules are functions of the step: wind them forward
+    # the schedules are functions of the step: wind them forward (a lottery round restarts them)
+    for _ in range(state.pruning.schedule_epochs(epoch) if state.pruning is not None else epoch):
         state.schedule.epoch_table()
     state.epoch = epoch
     histories = {member: [dict(row) for row in checkpoints[row][1]["history"]] for row, member in enumerate(state.members)}

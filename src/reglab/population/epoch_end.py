@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from typing import Callable
 
+import numpy
+
 from reglab.contract.events import EpochRecord, Stop, frozen
 from reglab.population.stacked import unstack_state
 from reglab.population.state import PopulationState
@@ -50,6 +52,12 @@ def member_metrics(state: PopulationState, fetched, position: int, lr: float, se
     return metrics
 
 
+def float32_value(value: float) -> float:
+    """A float32 quantity (the step's learning rate) as the shortest decimal float32 reads back
+    as the same number: `lr: 0.005` is recorded as 0.005, not 0.004999999888241291."""
+    return float(str(numpy.float32(value)))
+
+
 def record_epoch(
     state: PopulationState,
     fetched: dict[str, list[list[float]]],
@@ -64,7 +72,7 @@ def record_epoch(
     finished: list[tuple[int, Stop | None]] = []
     for position, member in enumerate(state.members):
         config = state.configs[member]
-        metrics = member_metrics(state, fetched, position, fetched["lr"][position][0], seconds, epoch)
+        metrics = member_metrics(state, fetched, position, float32_value(fetched["lr"][position][0]), seconds, epoch)
         if state.averaging is not None:  # the single run's EMA / SWA keys, before the stopper reads them
             metrics.update(state.averaging.metrics(state, fetched, position))
         stop = None

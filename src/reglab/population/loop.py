@@ -1,4 +1,4 @@
-"""The population loop: the single-run loop of `reglab.engine.loop`, for K members at once.
+"""The training loop of every run: K ≥ 1 members at once (a single run is K = 1).
 
     for each epoch:
         for each batch (index slices of tensors on the device; shared or per member):

@@ -123,6 +123,8 @@ class StackedOptimizer:
         self.eps = eps
         self.steps = 0
         self.state: dict[str, dict[str, torch.Tensor]] = {}
+        self.last_lr: torch.Tensor | None = None
+        self.last_momentum: torch.Tensor | None = None
         self.configure(hyper)
 
     def _state(self, name: str, param: torch.Tensor, keys: Sequence[str]) -> dict[str, torch.Tensor]:
@@ -139,6 +141,7 @@ class StackedOptimizer:
         `momentum`: this step's (K,) momentum (SGD) or β₁ (Adam, AdamW) when scheduled;
         None uses `hyper.momentum` and `betas`."""
         self.steps += 1
+        self.last_lr, self.last_momentum = lr, momentum  # each member's, for its records (`optimizer_state`)
         uses_decay = self._any_decay
         uses_momentum = self.name == "sgd" and self._any_momentum
         momenta = hyper.momentum if momentum is None else momentum

@@ -166,6 +166,40 @@ class MemberPruning:
             rewinds = [self.rewind, *(other.rewind for other in others)]
             self.rewind = {name: torch.cat([rewind[name] for rewind in rewinds]) for name in self.rewind}
 
+    # --- checkpoints ----------------------------------------------------------------------
+
+    def member_state(self, row: int, unit: Any) -> dict[str, Any]:
+        """Row `row`'s masks and rewind point, the round counters and the lottery log (`unit`'s)."""
+        state: dict[str, Any] = {f"mask/{name}": mask[row] for name, mask in self.masks.items()}
+        if self.rewind is not None:
+            state.update({f"rewind/{name}": tensor[row] for name, tensor in self.rewind.items()})
+        state.update(epoch=self.epoch, steps=self.steps, log=list(unit.log) if self.lottery else [])
+        return state
+
+    @torch.no_grad()
+    def load_member_state(self, row: int, unit: Any, saved: Mapping[str, Any], stacked: Mapping[str, torch.Tensor]) -> None:
+        """Take back `member_state` into row `row`; `stacked` are the population's parameters and
+        buffers (members of one resumed population are at the same epoch)."""
+        self.epoch, self.steps = int(saved["epoch"]), int(saved["steps"])
+        for key, value in saved.items():
+            kind, _, name = key.partition("/")
+            if kind == "mask":
+                if name not in self.masks:
+                    self.masks[name] = torch.ones_like(stacked[name], dtype=value.dtype)
+                self.masks[name][row].copy_(value)
+            elif kind == "rewind":
+                if self.rewind is None:
+                    self.rewind = {}
+                if name not in self.rewind:
+                    self.rewind[name] = torch.zeros_like(stacked[name])
+                self.rewind[name][row].copy_(value)
+        if self.lottery:
+            unit.log = [dict(entry) for entry in saved["log"]]
+
+    def schedule_epochs(self, epoch: int) -> int:
+        """How many epochs the schedule has run after `epoch` epochs: a lottery round restarts it."""
+        return epoch % self.epochs_per_round if self.lottery else epoch
+
     # --- host bookkeeping, one member at a time -----------------------------------------
 
     def member_metrics(

@@ -12,11 +12,12 @@ import traceback
 from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
 
 from reglab.config import Config, ConfigError
+from reglab.data.user import USER_DATASET
 from reglab.contract.events import Callback, FitRecord, Stop
 from reglab.engine.run import Run, as_config, final_evaluation
 from reglab.engine.denormals import flushing_denormals
 from reglab.population.build import ENGINES, build_population
-from reglab.population.callbacks import MemberCallbacks, member_weights
+from reglab.population.callbacks import MemberCallbacks
 from reglab.population.checkpoint import load_member_units, load_members, read_member_checkpoint, save_member_checkpoints
 from reglab.population.loop import fit_population
 from reglab.population.record import MemberRecorder
@@ -48,7 +49,8 @@ def _load_checkpoints(state: PopulationState, store: RunStore, run_ids: Sequence
     try:
         _, histories = load_members(state, checkpoints)
     except (ValueError, KeyError, RuntimeError) as error:
-        raise ConfigError("--resume", ", ".join(run_ids), f"members whose checkpoints continue together ({error})") from None
+        wanted = "the model and data the run was trained with" if len(run_ids) == 1 else "members whose checkpoints continue together"
+        raise ConfigError("--resume", ", ".join(run_ids), f"{wanted} ({error})") from None
     return histories, checkpoints
 
 
@@ -114,7 +116,7 @@ def train_population(
     configs = [as_config(config) for config in configs]
     state, models = build_population(configs, data_order, engine, data, model)
     engine = state.engine  # a user's own module trains through torch.func
-    state.callbacks = MemberCallbacks(callbacks, {member: units.callbacks for member, units in enumerate(state.techniques)})
+    state.callbacks = MemberCallbacks(callbacks, {member: units.callbacks for member, units in enumerate(state.techniques)}, models)
     histories = None
     if resume is not None:  # the store exists: it holds the runs to continue
         run_store = store if isinstance(store, RunStore) else RunStore(store)
@@ -149,11 +151,11 @@ def train_population(
     for row, member in enumerate(state.members if state.callbacks else ()):
         run_id = recorder.run_ids[member]
         splits = state.data.member_splits[member] if state.data.member_splits else None
-        weights = member_weights(state.params, state.buffers, row)
-        state.callbacks.fit_start(member, configs[member], splits, weights, run_id, run_store.run_dir(run_id))
+        state.callbacks.fit_start(state, row, configs[member], splits, run_id, run_store.run_dir(run_id))
     if resume is not None:
         load_member_units(state, checkpoints)
     runs: dict[int, Run] = {}
+    own_model = model is not None
     decay = decay_groups(models[0], 1.0, configs[0].optimizer.decay_exclude)
 
     def finish(member: int, history, stop: Stop | None, current: PopulationState, row: int) -> None:
@@ -179,6 +181,10 @@ def train_population(
             extra.update(stop_reason=stop.reason, stop_criterion=stop.criterion)
         extra["decayed"], extra["not_decayed"] = decay.decayed, decay.not_decayed
         model = models[member]
+        if own_model:
+            extra["model_source"] = f"user module {type(model).__name__}"
+        if current.data.reference is not None and current.data.reference.name == USER_DATASET:
+            extra["data_source"] = "user data"
         model.load_state_dict(member_state)
         splits = current.data.member_splits[member] if current.data.member_splits else None
         if current.averaging is not None and splits is not None:  # EMA / SWA: the member ends with its average
@@ -187,7 +193,7 @@ def train_population(
             member_state = {name: tensor.detach().to("cpu").clone() for name, tensor in model.state_dict().items()}
         if current.callbacks:
             run_id = recorder.run_ids[member]
-            extra.update(current.callbacks.fit_end(member, config, splits, history, stop, member_state, run_id, run_store.run_dir(run_id)))
+            extra.update(current.callbacks.fit_end(member, model, config, splits, history, stop, member_state, run_id, run_store.run_dir(run_id)))
         changed = restored or "final_weights" in extra or (current.pruning is not None and current.pruning.changed_after_evaluation(len(history)))
         if changed and splits is not None:
             extra["final_eval"] = final_evaluation(model, splits, config)

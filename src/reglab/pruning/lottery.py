@@ -147,7 +147,7 @@ class LotteryTicket(Callback):
 
     Example:
         >>> ticket = LotteryTicket(list(prunable_parameters(model)), 0.2, rounds=3, epochs_per_round=5)
-        >>> fit(FitPlan(..., epochs=20, callbacks=[ticket]))
+        >>> reglab.train({..., "pruning.method": "lottery"})   # built from the config
 
     References:
         Frankle & Carbin 2019 (arXiv:1803.03635); Frankle et al. 2020 (arXiv:1912.05671).

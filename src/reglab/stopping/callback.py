@@ -97,7 +97,7 @@ class EarlyStopping(Callback):
 
     Example:
         >>> stopper = EarlyStopping(GL(alpha=5.0), monitor="val/loss")
-        >>> fit(FitPlan(..., callbacks=[stopper]))
+        >>> reglab.train(config, callbacks=[stopper])
 
     Reference:
         Prechelt 1998, Early Stopping — But When? (see `reglab.stopping.criteria`).
@@ -228,7 +228,7 @@ class RestoreBest(Callback):
 
     Example:
         >>> stopper = EarlyStopping(Patience(5), keep_best=True)
-        >>> fit(FitPlan(..., callbacks=[stopper, RestoreBest(stopper)]))
+        >>> reglab.train({..., "early_stopping": {"criterion": "patience", "restore_best": True}})
     """
 
     kind = "modifier"

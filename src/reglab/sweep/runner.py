@@ -55,21 +55,22 @@ class SweepResult:
 
 
 def preflight(points: list[SweepPoint]) -> None:
-    """Build the first config of each population group as a single run would (data, model,
-    techniques), so a missing file or an impossible combination fails before any training.
+    """Build the first config of each population group as its run builds it (data, model,
+    optimizer, schedule, techniques), so a missing file or an impossible combination fails
+    before any training.
 
     Raises:
         ConfigError: the first bad input found.
     """
-    from reglab.engine.setup import build_setup
     from reglab.population import population_key
+    from reglab.population.build import build_population
 
     seen: set[str] = set()
     for point in points:
         key = population_key(point.config)
         if key not in seen:
             seen.add(key)
-            build_setup(point.config)
+            build_population([point.config], "independent", "stacked")
 
 
 def run_sweep(

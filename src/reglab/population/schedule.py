@@ -125,7 +125,7 @@ class MemberSchedule:
     def epoch_table(self) -> torch.Tensor:
         """(steps + 1, K): row s is the lr of step s; the last row is the epoch's `lr` metric.
 
-        Advances the schedulers through the epoch (as the single-run loop does) and
+        Advances PyTorch's schedulers through the epoch, step by step or once, and
         sets `momenta` alike.
         """
         rows: list[list[float]] = []

@@ -11,7 +11,9 @@ import reglab
 from reglab.compare.papers import criterion_table, fit_time_table, stop_on_history, ticket_points, ticket_table
 from reglab.compare.papers.prechelt import criterion_rows
 from reglab.compare.papers.tickets import nearest_rounds
-from reglab.compare.session import ComparisonPlan, plan_comparison, run_comparison
+from reglab.compare.notes import preset_notes
+from reglab.compare.session import plan_comparison, run_comparison
+from reglab.compare.training import train_runs
 from reglab.store import RunStore
 from tests.conftest import tiny_digits
 
@@ -27,7 +29,7 @@ def _rows(val, test, train=None):
 def test_replayed_criteria_stop_where_the_live_stopper_stops():
     """The offline replay is the live `EarlyStopping`: on the history of a run trained to the
     end it stops at the epoch (and keeps the epoch) where a live run of the same config stopped."""
-    base = tiny_digits(epochs=30, **{"data.label_noise": 0.4, "data.val_size": 0.3, "model.hidden": [64],
+    base = tiny_digits(epochs=20, **{"data.label_noise": 0.4, "data.val_size": 0.3, "model.hidden": [64],
                                      "optimizer.name": "adam", "optimizer.lr": 3e-3})
     full = reglab.train(reglab.load_config(base=base))
     fired = 0
@@ -38,7 +40,7 @@ def test_replayed_criteria_stop_where_the_live_stopper_stops():
         replayed = stop_on_history(full.history, keys)
         live_stop = live.summary["stop_epoch"]
         assert replayed.fired == (live_stop is not None)
-        assert replayed.stop_epoch == (live_stop or 30) == len(live.history)
+        assert replayed.stop_epoch == (live_stop or 20) == len(live.history)
         assert replayed.kept_epoch == live.summary["best_epoch"]
         fired += replayed.fired
     assert fired >= 2  # the check compares real stops, not two runs that never stopped
@@ -75,17 +77,17 @@ def _test_at_best_val(run):
     return run.history[accuracies.index(max(accuracies))]["test/acc"]
 
 
-def test_early_stopping_report_holds_prechelts_table(tmp_path):
-    plan = plan_comparison(preset="early-stopping", sets=["epochs=12", "data.train_size=100", "device=cpu"], seeds=2)
-    small = ComparisonPlan(plan.title, plan.configs[:4], plan.preset)  # 2 configs × 2 seeds, one population
-    result = run_comparison(small, RunStore(tmp_path / "store"))
-    table = result.notes[1].text
-    assert result.notes[1].title == "Measured: Prechelt's criteria replayed on every run"
+def test_early_stopping_notes_hold_prechelts_table(tmp_path):
+    plan = plan_comparison(preset="early-stopping", sets=["epochs=10", "data.train_size=100", "device=cpu"], seeds=2)
+    runs = train_runs(plan.configs[:4], RunStore(tmp_path / "store"), "population")  # 2 configs × 2 seeds
+    notes = preset_notes(plan.preset, runs)
+    table = notes[1].text
+    assert notes[1].title == "Measured: Prechelt's criteria replayed on every run"
     assert table.startswith("4 runs")
     lines = {line.split()[0]: line.split() for line in table.splitlines()[2:16]}
     assert set(lines) >= {"t_opt", "no", "GL_1", "GL_5", "PQ_0.5", "PQ_3", "UP_2", "UP_4"}
-    assert float(lines["t_opt"][-1]) == pytest.approx(sum(_test_at_best_val(run) for run in result.runs) / 4, abs=5e-4)
-    assert "Prechelt" in result.report.read_text()
+    assert float(lines["t_opt"][-1]) == pytest.approx(sum(_test_at_best_val(run) for run in runs) / 4, abs=5e-4)
+    assert float(lines["no"][-1]) == pytest.approx(sum(run.history[-1]["test/acc"] for run in runs) / 4, abs=5e-4)
 
 
 # ---------------------------------------------------------------- Frankle & Carbin 2019
@@ -104,13 +106,13 @@ def test_ticket_points_take_medians_and_mark_the_nearest_rounds():
     marked = nearest_rounds(points["ticket"])
     assert [marked[target].round for target in (0.2, 0.1, 0.05)] == [7, 10, 13]
     text = ticket_table(points, "ticket", "control")
-    assert "~20 % left (round 7, 21.0 %): ticket 0.920 = dense +0.0 points, control 0.900 (+2.0 points)" in text
+    assert "~20 % left (round 7, 21.0 %): ticket 0.920 (dense +0.0 pt), control 0.900 (ticket +2.0 pt)" in text
     assert "~5 % left (round 13, 5.5 %)" in text
 
 
 def test_lottery_preset_report_has_the_table_and_the_figure(tmp_path):
     plan = plan_comparison(preset="lottery-ticket", seeds=2, sets=[
-        "epochs=2", "pruning.rounds=3", "model.hidden=[32,16]", "data.train_size=300", "device=cpu"])
+        "epochs=1", "pruning.rounds=3", "model.hidden=[32,16]", "data.train_size=200", "device=cpu"])
     assert [config.name for config in plan.configs][::2] == ["rewind to init (ticket)", "random re-init (control)"]
     result = run_comparison(plan, RunStore(tmp_path / "store"), figures_dir=tmp_path / "figures")
     note = result.notes[1]
@@ -118,7 +120,8 @@ def test_lottery_preset_report_has_the_table_and_the_figure(tmp_path):
     lines = note.text.splitlines()
     assert lines[0] == "test accuracy, median over 2 seeds (min–max)"
     ticket = sorted(run.summary["lottery"][3]["final_test/acc"] for run in result.runs[:2])
-    assert lines[5].split()[:4] == ["3", "51.2%", f"{(ticket[0] + ticket[1]) / 2:.3f}", f"({ticket[0]:.3f}–{ticket[1]:.3f})"]
+    assert lines[1] == "ticket: rewind to init (ticket); control: random re-init (control)"
+    assert lines[6].split()[:4] == ["3", "51.2%", f"{(ticket[0] + ticket[1]) / 2:.3f}", f"({ticket[0]:.3f}–{ticket[1]:.3f})"]
     assert "dense network (round 0, 100 % of the weights)" in note.text
     assert 'alt="Test accuracy vs weights remaining"' in result.report.read_text()
     assert (tmp_path / "figures" / "lottery-tickets.png").exists()
@@ -137,13 +140,13 @@ def test_fit_time_table_by_hand():
     assert lines[-1] == "chance level: 1/10 = 0.100 test accuracy"
 
 
-def test_rethinking_report_states_fit_time_and_test_accuracy(tmp_path):
+def test_rethinking_notes_state_fit_time_and_test_accuracy(tmp_path):
     plan = plan_comparison(preset="rethinking-generalization",
                            sets=["epochs=3", "data.train_size=100", "model.hidden=[32]", "device=cpu"])
-    result = run_comparison(plan, RunStore(tmp_path / "store"))
-    note = result.notes[1]
+    runs = train_runs(plan.configs, RunStore(tmp_path / "store"))
+    note = preset_notes(plan.preset, runs)[1]
     assert note.title == "Measured: fit time and test accuracy (Zhang et al., Fig. 1)"
     rows = note.text.splitlines()[1:8]
-    assert [row[:20].strip() for row in rows] == [run.name for run in result.runs]
-    for row, run in zip(rows, result.runs):
+    assert [row[:20].strip() for row in rows] == [run.name for run in runs]
+    for row, run in zip(rows, runs):
         assert row.split()[-2] == f"{run.summary['final_eval']['test/acc']:.3f}"

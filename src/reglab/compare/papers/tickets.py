@@ -73,9 +73,8 @@ def nearest_rounds(points: Sequence[TicketPoint], targets: Sequence[float] = TAR
 
 def _cell(point: TicketPoint | None) -> str:
     if point is None:
-        return f"{'–':>22}"
-    spread = f"({min(point.accuracies):.3f}–{max(point.accuracies):.3f})"
-    return f"{point.median:>8.3f} {spread:>13}"
+        return "–"
+    return f"{point.median:.3f} ({min(point.accuracies):.3f}–{max(point.accuracies):.3f})"
 
 
 def ticket_table(points: dict[str, list[TicketPoint]], ticket: str, control: str) -> str:
@@ -88,21 +87,22 @@ def ticket_table(points: dict[str, list[TicketPoint]], ticket: str, control: str
     seeds = len(tickets[0].accuracies)
     marked = {point.round: target for target, point in nearest_rounds(tickets).items()}
     lines = [f"test accuracy, median over {seeds} seed{'s' if seeds != 1 else ''} (min–max)",
-             f"{'round':>5}{'weights left':>14}  {ticket[:22]:>22}  {control[:22]:>22}{'ticket − control':>18}"]
+             f"ticket: {ticket}; control: {control}",
+             f"{'round':>5}{'weights left':>14}{'ticket':>22}{'control':>22}{'difference':>11}"]
     for point in tickets:
         other = by_round.get(point.round)
         gap = f"{100 * (point.median - other.median):+.1f} pt" if other else "–"
         mark = f"  ← ~{100 * marked[point.round]:.0f} %" if point.round in marked else ""
-        lines.append(f"{point.round:>5}{100 * point.remaining:>13.1f}%  {_cell(point)}  {_cell(other)}{gap:>18}{mark}")
+        lines.append(f"{point.round:>5}{100 * point.remaining:>13.1f}%{_cell(point):>22}{_cell(other):>22}{gap:>11}{mark}")
     dense = tickets[0].median
     lines.append("")
     lines.append(f"dense network (round 0, 100 % of the weights): median test accuracy {dense:.3f}")
     for target, point in nearest_rounds(tickets).items():
         other = by_round.get(point.round)
-        versus = f", {control} {other.median:.3f} ({100 * (point.median - other.median):+.1f} points)" if other else ""
-        lines.append(f"~{100 * target:.0f} % left (round {point.round}, {100 * point.remaining:.1f} %): {ticket} "
-                     f"{point.median:.3f} = dense {100 * (point.median - dense):+.1f} points{versus}")
-    lines.append("each round's accuracy: its last epoch; weights left: of the pruned tensors (every Linear weight)")
+        versus = f", control {other.median:.3f} (ticket {100 * (point.median - other.median):+.1f} pt)" if other else ""
+        lines.append(f"~{100 * target:.0f} % left (round {point.round}, {100 * point.remaining:.1f} %): ticket "
+                     f"{point.median:.3f} (dense {100 * (point.median - dense):+.1f} pt){versus}")
+    lines.append("accuracy of a round: its last epoch; weights left: of the pruned tensors (every Linear weight)")
     return "\n".join(lines)
 
 
@@ -130,6 +130,10 @@ def plot_tickets(points: dict[str, list[TicketPoint]]) -> Figure | None:
                       textcoords="offset points", xytext=(2, -10), fontsize=8, color="#555")
     axes.axhline(points[arms[0]][0].median, color="#444", linestyle="--", linewidth=0.8, label="dense (round 0)")
     axes.set_xscale("log")
+    ticks = [100, 50, 20, 10, 5, 2, 1]
+    smallest = min(100 * point.remaining for found in points.values() for point in found)
+    axes.set_xticks([tick for tick in ticks if tick >= smallest * 0.8], [f"{tick}" for tick in ticks if tick >= smallest * 0.8])
+    axes.minorticks_off()
     axes.invert_xaxis()
     axes.set_xlabel("weights remaining (%)")
     axes.set_ylabel("test accuracy")

@@ -83,6 +83,7 @@ def test_early_stopping_notes_hold_prechelts_table(tmp_path):
     notes = preset_notes(plan.preset, runs)
     table = notes[1].text
     assert notes[1].title == "Measured: Prechelt's criteria replayed on every run"
+    assert notes[1].figure.key == "early-stopping-tradeoff" and notes[1].figure.figure is not None
     assert table.startswith("4 runs")
     lines = {line.split()[0]: line.split() for line in table.splitlines()[2:16]}
     assert set(lines) >= {"t_opt", "no", "GL_1", "GL_5", "PQ_0.5", "PQ_3", "UP_2", "UP_4"}

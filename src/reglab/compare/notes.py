@@ -57,10 +57,17 @@ def _rethinking(runs: Sequence[Run]) -> list[ReportNote]:
 
 
 def _early_stopping(runs: Sequence[Run]) -> list[ReportNote]:
-    from reglab.compare.papers import criterion_table
+    from reglab.compare.papers.prechelt import criterion_rows, criterion_table, plot_tradeoff
+    from reglab.report.figures import ReportFigure
 
-    return [ReportNote("Measured: Prechelt's criteria replayed on every run", criterion_table([run.history for run in runs]),
-                       True)]
+    histories = [run.history for run in runs]
+    rows = criterion_rows(histories)
+    figure = ReportFigure("early-stopping-tradeoff", "Training time vs generalization per criterion",
+                          "Each criterion's mean training time relative to the epoch of lowest validation error (x) "
+                          "against the mean ratio of its kept weights' test error to the test error at that epoch "
+                          "(y, 1 = the best stop); grey: the references.", plot_tradeoff(rows))
+    return [ReportNote("Measured: Prechelt's criteria replayed on every run", criterion_table(histories, rows=rows), True,
+                       figure)]
 
 
 def _lottery(runs: Sequence[Run]) -> list[ReportNote]:

@@ -39,7 +39,15 @@ from reglab.contract.events import Stop
 from reglab.stopping.callback import EarlyStopping, prechelt_errors
 from reglab.stopping.technique import make_criterion
 
-__all__ = ["CRITERIA", "CriterionStop", "stop_on_history", "criterion_stops", "criterion_rows", "criterion_table"]
+__all__ = [
+    "CRITERIA",
+    "CriterionStop",
+    "stop_on_history",
+    "criterion_stops",
+    "criterion_rows",
+    "criterion_table",
+    "plot_tradeoff",
+]
 
 # (label, early_stopping keys): the three classes over thresholds like Prechelt's.
 CRITERIA: tuple[tuple[str, dict[str, Any]], ...] = (
@@ -159,10 +167,50 @@ def criterion_rows(histories: Sequence[Sequence[Mapping[str, float]]],
     return rows
 
 
+def plot_tradeoff(rows: Sequence[Mapping[str, Any]]) -> Any:
+    """Each criterion as a point: mean training time relative to t_opt (x) against the mean
+    test-error ratio of the weights it keeps (y); one colour per class (GL, PQ, UP), the
+    reference rows in grey. Returns a matplotlib Figure (None without rows)."""
+    from reglab.report.plots.style import finish_legend, new_figure, run_colors
+
+    if not rows:
+        return None
+    figure = new_figure(7.0, 4.4)
+    axes = figure.add_subplot(1, 1, 1)
+    classes = ["GL", "PQ", "UP"]
+    colors = dict(zip(classes, run_colors(len(classes))))
+    for family in classes:
+        members = [row for row in rows if row["criterion"].startswith(family + "_")]
+        if members:
+            axes.plot([row["slowness_opt"] for row in members], [row["error_ratio"] for row in members], marker="o",
+                      color=colors[family], label=family)
+            for row in members:
+                axes.annotate(row["criterion"], (row["slowness_opt"], row["error_ratio"]), textcoords="offset points",
+                              xytext=(4, 4), fontsize=7, color=colors[family])
+    for row in rows:
+        if row["criterion"][:2] not in classes:
+            axes.scatter([row["slowness_opt"]], [row["error_ratio"]], color="#777", marker="s", zorder=3)
+            axes.annotate(row["criterion"].split(" (")[0], (row["slowness_opt"], row["error_ratio"]),
+                          textcoords="offset points", xytext=(-20, -12), fontsize=7, color="#555")
+    axes.set_xscale("log")
+    ticks = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50]
+    low, high = axes.get_xlim()
+    shown = [tick for tick in ticks if low <= tick <= high]
+    axes.set_xticks(shown, [f"{tick:g}" for tick in shown])
+    axes.minorticks_off()
+    axes.set_xlabel("training time: mean t_s / t_opt (log)")
+    axes.set_ylabel("test error of the kept weights / at t_opt")
+    axes.set_title("Early stopping: training time vs generalization")
+    finish_legend(axes)
+    return figure
+
+
 def criterion_table(histories: Sequence[Sequence[Mapping[str, float]]],
-                    criteria: Sequence[tuple[str, Mapping[str, Any]]] = CRITERIA) -> str:
-    """Prechelt's table as text: one row per criterion, means over the runs."""
-    rows = criterion_rows(histories, criteria)
+                    criteria: Sequence[tuple[str, Mapping[str, Any]]] = CRITERIA,
+                    rows: Sequence[Mapping[str, Any]] | None = None) -> str:
+    """Prechelt's table as text: one row per criterion, means over the runs (`rows`:
+    `criterion_rows` already computed on the same histories)."""
+    rows = rows if rows is not None else criterion_rows(histories, criteria)
     fastest = rows[0]["fastest"]
     lines = [
         f"{len([h for h in histories if h])} runs, each trained to the end and replayed through every criterion",

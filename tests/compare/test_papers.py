@@ -12,7 +12,8 @@ from reglab.compare.papers import criterion_table, fit_time_table, stop_on_histo
 from reglab.compare.papers.prechelt import criterion_rows
 from reglab.compare.papers.tickets import nearest_rounds
 from reglab.compare.notes import preset_notes
-from reglab.compare.session import plan_comparison, run_comparison
+from reglab.compare.session import plan_comparison
+from reglab.report import write_report
 from reglab.compare.training import train_runs
 from reglab.store import RunStore
 from tests.conftest import tiny_digits
@@ -111,20 +112,24 @@ def test_ticket_points_take_medians_and_mark_the_nearest_rounds():
     assert "~5 % left (round 13, 5.5 %)" in text
 
 
-def test_lottery_preset_report_has_the_table_and_the_figure(tmp_path):
+def test_lottery_preset_notes_have_the_table_and_the_figure(tmp_path):
     plan = plan_comparison(preset="lottery-ticket", seeds=2, sets=[
         "epochs=1", "pruning.rounds=3", "model.hidden=[32,16]", "data.train_size=200", "device=cpu"])
     assert [config.name for config in plan.configs][::2] == ["rewind to init (ticket)", "random re-init (control)"]
-    result = run_comparison(plan, RunStore(tmp_path / "store"), figures_dir=tmp_path / "figures")
-    note = result.notes[1]
+    store = RunStore(tmp_path / "store")
+    runs = train_runs(plan.configs, store, plan.preset.backend)
+    notes = preset_notes(plan.preset, runs)
+    note = notes[1]
     assert note.title == "Measured: test accuracy at the end of each round" and note.figure is not None
     lines = note.text.splitlines()
     assert lines[0] == "test accuracy, median over 2 seeds (min–max)"
-    ticket = sorted(run.summary["lottery"][3]["final_test/acc"] for run in result.runs[:2])
     assert lines[1] == "ticket: rewind to init (ticket); control: random re-init (control)"
+    ticket = sorted(run.summary["lottery"][3]["final_test/acc"] for run in runs[:2])
     assert lines[6].split()[:4] == ["3", "51.2%", f"{(ticket[0] + ticket[1]) / 2:.3f}", f"({ticket[0]:.3f}–{ticket[1]:.3f})"]
     assert "dense network (round 0, 100 % of the weights)" in note.text
-    assert 'alt="Test accuracy vs weights remaining"' in result.report.read_text()
+    # the note's figure is embedded in the report and saved with the others
+    report = write_report(store, [], tmp_path / "report.html", "tickets", notes, tmp_path / "figures")
+    assert 'alt="Test accuracy vs weights remaining"' in report.read_text()
     assert (tmp_path / "figures" / "lottery-tickets.png").exists()
 
 

@@ -63,9 +63,9 @@ def fit_time_table(runs: Sequence[Any], classes: int = 0) -> str:
                      f"{_number(slowdown, '{:.1f}'):>8}{_number(row.train_acc, '{:.3f}'):>11}"
                      f"{_number(row.test_acc, '{:.3f}'):>10}"
                      f"{_number(None if row.test_acc is None else 1 - row.test_acc, '{:.3f}'):>12}")
-    lines.append("epochs to 95% / 100%: first epoch whose running train accuracy reaches it (fit time, Fig. 1b);")
-    lines.append(f"× true: fit time to 100% relative to {rows[0].name if rows else 'the first run'}; train acc: last "
-                 "epoch; test acc: the weights the run kept (Fig. 1c)")
+    lines.append("epochs to 95% / 100%: first epoch whose running train accuracy reaches it")
+    lines.append(f"(fit time, Fig. 1b); × true: fit time to 100% relative to {rows[0].name if rows else 'the first run'}")
+    lines.append("train acc: last epoch; test acc: the weights the run kept (Fig. 1c)")
     if classes:
         lines.append(f"chance level: 1/{classes} = {1 / classes:.3f} test accuracy")
     return "\n".join(lines)

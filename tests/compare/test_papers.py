@@ -12,7 +12,7 @@ from reglab.compare.papers import criterion_table, fit_time_table, stop_on_histo
 from reglab.compare.papers.prechelt import criterion_rows
 from reglab.compare.papers.tickets import nearest_rounds
 from reglab.compare.notes import preset_notes
-from reglab.compare.session import plan_comparison
+from reglab.compare.session import plan_comparison, run_comparison
 from reglab.report import write_report
 from reglab.compare.training import train_runs
 from reglab.store import RunStore
@@ -53,7 +53,7 @@ def test_criterion_rows_by_hand():
     # val keeps improving: nothing fires, t_s = 6 = t_opt
     two = _rows(val=[0.5, 0.6, 0.7, 0.8, 0.85, 0.9], test=[0.5, 0.6, 0.7, 0.8, 0.85, 0.9])
     rows = {row["criterion"]: row for row in criterion_rows([one, two], [("GL_1", {"criterion": "gl", "alpha": 1.0})])}
-    best, last, gl = rows["t_opt (best val, whole run)"], rows["no stopping (last epoch)"], rows["GL_1"]
+    best, last, gl = rows["t_opt (best val)"], rows["no stopping"], rows["GL_1"]
     assert best["epochs"] == 4.5 and best["slowness_opt"] == 1.0 and best["error_ratio"] == 1.0
     assert last["epochs"] == 6.0 and last["slowness_opt"] == pytest.approx((6 / 3 + 1) / 2)
     assert last["error_ratio"] == pytest.approx((0.25 / 0.2 + 1) / 2)
@@ -63,6 +63,7 @@ def test_criterion_rows_by_hand():
     text = criterion_table([one, two], [("GL_1", {"criterion": "gl", "alpha": 1.0})])
     assert text.splitlines()[0].startswith("2 runs")
     assert [line.split()[0] for line in text.splitlines()[2:5]] == ["t_opt", "no", "GL_1"]
+    assert max(len(line) for line in text.splitlines()) <= 80
 
 
 def test_early_stopping_preset_plans_256_population_runs():
@@ -108,8 +109,9 @@ def test_ticket_points_take_medians_and_mark_the_nearest_rounds():
     marked = nearest_rounds(points["ticket"])
     assert [marked[target].round for target in (0.2, 0.1, 0.05)] == [7, 10, 13]
     text = ticket_table(points, "ticket", "control")
-    assert "~20 % left (round 7, 21.0 %): ticket 0.920 (dense +0.0 pt), control 0.900 (ticket +2.0 pt)" in text
-    assert "~5 % left (round 13, 5.5 %)" in text
+    assert "~20% (round 7, 21.0% left): ticket 0.920, +0.0 pt vs dense, +2.0 pt vs control" in text
+    assert "~5% (round 13, 5.5% left)" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
 
 
 def test_lottery_preset_notes_have_the_table_and_the_figure(tmp_path):
@@ -156,3 +158,22 @@ def test_rethinking_notes_state_fit_time_and_test_accuracy(tmp_path):
     assert [row[:20].strip() for row in rows] == [run.name for run in runs]
     for row, run in zip(rows, runs):
         assert row.split()[-2] == f"{run.summary['final_eval']['test/acc']:.3f}"
+
+
+# ---------------------------------------------------------------- presets with their own seeds and backend
+
+def test_a_preset_sets_its_seeds_and_backend_unless_they_are_given(tmp_path, monkeypatch):
+    import reglab.compare.session as session
+
+    plan = plan_comparison(preset="lottery-ticket")
+    assert [config.seed for config in plan.configs] == [0, 1, 2, 3, 4] * 2
+    assert len(plan_comparison(preset="lottery-ticket", seeds=1).configs) == 2
+    assert len(plan_comparison(preset="seed000-lab").configs) == 6
+    used = []
+    monkeypatch.setattr(session, "train_runs", lambda configs, store, backend, **options: used.append(backend) or [])
+    monkeypatch.setattr("reglab.report.write_report", lambda *arguments, **options: tmp_path / "report.html")
+    store = RunStore(tmp_path / "store")
+    run_comparison(plan, store)
+    run_comparison(plan, store, backend="sequential")
+    run_comparison(plan_comparison(preset="seed000-lab"), store)
+    assert used == ["population", "sequential", "sequential"]

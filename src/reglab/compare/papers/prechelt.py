@@ -158,7 +158,7 @@ def criterion_rows(histories: Sequence[Sequence[Mapping[str, float]]],
         }
 
     last = [len(history) for history in histories]
-    rows = [row("t_opt (best val, whole run)", optimal, optimal, 0.0), row("no stopping (last epoch)", last, last, 0.0)]
+    rows = [row("t_opt (best val)", optimal, optimal, 0.0), row("no stopping", last, last, 0.0)]
     for label, found in stops.items():
         rows.append(row(label, [stop.stop_epoch for stop in found], [stop.kept_epoch for stop in found],
                         statistics.fmean(float(stop.fired) for stop in found)))
@@ -212,22 +212,24 @@ def criterion_table(histories: Sequence[Sequence[Mapping[str, float]]],
     `criterion_rows` already computed on the same histories)."""
     rows = rows if rows is not None else criterion_rows(histories, criteria)
     fastest = rows[0]["fastest"]
+    width = max(9, len(fastest) + 5)
     lines = [
         f"{len([h for h in histories if h])} runs, each trained to the end and replayed through every criterion",
-        f"{'criterion':<28}{'fired':>7}{'epochs':>8}{'t_s/t_opt':>11}{f't_s/t_s({fastest})':>15}"
-        f"{'E_te/E_te(opt)':>16}{'kept t_opt':>12}{'test acc':>10}",
+        f"{'criterion':<17}{'fired':>6}{'epochs':>7}{'t_s/t_opt':>10}{f't_s/{fastest}':>{width}}"
+        f"{'E_te ratio':>11}{'kept t_opt':>11}{'test acc':>9}",
     ]
     for item in rows:
         lines.append(
-            f"{item['criterion']:<28}{100 * item['fired']:>6.0f}%{item['epochs']:>8.1f}{item['slowness_opt']:>11.2f}"
-            f"{item['slowness_fastest']:>15.2f}{item['error_ratio']:>16.3f}{100 * item['found_opt']:>11.0f}%"
-            f"{item['test_acc']:>10.3f}")
+            f"{item['criterion']:<17}{100 * item['fired']:>5.0f}%{item['epochs']:>7.1f}{item['slowness_opt']:>10.2f}"
+            f"{item['slowness_fastest']:>{width}.2f}{item['error_ratio']:>11.3f}{100 * item['found_opt']:>10.0f}%"
+            f"{item['test_acc']:>9.3f}")
     lines += [
         "",
-        "fired: runs in which the criterion stopped before the last epoch (else t_s = the last epoch)",
-        "epochs: mean t_s; t_s/t_opt: mean ratio to the epoch of lowest validation error of the whole run;",
-        f"t_s/t_s({fastest}): mean ratio to the fastest criterion (smallest mean t_s);",
-        "E_te/E_te(opt): mean ratio of the test error of the weights kept (lowest validation error up to t_s)",
-        "to the test error at t_opt; kept t_opt: runs whose kept epoch is t_opt; test acc: mean, weights kept",
+        "fired: runs it stopped before the last epoch (else t_s = the last epoch)",
+        "epochs: mean t_s; t_s/t_opt: mean ratio to the epoch of lowest validation",
+        f"error of the whole run; t_s/{fastest}: mean ratio to the fastest criterion;",
+        "E_te ratio: mean test error of the weights kept (lowest validation error",
+        "up to t_s) / test error at t_opt; kept t_opt: runs that kept t_opt;",
+        "test acc: mean test accuracy of the weights kept",
     ]
     return "\n".join(lines)

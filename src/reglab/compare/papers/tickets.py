@@ -88,21 +88,22 @@ def ticket_table(points: dict[str, list[TicketPoint]], ticket: str, control: str
     marked = {point.round: target for target, point in nearest_rounds(tickets).items()}
     lines = [f"test accuracy, median over {seeds} seed{'s' if seeds != 1 else ''} (min–max)",
              f"ticket: {ticket}; control: {control}",
-             f"{'round':>5}{'weights left':>14}{'ticket':>22}{'control':>22}{'difference':>11}"]
+             f"{'round':>5}{'weights left':>13}{'ticket':>21}{'control':>21}{'difference':>11}"]
     for point in tickets:
         other = by_round.get(point.round)
         gap = f"{100 * (point.median - other.median):+.1f} pt" if other else "–"
         mark = f"  ← ~{100 * marked[point.round]:.0f} %" if point.round in marked else ""
-        lines.append(f"{point.round:>5}{100 * point.remaining:>13.1f}%{_cell(point):>22}{_cell(other):>22}{gap:>11}{mark}")
+        lines.append(f"{point.round:>5}{100 * point.remaining:>12.1f}%{_cell(point):>21}{_cell(other):>21}{gap:>11}{mark}")
     dense = tickets[0].median
     lines.append("")
     lines.append(f"dense network (round 0, 100 % of the weights): median test accuracy {dense:.3f}")
     for target, point in nearest_rounds(tickets).items():
         other = by_round.get(point.round)
-        versus = f", control {other.median:.3f} (ticket {100 * (point.median - other.median):+.1f} pt)" if other else ""
-        lines.append(f"~{100 * target:.0f} % left (round {point.round}, {100 * point.remaining:.1f} %): ticket "
-                     f"{point.median:.3f} (dense {100 * (point.median - dense):+.1f} pt){versus}")
-    lines.append("accuracy of a round: its last epoch; weights left: of the pruned tensors (every Linear weight)")
+        versus = f", {100 * (point.median - other.median):+.1f} pt vs control" if other else ""
+        lines.append(f"~{100 * target:.0f}% (round {point.round}, {100 * point.remaining:.1f}% left): ticket "
+                     f"{point.median:.3f}, {100 * (point.median - dense):+.1f} pt vs dense{versus}")
+    lines.append("accuracy of a round: its last epoch's; weights left: of the pruned")
+    lines.append("tensors (every Linear weight); difference: ticket − control")
     return "\n".join(lines)
 
 

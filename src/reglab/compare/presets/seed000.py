@@ -50,7 +50,7 @@ _PRECHELT_LR = (3e-4, 1e-3)
 _PRECHELT_WIDTH = (128, 512)
 EARLY_STOPPING = ComparePreset(
     name="early-stopping",
-    title="Early stopping - but when? Prechelt's criteria on 256 runs",
+    title="Early stopping - but when? Prechelt's criteria on populations of runs",
     source="seed 000 homework 3-4; Prechelt 1998, 'Early stopping - but when?'",
     base={
         "seed": 0,

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, Mapping, Sequence
 
+from matplotlib.figure import Figure
+
 from reglab.contract.events import Stop
 from reglab.stopping.callback import EarlyStopping, prechelt_errors
 from reglab.stopping.technique import make_criterion
@@ -167,7 +169,7 @@ def criterion_rows(histories: Sequence[Sequence[Mapping[str, float]]],
     return rows
 
 
-def plot_tradeoff(rows: Sequence[Mapping[str, Any]]) -> Any:
+def plot_tradeoff(rows: Sequence[Mapping[str, Any]]) -> Figure | None:
     """Each criterion as a point: mean training time relative to t_opt (x) against the mean
     test-error ratio of the weights it keeps (y); one colour per class (GL, PQ, UP), the
     reference rows in grey. Returns a matplotlib Figure (None without rows)."""

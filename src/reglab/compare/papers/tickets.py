@@ -15,6 +15,7 @@ Reference:
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -64,8 +65,6 @@ def ticket_points(runs: Sequence[Any]) -> dict[str, list[TicketPoint]]:
 
 def nearest_rounds(points: Sequence[TicketPoint], targets: Sequence[float] = TARGETS) -> dict[float, TicketPoint]:
     """For each target fraction remaining, the round whose fraction is nearest (on a log scale)."""
-    import math
-
     if not points:
         return {}
     return {target: min(points, key=lambda point: abs(math.log(point.remaining / target))) for target in targets}

@@ -34,5 +34,5 @@ def test_every_variant_validates_and_builds(name):
         assert config.data.dataset in OFFLINE
         assert config.seed == preset.base["seed"]  # same split and initial draw for every variant
         build_setup(config)  # data, model, optimizer and every technique accept the keys
-    plan = plan_comparison(preset=name)
+    plan = plan_comparison(preset=name, seeds=1)
     assert [config.name for config in plan.configs] == labels

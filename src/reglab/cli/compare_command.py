@@ -40,10 +40,12 @@ def compare_command(
                                  "loss surface, PCA path) so the report shows those figures."),
     threads: int = typer.Option(1, "--threads", min=1, help="torch CPU threads (1: small nets are overhead-bound; "
                                 "more threads on shared cores can be many times slower)."),
-    backend: str = typer.Option("sequential", "--backend", help="sequential | population (runs that share an "
-                                "architecture shape train at once, each reproducing its single run)."),
-    seeds: int = typer.Option(1, "--seeds", min=1, help="Train every config with N seeds (its seed, +1, ...); "
-                              "the table and report show mean ± std per config."),
+    backend: Optional[str] = typer.Option(None, "--backend", help="sequential | population (runs that share an "
+                                          "architecture shape train at once, each reproducing its single run); "
+                                          "default: the preset's, else sequential."),
+    seeds: Optional[int] = typer.Option(None, "--seeds", min=1, help="Train every config with N seeds (its seed, "
+                                        "+1, ...); the table and report show mean ± std per config. Default: the "
+                                        "preset's, else 1."),
     list_presets: bool = typer.Option(False, "--list", help="List the presets and exit."),
     store: Optional[Path] = StoreOption,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the report path."),
@@ -64,7 +66,7 @@ def compare_command(
     from reglab.text_table import render_table, terminal_width, wrap_line
     from reglab.compare.training import COMPARE_BACKENDS
 
-    if backend not in COMPARE_BACKENDS:
+    if backend is not None and backend not in COMPARE_BACKENDS:
         fail(f"--backend: got {backend!r}; allowed: {' | '.join(COMPARE_BACKENDS)}")
     check_output_file("--out", out, (".html", ".htm"))
     check_output_folder("--figures", figures)
@@ -104,7 +106,8 @@ def compare_command(
         typer.echo(f"see: reglab runs list --status failed --store {directory}", err=True)
         raise typer.Exit(EXIT_FAILED) from None
     if not quiet:
-        table = grouped_comparison_table if seeds > 1 else comparison_table
+        repeated = len({run.name for run in result.runs}) < len(result.runs)
+        table = grouped_comparison_table if repeated else comparison_table
         typer.echo(render_table(table(result.runs, title=plan.title), width))
         for note in result.notes[1:]:
             typer.echo(f"\n{note.title}\n{note.text}")

@@ -6,7 +6,6 @@ the expected outcome, so a report shows honestly when an effect did not appear.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Callable, Sequence
 
 import torch
@@ -51,51 +50,40 @@ def _seed000(runs: Sequence[Run]) -> list[ReportNote]:
 
 
 def _rethinking(runs: Sequence[Run]) -> list[ReportNote]:
+    from reglab.compare.papers import fit_time_table
+
     classes = getattr(runs[0].data, "num_classes", 0) if runs else 0
-    lines = [f"{'run':<20}{'train acc':>10}{'test acc':>10}{'epoch train ≥ 95%':>19}"]
-    for run in runs:
-        figures = run_figures(run)
-        reached = first_epoch_reaching(run.history, "train/acc", 0.95)
-        lines.append(f"{run.name:<20}{_value(figures, 'train/acc'):>10}{_value(figures, 'test/acc'):>10}"
-                     f"{reached if reached else 'never':>19}")
-    lines.append("train acc: last epoch; " + KEPT)
-    if classes:
-        lines.append(f"\nchance level: 1/{classes} = {1 / classes:.3f}")
-    return [ReportNote("Measured: memorisation and generalization", "\n".join(lines), True)]
+    return [ReportNote("Measured: fit time and test accuracy (Zhang et al., Fig. 1)", fit_time_table(runs, classes), True)]
 
 
 def _early_stopping(runs: Sequence[Run]) -> list[ReportNote]:
-    planned = max(run.config.epochs for run in runs)
-    lines = [f"{'run':<18}{'stopped at':>11}{'rule':>10}{'kept epoch':>11}{'test acc':>10}{'epochs saved':>13}"]
-    for run in runs:
-        stopped = len(run.history)
-        rule = run.summary.get("stop_criterion") or "–"
-        kept = run.summary.get("restored_epoch") or stopped
-        lines.append(f"{run.name:<18}{stopped:>11}{rule:>10}{kept:>11}"
-                     f"{_value(run_figures(run), 'test/acc'):>10}{planned - stopped:>13}")
-    lines.append(KEPT)
-    return [ReportNote("Measured: when each criterion stopped", "\n".join(lines), True)]
+    from reglab.compare.papers.prechelt import criterion_rows, criterion_table, plot_tradeoff
+    from reglab.report.figures import ReportFigure
 
-
-def _sparsity_points(run: Run) -> list[tuple[float, float]]:
-    """The report's (sparsity, test accuracy) points of a live run."""
-    from reglab.report.plots.sparsity import accuracy_by_sparsity
-    from reglab.report.runs import ReportRun
-
-    view = ReportRun(run.id or "", run.name, run.status, {}, run.summary, list(run.history), Path("."))
-    return accuracy_by_sparsity(view)
+    histories = [run.history for run in runs]
+    rows = criterion_rows(histories)
+    figure = ReportFigure("early-stopping-tradeoff", "Training time vs generalization per criterion",
+                          "Each criterion's mean training time relative to the epoch of lowest validation error (x) "
+                          "against the mean ratio of its kept weights' test error to the test error at that epoch "
+                          "(y, 1 = the best stop); grey: the references.", plot_tradeoff(rows))
+    return [ReportNote("Measured: Prechelt's criteria replayed on every run", criterion_table(histories, rows=rows), True,
+                       figure)]
 
 
 def _lottery(runs: Sequence[Run]) -> list[ReportNote]:
-    columns = {run.name: dict(_sparsity_points(run)) for run in runs}
-    levels = sorted({level for points in columns.values() for level in points})
-    if not levels:
-        return [ReportNote("Measured: accuracy per sparsity", "no sparsity was recorded (trajectory off?)")]
-    lines = [f"{'sparsity':>9}" + "".join(f"{name[:26]:>28}" for name in columns)]
-    for level in levels:
-        cells = "".join(f"{columns[name].get(level, float('nan')):>28.3f}" for name in columns)
-        lines.append(f"{100 * level:>8.1f}%" + cells)
-    return [ReportNote("Measured: test accuracy at the end of each round", "\n".join(lines), True)]
+    from reglab.compare.papers import plot_tickets, ticket_points, ticket_table
+    from reglab.report.figures import ReportFigure
+
+    points = ticket_points(runs)
+    if not any(points.values()):
+        return [ReportNote("Measured: accuracy per sparsity", "no lottery rounds were recorded")]
+    ticket, control = (list(points) + ["", ""])[:2]
+    figure = ReportFigure("lottery-tickets", "Test accuracy vs weights remaining",
+                          "Median over the seeds (line) and every seed (dots) of the test accuracy at the end of each "
+                          "round; dotted lines: the rounds nearest 20 %, 10 % and 5 % of the weights remaining; dashed: "
+                          "the dense network.", plot_tickets(points))
+    return [ReportNote("Measured: test accuracy at the end of each round", ticket_table(points, ticket, control), True,
+                       figure if figure.figure is not None else None)]
 
 
 def distinct_units(weight: torch.Tensor, decimals: int = 5) -> int:

@@ -70,7 +70,7 @@ def plan_comparison(
     varies: Sequence[str] = (),
     sets: Sequence[str | tuple] = (),
     title: str | None = None,
-    seeds: int = 1,
+    seeds: int | None = None,
 ) -> ComparisonPlan:
     """Build and validate every config of a comparison; nothing is trained or written.
 
@@ -85,6 +85,7 @@ def plan_comparison(
         title: the report's title (default: the preset's, or one made from the sources).
         seeds: train every config with this many seeds (its own seed, +1, …); the runs of
             one config keep its name, so tables and reports group them (mean ± std).
+            None: the preset's `seeds` (1 without a preset).
 
     Raises:
         ConfigError: bad input, before anything runs.
@@ -107,6 +108,8 @@ def plan_comparison(
         for variant in cross_variants(list(chosen.variants) if chosen else [], grid):
             configs.append(load_config(base=base, overrides=[*variant.overrides, *overrides, ("name", variant.label)]))
     _check_same_seed(configs, {parse_vary(text)[0] for text in varies})
+    if seeds is None:
+        seeds = chosen.seeds if chosen else 1
     if seeds < 1:
         raise ConfigError("--seeds", seeds, "a whole number ≥ 1")
     if seeds > 1:
@@ -127,7 +130,7 @@ def run_comparison(
     figures_dir: str | Path | None = None,
     verbose: bool = False,
     analyze: bool = False,
-    backend: str = "sequential",
+    backend: str | None = None,
 ) -> ComparisonResult:
     """Train every config of the plan (each stored as it finishes), then write the report.
 
@@ -141,7 +144,8 @@ def run_comparison(
             surface; the PCA path too when the run kept ≥ 3 snapshots), so the report
             holds those figures.
         backend: sequential (one run after another) | population (compatible runs train
-            as populations; see `reglab.compare.training`).
+            as populations; see `reglab.compare.training`); None: the preset's backend
+            (sequential without a preset).
     """
     from reglab.compare.notes import preset_notes
     from reglab.report import write_report
@@ -156,6 +160,8 @@ def run_comparison(
         if on_run is not None:
             on_run(run)
 
+    if backend is None:
+        backend = plan.preset.backend if plan.preset else "sequential"
     runs = train_runs(plan.configs, store, backend, on_run=finished, verbose=verbose)
     notes = preset_notes(plan.preset, runs) if plan.preset else []
     report = write_report(store, [run.id for run in runs], out, plan.title, notes, figures_dir)

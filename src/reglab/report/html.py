@@ -50,11 +50,13 @@ class ReportNote:
         title: the heading.
         text: the body.
         preformatted: keep spacing and line breaks (tables of numbers).
+        figure: a figure shown under the text (a preset's own plot); also saved by `--figures`.
     """
 
     title: str
     text: str
     preformatted: bool = False
+    figure: ReportFigure | None = None
 
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
@@ -77,6 +79,8 @@ def _figure(figure: ReportFigure) -> str:
 
 def _note(note: ReportNote) -> str:
     body = f"<pre>{html.escape(note.text)}</pre>" if note.preformatted else f"<p>{html.escape(note.text)}</p>"
+    if note.figure is not None:
+        body += _figure(note.figure)
     return f"<h2>{html.escape(note.title)}</h2>{body}"
 
 
@@ -173,5 +177,5 @@ def write_report(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_report(runs, figures, title, notes), encoding="utf-8")
     if figures_dir is not None:
-        write_figures(figures, figures_dir)
+        write_figures([*(note.figure for note in notes if note.figure is not None), *figures], figures_dir)
     return path

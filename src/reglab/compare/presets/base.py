@@ -21,6 +21,8 @@ class ComparePreset:
         base: nested config keys shared by every variant.
         variants: labelled overrides, one run each, in report order.
         expectation: what the comparison should show, in one paragraph.
+        seeds: seeds per variant when `--seeds` is not given (its seed, +1, …).
+        backend: how it trains when `--backend` is not given (sequential | population).
     """
 
     name: str
@@ -29,6 +31,8 @@ class ComparePreset:
     base: Mapping[str, Any]
     variants: tuple[Variant, ...]
     expectation: str
+    seeds: int = 1
+    backend: str = "sequential"
 
 
 def variant(label: str, **overrides: Any) -> Variant:

@@ -45,7 +45,11 @@ class TrialPruner:
         trial = self.trials[member]
         trial.report(float(value), epoch)
         self.reported[member].add(epoch)
-        if trial.should_prune():
+        return lambda: self.decide(member, epoch, float(value))
+
+    def decide(self, member: int, epoch: int, value: float) -> Stop | None:
+        """The pruner's word on `member` after `epoch`, asked once its batch-mates reported the epoch too."""
+        if self.trials[member].should_prune():
             return Stop(f"pruned by the {self.pruner} pruner after epoch {epoch} ({self.metric} {value:.4g})", status="pruned", criterion=self.pruner)
         return None
 
@@ -59,7 +63,8 @@ class _EpochHookCallback(Callback):
         self.hook, self.member = hook, member
 
     def on_epoch_end(self, record: EpochRecord) -> Stop | None:
-        return self.hook(self.member, {**record.metrics, "epoch": record.epoch})
+        asked = self.hook(self.member, {**record.metrics, "epoch": record.epoch})
+        return asked() if callable(asked) else asked
 
 
 def single_run_callback(hook: Any, member: int) -> Callback:

@@ -71,12 +71,30 @@ def make_sampler(optuna: Any, method: str, seed: int) -> Any:
 MEDIAN_STARTUP_TRIALS = 10  # no pruning before 10 trials completed (Optuna's default 5; see the module docstring)
 
 
+import os
+
+
+def _exp() -> dict:
+    text = os.environ.get("REGLAB_PRUNER_EXP", "")
+    return dict(item.split("=") for item in text.split(",") if item)
+
+
 def startup_trials(pruner: str) -> int:
     """Completed trials the pruner needs before it can prune anything (0: it prunes from the first trial)."""
+    exp = _exp()
+    if exp and pruner == "median":
+        return int(exp.get("startup", 0))
     return MEDIAN_STARTUP_TRIALS if pruner == "median" else 0
 
 
 def make_pruner(optuna: Any, pruner: str, epochs: int) -> Any:
+    exp = _exp()
+    if exp and pruner == "median":
+        if "mates" in exp:
+            from reglab.search.median import PopulationMedianPruner
+
+            return PopulationMedianPruner(int(exp.get("min", 10)), int(exp.get("warmup", 0)), exp["mates"], float(exp.get("pct", 50)))
+        return optuna.pruners.PercentilePruner(float(exp.get("pct", 50)), n_startup_trials=int(exp.get("startup", 10)), n_warmup_steps=int(exp.get("warmup", 0)), interval_steps=int(exp.get("interval", 1)))
     if pruner == "median":
         return optuna.pruners.MedianPruner(n_startup_trials=MEDIAN_STARTUP_TRIALS, n_warmup_steps=0)
     if pruner == "hyperband":

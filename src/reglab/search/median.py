@@ -1,49 +1,65 @@
-"""The median pruner of a population: members compared with the completed trials and with each other.
+"""The median pruner of a sweep whose trials train in batches: Optuna's median rule, with
+the first batches pruned among themselves.
 
-EXPERIMENT
+Optuna's `MedianPruner` stops a trial after step s when its best value so far is worse
+than the median of the completed trials' values at step s. It compares with completed
+trials only, so the first batch of a study, asked before any trial completed, could not
+be pruned at all. A batch trains as one population, in lockstep, and every member
+reports an epoch before the pruner is asked about any of them (`reglab.search.pruning`,
+`reglab.population.epoch_end`): its batch-mates' values at the same epoch are there to
+compare with. So the reference of a trial at epoch s is
+
+    the completed trials' values at s                       once `n_startup_trials` completed,
+    the completed trials' and the running batch-mates' values at s    before that,
+
+and the trial stops when its best value so far is worse than the reference's median,
+provided the reference holds at least `n_startup_trials` values and s ≥ `n_warmup_steps`.
+In a first batch of 16 with 10 startup trials, the worse half stops at the first epoch
+pruning is allowed; the others (fewer than 10 values) train on to the end and complete.
+Running trials of other batches are not in the study a member is pruned against (one batch
+trains at a time here; a Ray task prunes against a copy of the study holding its own batch).
 """
 
 from __future__ import annotations
 
-import math
-import os
 import statistics
 from typing import Any
 
-__all__ = ["PopulationMedianPruner"]
+from optuna.pruners import BasePruner
+from optuna.study import StudyDirection
+from optuna.trial import TrialState
+
+__all__ = ["BatchMedianPruner"]
 
 
-def _base() -> Any:
-    from optuna.pruners import BasePruner
+class BatchMedianPruner(BasePruner):
+    """Optuna's median rule; before `n_startup_trials` completed, batch-mates count too.
 
-    return BasePruner
+    Args:
+        n_startup_trials: completed trials after which only they are compared with; also the
+            fewest values a comparison needs.
+        n_warmup_steps: no trial is pruned at a step below this (steps are epochs, from 1).
+    """
 
-
-class PopulationMedianPruner(_base()):
-    """Optuna's median rule over the completed trials and the running batch-mates at the same epoch."""
-
-    def __init__(self, min_values: int, warmup: int = 0, mates: str = "always", percentile: float = 50.0) -> None:
-        self.min_values, self.warmup, self.mates, self.percentile = min_values, warmup, mates, percentile
+    def __init__(self, n_startup_trials: int, n_warmup_steps: int) -> None:
+        self.n_startup_trials, self.n_warmup_steps = n_startup_trials, n_warmup_steps
 
     def prune(self, study: Any, trial: Any) -> bool:
-        from optuna.study import StudyDirection
-        from optuna.trial import TrialState
-        import numpy as np
-
         step = trial.last_step
-        if step is None or step < self.warmup:
+        if step is None or step < self.n_warmup_steps:
             return False
-        values = [value for value in trial.intermediate_values.values() if value == value]
         maximize = study.direction == StudyDirection.MAXIMIZE
-        if not values:
+        own = [value for value in trial.intermediate_values.values() if value == value]
+        if not own:  # nothing but NaN: as Optuna's MedianPruner, stop it
             return True
-        best = max(values) if maximize else min(values)
+        best = max(own) if maximize else min(own)
         completed = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        states = (TrialState.COMPLETE, TrialState.RUNNING)
-        if self.mates == "startup" and len(completed) >= self.min_values:
-            states = (TrialState.COMPLETE,)
-        reference = [other.intermediate_values[step] for other in study.get_trials(deepcopy=False, states=states) if other.number != trial.number and step in other.intermediate_values]
-        if len(reference) < self.min_values:
+        others = completed
+        if len(completed) < self.n_startup_trials:
+            others = completed + [other for other in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)) if other.number != trial.number]
+        reference = [other.intermediate_values[step] for other in others if step in other.intermediate_values]
+        reference = [value for value in reference if value == value]
+        if len(reference) < self.n_startup_trials:
             return False
-        q = np.nanpercentile(np.array(reference, dtype=float), 100 - self.percentile if maximize else self.percentile)
-        return best < q if maximize else best > q
+        median = statistics.median(reference)
+        return best < median if maximize else best > median

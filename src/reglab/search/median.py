@@ -14,8 +14,9 @@ compare with. So the reference of a trial at epoch s is
 
 and the trial stops when its best value so far is worse than the reference's median,
 provided the reference holds at least `n_startup_trials` values and s ≥ `n_warmup_steps`.
-In a first batch of 16 with 10 startup trials, the worse half stops at the first epoch
-pruning is allowed; the others (fewer than 10 values) train on to the end and complete.
+In a first batch of 16 with 10 startup trials, the members below the median of their 15
+batch-mates (about half) stop at the first epoch pruning is allowed; the others, with 7
+or fewer batch-mates left, train to the end and complete.
 Running trials of other batches are not in the study a member is pruned against (one batch
 trains at a time here; a Ray task prunes against a copy of the study holding its own batch).
 """

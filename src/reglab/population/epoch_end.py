@@ -19,7 +19,7 @@ __all__ = ["EpochSink", "MemberEnd", "member_metrics", "record_epoch"]
 
 # (original member index, epoch metrics) -> None, a Stop that ends this member, or a function
 # returning one, called once every member of the shard has reported the epoch (Optuna pruning)
-EpochSink = Callable[[int, dict[str, float]], "Stop | None"]
+EpochSink = Callable[[int, dict[str, float]], "Stop | Callable[[], Stop | None] | None"]
 # (original member index, history, stop or None, state dict, row of the member) -> None
 MemberEnd = Callable[[int, list[dict[str, float]], Stop | None, PopulationState, int], None]
 

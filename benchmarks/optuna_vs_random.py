@@ -75,7 +75,7 @@ def main() -> None:
     arguments = parser.parse_args()
     threads = max(1, torch.get_num_threads() // arguments.jobs)
     print(f"MNIST-1D, MLP {arguments.hidden}-{arguments.hidden}, {arguments.epochs} epochs, 64 trials in batches of 16; "
-          f"{os.cpu_count()} cores, {arguments.jobs} studies at once with {threads} torch threads each")
+          f"{os.cpu_count()} cores, {arguments.jobs} studies at once with {threads} torch threads each; load average {os.getloadavg()[0]:.1f} at the start")
     tasks = [(name, seed) for seed in arguments.seeds for name in arguments.studies]
     results: dict[tuple[str, int], tuple[float, float, int, float]] = {}
     with tempfile.TemporaryDirectory(prefix="reglab-optuna-bench-") as root:
@@ -108,6 +108,10 @@ def main() -> None:
     print(f"TPE - random, best val acc:            {100 * (median['tpe'][0] - median['random'][0]):+.2f} points (goal: >= 0)")
     print(f"median pruner, member-epochs / none:   {median['tpe+median'][2] / median['tpe'][2]:.2f} (goal: <= 0.70)")
     print(f"median pruner - none, best val acc:    {100 * (median['tpe+median'][0] - median['tpe'][0]):+.2f} points (goal: >= -0.50)")
+    per_seed = ", ".join(f"{100 * (results['tpe+median', seed][0] - results['tpe', seed][0]):+.2f}" for seed in arguments.seeds)
+    ratios = ", ".join(f"{results['tpe+median', seed][2] / results['tpe', seed][2]:.2f}" for seed in arguments.seeds)
+    print(f"  per seed: {per_seed} points; member-epochs {ratios}")
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":

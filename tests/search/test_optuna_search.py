@@ -14,7 +14,7 @@ optuna = pytest.importorskip("optuna")
 from optuna.trial import TrialState
 
 from reglab.config import ConfigError
-from reglab.search.study import MEDIAN_STARTUP_TRIALS, open_study, study_path
+from reglab.search.study import MEDIAN_FIRST_EPOCH, MEDIAN_STARTUP_TRIALS, open_study, study_path
 from reglab.store import RunStore
 from reglab.sweep import load_sweep, run_sweep
 from tests.conftest import tiny_digits
@@ -33,21 +33,24 @@ def search(**keys):
 
 
 STARTUP = MEDIAN_STARTUP_TRIALS
-SAMPLES = STARTUP + 8  # two prunable batches of 4 after the startup trials
+SAMPLES = STARTUP + 8
 
 
-def batches(samples, batch, startup=STARTUP):
-    """The trial numbers of each batch when every startup trial completes."""
-    bounds, done = [], 0
-    while done < samples:
-        size = min(batch, samples - done, startup - done) if done < startup else min(batch, samples - done)
-        bounds.append(range(done, done + size))
-        done += size
-    return bounds
+def batches(samples, batch):
+    """The trial numbers of each batch."""
+    return [range(start, min(start + batch, samples)) for start in range(0, samples, batch)]
 
 
 def load(store_dir, name="tpe"):
     return optuna.load_study(study_name=name, storage=optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(study_path(store_dir, name)))))
+
+
+def reference(study, trial, members, epoch):
+    """The values the median pruner compares `trial` with after `epoch`: the trials completed
+    before its batch, and, while fewer than 10 had completed, its batch-mates at that epoch."""
+    completed = [other for other in study.trials if other.number < members.start and other.state == TrialState.COMPLETE]
+    others = completed if len(completed) >= STARTUP else completed + [other for other in study.trials if other.number in members and other.number != trial.number]
+    return [other.intermediate_values[epoch] for other in others if epoch in other.intermediate_values]
 
 
 def test_batches_train_as_populations_and_the_median_pruner_stops_members(store_dir):
@@ -56,7 +59,6 @@ def test_batches_train_as_populations_and_the_median_pruner_stops_members(store_
     study = load(store_dir)
     trials = {trial.user_attrs["run_id"]: trial for trial in study.trials}
     assert len(trials) == SAMPLES
-    # Batches of 4, except that the median pruner's startup trials complete before a prunable batch is asked.
     trained = batches(SAMPLES, 4)
     with RunStore(store_dir) as store:
         runs = store.runs(sweep="tpe")
@@ -68,14 +70,17 @@ def test_batches_train_as_populations_and_the_median_pruner_stops_members(store_
             members = next(batch for batch in trained if trial.number in batch)
             assert run.summary.get("population", {"size": 1})["size"] == len(members)  # a batch is one population
             assert trial.intermediate_values == {row["epoch"]: pytest.approx(row["val/acc"]) for row in history}
+            # The median rule, epoch by epoch from the second on: kept while the best value so far
+            # is at least the reference's median (or the reference holds fewer than 10 values).
+            for epoch in range(MEDIAN_FIRST_EPOCH, run.epochs + 1):
+                values = reference(study, trial, members, epoch)
+                best = max(row["val/acc"] for row in history[:epoch])
+                below = len(values) >= STARTUP and best < statistics.median(values)
+                assert below == (run.status == "pruned" and epoch == run.epochs), (trial.number, epoch)
             if run.status == "pruned":
-                assert trial.state == TrialState.PRUNED and trial.number >= STARTUP
-                assert 1 <= run.epochs < 4 and len(history) == run.epochs  # its epochs are kept
+                assert trial.state == TrialState.PRUNED and trial.number >= 4  # the first batch has 3 batch-mates only
+                assert MEDIAN_FIRST_EPOCH <= run.epochs < 4 and len(history) == run.epochs  # its epochs are kept
                 assert run.summary["stop_criterion"] == "median"
-                # Below the median of the trials completed before its batch was asked, at its last epoch.
-                earlier = [other for other in study.trials if other.number < members.start and other.state == TrialState.COMPLETE]
-                assert len(earlier) >= STARTUP
-                assert history[-1]["val/acc"] < statistics.median(other.intermediate_values[run.epochs] for other in earlier)
             else:
                 assert trial.state == TrialState.COMPLETE and run.epochs == 4
                 assert trial.value == pytest.approx(max(row["val/acc"] for row in history))
@@ -88,52 +93,58 @@ def test_batches_train_as_populations_and_the_median_pruner_stops_members(store_
         assert len(store.runs(sweep="tpe")) == SAMPLES + 2
 
 
-def test_the_worse_half_of_a_batch_is_pruned_before_its_last_epoch(store_dir):
-    """The startup trials complete first; the last batch of 8 is one population whose 4 members
-    at lr 1e-5 (chance) are stopped early while its 4 members at lr 0.3 train on."""
-    samples = STARTUP + 8
-    spec = search(samples=samples, batch=8, parameters={"optimizer.lr": [0.3, 0.01, 1.0e-5], "model.dropout": {"uniform": [0.0, 0.3]}})
+def _statuses(store_dir, samples):
+    study = load(store_dir)
+    with RunStore(store_dir) as store:
+        by_id = {run.id: run for run in store.runs(sweep="tpe")}
+    runs = {trial.number: by_id[trial.user_attrs["run_id"]] for trial in study.trials}
+    assert sorted(runs) == list(range(samples))
+    return runs
+
+
+def test_the_first_batch_is_pruned_by_its_batch_mates_whatever_their_order(store_dir):
+    """No trial has completed: the members of the first batch (12, one population) are compared
+    with each other. After epoch 2 each of the 6 members at lr 1e-5 (chance) is below the median
+    of its 11 batch-mates, member 0 included (every member reported the epoch before any was
+    decided); the 6 at lr 0.3 train on, and with 5 batch-mates left nothing more is pruned."""
+    spec = search(samples=12, batch=12, parameters={"optimizer.lr": [0.3, 1.0e-5], "model.dropout": {"uniform": [0.0, 0.3]}})
     with RunStore(store_dir) as store:
         study = open_study(store.directory, "tpe", "tpe", "median", "maximize", 0, 4)
-    # The startup trials' median at each epoch is an lr 0.01 curve: above chance, below lr 0.3.
-    good = (STARTUP - 1) // 2
-    startup = [0.3] * good + [0.01] * (STARTUP - 2 * good) + [1.0e-5] * good
-    for number, lr in enumerate(startup + [0.3, 1.0e-5] * 4):
+    lrs = [1.0e-5, 1.0e-5, 0.3, 1.0e-5, 0.3, 0.3, 1.0e-5, 0.3, 1.0e-5, 0.3, 1.0e-5, 0.3]
+    for number, lr in enumerate(lrs):
         study.enqueue_trial({"optimizer.lr": lr, "model.dropout": 0.001 * number})  # distinct configs
     result = run_sweep(spec, backend="population", store=store_dir, quiet=True)
+    assert (result.trained, result.failures) == (12, [])
+    runs = _statuses(store_dir, 12)
+    assert {run.summary["population"]["size"] for run in runs.values()} == {12}
+    for number, lr in enumerate(lrs):
+        run = runs[number]
+        assert run.config["optimizer"]["lr"] == lr
+        if lr == 0.3:
+            assert (run.status, run.epochs) == ("completed", 4)
+        else:
+            assert (run.status, run.epochs, run.summary.get("stop_criterion")) == ("pruned", MEDIAN_FIRST_EPOCH, "median")
+
+
+def test_once_ten_trials_completed_only_they_are_compared_with(store_dir):
+    """Batches of 5: the first two (4, then 5 + 4 values) cannot prune and complete 10 trials
+    whose median curve is an lr 0.01 one. The third batch, all at lr 0.3, is compared with
+    those alone: it ends above their median and nobody in it is pruned (among themselves,
+    the worse of five lr-0.3 members would be); in the fourth, lr 1e-5 members are pruned."""
+    samples = 20
+    spec = search(samples=samples, batch=5, parameters={"optimizer.lr": [0.3, 0.01, 1.0e-5], "model.dropout": {"uniform": [0.0, 0.3]}})
+    with RunStore(store_dir) as store:
+        study = open_study(store.directory, "tpe", "tpe", "median", "maximize", 0, 4)
+    startup = [0.3, 1.0e-5, 0.01, 0.3, 1.0e-5, 0.3, 1.0e-5, 0.01, 0.3, 1.0e-5]
+    lrs = startup + [0.3] * 5 + [1.0e-5, 0.3, 1.0e-5, 0.3, 1.0e-5]
+    for number, lr in enumerate(lrs):
+        study.enqueue_trial({"optimizer.lr": lr, "model.dropout": 0.01 * number})
+    result = run_sweep(spec, backend="population", store=store_dir, quiet=True)
     assert (result.trained, result.failures) == (samples, [])
-    with RunStore(store_dir) as store:
-        runs = {trial.number: run for run in store.runs(sweep="tpe") for trial in load(store_dir).trials if trial.user_attrs["run_id"] == run.id}
-    assert batches(samples, 8)[-1] == range(STARTUP, samples)
-    assert [runs[number].summary["population"]["size"] for number in range(STARTUP, samples)] == [8] * 8
+    runs = _statuses(store_dir, samples)
     assert [runs[number].status for number in range(STARTUP)] == ["completed"] * STARTUP
-    assert {runs[number].status for number in range(STARTUP, samples, 2)} == {"completed"}  # lr 0.3
-    for number in range(STARTUP + 1, samples, 2):  # lr 1e-5
-        assert runs[number].status == "pruned" and runs[number].epochs < 4
-        assert runs[number].config["optimizer"]["lr"] == 1.0e-5
-
-
-@pytest.mark.parametrize("pruner, first", [("median", STARTUP), ("hyperband", 16), ("none", 16)])
-def test_the_first_batch_holds_the_median_pruners_startup_trials(store_dir, pruner, first):
-    """How many trials are asked: the Ray backend asks nothing (0) while the startup trials are in flight."""
-    from reglab.search.options import Objective
-    from reglab.search.run import _Search
-    from reglab.search.space import search_space
-
-    assert STARTUP < 16
-    spec = search(pruner=pruner, batch=16, samples=40)
-    space = search_space(spec)
-    with RunStore(store_dir) as store:
-        study = open_study(store.directory, "tpe", "tpe", pruner, "maximize", 0, 4)
-        searching = _Search(spec, space, Objective(), store, study)
-        assert searching.next_size(16, 40) == first
-        assert searching.next_size(16, 3) == 3
-        if pruner == "median":
-            assert searching.next_size(16, 40, running=STARTUP) == 0  # wait for them
-            assert searching.next_size(16, 40, running=STARTUP - 3) == 3
-        for number in range(STARTUP):
-            study.tell(study.ask(space.distributions), 0.5 + 0.01 * number)
-        assert searching.next_size(16, 40) == 16  # the pruner can prune now: full batches
+    assert [runs[number].status for number in range(10, 15)] == ["completed"] * 5
+    assert [runs[number].status for number in range(15, 20)] == ["pruned", "completed", "pruned", "completed", "pruned"]
 
 
 def test_a_trial_left_running_by_a_killed_driver_is_trained_again_once(store_dir):

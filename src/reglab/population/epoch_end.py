@@ -19,8 +19,9 @@ from reglab.population.state import PopulationState
 
 __all__ = ["EpochSink", "MemberEnd", "member_metrics", "record_epoch"]
 
-# (original member index, epoch metrics) -> None, or a Stop that ends this member (Optuna pruning)
-EpochSink = Callable[[int, dict[str, float]], "Stop | None"]
+# (original member index, epoch metrics) -> None, a Stop that ends this member, or a function
+# returning one, called once every member of the shard has reported the epoch (Optuna pruning)
+EpochSink = Callable[[int, dict[str, float]], "Stop | Callable[[], Stop | None] | None"]
 # (original member index, history, stop or None, state dict, row of the member) -> None
 MemberEnd = Callable[[int, list[dict[str, float]], Stop | None, PopulationState, int], None]
 
@@ -70,6 +71,7 @@ def record_epoch(
     """Each member's metrics, stopping and end of training; False once every member of `state` finished."""
     raw_names = [name.removeprefix("trajectory/") for name in fetched if name.startswith("trajectory/")]
     finished: list[tuple[int, Stop | None]] = []
+    deferred: list[tuple[int, Stop | None, Callable[[], Stop | None]]] = []
     for position, member in enumerate(state.members):
         config = state.configs[member]
         metrics = member_metrics(state, fetched, position, float32_value(fetched["lr"][position][0]), seconds, epoch)
@@ -101,9 +103,18 @@ def record_epoch(
             stop = stop or asked
         histories[member].append(metrics)
         asked = on_epoch(member, metrics)
+        if callable(asked):  # decided once every member has reported this epoch (Optuna pruning)
+            deferred.append((position, stop, asked))
+            continue
         stop = stop or (asked if isinstance(asked, Stop) else None)
         if stop is not None or epoch == state.epochs:
             finished.append((position, stop))
+    for position, stop, decide in deferred:
+        asked = decide()
+        stop = stop or (asked if isinstance(asked, Stop) else None)
+        if stop is not None or epoch == state.epochs:
+            finished.append((position, stop))
+    finished.sort(key=lambda item: item[0])
     for position, stop in finished:
         on_member_end(state.members[position], histories[state.members[position]], stop, state, position)
     if len(finished) == state.size:

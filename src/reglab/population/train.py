@@ -98,7 +98,8 @@ def train_population(
         model: a user's `nn.Module` (every member starts from a copy) or a function
             config -> module, as `reglab.train(model=...)`; trains through `torch.func`.
         on_member_epoch: called with (member index, epoch metrics) after each member's
-            epoch is stored; a returned `Stop` ends that member (Optuna pruning).
+            epoch is stored; a returned `Stop` ends that member (Optuna pruning), as does a
+            returned function's `Stop`, called once every member has reported the epoch.
         callbacks: `Callback` objects, as `reglab.train(callbacks=...)`: every event fires
             once per member, its record naming the member (`reglab.population.callbacks`).
             With a `step_every` callback the population trains as one shard.

@@ -3,9 +3,14 @@
 A `TrialPruner` is the per-member epoch hook of `reglab.train_population`
 (`on_member_epoch`) and, through `single_run_callback`, an ordinary `Callback` of
 `reglab.train`: after each epoch it reports the objective metric to the member's trial
-(`trial.report(value, epoch)`) and, when the study's pruner says so
-(`trial.should_prune()`), returns a `Stop` with status `pruned`. The member stops after
-that epoch, keeps every epoch it trained, and leaves its population.
+(`trial.report(value, epoch)`) and returns the decision as a function, which the
+population calls once every member has reported the epoch (`reglab.population.epoch_end`),
+so the pruner may compare a member with its batch-mates at that epoch and no member's
+fate depends on its place in the batch; a single run calls it at once. When the study's
+pruner says so (`trial.should_prune()`), the decision is a `Stop` with status `pruned`:
+the member stops after that epoch, keeps every epoch it trained, and leaves its
+population. (A large CPU population trained as several shards decides shard by shard:
+the members of later shards have not reported the epoch yet.)
 
 On a Ray worker, which cannot reach the driver's study, `MirrorPruner` builds the same
 decision from a copy: an in-memory study holding the trials finished when the batch
@@ -15,7 +20,7 @@ depend on) and the batch's own trials.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from reglab.contract.events import Callback, EpochRecord, Stop
 
@@ -37,7 +42,7 @@ class TrialPruner:
         self.pruner = pruner
         self.reported: list[set[int]] = [set() for _ in self.trials]  # epochs reported, per member
 
-    def __call__(self, member: int, metrics: Mapping[str, float]) -> Stop | None:
+    def __call__(self, member: int, metrics: Mapping[str, float]) -> Callable[[], Stop | None] | None:
         value = metrics.get(self.metric)
         if value is None or value != value:
             return None
@@ -45,7 +50,11 @@ class TrialPruner:
         trial = self.trials[member]
         trial.report(float(value), epoch)
         self.reported[member].add(epoch)
-        if trial.should_prune():
+        return lambda: self.decide(member, epoch, float(value))
+
+    def decide(self, member: int, epoch: int, value: float) -> Stop | None:
+        """The pruner's word on `member` after `epoch`, asked once its batch-mates reported the epoch too."""
+        if self.trials[member].should_prune():
             return Stop(f"pruned by the {self.pruner} pruner after epoch {epoch} ({self.metric} {value:.4g})", status="pruned", criterion=self.pruner)
         return None
 
@@ -59,7 +68,8 @@ class _EpochHookCallback(Callback):
         self.hook, self.member = hook, member
 
     def on_epoch_end(self, record: EpochRecord) -> Stop | None:
-        return self.hook(self.member, {**record.metrics, "epoch": record.epoch})
+        asked = self.hook(self.member, {**record.metrics, "epoch": record.epoch})
+        return asked() if callable(asked) else asked
 
 
 def single_run_callback(hook: Any, member: int) -> Callback:

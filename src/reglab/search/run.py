@@ -11,9 +11,8 @@ its run when the run was recorded, else marked failed and its parameters asked
 again first, so every trial is trained once. With `--backend ray`, several batches
 train at once, one Ray task each, as many as the cluster's CPUs (and GPUs) allow.
 
-With the median pruner the study's first batch is the pruner's startup trials (10, or
-`batch` if smaller): Optuna's MedianPruner compares a trial only with completed trials,
-so a batch asked before they completed could not be pruned (see `_Search.next_size`).
+Pruning decisions are taken once every member of a batch has reported the epoch, so a
+member may be compared with its batch-mates (`reglab.search.median`).
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ from reglab.config import Config, ConfigError, load_config
 from reglab.search.options import Objective
 from reglab.search.pruning import MirrorPruner, TrialPruner
 from reglab.search.space import SearchSpace, search_space
-from reglab.search.study import open_study, require_optuna, startup_trials, study_path
+from reglab.search.study import open_study, require_optuna, study_path
 from reglab.search.tell import DONE_ATTR, tell_failure, tell_run
 from reglab.store import FINAL_STATUSES, RunStore, config_hash, default_store_dir
 from reglab.sweep.progress import SweepProgress
@@ -64,28 +63,6 @@ class _Search:
             for trial in self.study.get_trials(deepcopy=False)
             if trial.state in (TrialState.COMPLETE, TrialState.PRUNED) or (trial.state == TrialState.FAIL and trial.user_attrs.get(DONE_ATTR))
         )
-
-    def completed(self) -> int:
-        """Trials told COMPLETE: those Optuna's median pruner compares against."""
-        from optuna.trial import TrialState
-
-        return len(self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
-
-    def next_size(self, batch: int, left: int, running: int = 0) -> int:
-        """How many trials to ask now (0: wait for the running ones), `left` still to ask, `running` in flight.
-
-        Optuna's MedianPruner prunes against completed trials only, once `n_startup_trials`
-        completed: a batch asked before then could not be pruned. So the study's first
-        batch holds its startup trials (fewer than `batch`), and, with batches in flight
-        (Ray), nothing more is asked until they complete.
-        """
-        startup = startup_trials(self.spec.pruner)
-        completed = self.completed()
-        if completed >= startup:
-            return min(batch, left)
-        if (unstarted := startup - completed - running) > 0:
-            return min(batch, left, unstarted)
-        return 0
 
     def settle_running(self) -> int:
         """Trials a killed run left running: told from their stored run, or failed and asked again."""
@@ -181,14 +158,12 @@ def run_search(
     again = search.settle_running()
     samples, batch = spec.samples or 1, spec.batch or 1
     before = search.done()
-    first = search.next_size(batch, max(samples - before, 0))
     output = console or Console(highlight=False)
     progress = SweepProgress(spec.name, samples, min(before, samples), output, enabled=not quiet)
     progress.note(
         f"sweep {spec.name}: Optuna {spec.method} study of {samples} trials ({before} done"
         + (f", {again} cut short to train again" if again else "")
         + f"), batches of {batch}"
-        + (f" (the first of {first}: the pruner's startup trials)" if first < min(batch, samples - before) else "")
         + f", pruner {spec.pruner}, backend {backend}; study in {study_path(run_store.directory, spec.name)}"
     )
     with progress:
@@ -210,7 +185,7 @@ def _search_here(search: _Search, samples: int, batch: int, population: dict[str
     from reglab.sweep.backends.hooked_batch import train_batch
 
     while (done := search.done()) < samples:
-        size = search.next_size(batch, samples - done)
+        size = min(batch, samples - done)
         trials, configs = search.ask(size)
         if len(trials) < size:  # told from runs already in the store
             progress.advance(size - len(trials))
@@ -247,9 +222,7 @@ def _search_on_ray(search: _Search, samples: int, batch: int, options: Any, prog
         try:
             while True:
                 while len(pending) < slots and (left := samples - search.done() - sum(map(len, pending.values()))) > 0:
-                    size = search.next_size(batch, left, sum(map(len, pending.values())))
-                    if not size:  # the pruner's startup trials complete first
-                        break
+                    size = min(batch, left)
                     trials, configs = search.ask(size)
                     if len(trials) < size:  # told from runs already in the store
                         progress.advance(size - len(trials))

@@ -3,7 +3,8 @@
 The configs of a batch that share an architecture shape train as one population
 (`reglab.train_population`); the others, and everything the population engine cannot
 train, train one by one (`reglab.train`). `hook(index, metrics)` runs after each
-member's epoch, with the member's index in the batch, and may return a `Stop` (Optuna
+member's epoch, with the member's index in the batch, and may return a `Stop`, or a
+function returning one that is called once every member has reported the epoch (Optuna
 pruning). Used by Optuna searches and by Ray tasks.
 """
 

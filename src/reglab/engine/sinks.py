@@ -1,4 +1,5 @@
-"""Sinks: callbacks that write what the loop produced (store, console)."""
+"""Console sinks: the run header, a progress bar and seed 000's epoch line (the store is
+written by `reglab.population.record.MemberRecorder`)."""
 
 from __future__ import annotations
 
@@ -8,24 +9,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from reglab.contract.events import Callback, EpochRecord, FitRecord, StepRecord
-from reglab.store import RunStore
 
-__all__ = ["StoreSink", "ConsoleSink", "RunHeader", "epoch_line"]
-
-
-class StoreSink(Callback):
-    """Commits each epoch's metrics to the store as the epoch ends."""
-
-    kind = "sink"
-
-    def __init__(self, store: RunStore, run_id: str) -> None:
-        self.store = store
-        self.run_id = run_id
-
-    def on_epoch_end(self, record: EpochRecord) -> None:
-        metrics = {key: value for key, value in record.metrics.items() if key != "epoch"}
-        self.store.log_epoch(self.run_id, record.epoch, metrics)
-        return None
+__all__ = ["ConsoleSink", "RunHeader", "epoch_line"]
 
 
 class RunHeader(Callback):

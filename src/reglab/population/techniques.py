@@ -1,11 +1,11 @@
-"""What a member's single run would add through the technique families, and whether a population can do it.
+"""The technique units a member's config builds, read for what the loop must do per member.
 
-Each member's techniques are built exactly as `reglab.engine.setup` builds them
-(`build_techniques`), then read: the population reproduces the units it knows
-(below) with batched tensors, and refuses anything else, so a population never
-silently drops a technique a single run would apply.
+Each member's units are built from its config (`build_techniques`: they validate the
+keys and carry the settings), then read here: the loop does each known unit's work
+for all members at once with batched tensors (below), and refuses any other unit, so
+no technique a config asks for is ever silently dropped.
 
-| unit (single run)                  | in a population                                     |
+| unit (built from the config)       | done by the loop, for K members                     |
 |------------------------------------|-----------------------------------------------------|
 | PenaltyHook (every l1_mode, l2)    | `MemberPenalties`                                   |
 | ProximalL1Hook, SubgradientL1Hook  | `soft_threshold_members_`, `add_l1_subgradient_`    |

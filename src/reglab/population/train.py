@@ -112,7 +112,8 @@ def train_population(
 
     Raises:
         ConfigError: bad input, before anything is stored.
-        PopulationUnsupported: a config the population engine cannot train (use `reglab.train`).
+        PopulationUnsupported: configs that cannot share one population (they differ in a
+            population key, `reglab.population.grouping`): train them in separate populations.
     """
     configs = [as_config(config) for config in configs]
     state, models = build_population(configs, data_order, engine, data, model)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
+import torch
+from safetensors import safe_open
 
 import reglab
 from reglab.cli.app import main
 from reglab.config import ConfigError
+from reglab.contract.events import Callback
 from reglab.engine.checkpoint import CHECKPOINT_FILE
 from reglab.population.checkpoint import read_member_checkpoint
 from reglab.store import RunStore
@@ -84,13 +88,40 @@ def test_only_interrupted_runs_with_a_checkpoint_resume(store_dir):
     assert (RunStore(store_dir).run_dir(done.id) / CHECKPOINT_FILE).is_file()
 
 
-def test_units_without_saved_state_refuse_to_resume(store_dir):
-    config = tiny_digits(epochs=3, **{"trajectory.every_steps": 2})
+class InterruptAtStep(Callback):
+    step_every = 1
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    def on_step_end(self, record):
+        if record.step == self.step:
+            raise KeyboardInterrupt
+
+
+def test_trajectory_step_rows_and_snapshots_resume_byte_for_byte(store_dir):
+    # 200 samples / batch 32: 7 steps per epoch; cut at step 17, mid-epoch 3, after the step
+    # snapshot of step 15 was written (it must go, and be written again)
+    config = tiny_digits(epochs=4, **{"trajectory.every_steps": 3, "trajectory.snapshot_steps": {"every": 5},
+                                      "trajectory.snapshot_epochs": {"every": 2}})
+    whole = reglab.train(config, store=store_dir)
     with pytest.raises(KeyboardInterrupt):
-        reglab.train(config, store=store_dir, callbacks=[InterruptAt(2)])
-    stopped = RunStore(store_dir).runs()[0]
-    with pytest.raises(ConfigError, match="trajectory.every_steps=2 does not yet"):
-        reglab.resume(stopped.id, store=store_dir)
+        reglab.train(config, store=store_dir, callbacks=[InterruptAtStep(17)])
+    store = RunStore(store_dir)
+    stopped = next(run for run in store.runs() if run.status == "interrupted")
+    assert (store.run_dir(stopped.id) / "snapshots" / "step_00000015.safetensors").is_file()
+    resumed = reglab.resume(stopped.id, store=store_dir)
+    a, b = store.run_dir(resumed.id), store.run_dir(whole.id)
+    assert (a / "trajectory_steps.csv").read_bytes() == (b / "trajectory_steps.csv").read_bytes()
+    files = sorted(path.name for path in (b / "snapshots").iterdir())
+    assert sorted(path.name for path in (a / "snapshots").iterdir()) == files and "step_00000015.safetensors" in files
+    assert json.loads((a / "snapshots" / "index.json").read_text()) == json.loads((b / "snapshots" / "index.json").read_text())
+    for name in (name for name in files if name.endswith(".safetensors")):  # same tensors and position (header order may differ)
+        with safe_open(str(a / "snapshots" / name), "pt") as got, safe_open(str(b / "snapshots" / name), "pt") as expected:
+            assert got.metadata() == expected.metadata() and set(got.keys()) == set(expected.keys()), name
+            assert all(torch.equal(got.get_tensor(key), expected.get_tensor(key)) for key in got.keys()), name
+    assert weights_bytes(store_dir, resumed.id) == weights_bytes(store_dir, whole.id)
+    assert resumed.summary["trajectory"] == whole.summary["trajectory"]
 
 
 @pytest.mark.parametrize(

@@ -154,13 +154,11 @@ def resume(
         raise ConfigError("--resume", run_id, "the id (or a unique prefix) of a run in this store")
     if stored.status != "interrupted":
         raise ConfigError("--resume", run_id, f"an interrupted run (this one is {stored.status})")
-    from reglab.population.checkpoint import read_member_checkpoint, resumable_reason
+    from reglab.population.checkpoint import read_member_checkpoint
     from reglab.population.train import train_population  # the population engine imports this module
 
     config = validate_config(stored.config)
     checkpoint = read_member_checkpoint(run_store.run_dir(full_id))
-    if checkpoint is None and resumable_reason(config) is not None:
-        raise ConfigError("--resume", run_id, f"a run whose techniques all keep their state ({resumable_reason(config)} does not yet)")
     if checkpoint is None:
         raise ConfigError("--resume", run_id, "a run with a finished epoch (this one has no checkpoint: train it again)")
     # a population member continues alone: a population of one, from its checkpoint

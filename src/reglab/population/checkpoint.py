@@ -14,9 +14,11 @@ entry, written beside the old file and moved over it, never pickle):
 | `unit/own/<i>/<key>` | the tensors of its config's other units (`record_only` callbacks) |
 | `averaging/...`    | its EMA or SWA average (`average/<name>`) and SWA's rate      |
 | `pruning/mask/<name>`, `pruning/rewind/<name>` | its pruning masks and lottery rewind point |
+| `trajectory/previous/<name>` | its weights at the last trajectory step row (for `update_ratio/*`) |
 
 and in the metadata: `kind: population-member`, the epoch, the optimizer's step count,
-the data order, the early stopping's JSON state and the pruning round counters and lottery log; the member's epoch rows are appended
+the data order, the early stopping's JSON state, the pruning round counters and lottery log,
+and the trajectory's step counters, step-file columns and kept snapshots; the member's epoch rows are appended
 to `checkpoint_history.jsonl` beside it (`reglab.engine.checkpoint.read_history_rows`).
 
 Resuming (`resume_members`) builds the members' population anew from their configs
@@ -26,8 +28,8 @@ exactly as it would have without the interruption, on the same machine and threa
 count. Members of one resumed population must have finished the same number of epochs
 and, with a shared data order, share the order's state (`resume_key`).
 
-What a member does not carry yet (trajectory step files) keeps its run from
-being resumed: `resumable_reason` names it, and the member trains again from scratch.
+A resumed member's trajectory files continue: rows and snapshots written after its last
+checkpoint are dropped and trained again.
 """
 
 from __future__ import annotations
@@ -41,34 +43,19 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from reglab.config import Config
 from reglab.engine.checkpoint import CHECKPOINT_FILE, append_history_row, read_history_rows
 
 __all__ = [
     "MEMBER_KIND",
-    "resumable_reason",
     "save_member_checkpoints",
     "read_member_checkpoint",
     "resume_key",
     "load_members",
     "load_member_units",
+    "load_member_trajectories",
 ]
 
 MEMBER_KIND = "population-member"
-
-
-def resumable_reason(config: Config) -> str | None:
-    """The technique whose state a member checkpoint does not hold yet (one `key=value`), or None."""
-    regularization = config.regularization
-    checks = [
-        # the step-row and snapshot files and their step counter would start again
-        (config.trajectory.every_steps is not None, "trajectory.every_steps", config.trajectory.every_steps),
-        (config.trajectory.snapshots_on(), "trajectory.snapshot_*", "set"),
-    ]
-    for failed, key, value in checks:
-        if failed:
-            return f"{key}={value}"
-    return None
 
 
 def _cpu(tensor: torch.Tensor) -> torch.Tensor:
@@ -89,7 +76,7 @@ def save_member_checkpoints(state: Any, epoch: int, histories: Mapping[int, list
     """Write the checkpoint of every member of `state` (after `epoch`) into its run folder."""
     for row, member in enumerate(state.members):
         own = state.callbacks.own.get(member, [])
-        if member not in folders or resumable_reason(state.configs[member]) is not None or not all(unit.resumable for unit in own):
+        if member not in folders or not all(unit.resumable for unit in own):
             continue
         tensors: dict[str, torch.Tensor] = {}
         for name, tensor in {**state.params, **state.buffers}.items():
@@ -113,6 +100,7 @@ def save_member_checkpoints(state: Any, epoch: int, histories: Mapping[int, list
             "units": [_split(f"unit/own/{index}/", unit.state_dict(), tensors) for index, unit in enumerate(own)],
             "averaging": _split("averaging/", state.averaging.member_state(row), tensors) if state.averaging is not None else None,
             "pruning": _split("pruning/", state.pruning.member_state(row, state.techniques[member].pruning), tensors) if state.pruning is not None else None,
+            "trajectory": _split("trajectory/", state.trajectory.member_state(row, member), tensors) if state.trajectory is not None else None,
         }
         if histories[member]:
             append_history_row(folders[member], histories[member][-1])
@@ -195,6 +183,16 @@ def load_members(state: Any, checkpoints: Sequence[tuple[dict[str, torch.Tensor]
     state.epoch = epoch
     histories = {member: [dict(row) for row in checkpoints[row][1]["history"]] for row, member in enumerate(state.members)}
     return epoch, histories
+
+
+def load_member_trajectories(state: Any, checkpoints: Sequence[tuple[dict[str, torch.Tensor], dict[str, Any]]]) -> None:
+    """Give each member's trajectory its counters, last step row's weights and files back;
+    called once the files are open (`MemberTrajectory.open(..., resuming=True)`)."""
+    if state.trajectory is None:
+        return
+    for row, (tensors, meta) in enumerate(checkpoints):
+        saved = {**meta["trajectory"], **_gathered("trajectory/", tensors)}
+        state.trajectory.load_member_state(row, state.members[row], saved)
 
 
 def load_member_units(state: Any, checkpoints: Sequence[tuple[dict[str, torch.Tensor], dict[str, Any]]]) -> None:

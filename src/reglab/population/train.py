@@ -18,7 +18,13 @@ from reglab.engine.run import Run, as_config, final_evaluation
 from reglab.engine.denormals import flushing_denormals
 from reglab.population.build import ENGINES, build_population
 from reglab.population.callbacks import MemberCallbacks
-from reglab.population.checkpoint import load_member_units, load_members, read_member_checkpoint, save_member_checkpoints
+from reglab.population.checkpoint import (
+    load_member_trajectories,
+    load_member_units,
+    load_members,
+    read_member_checkpoint,
+    save_member_checkpoints,
+)
 from reglab.population.loop import fit_population
 from reglab.population.record import MemberRecorder
 from reglab.population.shards import MIN_SHARD_MEMBERS, shard_count, split_population
@@ -149,7 +155,9 @@ def train_population(
         recorder.start()
     folders = {member: run_store.run_dir(run_id) for member, run_id in enumerate(recorder.run_ids)}
     if state.trajectory is not None:  # each member's step rows and snapshots go to its run folder
-        state.trajectory.open([run_store.run_dir(run_id) for run_id in recorder.run_ids], state.params, state.buffers)
+        state.trajectory.open([run_store.run_dir(run_id) for run_id in recorder.run_ids], state.params, state.buffers, resume is not None)
+        if resume is not None:
+            load_member_trajectories(state, checkpoints)
     for row, member in enumerate(state.members if state.callbacks else ()):
         run_id = recorder.run_ids[member]
         splits = state.data.member_splits[member] if state.data.member_splits else None

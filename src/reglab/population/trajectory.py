@@ -19,7 +19,7 @@ so its `snapshots/` folder, index and thinning are those of its single run.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import torch
 
@@ -117,9 +117,10 @@ class MemberTrajectory:
     def snapshots_on(self) -> bool:
         return self.snapshot_epochs is not None or self.snapshot_steps is not None
 
-    def open(self, folders: Sequence[Path], params, buffers) -> None:
+    def open(self, folders: Sequence[Path], params, buffers, resuming: bool = False) -> None:
         """Each member's step-row file and snapshot folder in its run folder (`folders[member]`);
-        the initial weights are snapshot 0. Called once the store has made the folders."""
+        the initial weights are snapshot 0 (a resumed member's files continue instead:
+        `load_member_state`). Called once the store has made the folders."""
         for member, folder in enumerate(folders):
             if self.every_steps:
                 self.files.steps[member] = StepRowWriter(Path(folder) / STEPS_FILE)
@@ -127,8 +128,32 @@ class MemberTrajectory:
                 writer = SnapshotWriter(
                     Path(folder) / "snapshots", self.snapshot_epochs, self.snapshot_steps, self.snapshot_budget_mb, self.names
                 )
-                writer.start(unstack_state(params, buffers, member))
+                if not resuming:
+                    writer.start(unstack_state(params, buffers, member))
                 self.files.snapshots[member] = writer
+
+    def member_state(self, row: int, member: int) -> dict[str, Any]:
+        """For a checkpoint: the step counters, row `row`'s weights at the last step row and the
+        member's file writers' state."""
+        state: dict[str, Any] = {"epoch": self.epoch, "step": self.step}
+        state.update({f"previous/{name}": tensor[row] for name, tensor in self.previous_row.items()})
+        if member in self.files.snapshots:
+            state["snapshots"] = self.files.snapshots[member].state()
+        if member in self.files.steps:
+            state["step_columns"] = self.files.steps[member].columns
+        return state
+
+    @torch.no_grad()
+    def load_member_state(self, row: int, member: int, saved: Mapping[str, Any]) -> None:
+        """Take back `member_state` (after `open(..., resuming=True)`)."""
+        self.epoch, self.step = int(saved["epoch"]), int(saved["step"])
+        for key, value in saved.items():
+            if key.startswith("previous/"):
+                self.previous_row[key[len("previous/"):]][row].copy_(value)
+        if member in self.files.snapshots:
+            self.files.snapshots[member].restore(saved["snapshots"])
+        if member in self.files.steps:
+            self.files.steps[member].restore(saved.get("step_columns"), self.step)
 
     def start_epoch(self, params) -> None:
         self.epoch += 1

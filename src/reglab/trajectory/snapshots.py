@@ -167,6 +167,22 @@ class SnapshotWriter:
         self.folder.mkdir(parents=True, exist_ok=True)
         self._save(_state_of(source), epoch=0, step=0, name="epoch_0000", ordinal=0)
 
+    def state(self) -> dict:
+        """What a checkpoint keeps: the kept snapshots, the stride and the count of scheduled ones."""
+        return {"entries": [asdict(entry) for entry in self.entries], "stride": self.stride, "ordinal": self._ordinal}
+
+    def restore(self, saved: dict) -> None:
+        """Continue from `state()`: snapshot files written after the checkpoint are removed
+        (training them again writes them again)."""
+        self.entries = [SnapshotEntry(**entry) for entry in saved["entries"]]
+        self.stride, self._ordinal = int(saved["stride"]), int(saved["ordinal"])
+        self.folder.mkdir(parents=True, exist_ok=True)
+        kept = {entry.file for entry in self.entries}
+        for path in self.folder.glob("*.safetensors"):
+            if path.name not in kept:
+                path.unlink()
+        self._write_index()
+
     def step_due(self, step: int) -> bool:
         return is_due(self.steps, step)
 

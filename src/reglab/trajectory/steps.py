@@ -41,6 +41,24 @@ class StepRowWriter:
         self.rows: list[dict[str, float]] = []
         self._columns: list[str] | None = None
 
+    @property
+    def columns(self) -> list[str] | None:
+        """The file's columns, once the first rows fixed them."""
+        return None if self._columns is None else list(self._columns)
+
+    def restore(self, columns: Sequence[str] | None, last_step: int) -> None:
+        """Continue a file written up to a checkpoint: its columns, and only its rows of steps
+        up to `last_step` (rows written after the checkpoint are trained again)."""
+        self._columns = None if columns is None else list(columns)
+        if self.path is None or self._columns is None or not self.path.is_file():
+            return
+        with self.path.open(newline="") as handle:
+            kept = [row for row in csv.DictReader(handle) if int(float(row["step"])) <= last_step]
+        with self.path.open("w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=self._columns, restval="", extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(kept)
+
     def write(self, rows: Sequence[Mapping[str, float]]) -> None:
         if not rows:
             return

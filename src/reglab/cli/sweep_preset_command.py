@@ -1,0 +1,69 @@
+"""`reglab compare --preset fantastic-measures [--set KEY=VALUE] [--vary KEY=V1,V2] [--out FILE.html]`:
+a sweep preset trained as populations, then its measures ranked (`reglab.compare.sweep_ranking`)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional, Sequence
+
+import typer
+
+from reglab.cli.app import EXIT_FAILED, fail
+from reglab.cli.options import store_dir
+from reglab.compare.presets.sweep_preset import SweepPreset
+
+__all__ = ["run_sweep_preset_command"]
+
+
+def run_sweep_preset_command(
+    preset: SweepPreset,
+    configs: Sequence[Path],
+    varies: Sequence[str],
+    sets: Sequence[str],
+    out: Optional[Path],
+    store: Optional[Path],
+    threads: int,
+    quiet: bool,
+) -> None:
+    """Check the input, train the sweep (resuming what the store holds), print the ranking and the page's path."""
+    from rich.console import Console
+
+    from reglab.cli.interrupt import watch_store
+    from reglab.cli.paths import check_output_file, check_store_target
+    from reglab.compare.presets.sweep_preset import sweep_spec
+    from reglab.compare.sweep_ranking import run_sweep_preset
+    from reglab.text_table import terminal_width
+
+    if configs:
+        fail(f"--preset: got {preset.name!r} with config files; allowed: either config files or a preset, not both")
+    check_output_file("--out", out, (".html", ".htm"))
+    spec = sweep_spec(preset, sets, varies)  # bad --set/--vary: one line before anything is written
+    directory = store_dir(store)
+    check_store_target(directory)
+    watch_store(directory, resumes=True, sweep=spec.name)
+    import torch
+
+    torch.set_num_threads(threads)  # the sweep's two shards step on two cores at once (population.shards)
+    console = Console(highlight=False, soft_wrap=True)
+    if not quiet:
+        console.print(f"{preset.title}: {spec.config_count():,} configs, sweep {spec.name}", markup=False)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    result = run_sweep_preset(preset, directory, sets, varies, out, console=console, quiet=quiet, width=terminal_width())
+    trained = result.sweep
+    if not quiet:
+        counts = ", ".join(f"{count} {status}" for status, count in sorted(trained.statuses.items()))
+        typer.echo(
+            f"sweep {trained.name}: {trained.total} configs, {trained.skipped} already done, {trained.trained} trained now; "
+            f"store holds {counts or 'no runs'}; {result.seconds:.0f} s (load average {load:.2f} at the start, "
+            f"{os.getloadavg()[0]:.2f} at the end)"
+        )
+        typer.echo(result.table)
+    for line in trained.failures:
+        typer.echo(f"failed: {line}", err=True)
+    if len(result.runs.run_ids) < 2 or not result.runs.measures:
+        typer.echo(f"ranking: {len(result.runs.run_ids)} finished runs with measures; at least 2 are needed", err=True)
+        raise typer.Exit(EXIT_FAILED)
+    typer.echo(str(result.report))
+    if trained.failures:
+        raise typer.Exit(EXIT_FAILED)

@@ -33,7 +33,7 @@ def run_sweep_preset_command(
     from reglab.cli.paths import check_output_file, check_store_target
     from reglab.compare.presets.sweep_preset import sweep_spec
     from reglab.compare.sweep_ranking import run_sweep_preset
-    from reglab.text_table import terminal_width
+    from reglab.text_table import terminal_width, wrap_line
 
     if configs:
         fail(f"--preset: got {preset.name!r} with config files; allowed: either config files or a preset, not both")
@@ -45,25 +45,31 @@ def run_sweep_preset_command(
     import torch
 
     torch.set_num_threads(threads)  # the sweep's two shards step on two cores at once (population.shards)
-    console = Console(highlight=False, soft_wrap=True)
+    width = terminal_width()
+    console = Console(highlight=False, width=width)  # the sweep's notes wrap to the table's width
     if not quiet:
-        console.print(f"{preset.title}: {spec.config_count():,} configs, sweep {spec.name}", markup=False)
+        console.print(wrap_line(f"{preset.title}: {spec.config_count():,} configs, sweep {spec.name}", width), markup=False)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    result = run_sweep_preset(preset, directory, sets, varies, out, console=console, quiet=quiet, width=terminal_width())
+    result = run_sweep_preset(preset, directory, sets, varies, out, console=console, quiet=quiet, width=width)
     trained = result.sweep
     if not quiet:
         counts = ", ".join(f"{count} {status}" for status, count in sorted(trained.statuses.items()))
-        typer.echo(
+        typer.echo(wrap_line(
             f"sweep {trained.name}: {trained.total} configs, {trained.skipped} already done, {trained.trained} trained now; "
             f"store holds {counts or 'no runs'}; {result.seconds:.0f} s (load average {load:.2f} at the start, "
-            f"{os.getloadavg()[0]:.2f} at the end)"
-        )
-        typer.echo(result.table)
+            f"{os.getloadavg()[0]:.2f} at the end)", width))
+        # (the table's title line is not fitted by the table itself: a long sweep name overflows it)
+        typer.echo("\n".join(wrap_line(line, width) for line in result.ranking.table.splitlines()))
+        if result.fitted is not None:
+            typer.echo(wrap_line(f"\nOnly the runs that fit their training set (train acc ≥ {preset.fit_target:g}): "
+                                 f"{result.fitted.report}", width))
+            typer.echo("\n".join(wrap_line(line, width) for line in result.fitted.table.splitlines()))
     for line in trained.failures:
         typer.echo(f"failed: {line}", err=True)
-    if len(result.runs.run_ids) < 2 or not result.runs.measures:
-        typer.echo(f"ranking: {len(result.runs.run_ids)} finished runs with measures; at least 2 are needed", err=True)
+    ranked = result.ranking.runs
+    if len(ranked.run_ids) < 2 or not ranked.measures:
+        typer.echo(f"ranking: {len(ranked.run_ids)} finished runs with measures; at least 2 are needed", err=True)
         raise typer.Exit(EXIT_FAILED)
-    typer.echo(str(result.report))
+    typer.echo(str(result.ranking.report))
     if trained.failures:
         raise typer.Exit(EXIT_FAILED)

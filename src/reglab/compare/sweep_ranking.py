@@ -1,8 +1,9 @@
 """A sweep preset from start to report: train the grid as populations, rank its measures.
 
     result = run_sweep_preset(FANTASTIC_MEASURES, RunStore("reglab-runs"))
-    result.report    # the ranking page (HTML)
-    result.table     # the ranking as text
+    result.ranking.report    # the ranking page (HTML)
+    result.ranking.table     # the ranking as text
+    result.fitted            # the same over the runs that fit their training set
 
 The grid trains with the population backend of `reglab.sweep.run_sweep` (configs of one
 architecture shape together; a store that already holds some of the sweep's runs is
@@ -11,7 +12,8 @@ Kendall's τ and Jiang et al.'s granulated τ with the generalization gap, exact
 `reglab analyze --sweep NAME` does, with `model.hidden` split into width and depth and
 only the network-level measures ranked (`measure/<name>`; per-layer values such as
 `measure/alpha/<layer>` exist only for the layers a depth has, as Jiang et al. rank
-whole networks).
+whole networks). A preset with a `fit_target` is ranked a second time over the runs
+whose training accuracy reached it (`reglab.ranking.fitted`), Jiang et al.'s setting.
 """
 
 from __future__ import annotations
@@ -27,10 +29,28 @@ from reglab.compare.presets.sweep_preset import SweepPreset, sweep_spec
 from reglab.ranking import MeasureRank, SweepRuns, collect_sweep, rank_measures, ranking_table, write_ranking_page
 from reglab.ranking.architecture import split_hidden
 from reglab.ranking.collect import MEASURE_PREFIX
+from reglab.ranking.fitted import fitted_runs
 from reglab.store import RunStore
 from reglab.sweep.runner import SweepResult, run_sweep
 
-__all__ = ["SweepPresetResult", "network_level", "run_sweep_preset"]
+__all__ = ["Ranking", "SweepPresetResult", "network_level", "run_sweep_preset"]
+
+
+@dataclass
+class Ranking:
+    """One ranking of a sweep's measures.
+
+    Attributes:
+        runs: the runs ranked (gaps, measures, hyperparameters).
+        ranks: the measures, best-ranked first.
+        table: the ranking as text.
+        report: the HTML ranking page.
+    """
+
+    runs: SweepRuns
+    ranks: list[MeasureRank]
+    table: str
+    report: Path
 
 
 @dataclass
@@ -39,18 +59,15 @@ class SweepPresetResult:
 
     Attributes:
         sweep: the sweep's training summary (configs, statuses, failures).
-        runs: the runs ranked (gaps, measures, hyperparameters).
-        ranks: the measures, best-ranked first.
-        table: the ranking as text.
-        report: the HTML ranking page.
+        ranking: every finished run ranked.
+        fitted: only the runs that reached the preset's `fit_target` (None without one,
+            or when fewer than 2 runs reached it).
         seconds: wall time of training and ranking.
     """
 
     sweep: SweepResult
-    runs: SweepRuns
-    ranks: list[MeasureRank]
-    table: str
-    report: Path
+    ranking: Ranking
+    fitted: Ranking | None
     seconds: float
 
 
@@ -92,8 +109,16 @@ def run_sweep_preset(
     trained = run_sweep(spec, backend="population", store=store, console=console, quiet=quiet)
     run_store = RunStore.of(store)
     runs = network_level(split_hidden(collect_sweep(run_store, spec.name, gap)))  # type: ignore[arg-type]
-    ranks = rank_measures(runs)
-    table = ranking_table(runs, ranks, width)
     path = Path(out) if out is not None else default_report_path(run_store, f"ranking-{spec.name}")
-    report = write_ranking_page(runs, ranks, path)
-    return SweepPresetResult(trained, runs, ranks, table, report, time.perf_counter() - started)
+    ranking = _rank(runs, width, path)
+    fitted = None
+    if preset.fit_target is not None:
+        subset = fitted_runs(runs, run_store, preset.fit_target)
+        if len(subset.run_ids) >= 2:
+            fitted = _rank(subset, width, path.with_name(f"{path.stem}-fitted{path.suffix}"))
+    return SweepPresetResult(trained, ranking, fitted, time.perf_counter() - started)
+
+
+def _rank(runs: SweepRuns, width: int, path: Path) -> Ranking:
+    ranks = rank_measures(runs)
+    return Ranking(runs, ranks, ranking_table(runs, ranks, width), write_ranking_page(runs, ranks, path))

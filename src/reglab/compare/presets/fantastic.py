@@ -17,9 +17,10 @@ crosses the same seven hyperparameters on MNIST-1D (generated locally, offline):
 | dropout        | 0, 0.1, 0.2, 0.3        | member          |
 
 9 × 2 × 2 × 3 × 3 × 4 = 1,296 configs: 36 populations of 36 members. Every run trains
-a fixed budget of 20 epochs on 1,000 training signals (Jiang et al. train to a
-cross-entropy of 0.01; on MNIST-1D most of these configs do not get there in a
-budget that fits 30 minutes on 2 cores), and measures its final weights with every
+a fixed budget of 50 epochs on 500 training signals (Jiang et al. train to a
+cross-entropy of 0.01; on MNIST-1D many of these configs do not get there in a
+budget that fits 30 minutes on 2 cores, so the ranking is given twice: over every
+run, and over the runs that reached 99 % training accuracy), and measures its final weights with every
 family but the Hessian (docs/measures.md), with the costly ones cut down:
 flatness draws 5 perturbations per σ and bisects 10 times, flatness and sharpness
 use the first 256 training signals.
@@ -44,8 +45,8 @@ FANTASTIC_MEASURES = SweepPreset(
     source="Jiang et al. 2019 (ICLR 2020), arXiv:1912.02178",
     base={
         "seed": 0,
-        "epochs": 20,
-        "data": {"dataset": "mnist1d", "train_size": 1000},
+        "epochs": 50,
+        "data": {"dataset": "mnist1d", "train_size": 500},
         "model": {"activation": "relu"},
         "optimizer": {"momentum": 0.9},
         "measures": {
@@ -65,6 +66,9 @@ FANTASTIC_MEASURES = SweepPreset(
     },
     # Members of one shape train together; two shards step on two cores at once.
     population={"data_order": "shared", "max_size": 64, "shards": 2},
+    # Jiang et al. compare networks trained to a cross-entropy of 0.01 (all fit their data):
+    # the runs that reached 99 % training accuracy are also ranked on their own.
+    fit_target=0.99,
     expectation=(
         "Jiang et al. found the sharpness and PAC-Bayes flatness measures (magnitude-aware above all) "
         "ranked networks by gap best, and norm-based and spectral measures (products of spectral norms, "

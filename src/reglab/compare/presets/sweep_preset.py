@@ -38,6 +38,8 @@ class SweepPreset:
         grid: dotted config key -> the values it takes (crossed: one run per combination).
         population: the sweep file's `population` options.
         expectation: what the ranking should show, in one paragraph.
+        fit_target: also rank the runs whose last epoch's train accuracy reached this
+            (Jiang et al. compare networks trained to the same training loss); None: no.
     """
 
     name: str
@@ -47,6 +49,7 @@ class SweepPreset:
     grid: Mapping[str, Sequence[Any]]
     population: Mapping[str, Any]
     expectation: str
+    fit_target: float | None = None
 
     @property
     def size(self) -> int:

@@ -61,8 +61,9 @@ def run_sweep_preset_command(
         # (the table's title line is not fitted by the table itself: a long sweep name overflows it)
         typer.echo("\n".join(wrap_line(line, width) for line in result.ranking.table.splitlines()))
         if result.fitted is not None:
-            typer.echo(wrap_line(f"\nOnly the runs that fit their training set (train acc ≥ {preset.fit_target:g}): "
-                                 f"{result.fitted.report}", width))
+            typer.echo("")
+            typer.echo(wrap_line(f"Only the runs that fit their training set (train acc ≥ {preset.fit_target:g}), "
+                                 f"also in {result.fitted.report}:", width))
             typer.echo("\n".join(wrap_line(line, width) for line in result.fitted.table.splitlines()))
     for line in trained.failures:
         typer.echo(f"failed: {line}", err=True)

@@ -139,6 +139,7 @@ def test_tiny_preset_trains_the_grid_as_populations_and_ranks_the_measures(tmp_p
     [
         (["--vary", "model.dropout"], "error: --vary: got 'model.dropout'; allowed: KEY=V1,V2"),
         (["--set", "optimizer.lr=-1"], "error: optimizer.lr: got -1"),
+        (["--vary", "optimizer.lr=abc"], "error: optimizer.lr: got 'abc'"),
         (["{tmp}/a.yaml"], "error: --preset: got 'fantastic-measures' with config files"),
     ],
 )
@@ -147,6 +148,6 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, capsys, argu
     with pytest.raises(SystemExit) as exit_:
         main(["compare", "--preset", "fantastic-measures", *arguments, "--store", str(tmp_path / "s")])
     assert exit_.value.code == 2
-    error = capsys.readouterr().err
-    assert error.startswith(start) and error.count("\n") == 1
+    printed = capsys.readouterr()
+    assert printed.err.startswith(start) and printed.err.count("\n") == 1 and printed.out == ""
     assert not (tmp_path / "s").exists()

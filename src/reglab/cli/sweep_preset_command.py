@@ -47,13 +47,13 @@ def run_sweep_preset_command(
     torch.set_num_threads(threads)  # the sweep's two shards step on two cores at once (population.shards)
     width = terminal_width()
     console = Console(highlight=False, width=width)  # the sweep's notes wrap to the table's width
-    if not quiet:
-        console.print(wrap_line(f"{preset.title}: {spec.config_count():,} configs, sweep {spec.name}", width), markup=False)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     result = run_sweep_preset(preset, directory, sets, varies, out, console=console, quiet=quiet, width=width)
     trained = result.sweep
     if not quiet:
         counts = ", ".join(f"{count} {status}" for status, count in sorted(trained.statuses.items()))
+        typer.echo("")
+        typer.echo(wrap_line(f"{preset.title} ({preset.source})", width))
         typer.echo(wrap_line(
             f"sweep {trained.name}: {trained.total} configs, {trained.skipped} already done, {trained.trained} trained now; "
             f"store holds {counts or 'no runs'}; {result.seconds:.0f} s (load average {load:.2f} at the start, "

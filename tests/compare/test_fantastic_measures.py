@@ -141,6 +141,7 @@ def test_tiny_preset_trains_the_grid_as_populations_and_ranks_the_measures(tmp_p
         (["--set", "optimizer.lr=-1"], "error: optimizer.lr: got -1"),
         (["--vary", "optimizer.lr=abc"], "error: optimizer.lr: got 'abc'"),
         (["{tmp}/a.yaml"], "error: --preset: got 'fantastic-measures' with config files"),
+        (["--seeds", "3"], "error: --seeds: got it with --preset fantastic-measures; allowed: --set, --vary"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_nothing_written(tmp_path, capsys, arguments, start):

@@ -63,7 +63,10 @@ def compare_command(
     if preset in SWEEP_PRESETS:  # a whole sweep, ranked by its measures
         from reglab.cli.sweep_preset_command import run_sweep_preset_command
 
-        run_sweep_preset_command(SWEEP_PRESETS[preset], configs or [], vary or [], set_ or [], out, store, threads, quiet)
+        others = {"--figures": figures is not None, "--title": title is not None, "--analyze": analyze,
+                  "--seeds": seeds != 1, "--backend": backend not in ("sequential", "population")}
+        run_sweep_preset_command(SWEEP_PRESETS[preset], configs or [], vary or [], set_ or [], out, store, threads, quiet,
+                                 unsupported=[name for name, given in others.items() if given])
         return
     from reglab.cli.console import make_console
     from reglab.cli.interrupt import watch_store

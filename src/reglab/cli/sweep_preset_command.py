@@ -25,8 +25,12 @@ def run_sweep_preset_command(
     store: Optional[Path],
     threads: int,
     quiet: bool,
+    unsupported: Sequence[str] = (),
 ) -> None:
-    """Check the input, train the sweep (resuming what the store holds), print the ranking and the page's path."""
+    """Check the input, train the sweep (resuming what the store holds), print the ranking and the page's path.
+
+    `unsupported`: the `reglab compare` options given that a sweep preset does not use.
+    """
     from rich.console import Console
 
     from reglab.cli.interrupt import watch_store
@@ -37,6 +41,9 @@ def run_sweep_preset_command(
 
     if configs:
         fail(f"--preset: got {preset.name!r} with config files; allowed: either config files or a preset, not both")
+    if unsupported:
+        fail(f"{unsupported[0]}: got it with --preset {preset.name}; allowed: --set, --vary, --out, --store, --threads, "
+             "--quiet (a sweep preset trains as populations and writes a ranking page)")
     check_output_file("--out", out, (".html", ".htm"))
     spec = sweep_spec(preset, sets, varies)  # bad --set/--vary: one line before anything is written
     directory = store_dir(store)

@@ -17,12 +17,11 @@ from reglab.compare.presets import SWEEP_PRESETS, get_preset
 from reglab.compare.presets.fantastic import FANTASTIC_MEASURES
 from reglab.compare.presets.sweep_preset import sweep_spec
 from reglab.compare.sweep_ranking import network_level
-from reglab.config import ConfigError
+from reglab.config import ConfigError, validate_config
 from reglab.population import group_configs
-from reglab.config import validate_config
 from reglab.ranking import SweepRuns, collect_sweep
-from reglab.ranking.fitted import fitted_runs
 from reglab.ranking.architecture import split_hidden
+from reglab.ranking.fitted import fitted_runs
 from reglab.store import RunStore
 from reglab.sweep.expand import expand_sweep
 from tests.conftest import tiny_digits

@@ -17,13 +17,15 @@ def _list_presets() -> None:
     from rich.table import Table
 
     from reglab.cli.console import make_console
-    from reglab.compare.presets import PRESETS
+    from reglab.compare.presets import PRESETS, SWEEP_PRESETS
 
     table = Table(title="reglab compare presets")
     for column in ("name", "runs", "source", "what it shows"):
         table.add_column(column, overflow="fold")
     for preset in PRESETS.values():
         table.add_row(preset.name, str(len(preset.variants)), preset.source, preset.expectation)
+    for sweep_preset in SWEEP_PRESETS.values():
+        table.add_row(sweep_preset.name, f"{sweep_preset.size:,}", sweep_preset.source, sweep_preset.expectation)
     make_console().print(table)
 
 
@@ -57,6 +59,16 @@ def compare_command(
     """
     if list_presets:
         _list_presets()
+        return
+    from reglab.compare.presets import SWEEP_PRESETS
+
+    if preset in SWEEP_PRESETS:  # a whole sweep, ranked by its measures
+        from reglab.cli.sweep_preset_command import run_sweep_preset_command
+
+        others = {"--figures": figures is not None, "--title": title is not None, "--analyze": analyze,
+                  "--seeds": seeds != 1, "--backend": backend not in ("sequential", "population")}
+        run_sweep_preset_command(SWEEP_PRESETS[preset], configs or [], vary or [], set_ or [], out, store, threads, quiet,
+                                 unsupported=[name for name, given in others.items() if given])
         return
     from reglab.cli.console import make_console
     from reglab.cli.interrupt import watch_store

@@ -12,8 +12,10 @@ from reglab.compare.presets.base import ComparePreset, variant
 from reglab.compare.presets.seed000 import EARLY_STOPPING, LOTTERY_TICKET, RUMELHART, SEED000_LAB
 from reglab.compare.presets.seed002 import AUGMENTATION, DROPOUT, L1_L2, LEARNING_RATE, RETHINKING
 from reglab.compare.presets.seed004 import INIT_SCHEMES
+from reglab.compare.presets.fantastic import FANTASTIC_MEASURES
+from reglab.compare.presets.sweep_preset import SweepPreset
 
-__all__ = ["ComparePreset", "PRESETS", "get_preset", "preset_names", "variant"]
+__all__ = ["ComparePreset", "PRESETS", "SWEEP_PRESETS", "SweepPreset", "get_preset", "preset_names", "variant"]
 
 PRESETS: dict[str, ComparePreset] = {
     preset.name: preset
@@ -32,8 +34,12 @@ PRESETS: dict[str, ComparePreset] = {
 }
 
 
+# Presets that are whole sweeps ranked by their measures (`reglab.compare.sweep_ranking`).
+SWEEP_PRESETS: dict[str, SweepPreset] = {preset.name: preset for preset in (FANTASTIC_MEASURES,)}
+
+
 def preset_names() -> list[str]:
-    return list(PRESETS)
+    return [*PRESETS, *SWEEP_PRESETS]
 
 
 def get_preset(name: str) -> ComparePreset:
@@ -41,5 +47,5 @@ def get_preset(name: str) -> ComparePreset:
     from reglab.config import ConfigError
 
     if name not in PRESETS:
-        raise ConfigError("--preset", name, ", ".join(PRESETS))
+        raise ConfigError("--preset", name, ", ".join(preset_names()))
     return PRESETS[name]

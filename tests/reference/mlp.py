@@ -40,13 +40,15 @@ class ReferenceMLP(nn.Module):
         widths = [FEATURES, *hidden]
         self.hidden = nn.ModuleList(ReferenceBlock(a, b, norm, position, groups, activation) for a, b in zip(widths, widths[1:]))
         self.head = nn.Linear(widths[-1], CLASSES)
-        self.activations: list[torch.Tensor] = []
+        self.record_activations = False
+        self.activations: list[torch.Tensor] = []  # each block's output, with `record_activations`
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.activations = []
         for block in self.hidden:
             x = block(x)
-            self.activations.append(x)
+            if self.record_activations:
+                self.activations.append(x)
         return self.head(x)
 
 

@@ -40,6 +40,7 @@ def test_activity_penalties_add_lambda_times_the_batch_mean_of_each_blocks_activ
     l1, l2 = 0.01, 0.02
     run = train_reglab_mlp({"optimizer.momentum": 0.9, "regularization.activity_l1": l1, "regularization.activity_l2": l2}, HIDDEN)
     model = initial_reference(HIDDEN)
+    model.record_activations = True
 
     def loss_of(outputs, targets):
         penalty = sum(l1 * a.abs().sum(1).mean() + l2 * a.pow(2).sum(1).mean() for a in model.activations)

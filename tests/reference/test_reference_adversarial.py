@@ -16,11 +16,21 @@ from tests.reference.harness import assert_same_weights, tiny_data, tiny_model, 
 EPS = 0.1
 
 
-def fgsm(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """x + ε·sign(∇ₓ L(x, y; θ))."""
+def input_gradient(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     x = x.clone().requires_grad_(True)
     (gradient,) = torch.autograd.grad(F.cross_entropy(model(x), y), x)
-    return (x + EPS * gradient.sign()).detach()
+    return gradient
+
+
+def fgsm_linf(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """x + ε·sign(∇ₓ L(x, y; θ))."""
+    return (x + EPS * input_gradient(model, x, y).sign()).detach()
+
+
+def fgsm_l2(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """x + ε·g/‖g‖₂ per example, g = ∇ₓ L(x, y; θ) (the fast gradient method)."""
+    gradient = input_gradient(model, x, y)
+    return (x + EPS * gradient / gradient.norm(dim=1, keepdim=True)).detach()
 
 
 def train_attacked(attack: Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor], epochs: int = 3) -> nn.Module:
@@ -39,10 +49,10 @@ def train_attacked(attack: Callable[[nn.Module, torch.Tensor, torch.Tensor], tor
     return model
 
 
-@pytest.mark.parametrize("attack", ["fgsm"])
-def test_adversarial_training_steps_on_the_attacked_batches(attack):
-    run = train_reglab({"optimizer.momentum": 0.9, "regularization.adversarial_eps": EPS, "regularization.adversarial_attack": attack})
-    reference = train_attacked(fgsm)
+@pytest.mark.parametrize(("norm", "attack"), [("linf", fgsm_linf), ("l2", fgsm_l2)])
+def test_fgsm_training_steps_on_the_attacked_batches(norm, attack):
+    run = train_reglab({"optimizer.momentum": 0.9, "regularization.adversarial_eps": EPS, "regularization.adversarial_norm": norm})
+    reference = train_attacked(attack)
     assert_same_weights(run.model, reference, moved_from=tiny_model())
     plain = train_reference(tiny_model(), lambda m: torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9))
     assert not torch.allclose(run.model[0].weight, plain[0].weight, atol=1e-4)

@@ -59,7 +59,7 @@ def param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
     """PyTorch's usual split: weights decayed, biases and norm parameters not."""
     decayed, plain = [], []
     for name, param in model.named_parameters():
-        is_norm = any(isinstance(module, (nn.BatchNorm1d, nn.LayerNorm, nn.GroupNorm)) and name.startswith(prefix + ".")
+        is_norm = any(isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm, nn.GroupNorm)) and name.startswith(prefix + ".")
                       for prefix, module in model.named_modules() if prefix)
         (plain if name.endswith("bias") or is_norm else decayed).append(param)
     return [{"params": decayed, "weight_decay": weight_decay}, {"params": plain, "weight_decay": 0.0}]

@@ -19,7 +19,11 @@ HIDDEN = [8, 8]
 # differ by 4e-4 after 3 epochs), so "after" is tested with tanh, which has no dead units.
 # Group norm after tanh still normalises 4 features per group: float32 and float64 torch
 # references differ by 2.7e-6 there, reglab and the float64 one by 4.5e-6 (1 thread).
-CASES = [("batch", "after", "tanh"), ("batch", "before", "relu"), ("group", "after", "tanh"), ("group", "before", "relu"), ("layer", "before", "relu"), ("layer", "after", "tanh")]
+CASES = [
+    ("batch", "after", "tanh"), ("batch", "before", "relu"),
+    ("group", "after", "tanh"), ("group", "before", "relu"),
+    ("layer", "before", "relu"), ("layer", "after", "tanh"),
+]
 
 
 @pytest.mark.parametrize(("norm", "position", "activation"), CASES)

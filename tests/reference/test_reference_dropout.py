@@ -1,0 +1,56 @@
+"""Dropout in a whole run of reglab's MLP against nn.Dropout / nn.AlphaDropout drawing from
+PyTorch's global generator in the state a single run leaves it after building its model
+(`torch.manual_seed(seed)`, then the initial weights): a member's stream starts there
+(`reglab.population.streams`), and its masks are drawn in the modules' order."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from reglab.config import validate_config
+from reglab.models import build_model
+from tests.reference.harness import CLASSES, FEATURES, assert_same_weights, config, train_reference
+from tests.reference.mlp import ReferenceMLP, mlp_overrides, train_reglab_mlp
+
+HIDDEN = [8, 8]
+
+
+class DroppedMLP(ReferenceMLP):
+    """Linear → ReLU → dropout per hidden block (reglab's HiddenBlock order without a norm), then the head."""
+
+    def __init__(self, dropout: nn.Module) -> None:
+        super().__init__(HIDDEN)
+        self.dropout = dropout
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for block in self.hidden:
+            x = self.dropout(block(x))
+        return self.head(x)
+
+
+def seeded_reference(dropout: nn.Module, overrides: dict) -> DroppedMLP:
+    """The reference with the run's initial weights, the global generator where the run's stream starts."""
+    reference = DroppedMLP(dropout)  # its own construction draws: done before seeding
+    torch.manual_seed(0)
+    built = build_model(validate_config(config({**mlp_overrides(HIDDEN), **overrides})).model, (FEATURES,), CLASSES)
+    reference.load_state_dict(built.state_dict())
+    return reference
+
+
+@pytest.mark.parametrize(("kind", "module"), [("standard", nn.Dropout), ("alpha", nn.AlphaDropout)])
+def test_dropout_run_equals_torch_dropout_with_the_same_stream(kind, module):
+    overrides = {"model.dropout": 0.3, "model.dropout_kind": kind, "optimizer.momentum": 0.9}
+    run = train_reglab_mlp(overrides, HIDDEN)
+    state = torch.get_rng_state()
+    try:
+        reference = train_reference(seeded_reference(module(0.3), overrides), lambda m: torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9))
+        other_stream = seeded_reference(module(0.3), overrides)
+        torch.manual_seed(1)
+        other = train_reference(other_stream, lambda m: torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9))
+        start = seeded_reference(module(0.0), overrides)
+    finally:
+        torch.set_rng_state(state)
+    assert_same_weights(run.model, reference, moved_from=start)
+    assert not torch.allclose(run.model.state_dict()["head.weight"], other.head.weight, atol=1e-4)  # the masks matter

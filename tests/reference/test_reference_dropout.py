@@ -1,4 +1,5 @@
-"""Dropout in a whole run of reglab's MLP against nn.Dropout / nn.AlphaDropout drawing from
+"""Dropout in a whole run of reglab's MLP against nn.Dropout / nn.AlphaDropout (and the Gaussian
+kinds written out with `randn_like`) drawing from
 PyTorch's global generator in the state a single run leaves it after building its model
 (`torch.manual_seed(seed)`, then the initial weights): a member's stream starts there
 (`reglab.population.streams`), and its masks are drawn in the modules' order."""
@@ -15,6 +16,28 @@ from tests.reference.harness import CLASSES, FEATURES, assert_same_weights, conf
 from tests.reference.mlp import ReferenceMLP, mlp_overrides, train_reglab_mlp
 
 HIDDEN = [8, 8]
+
+
+class MultiplicativeGaussian(nn.Module):
+    """h·(1 + σ·e), σ = √(p/(1 − p)), e ~ N(0, 1) (Srivastava et al. 2014, §10), in training mode."""
+
+    def __init__(self, rate: float) -> None:
+        super().__init__()
+        self.sigma = (rate / (1 - rate)) ** 0.5
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        return h * (1 + self.sigma * torch.randn_like(h)) if self.training and self.sigma else h
+
+
+class AdditiveGaussian(nn.Module):
+    """h + σ·e, σ = the rate, in training mode."""
+
+    def __init__(self, rate: float) -> None:
+        super().__init__()
+        self.sigma = rate
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        return h + self.sigma * torch.randn_like(h) if self.training and self.sigma else h
 
 
 class DroppedMLP(ReferenceMLP):
@@ -39,7 +62,10 @@ def seeded_reference(dropout: nn.Module, overrides: dict) -> DroppedMLP:
     return reference
 
 
-@pytest.mark.parametrize(("kind", "module"), [("standard", nn.Dropout), ("alpha", nn.AlphaDropout)])
+@pytest.mark.parametrize(
+    ("kind", "module"),
+    [("standard", nn.Dropout), ("alpha", nn.AlphaDropout), ("gaussian", MultiplicativeGaussian), ("gaussian_noise", AdditiveGaussian)],
+)
 def test_dropout_run_equals_torch_dropout_with_the_same_stream(kind, module):
     overrides = {"model.dropout": 0.3, "model.dropout_kind": kind, "optimizer.momentum": 0.9}
     run = train_reglab_mlp(overrides, HIDDEN)

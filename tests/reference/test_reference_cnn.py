@@ -29,13 +29,14 @@ def tiny_images() -> DataSplits:
 
 
 class ReferenceConvBlock(nn.Module):
-    def __init__(self, channels_in: int, channels: int, norm: bool) -> None:
+    def __init__(self, channels_in: int, channels: int, norm: bool, channel_dropout: float) -> None:
         super().__init__()
         self.conv = nn.Conv2d(channels_in, channels, 3, padding="same")
         self.norm = nn.BatchNorm2d(channels) if norm else nn.Identity()
+        self.dropout = nn.Dropout2d(channel_dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return nn.functional.max_pool2d(torch.relu(self.norm(self.conv(x))), 2)
+        return nn.functional.max_pool2d(self.dropout(torch.relu(self.norm(self.conv(x)))), 2)
 
 
 class ReferenceHidden(nn.Module):
@@ -49,12 +50,13 @@ class ReferenceHidden(nn.Module):
 
 
 class ReferenceCNN(nn.Module):
-    """conv → (batch norm) → ReLU → 2×2 max-pool per block, then flatten → linear → (batch norm) → ReLU → head."""
+    """conv → (batch norm) → ReLU → channel dropout → 2×2 max-pool per block, then
+    flatten → linear → (batch norm) → ReLU → head."""
 
-    def __init__(self, channels: list[int], hidden: int, norm: bool) -> None:
+    def __init__(self, channels: list[int], hidden: int, norm: bool, channel_dropout: float = 0.0) -> None:
         super().__init__()
         widths = [SHAPE[0], *channels]
-        self.conv = nn.Sequential(*(ReferenceConvBlock(a, b, norm) for a, b in zip(widths, widths[1:])))
+        self.conv = nn.Sequential(*(ReferenceConvBlock(a, b, norm, channel_dropout) for a, b in zip(widths, widths[1:])))
         side = SHAPE[1] // 2 ** len(channels)
         self.hidden = nn.Sequential(ReferenceHidden(channels[-1] * side * side, hidden, norm))
         self.head = nn.Linear(hidden, CLASSES)
@@ -63,15 +65,16 @@ class ReferenceCNN(nn.Module):
         return self.head(self.hidden(self.conv(x).flatten(1)))
 
 
-def cnn_overrides(norm: bool) -> dict:
+def cnn_overrides(norm: bool, channel_dropout: float = 0.0) -> dict:
     return {"model.kind": "cnn", "model.channels": [4, 8], "model.hidden": [16], "model.activation": "relu",
-            "model.norm": "batch" if norm else "none", "model.norm_position": "before"}
+            "model.norm": "batch" if norm else "none", "model.norm_position": "before", "model.channel_dropout": channel_dropout}
 
 
-def initial_reference(norm: bool) -> ReferenceCNN:
+def initial_reference(norm: bool, channel_dropout: float = 0.0) -> ReferenceCNN:
+    """The run's initial weights; PyTorch's global generator left where the run's stream starts."""
+    reference = ReferenceCNN([4, 8], 16, norm, channel_dropout)  # its own construction draws: before seeding
     torch.manual_seed(0)
-    built = build_model(validate_config(config(cnn_overrides(norm))).model, SHAPE, CLASSES)
-    reference = ReferenceCNN([4, 8], 16, norm)
+    built = build_model(validate_config(config(cnn_overrides(norm, channel_dropout))).model, SHAPE, CLASSES)
     reference.load_state_dict(built.state_dict(), strict=True)
     return reference
 
@@ -86,3 +89,23 @@ def test_cnn_equals_torch_conv_layers(norm):
     )
     # the stacked CNN engine's channels-last convolutions sum in another order (see the contract test)
     assert_same_weights(run.model, reference, rtol=1e-4, atol=1e-5, moved_from=initial_reference(norm))
+
+
+def test_channel_dropout_cnn_equals_dropout2d_with_the_same_stream():
+    """nn.Dropout2d drawing from the global generator where the run's own stream starts (`reglab.population.streams`)."""
+    overrides = {**cnn_overrides(False, 0.3), "optimizer.momentum": 0.9}
+    with tempfile.TemporaryDirectory(prefix="reglab-test-") as store:
+        run = reglab.train(config(overrides, lr=0.05), data=tiny_images(), store=store)
+    state = torch.get_rng_state()
+    try:
+        reference = train_reference(
+            initial_reference(False, 0.3), lambda m: torch.optim.SGD(m.parameters(), lr=0.05, momentum=0.9), data=tiny_images()
+        )
+        start = initial_reference(False, 0.0)
+        undropped = train_reference(
+            initial_reference(False, 0.0), lambda m: torch.optim.SGD(m.parameters(), lr=0.05, momentum=0.9), data=tiny_images()
+        )
+    finally:
+        torch.set_rng_state(state)
+    assert_same_weights(run.model, reference, rtol=1e-4, atol=1e-5, moved_from=start)
+    assert not torch.allclose(run.model.state_dict()["head.weight"], undropped.head.weight, atol=1e-4)  # the masks matter

@@ -1,5 +1,5 @@
 """Dropout in a whole run of reglab's MLP against nn.Dropout / nn.AlphaDropout (and the Gaussian
-kinds written out with `randn_like`) drawing from
+kinds and input noise written out with `randn_like`) drawing from
 PyTorch's global generator in the state a single run leaves it after building its model
 (`torch.manual_seed(seed)`, then the initial weights): a member's stream starts there
 (`reglab.population.streams`), and its masks are drawn in the modules' order."""
@@ -80,3 +80,28 @@ def test_dropout_run_equals_torch_dropout_with_the_same_stream(kind, module):
         torch.set_rng_state(state)
     assert_same_weights(run.model, reference, moved_from=start)
     assert not torch.allclose(run.model.state_dict()["head.weight"], other.head.weight, atol=1e-4)  # the masks matter
+
+
+class NoisyInputs(nn.Module):
+    """x + σ·e on the training inputs (`augment.noise_std`), then the network."""
+
+    def __init__(self, network: nn.Module, std: float) -> None:
+        super().__init__()
+        self.network, self.std = network, std
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.network(x + self.std * torch.randn_like(x) if self.training else x)
+
+
+def test_input_noise_run_equals_gaussian_noise_added_from_the_same_stream():
+    overrides = {"augment.noise_std": 0.5, "optimizer.momentum": 0.9}
+    run = train_reglab_mlp(overrides, HIDDEN)
+    state = torch.get_rng_state()
+    try:
+        network = seeded_reference(nn.Identity(), overrides)
+        reference = train_reference(NoisyInputs(network, 0.5), lambda m: torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9))
+        start = seeded_reference(nn.Identity(), overrides)
+    finally:
+        torch.set_rng_state(state)
+    assert_same_weights(run.model, network, moved_from=start)
+    assert reference.network is network

@@ -1,5 +1,5 @@
 """Dropout in a whole run of reglab's MLP against nn.Dropout / nn.AlphaDropout (and the Gaussian
-kinds and input noise written out with `randn_like`) drawing from
+kinds, input noise and stochastic depth written out by hand) drawing from
 PyTorch's global generator in the state a single run leaves it after building its model
 (`torch.manual_seed(seed)`, then the initial weights): a member's stream starts there
 (`reglab.population.streams`), and its masks are drawn in the modules' order."""
@@ -105,3 +105,43 @@ def test_input_noise_run_equals_gaussian_noise_added_from_the_same_stream():
         torch.set_rng_state(state)
     assert_same_weights(run.model, network, moved_from=start)
     assert reference.network is network
+
+
+class ResidualMLP(nn.Module):
+    """Block 0: relu(linear(x)); blocks l ≥ 1 of equal width: x + m·relu(linear(x))/(1 − p_l),
+    one m ~ Bernoulli(1 − p_l) per sample (stochastic depth, Huang et al. 2016), p_l = p·l/L."""
+
+    def __init__(self, rate: float) -> None:
+        super().__init__()
+        self.hidden = nn.ModuleList(ReferenceMLP([8, 8, 8]).hidden)
+        self.head = nn.Linear(8, CLASSES)
+        residual = len(self.hidden) - 1
+        self.rates = [rate * (index + 1) / residual for index in range(residual)]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = torch.relu(self.hidden[0].linear(x))
+        for block, rate in zip(self.hidden[1:], self.rates):
+            branch = torch.relu(block.linear(x))
+            if self.training:
+                keep = torch.bernoulli(torch.full((x.shape[0], 1), 1 - rate))
+                branch = branch * keep / (1 - rate)
+            x = x + branch
+        return self.head(x)
+
+
+def test_drop_path_run_equals_stochastic_depth_from_the_same_stream():
+    overrides = {"model.hidden": [8, 8, 8], "model.residual": True, "model.drop_path": 0.4, "optimizer.momentum": 0.9}
+    run = train_reglab_mlp(overrides, [8, 8, 8])
+    state = torch.get_rng_state()
+    try:
+        reference = ResidualMLP(0.4)
+        torch.manual_seed(0)
+        built = build_model(validate_config(config({**mlp_overrides([8, 8, 8]), **overrides})).model, (FEATURES,), CLASSES)
+        reference.load_state_dict(built.state_dict())
+        start = {name: value.clone() for name, value in reference.state_dict().items()}
+        train_reference(reference, lambda m: torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9))
+    finally:
+        torch.set_rng_state(state)
+    assert reference.rates == [0.2, 0.4]
+    assert_same_weights(run.model, reference)
+    assert (run.model.state_dict()["head.weight"] - start["head.weight"]).abs().max() > 1e-2

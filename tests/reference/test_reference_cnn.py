@@ -109,3 +109,36 @@ def test_channel_dropout_cnn_equals_dropout2d_with_the_same_stream():
         torch.set_rng_state(state)
     assert_same_weights(run.model, reference, rtol=1e-4, atol=1e-5, moved_from=start)
     assert not torch.allclose(run.model.state_dict()["head.weight"], undropped.head.weight, atol=1e-4)  # the masks matter
+
+
+class Flipped(nn.Module):
+    """Each training image flipped left-right where u < p_h, then up-down where u′ < p_v,
+    u and u′ uniform per image (torch.rand), before the network."""
+
+    def __init__(self, network: nn.Module, horizontal: float, vertical: float) -> None:
+        super().__init__()
+        self.network, self.horizontal, self.vertical = network, horizontal, vertical
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            left_right = torch.rand(x.shape[0]) < self.horizontal
+            x = torch.where(left_right.view(-1, 1, 1, 1), x.flip(-1), x)
+            up_down = torch.rand(x.shape[0]) < self.vertical
+            x = torch.where(up_down.view(-1, 1, 1, 1), x.flip(-2), x)
+        return self.network(x)
+
+
+def test_flipped_cnn_run_equals_flips_drawn_from_the_same_stream():
+    overrides = {**cnn_overrides(False), "augment.hflip": 0.5, "augment.vflip": 0.3, "optimizer.momentum": 0.9}
+    with tempfile.TemporaryDirectory(prefix="reglab-test-") as store:
+        run = reglab.train(config(overrides, lr=0.05), data=tiny_images(), store=store)
+    state = torch.get_rng_state()
+    try:
+        network = initial_reference(False)
+        train_reference(Flipped(network, 0.5, 0.3), lambda m: torch.optim.SGD(m.parameters(), lr=0.05, momentum=0.9), data=tiny_images())
+        start = initial_reference(False)
+        unflipped = train_reference(initial_reference(False), lambda m: torch.optim.SGD(m.parameters(), lr=0.05, momentum=0.9), data=tiny_images())
+    finally:
+        torch.set_rng_state(state)
+    assert_same_weights(run.model, network, rtol=1e-4, atol=1e-5, moved_from=start)
+    assert not torch.allclose(run.model.state_dict()["head.weight"], unflipped.head.weight, atol=1e-4)

@@ -142,3 +142,34 @@ def test_flipped_cnn_run_equals_flips_drawn_from_the_same_stream():
         torch.set_rng_state(state)
     assert_same_weights(run.model, network, rtol=1e-4, atol=1e-5, moved_from=start)
     assert not torch.allclose(run.model.state_dict()["head.weight"], unflipped.head.weight, atol=1e-4)
+
+
+class Cropped(nn.Module):
+    """Each training image padded by p pixels of the training set's darkest value, then an
+    8×8 window cut at a corner (dy, dx) uniform on {0, …, 2p}² (torch.randint), before the network."""
+
+    def __init__(self, network: nn.Module, padding: int, fill: float) -> None:
+        super().__init__()
+        self.network, self.padding, self.fill = network, padding, fill
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            corners = torch.randint(0, 2 * self.padding + 1, (x.shape[0], 2))
+            padded = nn.functional.pad(x, (self.padding,) * 4, value=self.fill)
+            x = torch.stack([image[:, dy : dy + SHAPE[1], dx : dx + SHAPE[2]] for image, (dy, dx) in zip(padded, corners.tolist())])
+        return self.network(x)
+
+
+def test_cropped_cnn_run_equals_padded_crops_drawn_from_the_same_stream():
+    overrides = {**cnn_overrides(False), "augment.crop_padding": 2, "optimizer.momentum": 0.9}
+    with tempfile.TemporaryDirectory(prefix="reglab-test-") as store:
+        run = reglab.train(config(overrides, lr=0.05), data=tiny_images(), store=store)
+    state = torch.get_rng_state()
+    try:
+        network = initial_reference(False)
+        fill = tiny_images().train_x.min().item()
+        train_reference(Cropped(network, 2, fill), lambda m: torch.optim.SGD(m.parameters(), lr=0.05, momentum=0.9), data=tiny_images())
+        start = initial_reference(False)
+    finally:
+        torch.set_rng_state(state)
+    assert_same_weights(run.model, network, rtol=1e-4, atol=1e-5, moved_from=start)

@@ -1,5 +1,7 @@
 """reglab's CNN (`model.kind: cnn`, the stacked CNN engine) against the same network built
-from nn.Conv2d / nn.BatchNorm2d / nn.MaxPool2d and stepped by torch.optim."""
+from nn.Conv2d / nn.BatchNorm2d / nn.MaxPool2d / nn.Dropout2d and stepped by torch.optim;
+flips, crops and CutMix written out by hand, drawing from PyTorch's global generator where
+the run's own stream starts (`reglab.population.streams`)."""
 
 from __future__ import annotations
 
@@ -8,9 +10,11 @@ import tempfile
 import pytest
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 import reglab
 from reglab.config import validate_config
+from reglab.contract.batches import batch_starts
 from reglab.data import DataSplits
 from reglab.models import build_model
 from tests.reference.harness import CLASSES, assert_same_weights, config, param_groups, train_reference
@@ -173,3 +177,49 @@ def test_cropped_cnn_run_equals_padded_crops_drawn_from_the_same_stream():
     finally:
         torch.set_rng_state(state)
     assert_same_weights(run.model, network, rtol=1e-4, atol=1e-5, moved_from=start)
+
+
+def cutmix_by_hand(x: torch.Tensor, y: torch.Tensor, alpha: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Yun et al. 2019, per sample: λ ~ Beta(α, α), a partner π (randperm), a centre (randint rows,
+    then columns); the box of side ⌊H·√(1 − λ)⌋ (halved, floored) around it, clipped, gets the
+    partner's pixels; the target mixes by the pasted share."""
+    count, height, width = x.shape[0], SHAPE[1], SHAPE[2]
+    weights = torch.distributions.Beta(torch.tensor(alpha), torch.tensor(alpha)).sample((count,))
+    partners = torch.randperm(count)
+    rows, columns = torch.randint(0, height, (count,)), torch.randint(0, width, (count,))
+    mixed, targets = x.clone(), F.one_hot(y, CLASSES).float()
+    mixed_targets = targets.clone()
+    for i in range(count):
+        cut = (1 - weights[i].item()) ** 0.5
+        half_h, half_w = int(height * cut) // 2, int(width * cut) // 2
+        top, bottom = max(rows[i].item() - half_h, 0), min(rows[i].item() + half_h, height)
+        left, right = max(columns[i].item() - half_w, 0), min(columns[i].item() + half_w, width)
+        mixed[i, :, top:bottom, left:right] = x[partners[i], :, top:bottom, left:right]
+        pasted = (bottom - top) * (right - left) / (height * width)
+        mixed_targets[i] = (1 - pasted) * targets[i] + pasted * targets[partners[i]]
+    return mixed, mixed_targets
+
+
+def test_cutmix_cnn_run_equals_boxes_drawn_from_the_same_stream():
+    overrides = {**cnn_overrides(False), "augment.cutmix_alpha": 1.0, "optimizer.momentum": 0.9}
+    with tempfile.TemporaryDirectory(prefix="reglab-test-") as store:
+        run = reglab.train(config(overrides, lr=0.05), data=tiny_images(), store=store)
+    data = tiny_images()
+    state = torch.get_rng_state()
+    try:
+        model = initial_reference(False)
+        start = {name: value.clone() for name, value in model.state_dict().items()}
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+        order_generator = torch.Generator().manual_seed(0)
+        for _ in range(3):
+            order = torch.randperm(40, generator=order_generator)
+            for first in batch_starts(40, 8):
+                rows = order[first : first + 8]
+                mixed, targets = cutmix_by_hand(data.train_x[rows], data.train_y[rows], 1.0)
+                optimizer.zero_grad()
+                F.cross_entropy(model(mixed), targets).backward()
+                optimizer.step()
+    finally:
+        torch.set_rng_state(state)
+    assert_same_weights(run.model, model, rtol=1e-4, atol=1e-5)
+    assert (run.model.state_dict()["head.weight"] - start["head.weight"]).abs().max() > 1e-2

@@ -2,8 +2,9 @@
 variants of dotted-key overrides. `reglab compare --preset NAME` trains them all on
 the same data split and seed and writes one report.
 
-Every preset runs offline (digits, toy_regression or symmetry). `PRESETS[name]` gives
-one; what each shows is in its `expectation`; docs/reports.md lists measured results.
+Every preset runs offline (digits, toy_regression, symmetry, or mnist1d generated
+locally). `PRESETS[name]` gives one; what each shows is in its `expectation`;
+docs/reports.md lists measured results.
 """
 
 from __future__ import annotations

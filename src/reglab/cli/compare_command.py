@@ -66,7 +66,7 @@ def compare_command(
         from reglab.cli.sweep_preset_command import run_sweep_preset_command
 
         others = {"--figures": figures is not None, "--title": title is not None, "--analyze": analyze,
-                  "--seeds": seeds != 1, "--backend": backend not in ("sequential", "population")}
+                  "--seeds": seeds not in (None, 1), "--backend": backend not in (None, "sequential", "population")}
         run_sweep_preset_command(SWEEP_PRESETS[preset], configs or [], vary or [], set_ or [], out, store, threads, quiet,
                                  unsupported=[name for name, given in others.items() if given])
         return

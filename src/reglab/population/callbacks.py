@@ -103,6 +103,11 @@ class MemberModules:
             self.bound[member] = key
         return module
 
+    def release(self, member: int) -> None:
+        """Forget a finished member's module, so its views no longer hold the stacked tensors."""
+        self.modules.pop(member, None)
+        self.bound.pop(member, None)
+
 
 class MemberCallbacks:
     """Fires the single run's events for each member of a population.
@@ -200,6 +205,7 @@ class MemberCallbacks:
         self, member: int, model: torch.nn.Module, config: Any, data: Any, history: list, stop: Stop | None, weights, run_id, run_dir
     ) -> dict[str, Any]:
         """The entries the callbacks add to the member's summary; `model` holds what it ends with."""
+        self.modules.release(member)  # its record holds `model`, the module it ends with
         record = FitRecord(model, None, config, data, len(history), history, stop, run_id, run_dir, member, weights)
         summary: dict[str, Any] = {}
         for callback in self.of(member):

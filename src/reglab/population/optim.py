@@ -145,21 +145,35 @@ class StackedOptimizer:
         uses_decay = self._any_decay
         uses_momentum = self.name == "sgd" and self._any_momentum
         momenta = hyper.momentum if momentum is None else momentum
+        if self.name == "sgd":
+            self._sgd_step(grads, lr, hyper, momenta if uses_momentum else None, uses_decay)
+            return
         for name, param in self.params.items():
-            grad = grads[name]
+            state = self._state(name, param, ("exp_avg", "exp_avg_sq"))
             decay = per_member(hyper.weight_decay, param) if uses_decay and name in self.decayed else None
-            member_lr = per_member(lr, param)
-            if self.name == "sgd":
-                buffer = self._state(name, param, ("momentum_buffer",))["momentum_buffer"] if uses_momentum else None
-                member_momentum = per_member(momenta, param) if uses_momentum else None
-                sgd_update(param, grad, buffer, member_lr, member_momentum, decay, self.nesterov)
-            else:
-                state = self._state(name, param, ("exp_avg", "exp_avg_sq"))
-                betas = self.betas if momentum is None else (per_member(momentum, param), self.betas[1])
-                adam_update(
-                    param, grad, state["exp_avg"], state["exp_avg_sq"], self.steps, member_lr, decay,
-                    self.name == "adamw", betas, self.eps,
-                )
+            betas = self.betas if momentum is None else (per_member(momentum, param), self.betas[1])
+            adam_update(
+                param, grads[name], state["exp_avg"], state["exp_avg_sq"], self.steps, per_member(lr, param), decay,
+                self.name == "adamw", betas, self.eps,
+            )
+
+    def _sgd_step(self, grads: dict[str, torch.Tensor], lr: torch.Tensor, hyper: MemberHyperparameters,
+                  momenta: torch.Tensor | None, uses_decay: bool) -> None:
+        """`sgd_update` of every tensor at once, as `torch._foreach_*` calls: the same
+        operations in the same order, without a Python call per tensor and operation."""
+        names = list(self.params)
+        params = [self.params[name] for name in names]
+        steps = [
+            grads[name].addcmul(param, per_member(hyper.weight_decay, param)) if uses_decay and name in self.decayed else grads[name]
+            for name, param in zip(names, params)
+        ]
+        if momenta is not None:
+            buffers = [self._state(name, param, ("momentum_buffer",))["momentum_buffer"] for name, param in zip(names, params)]
+            member_momenta = [per_member(momenta, param) for param in params]
+            torch._foreach_mul_(buffers, member_momenta)
+            torch._foreach_add_(buffers, steps)
+            steps = torch._foreach_addcmul(steps, buffers, member_momenta) if self.nesterov else buffers
+        torch._foreach_addcmul_(params, steps, [per_member(lr, param) for param in params], value=-1)
 
     def configure(self, hyper: MemberHyperparameters) -> None:
         """Note, on the host, which terms any member uses (so a step never asks the device)."""

@@ -45,7 +45,9 @@ class DataOrder:
 
     @property
     def shared(self) -> bool:
-        return self.mode == "shared"
+        """One permutation serves every member: the shared mode, or one member's own order
+        (a single run: its batches are then gathered as shared rows, the faster path)."""
+        return self.mode == "shared" or len(self.generators) == 1
 
     def epoch(self) -> torch.Tensor:
         """This epoch's positions: (N,) when shared, else (K, N)."""
@@ -59,10 +61,10 @@ class DataOrder:
 
         A shared order is the same in every copy; an independent one appends their generators.
         """
-        if not self.shared:
+        if self.mode == "independent":
             self.generators = self.generators + [generator for other in others for generator in other.generators]
 
     def select(self, keep: Sequence[int]) -> None:
         """Keep the generators of the members at positions `keep` (independent order)."""
-        if not self.shared:
+        if self.mode == "independent":
             self.generators = [self.generators[position] for position in keep]

@@ -154,7 +154,7 @@ def test_a_record_only_unit_of_the_config_runs_per_member(store_dir, monkeypatch
         built.append(ValLossLog())
         return registry.Technique(callbacks=[built[-1]])
 
-    monkeypatch.setitem(registry._REGISTRY, "tests.val_loss_log", (99, build_log))
+    monkeypatch.setitem(registry._REGISTRY, "tests.val_loss_log", (99, build_log, None))
     configs = _configs(2)
     runs = train_population(configs, store=store_dir)
     member_units = built[-2:]  # the units of the two members' own configs (built last)

@@ -155,7 +155,7 @@ def test_unsupported_configs_are_refused_before_the_store(store_dir, monkeypatch
         def on_epoch_end(self, record):
             return {"weights": float(sum(p.sum() for p in record.model.parameters()))}
 
-    monkeypatch.setitem(registry._REGISTRY, "tests.reads_the_model", (99, lambda config, model, data: registry.Technique(callbacks=[ReadsTheModel()])))
+    monkeypatch.setitem(registry._REGISTRY, "tests.reads_the_model", (99, lambda config, model, data: registry.Technique(callbacks=[ReadsTheModel()]), None))
     with pytest.raises(PopulationUnsupported, match="ReadsTheModel"):
         train_population([digits(0), digits(1)], store=store_dir)
     with pytest.raises(PopulationUnsupported, match="share"):

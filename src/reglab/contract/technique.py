@@ -2,12 +2,18 @@
 
 Each technique family is a module with a function
 
-    @register_technique(order=N)
+    @register_technique(order=N, units=member_units)
     def build_technique(config: Config, model: nn.Module, data: DataSplits) -> Technique | None
 
-returning None when the config does not ask for it. The registry holds the builders
-in `order`, which is the order their step hooks run inside a step (like timm's
-`@register_model`, a decorator on the entry point; importing the family registers it).
+returning None when the config does not ask for it: it checks one member's keys
+against its model and gives the member's callbacks (events). `units`, when the family
+acts inside the step, builds its `MemberUnit`s once for the K members of a run:
+
+    def member_units(configs: Sequence[Config], template: nn.Module, hyper) -> list[MemberUnit]
+
+The registry holds the families in `order`, which is the order their units run
+within each slot (like timm's `@register_model`, a decorator on the entry point;
+importing the family registers it).
 
 Order of the families (gaps leave room for new ones):
 
@@ -27,14 +33,23 @@ Order of the families (gaps leave room for new ones):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import torch
 
 from reglab.contract.events import Callback
 from reglab.contract.hooks import StepHook
+from reglab.contract.units import MemberUnit
 
-__all__ = ["Technique", "TechniqueBuilder", "build_techniques", "register_technique", "registered_techniques"]
+__all__ = [
+    "Technique",
+    "TechniqueBuilder",
+    "UnitBuilder",
+    "build_member_units",
+    "build_techniques",
+    "register_technique",
+    "registered_techniques",
+]
 
 
 @dataclass
@@ -53,29 +68,46 @@ class Technique:
 
 
 TechniqueBuilder = Callable[[Any, torch.nn.Module, Any], "Technique | None"]
+# (the K members' configs, one member's model, their MemberHyperparameters) -> units
+UnitBuilder = Callable[[Sequence[Any], torch.nn.Module, Any], list[MemberUnit]]
 
-_REGISTRY: dict[str, tuple[int, TechniqueBuilder]] = {}
+_REGISTRY: dict[str, tuple[int, TechniqueBuilder, UnitBuilder | None]] = {}
 
 
-def register_technique(order: int) -> Callable[[TechniqueBuilder], TechniqueBuilder]:
-    """Register a family's `build_technique`; `order` places its hooks within a step.
+def register_technique(order: int, units: UnitBuilder | None = None) -> Callable[[TechniqueBuilder], TechniqueBuilder]:
+    """Register a family's `build_technique` (and its `units` builder); `order` places its
+    units within each slot of a step.
 
     Example:
-        >>> @register_technique(order=10)
+        >>> @register_technique(order=10, units=lambda configs, template, hyper: [Flooding()])
         ... def build_technique(config, model, data):
-        ...     return None if config.regularization.l2 == 0 else Technique(hooks=[...])
+        ...     return None if config.regularization.flooding == 0 else Technique()
     """
 
     def register(builder: TechniqueBuilder) -> TechniqueBuilder:
-        _REGISTRY[builder.__module__] = (order, builder)
+        _REGISTRY[builder.__module__] = (order, builder, units)
         return builder
 
     return register
 
 
+def _in_order() -> list[tuple[str, tuple[int, TechniqueBuilder, UnitBuilder | None]]]:
+    return sorted(_REGISTRY.items(), key=lambda item: item[1][0])
+
+
 def registered_techniques() -> list[tuple[str, TechniqueBuilder]]:
     """The registered families as (module name, builder), in step order."""
-    return [(name, builder) for name, (_, builder) in sorted(_REGISTRY.items(), key=lambda item: item[1][0])]
+    return [(name, builder) for name, (_, builder, _) in _in_order()]
+
+
+def build_member_units(configs: Sequence[Any], template: torch.nn.Module, hyper: Any) -> list[MemberUnit]:
+    """Every family's units for the K members `configs`, each placed at its family's order."""
+    units: list[MemberUnit] = []
+    for _, (order, _, build_units) in _in_order():
+        for unit in build_units(configs, template, hyper) if build_units is not None else ():
+            unit.order = order
+            units.append(unit)
+    return units
 
 
 def build_techniques(config: Any, model: torch.nn.Module, data: Any) -> Technique:

@@ -26,6 +26,7 @@ import contextlib
 from typing import Any, Iterator, Sequence
 
 import torch
+from reglab.contract.units import MemberStep, MemberUnit
 
 from reglab.averaging import average_members_, averaging_weights, install_swa_weights_, swa_weight
 from reglab.config import Config
@@ -60,7 +61,7 @@ def _member_stream(generator: torch.Generator | None, device: torch.device) -> I
         yield
 
 
-class MemberEMA:
+class MemberEMA(MemberUnit):
     """The EMA of every member's weights and buffers, θ̄_k ← d_k·θ̄_k + (1 − d_k)·θ_k after each step.
 
     Args:
@@ -70,6 +71,11 @@ class MemberEMA:
 
     name = "ema"
     evaluated = True  # `ema/val/*` and `ema/test/*` every epoch
+    order = 30  # reglab.averaging's place in the registry (`reglab.contract.technique`)
+    slots = ("weight_transform",)
+
+    def transform_weights(self, step: MemberStep) -> None:
+        self.after_step(step.params, step.buffers)
 
     def __init__(self, decays: Sequence[float], params: dict[str, torch.Tensor], buffers: dict[str, torch.Tensor]) -> None:
         device = next(iter(params.values())).device
@@ -138,7 +144,7 @@ class MemberEMA:
         self.decays = [decay for part in parts for decay in part.decays]
 
 
-class MemberSWA:
+class MemberSWA(MemberUnit):
     """Every member's equal-weight mean of its epoch-end weights from its epoch s_k on.
 
     Args:
@@ -149,6 +155,12 @@ class MemberSWA:
 
     name = "swa"
     evaluated = False
+
+    order = 30  # reglab.averaging's place in the registry (`reglab.contract.technique`)
+    slots = ("weight_transform",)
+
+    def transform_weights(self, step: MemberStep) -> None:
+        self.after_step(step.params, step.buffers)
 
     def __init__(self, starts: Sequence[int], rates: Sequence[float | None], params: dict[str, torch.Tensor]) -> None:
         self.device = next(iter(params.values())).device

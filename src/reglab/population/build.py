@@ -12,6 +12,8 @@ from typing import Any
 import torch
 
 from reglab.config import Config, ConfigError
+from reglab.contract.technique import build_member_units
+from reglab.contract.units import StepUnits
 from reglab.engine.device import resolve_device
 from reglab.contract.batches import batch_starts
 from reglab.objective.losses import resolve_loss_name
@@ -23,7 +25,6 @@ from reglab.population.members import MemberHyperparameters
 from reglab.objective.members import make_member_objective
 from reglab.population.optim import StackedOptimizer
 from reglab.population.order import DataOrder
-from reglab.population.penalties import MemberPenalties
 from reglab.population.pruning import MemberPruning
 from reglab.population.schedule import MemberSchedule
 from reglab.population.stacked import stack_states
@@ -119,6 +120,10 @@ def build_population(
     task, classes, output = population_data.task, population_data.num_classes, first.model.output_activation
     objective = make_member_objective(first.loss, task, classes, output, first.augment.label_smoothing)
     eval_objective = make_member_objective(first.loss, task, classes, output)
+    pruning = MemberPruning([t.pruning for t in techniques], params, buffers) if techniques[0].pruning is not None else None
+    averaging = member_averaging(configs, params, buffers)
+    own = [unit for unit in (pruning, averaging, trajectory) if unit is not None]
+    units = StepUnits(build_member_units(configs, models[0], hyper) + own, hyper)
     state = PopulationState(
         configs=configs,
         forward=_forward(engine, architecture, models[0], hyper),
@@ -131,7 +136,7 @@ def build_population(
         eval_objective=eval_objective,
         optimizer=optimizer,
         schedule=schedule,
-        penalties=MemberPenalties(models[0], first.regularization, hyper),
+        units=units,
         trajectory=trajectory,
         techniques=techniques,
         epochs=techniques[0].total_epochs or first.epochs,  # lottery rounds: epochs · (rounds + 1)
@@ -140,8 +145,8 @@ def build_population(
         device=device,
         generators=generators,
         engine=engine,
-        pruning=MemberPruning([t.pruning for t in techniques], params, buffers) if techniques[0].pruning is not None else None,
+        pruning=pruning,
         augment=build_member_augment(configs, population_data),
-        averaging=member_averaging(configs, params, buffers),
+        averaging=averaging,
     )
     return state, models

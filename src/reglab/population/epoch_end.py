@@ -16,6 +16,7 @@ import numpy
 from reglab.contract.events import EpochRecord, Stop, frozen
 from reglab.population.stacked import unstack_state
 from reglab.population.state import PopulationState
+from reglab.regularizers.penalties import WeightPenalties
 
 __all__ = ["EpochSink", "MemberEnd", "member_metrics", "record_epoch"]
 
@@ -34,8 +35,7 @@ def member_metrics(state: PopulationState, fetched, position: int, lr: float, se
     if state.objective.correct is not None:
         metrics["train/acc"] = fetched["train/correct"][position][0] / train_count
     penalty_total = 0.0
-    activity = state.activity.emitted(position) if state.activity is not None else set()
-    for name in sorted(state.penalties.emitted(position) | activity):
+    for name in sorted(state.units.emitted(position)):
         value = fetched[f"loss/{name}"][position][0]
         metrics[f"loss/{name}"] = value
         penalty_total += value
@@ -82,7 +82,7 @@ def record_epoch(
             stop = Stop("the training loss became non-finite", status="diverged", criterion="divergence")
         techniques = state.techniques[member]
         if techniques.zero_fraction:
-            metrics["l1/zeros"] = fetched["l1/zeros"][position][0] / max(state.penalties.scoped_entries, 1)
+            metrics["l1/zeros"] = fetched["l1/zeros"][position][0] / max(state.units.find(WeightPenalties).scoped_entries, 1)
         if state.pruning is not None:
             metrics.update(state.pruning.member_metrics(techniques.pruning, fetched, position, epoch, histories[member], metrics))
         if techniques.stopper is not None:

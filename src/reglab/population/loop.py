@@ -2,8 +2,9 @@
 
     for each epoch:
         for each batch (index slices of tensors on the device; shared or per member):
-            forward all members → each member's mean data loss + its penalties
-            → backward of the SUM over members → stacked optimizer step
+            forward all members → each member's mean data loss, loss transforms, + loss terms
+            → backward of the SUM over members → gradient transforms
+            → stacked optimizer step → weight transforms
         evaluate val and test of every member → ONE host sync for all metrics
         per member: the single run's metric keys, divergence, early stopping
         finished members are recorded and dropped from the stacked tensors
@@ -17,6 +18,7 @@ on all shards at once; the bookkeeping and the sinks stay on the calling thread.
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Callable, Sequence
 
 import torch
@@ -25,10 +27,9 @@ from reglab.contract.batches import batch_starts
 from reglab.population.epoch_end import EpochSink, MemberEnd, record_epoch
 from reglab.population.shards import ShardThreads, rebalance
 from reglab.population.state import PopulationState
-from reglab.regularizers.clipping import clip_member_gradients_
+from reglab.contract.units import MemberStep
 from reglab.regularizers.adversarial import attack_member_batches
-from reglab.regularizers.flooding import flood
-from reglab.regularizers.sharpness import sam_perturbation
+from reglab.regularizers.penalties import WeightPenalties
 
 __all__ = ["fit_population", "MemberEnd"]
 
@@ -56,35 +57,39 @@ def _evaluate(state: PopulationState, split: str, params=None, buffers=None) -> 
     return {f"{split}/loss": loss_sum, f"{split}/correct": correct}
 
 
-def _forward_loss(state: PopulationState, inputs, labels, batch: int, shared: bool):
-    """(K, B, out) outputs, (K,) data losses, (K,) penalty terms and the (K,) losses to differentiate.
+def _forward_loss(state: PopulationState, step: MemberStep, inputs, labels, shared: bool):
+    """(K, B, out) outputs, (K,) data losses, (K,) loss terms by name and the (K,) losses to differentiate.
 
-    As the single run: the data loss is flooded (`flood`, b = 0 is the identity for the
-    members without flooding), then the penalties are added."""
-    hidden = [] if state.activity is not None else None  # the hidden outputs, for activity penalties
-    outputs = state.forward(state.params, state.buffers, inputs, state.dropout, True, shared, state.generators, hidden)
+    The data loss goes through the loss transforms (flooding), then the loss terms are added."""
+    step.hidden = [] if state.units.reads_hidden else None  # the hidden outputs, for activity penalties
+    outputs = state.forward(state.params, state.buffers, inputs, state.dropout, True, shared, state.generators, step.hidden)
     data_loss = state.objective.loss(outputs, labels)
-    transformed = flood(data_loss, state.hyper.flooding) if state.flooding else data_loss
-    penalties = state.penalties(state.params, state.hyper, batch)
-    if hidden is not None:
-        penalties = {**penalties, **state.activity.penalty(hidden)}
-    total = transformed + sum(penalties.values()) if penalties else transformed
-    return outputs, data_loss, penalties, total
+    total = data_loss
+    for unit in state.units.of("loss_transform"):
+        total = unit.transform_loss(total, step)
+    terms: dict[str, torch.Tensor] = {}
+    for unit in state.units.of("loss_term"):
+        terms.update(unit.loss_terms(step))
+    step.hidden = None  # no graph outlives its step
+    total = total + sum(terms.values()) if terms else total
+    return outputs, data_loss, terms, total
 
 
-def _gradients_at_perturbed(state: PopulationState, names, grads, inputs, labels, batch: int, shared: bool):
-    """SAM: every member's gradient again at θ_k + ρ_k·g_k/‖g_k‖ (`sam_perturbation`)."""
-    params = [state.params[name] for name in names]
-    offsets = sam_perturbation(grads, state.hyper.sam_rho)
-    with torch.no_grad():
-        for param, offset in zip(params, offsets):
-            param.add_(offset)
-    total = _forward_loss(state, inputs, labels, batch, shared)[3]
-    grads = torch.autograd.grad(total.sum(), params)
-    with torch.no_grad():
-        for param, offset in zip(params, offsets):
-            param.sub_(offset)
-    return state.pruning.mask_gradients(names, grads) if state.pruning is not None else grads
+def _gradients(state: PopulationState, step: MemberStep, total: torch.Tensor, transforms: int) -> dict[str, torch.Tensor]:
+    """∇ Σ_k loss_k of every stacked parameter (each member's gradient is that of its own
+    mean loss), through the first `transforms` gradient transforms of the step."""
+    names = list(state.params)
+    gradients = dict(zip(names, torch.autograd.grad(total.sum(), [state.params[name] for name in names])))
+    for position, unit in enumerate(state.units.of("gradient_transform")[:transforms]):
+        step.regradient = partial(_regradient, state, step, position)
+        gradients = unit.transform_gradients(gradients, step) or gradients
+    return gradients
+
+
+def _regradient(state: PopulationState, step: MemberStep, transforms: int) -> dict[str, torch.Tensor]:
+    """The step's gradients again at the current weights (SAM's second pass)."""
+    inputs, targets, shared = step.batch
+    return _gradients(state, step, _forward_loss(state, step, inputs, targets, shared)[3], transforms)
 
 
 def _train_epoch(state: PopulationState, lrs: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -92,54 +97,41 @@ def _train_epoch(state: PopulationState, lrs: torch.Tensor) -> dict[str, torch.T
     count = state.data.train_x.count
     starts = batch_starts(count, state.batch_size)
     order = state.order.epoch()
-    names = list(state.params)
     loss_sum = torch.zeros(state.size, device=state.device)
     correct = torch.zeros(state.size, device=state.device)
-    penalty_sums: dict[str, torch.Tensor] = {}
+    term_sums: dict[str, torch.Tensor] = {}
     shared = state.shared_inputs and state.augment is None  # augmented batches differ per member
     momenta = state.schedule.momenta  # (steps + 1, K) under a momentum schedule (onecycle), else None
     # adversarial training is on for all members or none (a population key); each has its own ε
     adversarial = state.configs[state.members[0]].regularization.adversarial_eps > 0
+    transforms = len(state.units.of("gradient_transform"))
     for index, start in enumerate(starts):
         positions = order[..., start : start + state.batch_size]
         inputs, labels = state.data.train_x.rows(positions), state.data.train_y.rows(positions)
         targets = labels
         if state.augment is not None:
             inputs, targets = state.augment(inputs, labels, state.members, state.generators or [None] * state.size)
-        batch = positions.shape[-1]
         if adversarial:
             inputs, shared = attack_member_batches(state, inputs, labels, state.shared_inputs), False
-        outputs, data_loss, penalties, total = _forward_loss(state, inputs, targets, batch, shared)
-        # The sum over members: each member's gradient is that of its own mean loss.
-        grads = torch.autograd.grad(total.sum(), [state.params[name] for name in names])
-        if state.pruning is not None:
-            grads = state.pruning.mask_gradients(names, grads)
-        if state.sharpness_aware:
-            grads = _gradients_at_perturbed(state, names, grads, inputs, targets, batch, shared)
-        gradients = dict(zip(names, grads))
-        state.penalties.gradient_rules(state.params, gradients, state.hyper)
-        if state.clipping:
-            clip_member_gradients_(list(gradients.values()), state.hyper.grad_clip_norm, state.hyper.grad_clip_value)
-        if state.trajectory is not None:
-            state.trajectory.observe_gradients(gradients, last_step=index == len(starts) - 1)
-        state.optimizer.step(gradients, lrs[index], state.hyper, None if momenta is None else momenta[index])
-        state.penalties.weight_rules(state.params, state.hyper, lrs[index])
-        if state.pruning is not None:
-            state.pruning.after_step(state)
-        if state.averaging is not None:
-            state.averaging.after_step(state.params, state.buffers)
-        if state.trajectory is not None:  # step rows and step snapshots (trajectory.every_steps, snapshot_steps)
-            state.trajectory.end_step(state.params, state.buffers, gradients, state.members)
+        step = MemberStep(
+            state.params, state.buffers, state.hyper, positions.shape[-1], index, len(starts), state.members, lrs[index],
+            batch=(inputs, targets, shared),
+        )
+        outputs, data_loss, terms, total = _forward_loss(state, step, inputs, targets, shared)
+        step.gradients = _gradients(state, step, total, transforms)
+        state.optimizer.step(step.gradients, lrs[index], state.hyper, None if momenta is None else momenta[index])
+        for unit in state.units.of("weight_transform"):
+            unit.transform_weights(step)
         if state.callbacks.step_callbacks:
             state.callbacks.step_end(state, state.epoch, index, len(starts), total)
         with torch.no_grad():
-            loss_sum += data_loss.detach() * batch
+            loss_sum += data_loss.detach() * step.batch_size
             if state.objective.correct is not None:
                 correct += state.objective.correct(outputs.detach(), labels)
-            for name, term in penalties.items():
-                penalty_sums[name] = penalty_sums[name] + term.detach() if name in penalty_sums else term.detach().clone()
+            for name, term in terms.items():
+                term_sums[name] = term_sums[name] + term.detach() if name in term_sums else term.detach().clone()
     sums = {"train/loss": loss_sum, "train/correct": correct}
-    sums.update({f"loss/{name}": total / len(starts) for name, total in penalty_sums.items()})
+    sums.update({f"loss/{name}": total / len(starts) for name, total in term_sums.items()})
     return sums
 
 
@@ -167,7 +159,7 @@ def _epoch_quantities(state: PopulationState, sums: dict[str, torch.Tensor], lrs
             averaged = _evaluate(state, split, state.averaging.params, state.averaging.buffers)
             quantities.update({f"{state.averaging.name}/{name}": value for name, value in averaged.items()})
     if any(state.techniques[member].zero_fraction for member in state.members):
-        quantities["l1/zeros"] = state.penalties.zero_counts(state.params)
+        quantities["l1/zeros"] = state.units.find(WeightPenalties).zero_counts(state.params)
     if state.trajectory is not None:
         raw = state.trajectory.measure(state.params, state.buffers)
         quantities.update({f"trajectory/{name}": value for name, value in raw.items()})

@@ -38,6 +38,7 @@ class MemberHyperparameters:
         l2: `regularization.l2`, (K,).
         flooding: `regularization.flooding`, the flood levels b, (K,).
         orthogonality: `regularization.orthogonality`, (K,).
+        activity_l1, activity_l2: `regularization.activity_l1/l2`, (K,).
         sam_rho: `regularization.sam_rho`, (K,).
         adversarial_eps: `regularization.adversarial_eps`, (K,).
         grad_clip_norm, grad_clip_value, max_norm: the caps, (K,); inf where a member has none.
@@ -57,6 +58,8 @@ class MemberHyperparameters:
     l2: torch.Tensor
     flooding: torch.Tensor
     orthogonality: torch.Tensor
+    activity_l1: torch.Tensor
+    activity_l2: torch.Tensor
     sam_rho: torch.Tensor
     adversarial_eps: torch.Tensor
     grad_clip_norm: torch.Tensor
@@ -80,6 +83,8 @@ class MemberHyperparameters:
             l2=column(config.regularization.l2 for config in configs),
             flooding=column(config.regularization.flooding for config in configs),
             orthogonality=column(config.regularization.orthogonality for config in configs),
+            activity_l1=column(config.regularization.activity_l1 for config in configs),
+            activity_l2=column(config.regularization.activity_l2 for config in configs),
             sam_rho=column(config.regularization.sam_rho for config in configs),
             adversarial_eps=column(config.regularization.adversarial_eps for config in configs),
             grad_clip_norm=column(_cap(config.regularization.grad_clip_norm) for config in configs),

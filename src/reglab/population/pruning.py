@@ -25,6 +25,7 @@ import threading
 from typing import Any, Mapping, Sequence
 
 import torch
+from reglab.contract.units import MemberStep, MemberUnit
 
 from reglab.pruning.callback import sparsity_metric_keys
 from reglab.pruning.lottery import LotteryTicket, round_entry
@@ -39,7 +40,7 @@ __all__ = ["MemberPruning"]
 _FRESH_WEIGHTS_LOCK = threading.Lock()
 
 
-class MemberPruning:
+class MemberPruning(MemberUnit):
     """Stacked masks and the pruning schedule of a population (magnitude or lottery tickets).
 
     Args:
@@ -55,6 +56,19 @@ class MemberPruning:
         >>> pruning.after_step(state)                          # after the optimizer step
         >>> quantities.update(pruning.epoch_end(state))        # after evaluation
     """
+
+    name = "pruning"
+    order = 20  # reglab.pruning's place in the registry (`reglab.contract.technique`)
+    slots = ("gradient_transform", "weight_transform")
+    # Masks act first on gradients: a pruned weight has no gradient for SAM, clipping or the trajectory.
+    slot_order = {"gradient_transform": 0}
+
+    def transform_gradients(self, gradients: dict[str, torch.Tensor], step: MemberStep) -> dict[str, torch.Tensor]:
+        names = list(gradients)
+        return dict(zip(names, self.mask_gradients(names, [gradients[name] for name in names])))
+
+    def transform_weights(self, step: MemberStep) -> None:
+        self.after_step(step)
 
     def __init__(self, units: Sequence[Any], params: Mapping[str, torch.Tensor], buffers: Mapping[str, torch.Tensor]) -> None:
         first = units[0]

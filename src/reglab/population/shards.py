@@ -102,7 +102,7 @@ def merge_shards(parts: Sequence[PopulationState]) -> PopulationState:
     first.order.absorb([part.order for part in others])
     first.schedule.absorb([part.schedule for part in others])
     first.optimizer.absorb([part.optimizer for part in others], params, hyper)
-    first.penalties.configure(hyper)
+    first.units.configure(hyper)
     if first.trajectory is not None:
         first.trajectory.absorb([part.trajectory for part in others])
     if first.pruning is not None:

@@ -7,7 +7,6 @@ costing work: the next epoch runs K − 1 members.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -15,6 +14,7 @@ import torch
 
 from reglab.augment.members import MemberAugment
 from reglab.config import Config
+from reglab.contract.units import StepUnits
 from reglab.population.averaging import MemberEMA, MemberSWA
 from reglab.population.callbacks import MemberCallbacks
 from reglab.population.data import PopulationData
@@ -22,13 +22,11 @@ from reglab.population.members import MemberHyperparameters
 from reglab.objective.members import MemberObjective
 from reglab.population.optim import StackedOptimizer
 from reglab.population.order import DataOrder
-from reglab.population.penalties import MemberPenalties
 from reglab.population.pruning import MemberPruning
 from reglab.population.rates import MemberRates
 from reglab.population.schedule import MemberSchedule
 from reglab.population.techniques import MemberTechniques
 from reglab.population.trajectory import MemberTrajectory
-from reglab.regularizers.activity import MemberActivity
 
 __all__ = ["PopulationState", "Forward"]
 
@@ -52,7 +50,7 @@ class PopulationState:
     eval_objective: MemberObjective  # the plain loss of evaluation, as the single run
     optimizer: StackedOptimizer
     schedule: MemberSchedule
-    penalties: MemberPenalties
+    units: StepUnits  # every technique's work inside the step, per slot (`reglab.contract.units`)
     trajectory: MemberTrajectory | None
     techniques: list[MemberTechniques]
     epochs: int
@@ -76,26 +74,11 @@ class PopulationState:
     def __post_init__(self) -> None:
         if not self.members:
             self.members = list(range(len(self.configs)))
-        self._read_step_units()
         self._read_member_options()
 
     def _read_member_options(self) -> None:
-        """The current members' noise rates and activity penalties, from their configs (host floats)."""
-        configs = [self.configs[member] for member in self.members]
-        self.dropout = MemberRates.from_configs(configs)
-        activity = MemberActivity(
-            [config.regularization.activity_l1 for config in configs],
-            [config.regularization.activity_l2 for config in configs],
-            self.device,
-        )
-        self.activity = activity if activity.active else None
-
-    def _read_step_units(self) -> None:
-        """Which per-member step units any member uses, read once on the host."""
-        self.flooding = any(value > 0 for value in self.hyper.flooding.tolist())
-        self.sharpness_aware = any(value > 0 for value in self.hyper.sam_rho.tolist())
-        caps = self.hyper.grad_clip_norm.tolist() + self.hyper.grad_clip_value.tolist()
-        self.clipping = any(math.isfinite(value) for value in caps)
+        """The current members' noise rates, from their configs (host floats)."""
+        self.dropout = MemberRates.from_configs([self.configs[member] for member in self.members])
 
     @property
     def size(self) -> int:
@@ -113,12 +96,11 @@ class PopulationState:
             self.params = {name: tensor.detach().index_select(0, index).requires_grad_(True) for name, tensor in self.params.items()}
             self.buffers = {name: tensor.index_select(0, index) for name, tensor in self.buffers.items()}
         self.hyper = self.hyper.select(positions)
-        self._read_step_units()
         self.data = self.data.select(index)
         self.order.select(positions)
         self.schedule.select(positions)
         self.optimizer.select(index, self.params, self.hyper)
-        self.penalties.configure(self.hyper)
+        self.units.configure(self.hyper)
         if self.trajectory is not None:
             self.trajectory.select(index)
         if self.pruning is not None:

@@ -7,13 +7,7 @@ no technique a config asks for is ever silently dropped.
 
 | unit (built from the config)       | done by the loop, for K members                     |
 |------------------------------------|-----------------------------------------------------|
-| PenaltyHook (every l1_mode, l2)    | `MemberPenalties`                                   |
-| ProximalL1Hook, SubgradientL1Hook  | `soft_threshold_members_`, `add_l1_subgradient_`    |
-| GradientClipHook, MaxNormHook      | `clip_member_gradients_`, `max_norm_members_`       |
-| OrthogonalityHook                  | `MemberPenalties` (`orthogonality_penalty`)         |
-| FloodingHook                       | `flood` on the (K,) data losses                     |
-| ActivityPenaltyHook                | `MemberActivity` on the stacked hidden outputs      |
-| SharpnessAwareHook                 | `sam_perturbation` on the stacked gradients         |
+| (regularization.* keys)            | their family's `MemberUnit`s (`member_units`), built once for the K members |
 | AdversarialTraining (the batch transform) | `attack_member_batches` on the K members' batches |
 | ZeroFractionMonitor (`l1/zeros`)   | zero counts over the stacked scoped weights        |
 | EarlyStopping, RestoreBest         | the same object per member, fed the member's metrics and, with restore_best, its weights |
@@ -67,17 +61,10 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
     own: list[Any] = []
     for hook in technique.hooks:
         kind = type(hook).__name__
-        if kind in ("PenaltyHook", "ProximalL1Hook", "SubgradientL1Hook", "GradientClipHook", "MaxNormHook"):
-            continue  # `MemberPenalties` and the population loop, from the members' configs
-        if kind in ("FloodingHook", "OrthogonalityHook", "SharpnessAwareHook"):
-            continue  # read from the members' configs (`MemberHyperparameters`)
         if kind == "KeepPrunedWeightsZero":
             continue  # `MemberPruning.after_step`
         if kind in ("WeightEMA", "StochasticWeightAveraging"):
             continue  # `reglab.population.averaging`, from the members' configs
-        if kind == "ActivityPenaltyHook":
-            hook.remove()  # the stacked forward pass hands its hidden outputs to `MemberActivity`
-            continue
         if kind == "GradientNormHook":
             gradient_mode = hook.mode
             continue

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import torch
+from reglab.contract.units import MemberStep, MemberUnit
 
 from reglab.population.stacked import unstack_state
 from reglab.trajectory.metrics import derive_metrics
@@ -58,7 +59,7 @@ class _MemberFiles:
         return self
 
 
-class MemberTrajectory:
+class MemberTrajectory(MemberUnit):
     """Per-epoch trajectory quantities of every member.
 
     Args:
@@ -76,6 +77,17 @@ class MemberTrajectory:
         >>> raw = trajectory.measure(params, buffers)      # device tensors, (n, K) each
         >>> trajectory.open(run_folders, params, buffers)  # step rows and snapshots, per member
     """
+
+    name = "trajectory"
+    # Last in both slots: it measures the gradient the optimizer uses and the weights every rule left.
+    order = 60  # reglab.trajectory's place in the registry (`reglab.contract.technique`)
+    slots = ("gradient_transform", "weight_transform")
+
+    def transform_gradients(self, gradients: dict[str, torch.Tensor], step: MemberStep) -> None:
+        self.observe_gradients(gradients, last_step=step.last)
+
+    def transform_weights(self, step: MemberStep) -> None:
+        self.end_step(step.params, step.buffers, step.gradients, step.members)
 
     def __init__(
         self, params, buffers, batchnorm_names: Sequence[str], sets: Sequence[str], epsilon: float, gradient_mode: str, recorder: Any = None

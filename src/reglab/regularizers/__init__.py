@@ -1,18 +1,18 @@
-"""Regularizers: penalties, weight decay groups, proximal steps, constraints."""
+"""Regularizers: penalties, weight decay groups, proximal steps, constraints; each a `MemberUnit` for K members."""
 
 from reglab.regularizers.decay import DecayGroups, decay_groups
 from reglab.regularizers.scope import parameter_roles, select_parameters
 
-from reglab.regularizers.activity import ActivityPenaltyHook, activity_l1, activity_l2
-from reglab.regularizers.clipping import GradientClipHook, clip_gradients_
-from reglab.regularizers.constraints import MaxNormHook, max_norm_, unit_norms
-from reglab.regularizers.flooding import FloodingHook, flood
-from reglab.regularizers.orthogonality import ORTHOGONALITY_MODES, OrthogonalityHook, orthogonality_penalty
-from reglab.regularizers.sharpness import SharpnessAwareHook, sam_perturbation
+from reglab.regularizers.activity import ActivityPenalty, activity_l1, activity_l2
+from reglab.regularizers.clipping import GradientClipping, clip_gradients_
+from reglab.regularizers.constraints import MaxNorm, max_norm_, unit_norms
+from reglab.regularizers.flooding import Flooding, flood
+from reglab.regularizers.orthogonality import ORTHOGONALITY_MODES, OrthogonalityPenalty, orthogonality_penalty
+from reglab.regularizers.sharpness import SharpnessAware, sam_perturbation
 from reglab.regularizers.penalties import (
     L2_CONVENTIONS,
     PenaltyGroup,
-    PenaltyHook,
+    WeightPenalties,
     elastic_net_penalty,
     group_by_multiplier,
     l1_penalty,
@@ -20,23 +20,23 @@ from reglab.regularizers.penalties import (
     l2_penalty,
     weighted_penalty,
 )
-from reglab.regularizers.proximal import ProximalL1Hook, SubgradientL1Hook, soft_threshold, soft_threshold_
+from reglab.regularizers.proximal import ProximalL1, SubgradientL1, soft_threshold, soft_threshold_
 from reglab.regularizers.zeros import ZeroFractionMonitor, zero_fraction
 
 __all__ = [
-    "ActivityPenaltyHook",
+    "ActivityPenalty",
     "DecayGroups",
-    "FloodingHook",
-    "GradientClipHook",
+    "Flooding",
+    "GradientClipping",
     "L2_CONVENTIONS",
-    "MaxNormHook",
+    "MaxNorm",
     "ORTHOGONALITY_MODES",
-    "OrthogonalityHook",
+    "OrthogonalityPenalty",
     "PenaltyGroup",
-    "PenaltyHook",
-    "ProximalL1Hook",
-    "SharpnessAwareHook",
-    "SubgradientL1Hook",
+    "ProximalL1",
+    "SharpnessAware",
+    "SubgradientL1",
+    "WeightPenalties",
     "ZeroFractionMonitor",
     "activity_l1",
     "activity_l2",

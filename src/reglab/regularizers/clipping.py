@@ -17,14 +17,15 @@ Reference:
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+import math
+from typing import Any, Iterable, Sequence
 
 import torch
 
-from reglab.contract.hooks import StepHook
+from reglab.contract.units import MemberStep, MemberUnit
 from reglab.contract.members import per_member
 
-__all__ = ["GradientClipHook", "clip_gradients_", "clip_member_gradients_"]
+__all__ = ["GradientClipping", "clip_gradients_", "clip_member_gradients_"]
 
 
 @torch.no_grad()
@@ -69,26 +70,20 @@ def clip_gradients_(
     clip_member_gradients_(grads, *caps)
 
 
-class GradientClipHook(StepHook):
-    """Clip gradients after backward, before the optimizer step.
-
-    Args:
-        params: the parameters whose gradients are clipped (all trainable ones).
-        max_norm: cap on the global L2 norm (`regularization.grad_clip_norm`).
-        max_value: cap on each entry's magnitude (`regularization.grad_clip_value`).
-
-    Example:
-        >>> hook = GradientClipHook(model.parameters(), max_norm=1.0)
-    """
+class GradientClipping(MemberUnit):
+    """`regularization.grad_clip_norm` / `grad_clip_value`: every trainable parameter's
+    gradient, clipped per member by its own caps (`clip_member_gradients_`; inf: none)."""
 
     name = "grad_clip"
+    slots = ("gradient_transform",)
 
-    def __init__(
-        self, params: Iterable[torch.Tensor], max_norm: float | None = None, max_value: float | None = None
-    ) -> None:
-        self.params = [param for param in params if param.requires_grad]
-        self.max_norm = max_norm
-        self.max_value = max_value
+    def configure(self, hyper: Any) -> None:
+        self.by_norm = any(math.isfinite(value) for value in hyper.grad_clip_norm.tolist())
+        self.by_value = any(math.isfinite(value) for value in hyper.grad_clip_value.tolist())
 
-    def before_step(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> None:
-        clip_gradients_(self.params, self.max_norm, self.max_value)
+    def transform_gradients(self, gradients: dict[str, torch.Tensor], step: MemberStep) -> None:
+        clip_member_gradients_(
+            list(gradients.values()),
+            step.hyper.grad_clip_norm if self.by_norm else None,
+            step.hyper.grad_clip_value if self.by_value else None,
+        )

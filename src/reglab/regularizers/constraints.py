@@ -17,13 +17,13 @@ Reference:
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import torch
 
-from reglab.contract.hooks import StepHook
+from reglab.contract.units import MemberStep, MemberUnit
 
-__all__ = ["MaxNormHook", "max_norm_", "max_norm_members_", "unit_norms"]
+__all__ = ["MaxNorm", "max_norm_", "max_norm_members_", "unit_norms"]
 
 
 def unit_norms(weight: torch.Tensor) -> torch.Tensor:
@@ -64,24 +64,19 @@ def max_norm_(weights: Iterable[torch.Tensor], max_norm: float) -> None:
         max_norm_members_(views, torch.tensor([max_norm], device=views[0].device))
 
 
-class MaxNormHook(StepHook):
-    """After each optimizer step, apply the max-norm constraint to the given weights.
+class MaxNorm(MemberUnit):
+    """`regularization.max_norm`: after each step, every unit's incoming weights of the
+    scoped weight matrices are rescaled to L2 norm ≤ the member's cap c_k (inf: none).
 
     Args:
-        weights: tensors with at least 2 dimensions (rows = units); biases have no units.
-        max_norm: the cap c.
-
-    Example:
-        >>> hook = MaxNormHook([model.hidden[0].linear.weight], max_norm=3.0)
+        matrices: names of the scoped parameters with a unit dimension (2 or more dims).
     """
 
     name = "max_norm"
+    slots = ("weight_transform",)
 
-    def __init__(self, weights: Iterable[torch.Tensor], max_norm: float) -> None:
-        self.weights = list(weights)
-        if any(weight.dim() < 2 for weight in self.weights):
-            raise ValueError("max-norm needs weights with a unit dimension (2 or more dims)")
-        self.max_norm = max_norm
+    def __init__(self, matrices: Sequence[str]) -> None:
+        self.matrices = list(matrices)
 
-    def after_step(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> None:
-        max_norm_(self.weights, self.max_norm)
+    def transform_weights(self, step: MemberStep) -> None:
+        max_norm_members_([step.params[name] for name in self.matrices], step.hyper.max_norm)

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import torch
 
-from reglab.contract.hooks import StepContext, StepHook
+from reglab.contract.units import MemberStep, MemberUnit
 
-__all__ = ["FloodingHook", "flood"]
+__all__ = ["Flooding", "flood"]
 
 
 def flood(loss: torch.Tensor, level: torch.Tensor | float) -> torch.Tensor:
@@ -30,13 +30,12 @@ def flood(loss: torch.Tensor, level: torch.Tensor | float) -> torch.Tensor:
     return (loss - level).abs() + level
 
 
-class FloodingHook(StepHook):
-    """`regularization.flooding`: the data loss of every step goes through `flood`."""
+class Flooding(MemberUnit):
+    """`regularization.flooding`: every member's data loss goes through `flood` with its
+    own level b_k (b = 0, a member without flooding, is the identity on its loss)."""
 
     name = "flooding"
+    slots = ("loss_transform",)
 
-    def __init__(self, level: float) -> None:
-        self.level = level
-
-    def transform_loss(self, loss: torch.Tensor, context: StepContext) -> torch.Tensor:
-        return flood(loss, self.level)
+    def transform_loss(self, losses: torch.Tensor, step: MemberStep) -> torch.Tensor:
+        return flood(losses, step.hyper.flooding)

@@ -19,14 +19,14 @@ Reference:
 
 from __future__ import annotations
 
-from typing import Literal, Sequence
+from typing import Any, Literal, Sequence
 
 import torch
 import torch.nn.functional as F
 
-from reglab.contract.hooks import StepContext, StepHook
+from reglab.contract.units import MemberStep, MemberUnit
 
-__all__ = ["ORTHOGONALITY_MODES", "OrthogonalityHook", "orthogonality_penalty"]
+__all__ = ["ORTHOGONALITY_MODES", "OrthogonalityPenalty", "orthogonality_penalty"]
 
 ORTHOGONALITY_MODES = ("rows", "columns")
 
@@ -56,16 +56,28 @@ def orthogonality_penalty(weights: torch.Tensor, mode: Literal["rows", "columns"
     return 0.5 * off_diagonal / (count * (count - 1) / 2)
 
 
-class OrthogonalityHook(StepHook):
-    """`regularization.orthogonality`: λ · Σ_W R(W) over the scoped weight matrices (`loss/orthogonality`)."""
+class OrthogonalityPenalty(MemberUnit):
+    """`regularization.orthogonality`: λ_k · Σ_W R(W_k) over the scoped weight matrices
+    (`loss/orthogonality`), R = `orthogonality_penalty`.
+
+    Args:
+        matrices: names of the scoped parameters with two or more dims, in model order.
+        mode: rows | columns (`regularization.orthogonality_mode`).
+    """
 
     name = "orthogonality"
+    slots = ("loss_term",)
 
-    def __init__(self, weights: Sequence[torch.Tensor], strength: float, mode: Literal["rows", "columns"] = "rows") -> None:
-        self.weights = list(weights)
-        self.strength = strength
+    def __init__(self, matrices: Sequence[str], mode: Literal["rows", "columns"] = "rows") -> None:
+        self.matrices = list(matrices)
         self.mode = mode
 
-    def penalty(self, model: torch.nn.Module, context: StepContext) -> dict[str, torch.Tensor]:
-        total = torch.stack([orthogonality_penalty(weight.unsqueeze(0), self.mode)[0] for weight in self.weights]).sum()
-        return {"orthogonality": self.strength * total}
+    def configure(self, hyper: Any) -> None:
+        self.on = [value > 0 for value in hyper.orthogonality.tolist()]
+
+    def loss_terms(self, step: MemberStep) -> dict[str, torch.Tensor]:
+        total = torch.stack([orthogonality_penalty(step.params[name], self.mode) for name in self.matrices]).sum(dim=0)
+        return {"orthogonality": step.hyper.orthogonality * total}
+
+    def emitted(self, position: int) -> set[str]:
+        return {"orthogonality"} if self.on[position] else set()

@@ -1,7 +1,7 @@
 """Norm penalties on the weights: L1 (lasso), L2 (ridge) and the elastic net.
 
 The pure functions sum over the tensors they are given and carry no coefficient;
-`PenaltyHook` wires them into the training step with the `regularization.*` keys:
+`WeightPenalties` adds them to every member's loss with the `regularization.*` keys:
 
     loss = data_loss + λ₁·Σ_g m_g·Σ|w|  +  c(λ₂)·Σ_g m_g·Σw²
 
@@ -12,17 +12,16 @@ c(λ₂) is fixed by the L2 convention (see `l2_coefficient`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import torch
 
-from reglab.contract.hooks import StepContext, StepHook
+from reglab.contract.units import MemberStep, MemberUnit
 from reglab.regularizers.scope import matches_any
 
 __all__ = [
     "L2_CONVENTIONS",
     "PenaltyGroup",
-    "PenaltyHook",
     "elastic_net_penalty",
     "group_by_multiplier",
     "l1_penalty",
@@ -30,6 +29,7 @@ __all__ = [
     "l2_penalty",
     "member_norm",
     "weighted_penalty",
+    "WeightPenalties",
 ]
 
 L2_CONVENTIONS = ("half", "full", "mean")
@@ -39,7 +39,7 @@ def member_norm(tensors: Sequence[torch.Tensor], squared: bool) -> torch.Tensor:
     """Σ|w| (or Σw² when `squared`) of each member over stacked tensors (K, ...) -> (K,).
 
     The one formula of both penalties: a single run's `l1_penalty` and `l2_penalty` are
-    its K = 1 case, a population's `MemberPenalties` call it on the stacked weights.
+    its K = 1 case, `WeightPenalties` calls it on the stacked weights.
 
     Example:
         >>> member_norm([torch.tensor([[1.0, -2.0], [3.0, 0.0]])], squared=False)
@@ -152,66 +152,66 @@ def weighted_penalty(
     return terms[0] if len(terms) == 1 else torch.stack(terms).sum()
 
 
-class PenaltyHook(StepHook):
-    """Adds the L1 and L2 penalties of the scoped parameters to the loss.
+class WeightPenalties(MemberUnit):
+    """`regularization.l1` / `l2`: each member's λ₁ and λ₂ times the norms of its scoped
+    weights, by name (`loss/l1`, `loss/l2`), each (K,):
 
-    The parameter groups are fixed at construction, so a step costs one reduction
-    per scoped tensor and no name matching.
+        loss/l1_k = λ₁,k · Σ_g m_g Σ|w_k|        loss/l2_k = c(λ₂,k) · Σ_g m_g Σ w_k²
+
+    with c from `l2_coefficient`. One reduction per scoped tensor serves all K members.
+    With `l1_mode` proximal or subgradient the L1 term is recorded detached: `loss/total`
+    is the same objective in all three modes while its gradient comes from
+    `ProximalL1` / `SubgradientL1`.
 
     Args:
-        named_params: the parameters to penalise (from `select_parameters`).
-        l1: λ₁ (0 = off).
-        l2: λ₂ (0 = off).
-        l2_convention: half | full | mean (see `l2_coefficient`).
-        per_layer: name pattern -> multiplier of λ₁ and λ₂.
+        groups: (multiplier m_g, parameter names) of the scoped parameters (`group_by_multiplier`).
+        entries: how many entries the scoped parameters hold (for `l1/zeros`).
+        convention: half | full | mean (`l2_coefficient`).
         l1_in_loss: True for `l1_mode: penalty` (autograd differentiates λ₁·Σ|w|).
-            False for the proximal and subgradient modes: the L1 term is then
-            recorded detached, so `loss/total` is the same objective in all three
-            modes while its gradient comes from the optimizer-side hook.
-
-    Metric keys (through the loop's loss breakdown; per epoch, means over the batches):
-
-    | key       | meaning                                                      |
-    |-----------|--------------------------------------------------------------|
-    | `loss/l1` | λ₁·Σ_g m_g·Σ|w| (recorded in every `l1_mode`)                 |
-    | `loss/l2` | c(λ₂)·Σ_g m_g·Σw²                                             |
 
     Example:
-        >>> hook = PenaltyHook(select_parameters(model), l1=1e-4, l2=5e-4)
-        >>> hook.penalty(model, StepContext(batch_size=32, step=0, lr=0.1))
-        {'l1': tensor(...), 'l2': tensor(...)}
+        >>> penalties = WeightPenalties([(1.0, ["hidden.0.linear.weight"])], entries=784 * 16)
+        >>> penalties.configure(hyper); penalties.loss_terms(step)["l2"].shape
+        torch.Size([8])
     """
 
     name = "penalty"
+    slots = ("loss_term",)
 
-    def __init__(
-        self,
-        named_params: Mapping[str, torch.Tensor],
-        l1: float = 0.0,
-        l2: float = 0.0,
-        l2_convention: str = "half",
-        per_layer: Mapping[str, float] | None = None,
-        l1_in_loss: bool = True,
-    ) -> None:
-        if l2_convention not in L2_CONVENTIONS:
-            raise ValueError(f"unknown L2 convention {l2_convention!r}; allowed: {', '.join(L2_CONVENTIONS)}")
-        self.l1 = l1
-        self.l2 = l2
-        self.l2_convention = l2_convention
+    def __init__(self, groups: Sequence[tuple[float, Sequence[str]]], entries: int, convention: str = "half",
+                 l1_in_loss: bool = True) -> None:
+        if convention not in L2_CONVENTIONS:
+            raise ValueError(f"unknown L2 convention {convention!r}; allowed: {', '.join(L2_CONVENTIONS)}")
+        self.groups = [(multiplier, list(names)) for multiplier, names in groups]
+        self.scoped_names = [name for _, names in self.groups for name in names]
+        self.scoped_entries = entries
+        self.convention = convention
         self.l1_in_loss = l1_in_loss
-        self.groups = group_by_multiplier(named_params, per_layer)
 
-    def penalty(self, model: torch.nn.Module, context: StepContext) -> dict[str, torch.Tensor]:
+    def configure(self, hyper: Any) -> None:
+        self.l1_on = [value > 0 for value in hyper.l1.tolist()]
+        self.l2_on = [value > 0 for value in hyper.l2.tolist()]
+
+    def _weighted(self, params: Mapping[str, torch.Tensor], squared: bool) -> torch.Tensor:
+        terms = [member_norm([params[name] for name in names], squared) * multiplier for multiplier, names in self.groups]
+        return terms[0] if len(terms) == 1 else torch.stack(terms).sum(dim=0)
+
+    def loss_terms(self, step: MemberStep) -> dict[str, torch.Tensor]:
         terms: dict[str, torch.Tensor] = {}
-        if not self.groups:
-            return terms
-        if self.l1 > 0:
-            if self.l1_in_loss:
-                terms["l1"] = self.l1 * weighted_penalty(self.groups, l1_penalty)
-            else:
-                with torch.no_grad():
-                    terms["l1"] = self.l1 * weighted_penalty(self.groups, l1_penalty)
-        if self.l2 > 0:
-            coefficient = l2_coefficient(self.l2, self.l2_convention, context.batch_size)
-            terms["l2"] = coefficient * weighted_penalty(self.groups, l2_penalty)
+        if any(self.l1_on):
+            with torch.set_grad_enabled(self.l1_in_loss and torch.is_grad_enabled()):
+                terms["l1"] = step.hyper.l1 * self._weighted(step.params, squared=False)
+        if any(self.l2_on):
+            terms["l2"] = l2_coefficient(step.hyper.l2, self.convention, step.batch_size) * self._weighted(step.params, squared=True)
         return terms
+
+    def emitted(self, position: int) -> set[str]:
+        flags = (("l1", self.l1_on[position]), ("l2", self.l2_on[position]))
+        return {name for name, on in flags if on}
+
+    @torch.no_grad()
+    def zero_counts(self, params: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        """Exactly-zero entries among each member's scoped weights, (K,); divide by `scoped_entries`
+        for `l1/zeros` (and the summary's `sparsity`)."""
+        tensors = [params[name] for name in self.scoped_names]
+        return torch.stack([(tensor == 0).flatten(1).sum(dim=1) for tensor in tensors]).sum(dim=0)

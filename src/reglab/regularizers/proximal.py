@@ -27,11 +27,10 @@ from typing import Iterable, Sequence
 import torch
 import torch.nn.functional as F
 
-from reglab.contract.hooks import StepHook
 from reglab.contract.members import per_member
-from reglab.regularizers.penalties import PenaltyGroup
+from reglab.contract.units import MemberStep, MemberUnit
 
-__all__ = ["ProximalL1Hook", "SubgradientL1Hook", "soft_threshold", "soft_threshold_", "soft_threshold_members_", "add_l1_subgradient_"]
+__all__ = ["ProximalL1", "SubgradientL1", "soft_threshold", "soft_threshold_", "soft_threshold_members_", "add_l1_subgradient_"]
 
 
 def soft_threshold(weights: torch.Tensor, threshold: float) -> torch.Tensor:
@@ -68,74 +67,38 @@ def soft_threshold_(params: Iterable[torch.Tensor], threshold: float) -> None:
         soft_threshold_members_(views, torch.tensor([threshold], device=views[0].device))
 
 
-def _groups_by_optimizer_group(
-    penalty_groups: Sequence[PenaltyGroup], optimizer: torch.optim.Optimizer
-) -> list[tuple[int, float, list[torch.Tensor]]]:
-    """(optimizer group index, multiplier, params) triples, so each step reads the
-    group's current lr without searching."""
-    group_of = {id(param): index for index, group in enumerate(optimizer.param_groups) for param in group["params"]}
-    plan: dict[tuple[int, float], list[torch.Tensor]] = {}
-    for penalty_group in penalty_groups:
-        for param in penalty_group.params:
-            if id(param) not in group_of:
-                raise ValueError("a regularized parameter is not in the optimizer")
-            plan.setdefault((group_of[id(param)], penalty_group.multiplier), []).append(param)
-    return [(index, multiplier, params) for (index, multiplier), params in plan.items()]
-
-
-class ProximalL1Hook(StepHook):
-    """After each optimizer step, soft-threshold the scoped weights by lr·λ·multiplier.
+class ProximalL1(MemberUnit):
+    """`l1_mode: proximal`: after each step, soft-threshold every member's scoped weights
+    by η_k·λ₁,k·m_g (its learning rate of the step, its λ₁, the group's multiplier).
 
     Args:
-        groups: scoped parameters grouped by per-layer multiplier (`group_by_multiplier`).
-        strength: λ₁.
-
-    Example:
-        >>> hook = ProximalL1Hook(group_by_multiplier(select_parameters(model)), strength=1e-3)
-        >>> optimizer.step(); hook.after_step(model, optimizer)   # exact zeros appear
+        groups: (multiplier m_g, parameter names) of the scoped parameters (`group_by_multiplier`).
     """
 
     name = "proximal_l1"
+    slots = ("weight_transform",)
 
-    def __init__(self, groups: Sequence[PenaltyGroup], strength: float) -> None:
-        self.groups = list(groups)
-        self.strength = strength
-        self._plan: list[tuple[int, float, list[torch.Tensor]]] | None = None
-        self._optimizer_id: int | None = None
+    def __init__(self, groups: Sequence[tuple[float, Sequence[str]]]) -> None:
+        self.groups = [(multiplier, list(names)) for multiplier, names in groups]
 
-    def after_step(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> None:
-        if self._plan is None or self._optimizer_id != id(optimizer):
-            self._plan = _groups_by_optimizer_group(self.groups, optimizer)
-            self._optimizer_id = id(optimizer)
-        for group_index, multiplier, params in self._plan:
-            lr = optimizer.param_groups[group_index]["lr"]
-            soft_threshold_(params, float(lr) * self.strength * multiplier)
+    def transform_weights(self, step: MemberStep) -> None:
+        for multiplier, names in self.groups:
+            soft_threshold_members_([step.params[name] for name in names], step.lr * step.hyper.l1 * multiplier)
 
 
-class SubgradientL1Hook(StepHook):
-    """Before each optimizer step, add λ·multiplier·sign(w) to the gradient of the scoped weights.
+class SubgradientL1(MemberUnit):
+    """`l1_mode: subgradient`: before the step, g ← g + λ₁,k·m_g·sign(w) on the scoped weights.
 
     Args:
-        groups: scoped parameters grouped by per-layer multiplier.
-        strength: λ₁.
-
-    Example:
-        >>> hook = SubgradientL1Hook(group_by_multiplier(select_parameters(model)), strength=1e-3)
-        >>> loss.backward(); hook.before_step(model, optimizer); optimizer.step()
+        groups: (multiplier m_g, parameter names) of the scoped parameters.
     """
 
     name = "subgradient_l1"
+    slots = ("gradient_transform",)
 
-    def __init__(self, groups: Sequence[PenaltyGroup], strength: float) -> None:
-        self.groups = list(groups)
-        self.strength = strength
+    def __init__(self, groups: Sequence[tuple[float, Sequence[str]]]) -> None:
+        self.groups = [(multiplier, list(names)) for multiplier, names in groups]
 
-    @torch.no_grad()
-    def before_step(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> None:
-        for group in self.groups:
-            for param in group.params:
-                if param.grad is None:
-                    # A weight the loss did not reach still feels the penalty.
-                    param.grad = torch.zeros_like(param)
-            strength = torch.tensor([self.strength * group.multiplier], device=group.params[0].device)
-            add_l1_subgradient_([p.unsqueeze(0) for p in group.params], [p.grad.unsqueeze(0) for p in group.params], strength)
+    def transform_gradients(self, gradients: dict[str, torch.Tensor], step: MemberStep) -> None:
+        for multiplier, names in self.groups:
+            add_l1_subgradient_([step.params[name] for name in names], [gradients[name] for name in names], step.hyper.l1 * multiplier)

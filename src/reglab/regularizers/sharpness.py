@@ -20,9 +20,9 @@ from typing import Sequence
 
 import torch
 
-from reglab.contract.hooks import StepHook
+from reglab.contract.units import MemberStep, MemberUnit
 
-__all__ = ["SharpnessAwareHook", "sam_perturbation"]
+__all__ = ["SharpnessAware", "sam_perturbation"]
 
 
 @torch.no_grad()
@@ -38,19 +38,24 @@ def sam_perturbation(gradients: Sequence[torch.Tensor], rho: torch.Tensor, eps: 
     return [gradient * scale.view(-1, *([1] * (gradient.dim() - 1))) for gradient in gradients]
 
 
-class SharpnessAwareHook(StepHook):
-    """`regularization.sam_rho`: the step's gradient is taken again at θ + ε̂."""
+class SharpnessAware(MemberUnit):
+    """`regularization.sam_rho`: each member's gradient is taken again at θ_k + ε̂_k.
+
+    The second pass (`MemberStep.regradient`) goes through the gradient transforms that
+    come before this unit (pruning masks), so it sees the gradient the first pass gave.
+    A member with ρ = 0 is not moved and gets its first gradient again."""
 
     name = "sam"
+    slots = ("gradient_transform",)
 
-    def __init__(self, params: Sequence[torch.Tensor], rho: float) -> None:
-        self.params = list(params)
-        self.rho = rho
-
-    def perturbation(self, model: torch.nn.Module) -> list[tuple[torch.Tensor, torch.Tensor]] | None:
-        params = [param for param in self.params if param.grad is not None]
-        if not params:
-            return None
-        rho = torch.full((1,), self.rho, device=params[0].device)
-        offsets = sam_perturbation([param.grad.unsqueeze(0) for param in params], rho)
-        return [(param, offset[0]) for param, offset in zip(params, offsets)]
+    def transform_gradients(self, gradients: dict[str, torch.Tensor], step: MemberStep) -> dict[str, torch.Tensor]:
+        names = list(gradients)
+        offsets = sam_perturbation([gradients[name] for name in names], step.hyper.sam_rho)
+        with torch.no_grad():
+            for name, offset in zip(names, offsets):
+                step.params[name].add_(offset)
+        again = step.regradient()
+        with torch.no_grad():
+            for name, offset in zip(names, offsets):
+                step.params[name].sub_(offset)
+        return again

@@ -1,7 +1,7 @@
 """The `regularization.*` penalties, L1 modes, max-norm and clipping as one technique family.
 
-Hooks run in this order inside a step:
-    flooding (loss transform)  →  penalties (L1/L2, orthogonality, activity)  →  backward
+Its units (`member_units`, built once for the K members) act in this order inside a step:
+    flooding (loss transform)  →  penalties (L1/L2, orthogonality, activity: loss terms)  →  backward
     →  SAM's second pass at perturbed weights  →  L1 subgradient, then clipping (gradients)
     →  optimizer step  →  proximal L1, then max-norm (weights)
 
@@ -12,24 +12,26 @@ Which parameters are regularized is decided once by `select_parameters` with
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, Sequence
 
 import torch
 
 from reglab.config import ConfigError
 from reglab.contract.technique import Technique, register_technique
-from reglab.regularizers.activity import ActivityPenaltyHook
-from reglab.regularizers.clipping import GradientClipHook
-from reglab.regularizers.constraints import MaxNormHook
-from reglab.regularizers.flooding import FloodingHook
-from reglab.regularizers.orthogonality import OrthogonalityHook
-from reglab.regularizers.penalties import PenaltyHook, group_by_multiplier
-from reglab.regularizers.proximal import ProximalL1Hook, SubgradientL1Hook
+from reglab.contract.units import MemberUnit
+from reglab.regularizers.activity import ActivityPenalty
+from reglab.regularizers.clipping import GradientClipping
+from reglab.regularizers.constraints import MaxNorm
+from reglab.regularizers.flooding import Flooding
+from reglab.regularizers.orthogonality import OrthogonalityPenalty
+from reglab.regularizers.penalties import WeightPenalties, group_by_multiplier
+from reglab.regularizers.proximal import ProximalL1, SubgradientL1
 from reglab.regularizers.scope import matches_any, select_parameters
-from reglab.regularizers.sharpness import SharpnessAwareHook
+from reglab.regularizers.sharpness import SharpnessAware
 from reglab.regularizers.zeros import ZeroFractionMonitor
 
-__all__ = ["build_technique"]
+__all__ = ["build_technique", "member_units"]
 
 
 def _listed(names: list[str], limit: int = 8) -> str:
@@ -64,65 +66,82 @@ def _weight_matrices(scoped: dict[str, torch.nn.Parameter], key: str, value: flo
     return weights
 
 
-@register_technique(order=10)
+def member_units(configs: Sequence[Any], template: torch.nn.Module, hyper: Any) -> list[MemberUnit]:
+    """The family's units for K members, in step order; [] when no member asks for any.
+
+    The scope keys (`scope/include/exclude/per_layer`, `l1_mode`, `l2_convention`,
+    `orthogonality_mode`) are shared by a population; the strengths are each member's.
+    """
+    settings = configs[0].regularization
+    on = {key: any(value > 0 for value in getattr(hyper, key).tolist())
+          for key in ("flooding", "l1", "l2", "orthogonality", "activity_l1", "activity_l2", "sam_rho")}
+    capped = {key: any(math.isfinite(value) for value in getattr(hyper, key).tolist())
+              for key in ("grad_clip_norm", "grad_clip_value", "max_norm")}
+    scoped = select_parameters(template, settings.scope, settings.include, settings.exclude)
+    groups = [(group.multiplier, group.names) for group in group_by_multiplier(scoped, settings.per_layer)]
+    matrices = [name for name, param in scoped.items() if param.dim() >= 2]
+    units: list[MemberUnit] = []
+    if on["flooding"]:
+        units.append(Flooding())
+    if (on["l1"] or on["l2"]) and groups:
+        entries = sum(scoped[name].numel() for _, names in groups for name in names)
+        units.append(WeightPenalties(groups, entries, settings.l2_convention, l1_in_loss=settings.l1_mode == "penalty"))
+    if on["orthogonality"]:
+        units.append(OrthogonalityPenalty(matrices, settings.orthogonality_mode))
+    if on["activity_l1"] or on["activity_l2"]:
+        units.append(ActivityPenalty())
+    if on["sam_rho"]:
+        units.append(SharpnessAware())
+    if on["l1"] and settings.l1_mode == "subgradient":
+        units.append(SubgradientL1(groups))
+    if capped["grad_clip_norm"] or capped["grad_clip_value"]:
+        units.append(GradientClipping())
+    if on["l1"] and settings.l1_mode == "proximal":
+        units.append(ProximalL1(groups))
+    if capped["max_norm"]:
+        units.append(MaxNorm(matrices))
+    return units
+
+
+@register_technique(order=10, units=member_units)
 def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique | None:
-    """Hooks and callbacks for the `regularization.*` keys; None when none is set.
+    """Check one member's `regularization.*` keys against its model; the `l1/zeros`
+    monitor when L1 is on. None when no key is set.
+
+    Raises:
+        ConfigError: a pattern that matches no parameter, a scope without parameters or
+            without weight matrices (orthogonality, max-norm), activity penalties on a
+            model without hidden layers.
 
     Example:
         >>> config = load_config(overrides=["regularization.l1=1e-4", "regularization.l1_mode=proximal"])
         >>> technique = build_technique(config, model, data)
     """
     settings = config.regularization
-    wants_weights = settings.l1 > 0 or settings.l2 > 0 or settings.max_norm is not None
+    wants_weights = settings.l1 > 0 or settings.l2 > 0 or settings.max_norm is not None or settings.orthogonality > 0
     wants_activity = settings.activity_l1 > 0 or settings.activity_l2 > 0
     wants_clipping = settings.grad_clip_norm is not None or settings.grad_clip_value is not None
-    wants_weights = wants_weights or settings.orthogonality > 0
     wants_step = settings.flooding > 0 or settings.sam_rho > 0
     if not (wants_weights or wants_activity or wants_clipping or wants_step):
         return None
-
     technique = Technique()
-    if settings.flooding > 0:
-        technique.hooks.append(FloodingHook(settings.flooding))
     if wants_weights:
         scoped = _scoped_parameters(config, model)
         if not scoped:
             raise ConfigError(
                 "regularization.exclude", settings.exclude, "patterns that leave at least one parameter to regularize"
             )
-        groups = group_by_multiplier(scoped, settings.per_layer)
-        if settings.l1 > 0 or settings.l2 > 0:
-            technique.hooks.append(
-                PenaltyHook(
-                    scoped,
-                    l1=settings.l1,
-                    l2=settings.l2,
-                    l2_convention=settings.l2_convention,
-                    per_layer=settings.per_layer,
-                    l1_in_loss=settings.l1_mode == "penalty",
-                )
-            )
         if settings.orthogonality > 0:
-            weights = _weight_matrices(scoped, "regularization.orthogonality", settings.orthogonality)
-            technique.hooks.append(OrthogonalityHook(weights, settings.orthogonality, settings.orthogonality_mode))
+            _weight_matrices(scoped, "regularization.orthogonality", settings.orthogonality)
+        if settings.max_norm is not None:
+            _weight_matrices(scoped, "regularization.max_norm", settings.max_norm)
+        if settings.l1 > 0:
+            groups = group_by_multiplier(scoped, settings.per_layer)
+            technique.callbacks.append(ZeroFractionMonitor([param for group in groups for param in group.params]))
     if wants_activity:
         from reglab.models import hidden_blocks
 
-        blocks = hidden_blocks(model)
-        if not blocks:
+        if not hidden_blocks(model):
             key = "regularization.activity_l1" if settings.activity_l1 > 0 else "regularization.activity_l2"
             raise ConfigError(key, settings.activity_l1 or settings.activity_l2, "0 for a model without hidden layers")
-        technique.hooks.append(ActivityPenaltyHook(blocks, l1=settings.activity_l1, l2=settings.activity_l2))
-    if settings.sam_rho > 0:
-        technique.hooks.append(SharpnessAwareHook([param for param in model.parameters() if param.requires_grad], settings.sam_rho))
-    if settings.l1 > 0 and settings.l1_mode == "subgradient":
-        technique.hooks.append(SubgradientL1Hook(groups, settings.l1))
-    if wants_clipping:
-        technique.hooks.append(GradientClipHook(model.parameters(), settings.grad_clip_norm, settings.grad_clip_value))
-    if settings.l1 > 0 and settings.l1_mode == "proximal":
-        technique.hooks.append(ProximalL1Hook(groups, settings.l1))
-    if settings.max_norm is not None:
-        technique.hooks.append(MaxNormHook(_weight_matrices(scoped, "regularization.max_norm", settings.max_norm), settings.max_norm))
-    if settings.l1 > 0:
-        technique.callbacks.append(ZeroFractionMonitor([param for group in groups for param in group.params]))
     return technique

@@ -1,0 +1,154 @@
+"""Member units: a technique's work inside the training step, written once for K members.
+
+Every run trains K ≥ 1 members stacked along dim 0 (a single run is K = 1). A unit is
+built once for the K members' configs and acts on the stacked tensors; the loop calls
+the units of each slot in order, knowing none of them by name:
+
+    loss_k = transform_loss(data loss_k) + Σ loss_terms_k         one value per member
+    g      = ∇ Σ_k loss_k                                           one backward for all members
+    g      ← transform_gradients(g)                                 in slot order
+    w      ← optimizer step (each member's lr, momentum, decay)
+    w      ← transform_weights(w)                                   in slot order
+
+| slot                 | acts on                                | units                                  |
+|----------------------|----------------------------------------|----------------------------------------|
+| `loss_transform`     | each member's mean data loss, (K,)     | flooding                               |
+| `loss_term`          | added terms, (K,) each, by name        | L1/L2, orthogonality, activity         |
+| `gradient_transform` | the stacked gradients                  | pruning masks, SAM, L1 subgradient, clipping, the trajectory's gradient norms |
+| `weight_transform`   | the stacked weights after the step     | proximal L1, max-norm, pruning masks, EMA/SWA, the trajectory's step rows |
+
+Events (epoch ends, early stopping, stores) are `reglab.contract.Callback`s fired per
+member with real records. A unit's per-member numbers come from the step's
+`hyper` (each member's value, shape (K,)), so it never holds a copy that goes stale
+when members finish; what it reads on the host (which members use it) it reads in
+`configure`, called again whenever the population's members change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar, Literal
+
+import torch
+
+__all__ = ["SLOTS", "MemberStep", "MemberUnit", "Slot", "StepUnits"]
+
+Slot = Literal["loss_transform", "loss_term", "gradient_transform", "weight_transform"]
+SLOTS: tuple[Slot, ...] = ("loss_transform", "loss_term", "gradient_transform", "weight_transform")
+
+Gradients = dict[str, torch.Tensor]
+
+
+@dataclass
+class MemberStep:
+    """What a unit may read about the current step of K members.
+
+    Attributes:
+        params, buffers: the stacked tensors (K, ...), by the member model's names.
+        hyper: each member's numeric settings (`reglab.population.members.MemberHyperparameters`).
+        batch_size: samples in this step's batch.
+        index, steps: the step's index in the epoch and the epoch's step count.
+        members: the original member index of each row.
+        hidden: each hidden block's output (K, B, width), when a unit `reads_hidden`; else None.
+        lr: this step's (K,) learning rates.
+        gradients: the gradients the optimizer used (set before the weight transforms).
+        regradient: the gradients again at the current weights, through the gradient
+            transforms that precede the calling unit (SAM's second pass).
+        batch: the step's (inputs, targets, shared inputs) after the batch transforms.
+    """
+
+    params: dict[str, torch.Tensor]
+    buffers: dict[str, torch.Tensor]
+    hyper: Any
+    batch_size: int
+    index: int
+    steps: int
+    members: list[int]
+    lr: torch.Tensor
+    hidden: list[torch.Tensor] | None = None
+    gradients: Gradients = field(default_factory=dict)
+    regradient: Callable[[], Gradients] | None = None
+    batch: tuple[torch.Tensor, torch.Tensor, bool] | None = None
+
+    @property
+    def last(self) -> bool:
+        """Is this the epoch's last step?"""
+        return self.index == self.steps - 1
+
+
+class MemberUnit:
+    """Base class of a technique's step work for K members; override the slots you declare.
+
+    Attributes:
+        name: names the unit (and its loss terms, `loss/<name>`).
+        slots: where it acts (see `SLOTS`).
+        order: its place within each slot (lower first); a family's registry order by
+            default, `slot_order` overrides it for single slots.
+        reads_hidden: the loop hands it the hidden blocks' outputs (`MemberStep.hidden`).
+    """
+
+    name: ClassVar[str] = "unit"
+    slots: ClassVar[tuple[Slot, ...]] = ()
+    slot_order: ClassVar[dict[str, int]] = {}
+    reads_hidden: ClassVar[bool] = False
+    order: int = 0
+
+    def configure(self, hyper: Any) -> None:
+        """Read, on the host, what the current members use (at build, and after members change)."""
+
+    def transform_loss(self, losses: torch.Tensor, step: MemberStep) -> torch.Tensor:
+        """(K,) data losses -> the (K,) losses the gradient is taken of."""
+        return losses
+
+    def loss_terms(self, step: MemberStep) -> dict[str, torch.Tensor]:
+        """(K,) terms to add to the loss, by name (recorded per epoch as `loss/<name>`)."""
+        return {}
+
+    def transform_gradients(self, gradients: Gradients, step: MemberStep) -> Gradients | None:
+        """Act on the stacked gradients: change them in place (return None) or return new ones."""
+        return None
+
+    def transform_weights(self, step: MemberStep) -> None:
+        """Act on the stacked weights after the optimizer step, in place."""
+
+    def emitted(self, position: int) -> set[str]:
+        """The `loss/<name>` keys the member at row `position` records (its strength is not 0)."""
+        return set()
+
+    def position(self, slot: Slot) -> int:
+        return self.slot_order.get(slot, self.order)
+
+
+class StepUnits:
+    """The units of one population, listed per slot in order.
+
+    Example:
+        >>> units = StepUnits([flooding, penalties, clipping], hyper)
+        >>> [unit.name for unit in units.of("gradient_transform")]
+        ['clipping']
+    """
+
+    def __init__(self, units: list[MemberUnit], hyper: Any) -> None:
+        self.units = list(units)
+        self._slots = {
+            slot: sorted((unit for unit in self.units if slot in unit.slots), key=lambda unit: unit.position(slot))
+            for slot in SLOTS
+        }
+        self.reads_hidden = any(unit.reads_hidden for unit in self.units)
+        self.configure(hyper)
+
+    def of(self, slot: Slot) -> list[MemberUnit]:
+        return self._slots[slot]
+
+    def configure(self, hyper: Any) -> None:
+        """After the members changed (some finished, or shards merged)."""
+        for unit in self.units:
+            unit.configure(hyper)
+
+    def emitted(self, position: int) -> set[str]:
+        """Every `loss/<name>` key the member at row `position` records."""
+        return set().union(*(unit.emitted(position) for unit in self.of("loss_term")))
+
+    def find(self, kind: type) -> Any | None:
+        """The unit of class `kind`, or None."""
+        return next((unit for unit in self.units if isinstance(unit, kind)), None)

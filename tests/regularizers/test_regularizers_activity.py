@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import copy
-import gc
-import weakref
-
 import pytest
 import torch
 
 from reglab.config import ModelConfig
-from reglab.contract.hooks import StepContext
-from reglab.models import build_model, hidden_blocks
-from reglab.regularizers import ActivityPenaltyHook, activity_l1, activity_l2
+from reglab.models import build_model
+from reglab.regularizers import ActivityPenalty, activity_l1, activity_l2
+from tests.regularizers.member_steps import configured, member_hyper, member_step
 
 
-def mlp(**overrides):
-    torch.manual_seed(0)
-    return build_model(ModelConfig(hidden=[6, 5], **overrides), (4,), 3)
-
-
-def context() -> StepContext:
-    return StepContext(batch_size=7, step=0, lr=0.1)
+def mlp(seed: int):
+    torch.manual_seed(seed)
+    return build_model(ModelConfig(hidden=[6, 5]), (4,), 3)
 
 
 def test_pure_activity_penalties_are_batch_means_of_sums():
@@ -30,52 +22,21 @@ def test_pure_activity_penalties_are_batch_means_of_sums():
     assert activity_l2(a).item() == pytest.approx((5 + 10) / 2)
 
 
-def test_penalty_matches_hidden_outputs_by_hand():
-    model = mlp()
-    x = torch.randn(7, 4)
-    hook = ActivityPenaltyHook(hidden_blocks(model), l1=0.1, l2=0.01)
-    model(x)
-    terms = hook.penalty(model, context())
-    first = torch.relu(model.hidden[0].linear(x))
-    second = torch.relu(model.hidden[1].linear(first))
-    expected_l1 = 0.1 * (first.abs().sum(1).mean() + second.abs().sum(1).mean())
-    expected_l2 = 0.01 * (first.pow(2).sum(1).mean() + second.pow(2).sum(1).mean())
-    assert terms["activity_l1"].item() == pytest.approx(expected_l1.item(), rel=1e-6)
-    assert terms["activity_l2"].item() == pytest.approx(expected_l2.item(), rel=1e-6)
-    terms["activity_l1"].backward()
-    assert model.hidden[0].linear.weight.grad.abs().sum() > 0
-
-
-def test_nothing_is_captured_in_eval_mode_or_without_gradients():
-    model = mlp()
-    hook = ActivityPenaltyHook(hidden_blocks(model), l1=0.1)
-    model.eval()
-    model(torch.randn(3, 4))
-    model.train()
-    with torch.no_grad():
-        model(torch.randn(3, 4))
-    assert hook.captured == []
-    assert hook.penalty(model, context()) == {}
-
-
-def test_captured_outputs_are_released_after_each_step():
-    model = mlp()
-    hook = ActivityPenaltyHook(hidden_blocks(model), l2=0.1)
-    model(torch.randn(7, 4))
-    output = weakref.ref(hook.captured[0])
-    hook.penalty(model, context())["activity_l2"].backward()
-    assert hook.captured == []
-    gc.collect()
-    assert output() is None  # the graph of the step is not kept alive
-
-
-def test_deep_copies_share_the_hook_and_remove_unregisters():
-    model = mlp()
-    hook = ActivityPenaltyHook(hidden_blocks(model), l1=0.1)
-    twin = copy.deepcopy(model)  # weight averaging copies the model
-    twin.eval()
-    twin(torch.randn(2, 4))
-    assert hook.captured == []
-    hook.remove()
-    model(torch.randn(2, 4))
-    assert hook.captured == []
+def test_each_members_terms_match_its_hidden_outputs_by_hand():
+    models, x = [mlp(0), mlp(1)], torch.randn(7, 4)
+    firsts = [torch.relu(model.hidden[0].linear(x)) for model in models]
+    seconds = [torch.relu(model.hidden[1].linear(first)) for model, first in zip(models, firsts)]
+    hidden = [torch.stack(firsts), torch.stack(seconds)]  # (K, B, width) per block, as the forward pass hands them
+    hyper = member_hyper(2, activity_l1=[0.1, 0.0], activity_l2=[0.01, 0.02])
+    unit = configured(ActivityPenalty(), hyper)
+    terms = unit.loss_terms(member_step({"w": torch.zeros(2, 1)}, hyper, hidden=hidden))
+    for member, (l1, l2) in enumerate(((0.1, 0.01), (0.0, 0.02))):
+        first, second = firsts[member], seconds[member]
+        expected_l1 = l1 * (first.abs().sum(1).mean() + second.abs().sum(1).mean())
+        expected_l2 = l2 * (first.pow(2).sum(1).mean() + second.pow(2).sum(1).mean())
+        assert terms["activity_l1"][member].item() == pytest.approx(expected_l1.item(), rel=1e-6)
+        assert terms["activity_l2"][member].item() == pytest.approx(expected_l2.item(), rel=1e-6)
+    terms["activity_l1"].sum().backward()
+    assert models[0].hidden[0].linear.weight.grad.abs().sum() > 0
+    assert unit.emitted(0) == {"activity_l1", "activity_l2"} and unit.emitted(1) == {"activity_l2"}
+    assert ActivityPenalty.reads_hidden

@@ -5,7 +5,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from reglab.regularizers import flood
+from reglab.regularizers import Flooding, flood
+from tests.regularizers.member_steps import member_hyper, member_step
 from tests.regularizers.step_units_helpers import assert_same_weights, fit_with, reference_loop
 
 
@@ -14,6 +15,12 @@ def test_flood_is_the_absolute_distance_to_the_level_plus_the_level():
     levels = torch.tensor([0.2, 0.3, 0.25, 0.0])
     assert torch.allclose(flood(losses, levels), torch.tensor([0.9, 0.3, 0.4, 0.0]))
     assert flood(torch.tensor(0.5), 0.0) == 0.5  # b = 0 leaves a non-negative loss alone
+
+
+def test_the_unit_floods_each_members_loss_at_its_own_level():
+    step = member_step({"w": torch.zeros(3, 1)}, member_hyper(3, flooding=[0.2, 0.0, 0.5]))
+    losses = torch.tensor([0.1, 0.1, 0.9])
+    assert torch.allclose(Flooding().transform_loss(losses, step), torch.tensor([0.3, 0.1, 0.9]))
 
 
 def test_below_the_level_the_gradient_points_uphill():

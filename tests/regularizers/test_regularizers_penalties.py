@@ -1,4 +1,4 @@
-"""L1 / L2 / elastic-net penalties and PenaltyHook, against sums computed by hand."""
+"""L1 / L2 / elastic-net penalties and WeightPenalties for K members, against sums computed by hand."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import pytest
 import torch
 from torch import nn
 
-from reglab.contract.hooks import StepContext
+from tests.regularizers.member_steps import member_hyper, member_step, name_groups, stacked_params
+
 from reglab.regularizers import (
-    PenaltyHook,
+    WeightPenalties,
     elastic_net_penalty,
     group_by_multiplier,
     l1_penalty,
@@ -23,8 +24,24 @@ def tiny_model() -> nn.Sequential:
     return nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.BatchNorm1d(4), nn.Linear(4, 2))
 
 
-def context(batch_size: int = 8) -> StepContext:
-    return StepContext(batch_size=batch_size, step=0, lr=0.1)
+def tiny_models(count: int = 2) -> list[nn.Sequential]:
+    models = []
+    for seed in range(count):
+        torch.manual_seed(seed)
+        models.append(nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.BatchNorm1d(4), nn.Linear(4, 2)))
+    return models
+
+
+def penalties_for(scoped, per_layer=None, convention="half", l1_in_loss=True) -> WeightPenalties:
+    groups = name_groups(group_by_multiplier(scoped, per_layer))
+    return WeightPenalties(groups, sum(p.numel() for p in scoped.values()), convention, l1_in_loss)
+
+
+def terms_of(unit, models, batch_size=8, **strengths):
+    hyper = member_hyper(len(models), **strengths)
+    unit.configure(hyper)
+    params = stacked_params(models)
+    return unit.loss_terms(member_step(params, hyper, batch_size=batch_size)), params
 
 
 def test_pure_penalties_match_hand_sums():
@@ -43,41 +60,39 @@ def test_l2_conventions_follow_the_course_formulas():
         l2_coefficient(0.2, "quarter", 10)
 
 
-def test_hook_penalises_weights_only_by_default():
-    model = tiny_model()
-    scoped = select_parameters(model)
+def test_each_member_penalises_weights_only_by_default():
+    models = tiny_models()
+    scoped = select_parameters(models[0])
     assert list(scoped) == ["0.weight", "3.weight"]  # biases and batch-norm parameters are out
-    hook = PenaltyHook(scoped, l1=0.1, l2=0.2, l2_convention="mean")
-    terms = hook.penalty(model, context(batch_size=4))
-    weights = [model[0].weight, model[3].weight]
-    expected_l1 = 0.1 * sum(w.abs().sum() for w in weights)
-    expected_l2 = 0.2 / 4 * sum(w.pow(2).sum() for w in weights)
+    unit = penalties_for(scoped, convention="mean")
+    terms, _ = terms_of(unit, models, batch_size=4, l1=[0.1, 0.0], l2=[0.2, 0.4])
     assert set(terms) == {"l1", "l2"}
-    assert terms["l1"].item() == pytest.approx(expected_l1.item(), rel=1e-6)
-    assert terms["l2"].item() == pytest.approx(expected_l2.item(), rel=1e-6)
+    for member, (l1, l2) in enumerate(((0.1, 0.2), (0.0, 0.4))):
+        weights = [models[member][0].weight, models[member][3].weight]
+        assert terms["l1"][member].item() == pytest.approx(l1 * sum(w.abs().sum() for w in weights).item(), rel=1e-6)
+        assert terms["l2"][member].item() == pytest.approx(l2 / 4 * sum(w.pow(2).sum() for w in weights).item(), rel=1e-6)
+    assert unit.emitted(0) == {"l1", "l2"} and unit.emitted(1) == {"l2"}
 
 
 def test_include_and_exclude_patterns_change_the_scope():
-    model = tiny_model()
-    scoped = select_parameters(model, include=["*.bias"], exclude=["3.*"])
+    models = tiny_models(1)
+    scoped = select_parameters(models[0], include=["*.bias"], exclude=["3.*"])
     assert list(scoped) == ["0.weight", "0.bias", "2.bias"]  # 2.bias is batch norm's, included by pattern
-    hook = PenaltyHook(scoped, l2=1.0, l2_convention="full")
+    terms, _ = terms_of(penalties_for(scoped, convention="full"), models, l2=[1.0])
     expected = sum(p.pow(2).sum() for p in scoped.values())
-    assert hook.penalty(model, context())["l2"].item() == pytest.approx(expected.item(), rel=1e-6)
+    assert terms["l2"][0].item() == pytest.approx(expected.item(), rel=1e-6)
 
 
 def test_per_layer_multipliers_scale_each_group_and_zero_drops_it():
-    model = tiny_model()
-    scoped = select_parameters(model)
+    models = tiny_models(1)
+    model, scoped = models[0], select_parameters(models[0])
     groups = group_by_multiplier(scoped, {"3.*": 10.0})
     assert {(g.multiplier, g.names) for g in groups} == {(1.0, ("0.weight",)), (10.0, ("3.weight",))}
-    hook = PenaltyHook(scoped, l1=0.5, per_layer={"3.*": 10.0})
+    terms, _ = terms_of(penalties_for(scoped, {"3.*": 10.0}), models, l1=[0.5])
     expected = 0.5 * (model[0].weight.abs().sum() + 10.0 * model[3].weight.abs().sum())
-    assert hook.penalty(model, context())["l1"].item() == pytest.approx(expected.item(), rel=1e-6)
-    only_first = PenaltyHook(scoped, l1=0.5, per_layer={"3.*": 0.0})
-    assert only_first.penalty(model, context())["l1"].item() == pytest.approx(
-        0.5 * model[0].weight.abs().sum().item(), rel=1e-6
-    )
+    assert terms["l1"][0].item() == pytest.approx(expected.item(), rel=1e-6)
+    only_first, _ = terms_of(penalties_for(scoped, {"3.*": 0.0}), models, l1=[0.5])
+    assert only_first["l1"][0].item() == pytest.approx(0.5 * model[0].weight.abs().sum().item(), rel=1e-6)
 
 
 def test_first_matching_pattern_wins():
@@ -86,23 +101,29 @@ def test_first_matching_pattern_wins():
     assert {g.names: g.multiplier for g in groups} == {("0.weight",): 3.0, ("3.weight",): 2.0}
 
 
-def test_penalty_gradient_is_the_analytic_one():
-    model = tiny_model()
-    hook = PenaltyHook(select_parameters(model), l1=0.3, l2=0.2, l2_convention="half")
-    sum(hook.penalty(model, context()).values()).backward()
-    weight = model[0].weight
-    assert torch.allclose(weight.grad, 0.3 * weight.sign() + 0.2 * weight.detach(), atol=1e-7)
-    assert model[0].bias.grad is None
+def test_penalty_gradient_is_the_analytic_one_for_each_member():
+    models = tiny_models()
+    terms, params = terms_of(penalties_for(select_parameters(models[0])), models, l1=[0.3, 0.1], l2=[0.2, 0.0])
+    sum(term.sum() for term in terms.values()).backward()
+    weight = params["0.weight"]
+    expected = torch.stack([0.3 * weight[0].sign() + 0.2 * weight[0].detach(), 0.1 * weight[1].sign()])
+    assert torch.allclose(weight.grad, expected, atol=1e-7)
+    assert params["0.bias"].grad is None
 
 
 def test_l1_outside_the_loss_is_recorded_without_gradient():
-    model = tiny_model()
-    hook = PenaltyHook(select_parameters(model), l1=0.3, l1_in_loss=False)
-    term = hook.penalty(model, context())["l1"]
-    assert not term.requires_grad
-    assert term.item() == pytest.approx(0.3 * (model[0].weight.abs().sum() + model[3].weight.abs().sum()).item())
+    models = tiny_models(1)
+    terms, _ = terms_of(penalties_for(select_parameters(models[0]), l1_in_loss=False), models, l1=[0.3])
+    assert not terms["l1"].requires_grad
+    expected = 0.3 * (models[0][0].weight.abs().sum() + models[0][3].weight.abs().sum())
+    assert terms["l1"][0].item() == pytest.approx(expected.item())
 
 
-def test_nothing_requested_means_no_terms():
-    model = tiny_model()
-    assert PenaltyHook(select_parameters(model)).penalty(model, context()) == {}
+def test_nothing_requested_means_no_terms_and_zeros_are_counted_per_member():
+    models = tiny_models()
+    unit = penalties_for(select_parameters(models[0]))
+    terms, params = terms_of(unit, models)
+    assert terms == {}
+    with torch.no_grad():
+        params["0.weight"][1, :2] = 0.0
+    assert unit.zero_counts(params).tolist() == [0, 6] and unit.scoped_entries == 12 + 8

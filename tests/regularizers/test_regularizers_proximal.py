@@ -6,12 +6,13 @@ import pytest
 import torch
 from torch import nn
 
+from tests.regularizers.member_steps import configured, member_hyper, member_step, name_groups, stacked_params
+
 from reglab.contract.events import EpochRecord, FitRecord
-from reglab.contract.hooks import StepContext
 from reglab.regularizers import (
-    PenaltyHook,
-    ProximalL1Hook,
-    SubgradientL1Hook,
+    ProximalL1,
+    SubgradientL1,
+    WeightPenalties,
     ZeroFractionMonitor,
     group_by_multiplier,
     select_parameters,
@@ -27,24 +28,26 @@ def test_soft_threshold_is_the_closed_form():
     assert torch.equal(soft_threshold(w, t), expected)
 
 
-def test_proximal_step_uses_each_groups_current_lr_and_multiplier():
-    torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(6, 5), nn.Linear(5, 4))
-    optimizer = torch.optim.SGD(
-        [{"params": model[0].parameters(), "lr": 0.5}, {"params": model[1].parameters(), "lr": 0.1}], lr=0.1
-    )
-    scoped = select_parameters(model)
-    hook = ProximalL1Hook(group_by_multiplier(scoped, {"1.*": 2.0}), strength=0.4)
-    first, second = model[0].weight.detach().clone(), model[1].weight.detach().clone()
-    bias = model[0].bias.detach().clone()
-    hook.after_step(model, optimizer)
-    assert torch.equal(model[0].weight, torch.sign(first) * torch.clamp(first.abs() - 0.5 * 0.4, min=0))
-    assert torch.equal(model[1].weight, torch.sign(second) * torch.clamp(second.abs() - 0.1 * 0.4 * 2.0, min=0))
-    assert torch.equal(model[0].bias, bias)  # out of scope
-    optimizer.param_groups[0]["lr"] = 0.0  # a schedule changed the lr: the threshold follows
-    frozen = model[0].weight.detach().clone()
-    hook.after_step(model, optimizer)
-    assert torch.equal(model[0].weight, frozen)
+def test_proximal_step_uses_each_members_lr_and_strength_and_the_groups_multiplier():
+    models = []
+    for seed in range(2):
+        torch.manual_seed(seed)
+        models.append(nn.Sequential(nn.Linear(6, 5), nn.Linear(5, 4)))
+    scoped = select_parameters(models[0])
+    unit = ProximalL1(name_groups(group_by_multiplier(scoped, {"1.*": 2.0})))
+    params = stacked_params(models, requires_grad=False)
+    before = {name: tensor.clone() for name, tensor in params.items()}
+    hyper = member_hyper(2, l1=[0.4, 0.1])
+    unit.transform_weights(member_step(params, hyper, lr=(0.5, 0.1)))
+    thresholds = torch.tensor([0.5, 0.1]) * torch.tensor([0.4, 0.1])  # η_k·λ_k, in float32 as the step has them
+    for member in range(2):
+        for name, multiplier in (("0.weight", 1.0), ("1.weight", 2.0)):
+            first, threshold = before[name][member], thresholds[member] * multiplier
+            assert torch.equal(params[name][member], torch.sign(first) * torch.clamp(first.abs() - threshold, min=0))
+    assert torch.equal(params["0.bias"], before["0.bias"])  # out of scope
+    frozen = params["0.weight"].clone()
+    unit.transform_weights(member_step(params, hyper, lr=(0.0, 0.0)))  # a schedule at lr 0: no threshold
+    assert torch.equal(params["0.weight"], frozen)
 
 
 def lasso_problem():
@@ -57,66 +60,75 @@ def lasso_problem():
     return x, y.unsqueeze(1)
 
 
-def train_lasso(mode: str, steps: int = 300, strength: float = 0.1, lr: float = 0.05) -> nn.Linear:
+def train_lasso(mode: str, steps: int = 300, strength: float = 0.1, lr: float = 0.05) -> torch.Tensor:
+    """Plain SGD on the lasso problem with the L1 units of `mode`, K = 1; the final weight (1, 10)."""
     torch.manual_seed(1)
     model = nn.Linear(10, 1, bias=False)
     x, y = lasso_problem()
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    scoped = select_parameters(model)
-    groups = group_by_multiplier(scoped)
-    hooks = [PenaltyHook(scoped, l1=strength, l1_in_loss=mode == "penalty")]
+    params = stacked_params([model])
+    groups = name_groups(group_by_multiplier(select_parameters(model)))
+    hyper = member_hyper(1, l1=[strength])
+    units = [configured(WeightPenalties(groups, 10, l1_in_loss=mode == "penalty"), hyper)]
     if mode == "proximal":
-        hooks.append(ProximalL1Hook(groups, strength))
+        units.append(ProximalL1(groups))
     if mode == "subgradient":
-        hooks.append(SubgradientL1Hook(groups, strength))
-    for step in range(steps):
-        loss = nn.functional.mse_loss(model(x), y)
-        loss = loss + sum(term for hook in hooks for term in hook.penalty(model, StepContext(64, step, lr)).values())
-        optimizer.zero_grad()
-        loss.backward()
-        for hook in hooks:
-            hook.before_step(model, optimizer)
-        optimizer.step()
-        for hook in hooks:
-            hook.after_step(model, optimizer)
-    return model
+        units.append(SubgradientL1(groups))
+    for _ in range(steps):
+        step = member_step(params, hyper, lr=(lr,), batch_size=64)
+        loss = nn.functional.mse_loss(x @ params["weight"][0].T, y)
+        loss = loss + sum(term.sum() for unit in units for term in unit.loss_terms(step).values())
+        gradients = {"weight": torch.autograd.grad(loss, [params["weight"]])[0]}
+        for unit in units:
+            unit.transform_gradients(gradients, step)
+        with torch.no_grad():
+            params["weight"].sub_(lr * gradients["weight"])
+        for unit in units:
+            unit.transform_weights(step)
+    return params["weight"].detach()[0]
 
 
 def test_proximal_gives_exact_zeros_where_the_penalty_form_does_not():
     proximal, penalty = train_lasso("proximal"), train_lasso("penalty")
     # The 8 irrelevant weights are exactly 0 with the proximal step ...
-    assert torch.equal(proximal.weight[0, 2:], torch.zeros(8))
-    assert (proximal.weight[0, :2].abs() > 1.0).all()
+    assert torch.equal(proximal[0, 2:], torch.zeros(8))
+    assert (proximal[0, :2].abs() > 1.0).all()
     # ... while the autograd penalty leaves them oscillating around zero, never at it.
-    assert (penalty.weight == 0).sum() == 0
-    assert penalty.weight[0, 2:].abs().max() < 0.05
-    assert zero_fraction([proximal.weight]) == pytest.approx(0.8)
+    assert (penalty == 0).sum() == 0
+    assert penalty[0, 2:].abs().max() < 0.05
+    assert zero_fraction([proximal]) == pytest.approx(0.8)
 
 
-def test_subgradient_equals_penalty_form_gradients():
-    torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(4, 3), nn.Linear(3, 2))
-    x = torch.randn(8, 4)
-    scoped = select_parameters(model)
+def test_subgradient_equals_penalty_form_gradients_for_each_member():
+    models = []
+    for seed in range(2):
+        torch.manual_seed(seed)
+        models.append(nn.Sequential(nn.Linear(4, 3), nn.Linear(3, 2)))
     with torch.no_grad():
-        model[0].weight[0, 0] = 0.0  # sign(0) = 0 on both paths
+        models[0][0].weight[0, 0] = 0.0  # sign(0) = 0 on both paths
+    x = torch.randn(8, 4)
+    groups = name_groups(group_by_multiplier(select_parameters(models[0]), {"1.*": 3.0}))
+    hyper = member_hyper(2, l1=[0.2, 0.05])
 
-    model.zero_grad()
-    hook = PenaltyHook(scoped, l1=0.2, per_layer={"1.*": 3.0})
-    (model(x).pow(2).mean() + hook.penalty(model, StepContext(8, 0, 0.1))["l1"]).backward()
-    autograd = {name: p.grad.clone() for name, p in model.named_parameters()}
+    def data_loss(params):
+        hidden = torch.baddbmm(params["0.bias"].unsqueeze(1), x.expand(2, 8, 4), params["0.weight"].transpose(1, 2))
+        out = torch.baddbmm(params["1.bias"].unsqueeze(1), hidden, params["1.weight"].transpose(1, 2))
+        return out.pow(2).mean(dim=(1, 2)).sum()
 
-    model.zero_grad()
-    model(x).pow(2).mean().backward()
-    SubgradientL1Hook(group_by_multiplier(scoped, {"1.*": 3.0}), 0.2).before_step(model, None)
-    for name, p in model.named_parameters():
-        assert torch.allclose(p.grad, autograd[name], atol=1e-7, rtol=0), name
+    params = stacked_params(models)
+    step = member_step(params, hyper)
+    penalty = configured(WeightPenalties(groups, 18), hyper).loss_terms(step)["l1"].sum()
+    autograd = dict(zip(params, torch.autograd.grad(data_loss(params) + penalty, list(params.values()))))
+    gradients = dict(zip(params, torch.autograd.grad(data_loss(params), list(params.values()))))
+    SubgradientL1(groups).transform_gradients(gradients, step)
+    for name in params:
+        assert torch.allclose(gradients[name], autograd[name], atol=1e-7, rtol=0), name
 
 
 def test_subgradient_reaches_weights_the_loss_did_not():
-    model = nn.Linear(2, 2, bias=False)
-    SubgradientL1Hook(group_by_multiplier(select_parameters(model)), 0.5).before_step(model, None)
-    assert torch.equal(model.weight.grad, 0.5 * model.weight.detach().sign())
+    weight = torch.randn(1, 2, 2)
+    gradients = {"weight": torch.zeros(1, 2, 2)}
+    SubgradientL1([(1.0, ("weight",))]).transform_gradients(gradients, member_step({"weight": weight}, member_hyper(1, l1=[0.5])))
+    assert torch.equal(gradients["weight"], 0.5 * weight.sign())
 
 
 def test_zero_fraction_monitor_reports_epoch_and_summary():

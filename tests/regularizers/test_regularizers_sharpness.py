@@ -6,7 +6,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from reglab.regularizers import sam_perturbation
+from reglab.regularizers import SharpnessAware, sam_perturbation
+from tests.regularizers.member_steps import member_hyper, member_step
 from tests.regularizers.step_units_helpers import assert_same_weights, fit_with, reference_loop
 
 
@@ -21,6 +22,23 @@ def test_each_member_is_scaled_by_its_own_norm_and_rho():
     offsets = sam_perturbation(gradients, torch.tensor([1.0, 0.1]))
     assert torch.allclose(offsets[0], torch.tensor([[0.6, 0.8], [0.0, 0.1]]))
     assert sam_perturbation([torch.zeros(1, 3)], torch.tensor([0.5]))[0].tolist() == [[0.0, 0.0, 0.0]]
+
+
+def test_the_unit_takes_the_second_gradient_at_the_perturbed_weights_and_restores_them():
+    weight = torch.tensor([[1.0, 2.0], [3.0, -1.0]])
+    params = {"w": weight.clone()}
+    seen = []
+
+    def regradient():
+        seen.append(params["w"].clone())
+        return {"w": 2 * params["w"]}  # the gradient of Σw² at the weights it is asked at
+
+    gradients = {"w": torch.tensor([[3.0, 4.0], [0.0, 2.0]])}
+    step = member_step(params, member_hyper(2, sam_rho=[1.0, 0.0]), regradient=regradient)
+    again = SharpnessAware().transform_gradients(gradients, step)
+    perturbed = weight + torch.tensor([[0.6, 0.8], [0.0, 0.0]])  # ρ_k·g_k/‖g_k‖; ρ = 0 does not move
+    assert torch.allclose(seen[0], perturbed) and torch.allclose(again["w"], 2 * perturbed)
+    assert torch.equal(params["w"], weight)
 
 
 def test_a_sam_run_equals_the_hand_written_two_pass_loop():

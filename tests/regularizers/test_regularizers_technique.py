@@ -9,16 +9,20 @@ import reglab
 from tests.conftest import tiny_digits
 from reglab.config import ConfigError, ModelConfig, load_config
 from reglab.models import build_model
+from reglab.population.members import MemberHyperparameters
 from reglab.regularizers import (
-    ActivityPenaltyHook,
-    GradientClipHook,
-    MaxNormHook,
-    PenaltyHook,
-    ProximalL1Hook,
-    SubgradientL1Hook,
+    ActivityPenalty,
+    Flooding,
+    GradientClipping,
+    MaxNorm,
+    OrthogonalityPenalty,
+    ProximalL1,
+    SharpnessAware,
+    SubgradientL1,
+    WeightPenalties,
     ZeroFractionMonitor,
 )
-from reglab.regularizers.technique import build_technique
+from reglab.regularizers.technique import build_technique, member_units
 
 
 def config_with(*overrides: str, hidden: str = "[16]"):
@@ -40,33 +44,41 @@ def test_nothing_asked_gives_none():
     assert build("regularization.l1_mode=proximal") is None  # a mode without a strength is inert
 
 
-def test_hooks_follow_the_documented_order():
-    technique = build(
-        "regularization.l1=0.01",
-        "regularization.l1_mode=subgradient",
-        "regularization.l2=0.01",
-        "regularization.activity_l2=0.1",
-        "regularization.grad_clip_norm=1.0",
-        "regularization.max_norm=3.0",
+def units_for(*member_overrides: tuple[str, ...], hidden: str = "[16]"):
+    """The family's units for members with the given overrides each."""
+    configs = [config_with(*overrides, hidden=hidden) for overrides in member_overrides]
+    return member_units(configs, model_for(configs[0]), MemberHyperparameters.from_configs(configs, torch.device("cpu")))
+
+
+def test_units_follow_the_documented_order_and_declare_their_slots():
+    shared = ("regularization.l1_mode=subgradient",)
+    units = units_for(
+        (*shared, "regularization.l1=0.01", "regularization.l2=0.01", "regularization.activity_l2=0.1"),
+        (*shared, "regularization.flooding=0.1", "regularization.sam_rho=0.05", "regularization.orthogonality=0.1"),
+        (*shared, "regularization.grad_clip_norm=1.0", "regularization.max_norm=3.0"),
     )
-    assert [type(hook) for hook in technique.hooks] == [
-        PenaltyHook,
-        ActivityPenaltyHook,
-        SubgradientL1Hook,
-        GradientClipHook,
-        MaxNormHook,
+    assert [type(unit) for unit in units] == [
+        Flooding, WeightPenalties, OrthogonalityPenalty, ActivityPenalty, SharpnessAware, SubgradientL1, GradientClipping, MaxNorm,
     ]
+    assert [unit.slots for unit in units] == [
+        ("loss_transform",), ("loss_term",), ("loss_term",), ("loss_term",),
+        ("gradient_transform",), ("gradient_transform",), ("gradient_transform",), ("weight_transform",),
+    ]
+    assert units[1].l1_in_loss is False
+    proximal = units_for(("regularization.l1=0.01", "regularization.l1_mode=proximal"))
+    assert [type(unit) for unit in proximal] == [WeightPenalties, ProximalL1]
+    assert units_for((), ("regularization.l1_mode=proximal",)) == []  # no strength: no unit, no work
+
+
+def test_one_member_with_l1_gives_the_zero_fraction_monitor():
+    technique = build("regularization.l1=0.01", "regularization.l1_mode=subgradient")
     assert [type(callback) for callback in technique.callbacks] == [ZeroFractionMonitor]
-    assert technique.hooks[0].l1_in_loss is False
-    proximal = build("regularization.l1=0.01", "regularization.l1_mode=proximal")
-    assert [type(hook) for hook in proximal.hooks] == [PenaltyHook, ProximalL1Hook]
 
 
 def test_max_norm_and_penalties_use_the_same_scope():
-    technique = build("regularization.l2=0.1", "regularization.max_norm=2.0", "regularization.exclude=[head.*]")
-    penalty, max_norm = technique.hooks
-    assert [name for group in penalty.groups for name in group.names] == ["hidden.0.linear.weight"]
-    assert [tuple(weight.shape) for weight in max_norm.weights] == [(16, 64)]
+    penalty, max_norm = units_for(("regularization.l2=0.1", "regularization.max_norm=2.0", "regularization.exclude=[head.*]"))
+    assert penalty.scoped_names == ["hidden.0.linear.weight"] and penalty.scoped_entries == 16 * 64
+    assert max_norm.matrices == ["hidden.0.linear.weight"]
 
 
 @pytest.mark.parametrize(

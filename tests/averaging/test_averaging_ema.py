@@ -1,9 +1,6 @@
-"""Weight EMA: the hand recurrence θ̄ ← d·θ̄ + (1−d)·θ, its evaluation, and installing it at fit end."""
+"""Weight EMA: the hand recurrence θ̄_k ← d_k·θ̄_k + (1−d_k)·θ_k per member, and installing it at the end."""
 
 from __future__ import annotations
-
-import copy
-from types import SimpleNamespace
 
 import pytest
 import torch
@@ -11,77 +8,63 @@ from torch import nn
 
 import reglab
 from reglab.averaging import WeightEMA
-from reglab.objective.evaluate import evaluate
-from reglab.contract.events import EpochRecord, FitRecord
-from reglab.objective.losses import make_objective
+from reglab.contract.units import MemberStep
 from tests.conftest import tiny_digits
 
-OBJECTIVE = make_objective("cross_entropy", "classification", 3)
+
+def stacked_members(count: int = 2) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+    """Stacked (K, ...) parameters and batch-norm buffers of `count` small models."""
+    models = []
+    for seed in range(count):
+        torch.manual_seed(seed)
+        models.append(nn.Sequential(nn.Linear(4, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, 3)))
+    params = {name: torch.stack([dict(m.named_parameters())[name].detach() for m in models]) for name, _ in models[0].named_parameters()}
+    buffers = {name: torch.stack([dict(m.named_buffers())[name] for m in models]) for name, _ in models[0].named_buffers()}
+    return params, buffers
 
 
-def tiny_model() -> nn.Sequential:
-    torch.manual_seed(0)
-    return nn.Sequential(nn.Linear(4, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, 3))
-
-
-def train_steps(model, ema, steps: int, decay: float):
-    """Run SGD steps, updating the EMA after each, and the recurrence by hand beside it."""
+def test_each_member_follows_the_hand_recurrence_with_its_own_decay():
+    decays = [0.8, 0.5]
+    params, buffers = stacked_members()
+    ema = WeightEMA(decays, params, buffers)
+    assert ema.slots == ("weight_transform",)
     generator = torch.Generator().manual_seed(0)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
     hand = None
-    for _ in range(steps):
-        x = torch.randn(16, 4, generator=generator)
-        y = torch.randint(0, 3, (16,), generator=generator)
-        optimizer.zero_grad()
-        nn.functional.cross_entropy(model(x), y).backward()
-        optimizer.step()
-        ema.after_step(model, optimizer)
-        state = [t.detach().clone() for t in [*model.parameters(), *model.buffers()]]
+    for _ in range(5):
+        with torch.no_grad():  # a step moved the weights and the running statistics
+            for tensor in [*params.values(), *buffers.values()]:
+                tensor.add_(torch.randn(tensor.shape, generator=generator).to(tensor.dtype) if tensor.is_floating_point() else 1)
+        ema.transform_weights(member_step(params, buffers))
+        state = {name: tensor.clone() for name, tensor in {**params, **buffers}.items()}
         if hand is None:
             hand = state  # the average starts at the weights after the first step
         else:
-            hand = [decay * average + (1 - decay) * current for average, current in zip(hand, state)]
-    return hand
+            for name, tensor in state.items():
+                if tensor.is_floating_point():
+                    decay = torch.tensor(decays).view(-1, *([1] * (tensor.dim() - 1)))
+                    hand[name] = decay * hand[name] + (1 - decay) * tensor
+    for name, average in {**ema.params, **ema.buffers}.items():
+        if average.is_floating_point():
+            assert torch.allclose(average, hand[name], atol=1e-6), name
+    assert not torch.allclose(ema.params["0.weight"], params["0.weight"])  # the average lags the weights
+    assert ema.updates == 5
 
 
-def test_ema_follows_the_hand_recurrence_for_weights_and_buffers():
-    decay = 0.8
-    model = tiny_model()
-    ema = WeightEMA(decay, OBJECTIVE, eval_batch_size=64)
-    ema.on_fit_start(FitRecord(model, None, None, None))
-    hand = train_steps(model, ema, steps=5, decay=decay)
-    averaged = [*ema.module.parameters(), *ema.module.buffers()]
-    assert len(averaged) == len(hand)
-    floats = [(a, h) for a, h in zip(averaged, hand) if a.is_floating_point()]
-    assert all(torch.allclose(a, h, atol=1e-6) for a, h in floats)
-    current = list(model.parameters())
-    assert not torch.allclose(averaged[0], current[0])  # the average lags the trained weights
+def test_install_loads_the_members_average_into_its_model():
+    params, buffers = stacked_members()
+    ema = WeightEMA([0.9, 0.9], params, buffers)
+    with torch.no_grad():
+        params["0.weight"].add_(1.0)
+    ema.transform_weights(member_step(params, buffers))
+    model = nn.Sequential(nn.Linear(4, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, 3))
+    summary = ema.install(1, model, None, 64, None)
+    assert summary == {"ema/decay": 0.9, "ema/updates": 1, "final_weights": "ema"}
+    assert torch.equal(model[0].weight, params["0.weight"][1])
 
 
-def test_epoch_metrics_evaluate_the_average_and_fit_end_installs_it():
-    model = tiny_model()
-    ema = WeightEMA(0.8, OBJECTIVE, eval_batch_size=64)
-    ema.on_fit_start(FitRecord(model, None, None, None))
-    train_steps(model, ema, steps=4, decay=0.8)
-    generator = torch.Generator().manual_seed(1)
-    data = SimpleNamespace(
-        val_x=torch.randn(20, 4, generator=generator),
-        val_y=torch.randint(0, 3, (20,), generator=generator),
-        test_x=torch.randn(10, 4, generator=generator),
-        test_y=torch.randint(0, 3, (10,), generator=generator),
-    )
-    metrics = ema.on_epoch_end(EpochRecord(1, 4, model, None, data=data))
-    assert set(metrics) == {"ema/val/loss", "ema/val/acc", "ema/test/loss", "ema/test/acc"}
-    reference = copy.deepcopy(ema.module)
-    assert metrics["ema/val/loss"] == pytest.approx(
-        evaluate(reference, data.val_x, data.val_y, OBJECTIVE, 64, "val")["val/loss"]
-    )
-    trained = evaluate(model, data.val_x, data.val_y, OBJECTIVE, 64, "val")
-    assert metrics["ema/val/loss"] != pytest.approx(trained["val/loss"])
-    summary = ema.on_fit_end(FitRecord(model, None, None, data))
-    assert summary == {"ema/decay": 0.8, "ema/updates": 4, "final_weights": "ema"}
-    for installed, averaged in zip(model.state_dict().values(), reference.state_dict().values()):
-        assert torch.equal(installed, averaged)
+def member_step(params, buffers) -> MemberStep:
+    members = next(iter(params.values())).shape[0]
+    return MemberStep(params, buffers, None, 16, 0, 1, list(range(members)), torch.full((members,), 0.1))
 
 
 def test_ema_end_to_end_final_eval_is_the_average():

@@ -1,4 +1,4 @@
-"""SWA: the mean of the collected epoch-end weights, constant learning rate, batch-norm refresh."""
+"""SWA per member: the mean of its epoch-end weights, its constant learning rate, the batch-norm refresh."""
 
 from __future__ import annotations
 
@@ -8,46 +8,38 @@ from torch import nn
 
 import reglab
 from reglab.averaging import StochasticWeightAveraging, input_batches
-from reglab.contract.events import Callback, EpochRecord, FitRecord
+from reglab.contract.events import Callback
 from tests.conftest import tiny_digits
 
 
-def test_average_is_the_mean_of_epoch_end_weights_from_the_start_epoch():
+def test_each_members_average_is_the_mean_of_its_epoch_end_weights_from_its_start():
     torch.manual_seed(0)
-    model = nn.Linear(3, 2)
-    swa = StochasticWeightAveraging(start_epoch=2)
-    swa.on_fit_start(FitRecord(model, None, None, None))
-    collected = []
+    params = {"weight": torch.randn(2, 2, 3), "bias": torch.randn(2, 2)}
+    swa = StochasticWeightAveraging(starts=[2, 3], rates=[None, None], params=params)
+    collected: list[list[dict[str, torch.Tensor]]] = [[], []]
     for epoch in range(1, 5):
+        swa.hold_learning_rates(torch.full((4, 2), 0.1))  # the epoch begins
         with torch.no_grad():
-            for param in model.parameters():
-                param.add_(torch.randn_like(param))
-        metrics = swa.on_epoch_end(EpochRecord(epoch, epoch, model, None))
-        if epoch >= 2:
-            collected.append([p.detach().clone() for p in model.parameters()])
-        assert metrics["swa/models"] == len(collected)
-    for averaged, *epoch_weights in zip([average[0] for average in swa.averages], *collected):
-        assert torch.allclose(averaged, torch.stack(epoch_weights).mean(0), atol=1e-6)
+            for tensor in params.values():
+                tensor.add_(torch.randn_like(tensor))
+        swa.end_epoch(params)
+        for member, start in enumerate((2, 3)):
+            if epoch >= start:
+                collected[member].append({name: tensor[member].clone() for name, tensor in params.items()})
+    assert swa.models == [3, 2]
+    for member in range(2):
+        for name, average in swa.params.items():
+            mean = torch.stack([weights[name] for weights in collected[member]]).mean(0)
+            assert torch.allclose(average[member], mean, atol=1e-6), name
 
 
-@pytest.mark.parametrize("swa_lr, expected", [(0.05, 0.05), (None, 0.3)])
-def test_learning_rate_is_constant_during_swa_despite_a_per_step_schedule(swa_lr, expected):
-    model = nn.Linear(3, 2)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.3)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=10)
-    swa = StochasticWeightAveraging(start_epoch=2, swa_lr=swa_lr)
-    swa.on_epoch_start(EpochRecord(1, 0, model, optimizer))
-    swa.before_step(model, optimizer)
-    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.3)  # before SWA the schedule rules
-    swa.on_epoch_start(EpochRecord(2, 1, model, optimizer))
-    for _ in range(3):
-        swa.before_step(model, optimizer)
-        assert optimizer.param_groups[0]["lr"] == pytest.approx(expected)
-        optimizer.step()
-        schedule.step()
-        assert optimizer.param_groups[0]["lr"] != pytest.approx(expected)  # the schedule moved it ...
-    # ... and the epoch's `lr` metric reports the rate the steps used
-    assert swa.on_epoch_end(EpochRecord(2, 4, model, optimizer))["lr"] == pytest.approx(expected)
+def test_each_members_learning_rate_is_held_from_its_start():
+    swa = StochasticWeightAveraging(starts=[2, 3], rates=[0.05, None], params={"w": torch.zeros(2, 1)})
+    cosine = torch.tensor([[0.3, 0.3], [0.2, 0.2], [0.1, 0.1]])  # a per-step schedule's (steps + 1, K) table
+    assert torch.equal(swa.hold_learning_rates(cosine), cosine)  # epoch 1: the schedule rules
+    assert torch.allclose(swa.hold_learning_rates(cosine), torch.tensor([[0.05, 0.3], [0.05, 0.2], [0.05, 0.1]]))
+    # epoch 3: member 1 starts at the rate of its first SWA step; member 0 keeps 0.05
+    assert torch.allclose(swa.hold_learning_rates(cosine), torch.tensor([[0.05, 0.3], [0.05, 0.3], [0.05, 0.3]]))
 
 
 class EpochEndWeights(Callback):

@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from reglab.averaging import StochasticWeightAveraging, WeightEMA
-from reglab.averaging.technique import build_technique
+from reglab.averaging.technique import build_technique, member_units
+from reglab.contract.units import MemberStart
 from reglab.config import ConfigError, load_config
 
 DATA = SimpleNamespace(task="classification", num_classes=10)
@@ -23,12 +24,18 @@ def test_nothing_asked_gives_none():
     assert build() is None
 
 
-def test_one_unit_is_both_hook_and_callback():
-    ema = build("regularization.ema_decay=0.99")
-    assert isinstance(ema.hooks[0], WeightEMA) and ema.callbacks == ema.hooks
-    swa = build("epochs=10", "regularization.swa_start=5", "regularization.swa_lr=0.01")
-    assert isinstance(swa.hooks[0], StochasticWeightAveraging) and swa.callbacks == swa.hooks
-    assert swa.hooks[0].kind == "modifier"
+def units(*member_overrides: tuple[str, ...]):
+    configs = [load_config(overrides=list(overrides)) for overrides in member_overrides]
+    params = {"weight": torch.zeros(len(configs), 2, 2)}
+    return member_units(MemberStart(configs, torch.nn.Linear(2, 2), None, params, {}))
+
+
+def test_the_members_average_is_one_unit_with_each_members_values():
+    (ema,) = units(("regularization.ema_decay=0.99",), ("regularization.ema_decay=0.9",))
+    assert isinstance(ema, WeightEMA) and ema.decays == [0.99, 0.9]
+    (swa,) = units(("epochs=10", "regularization.swa_start=5", "regularization.swa_lr=0.01"), ("epochs=10", "regularization.swa_start=3"))
+    assert isinstance(swa, StochasticWeightAveraging) and swa.starts == [5, 3] and swa.rates == [0.01, None]
+    assert units((), ()) == []
 
 
 @pytest.mark.parametrize(

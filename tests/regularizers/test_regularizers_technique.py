@@ -9,6 +9,7 @@ import reglab
 from tests.conftest import tiny_digits
 from reglab.config import ConfigError, ModelConfig, load_config
 from reglab.models import build_model
+from reglab.contract.units import MemberStart
 from reglab.population.members import MemberHyperparameters
 from reglab.regularizers import (
     ActivityPenalty,
@@ -47,7 +48,8 @@ def test_nothing_asked_gives_none():
 def units_for(*member_overrides: tuple[str, ...], hidden: str = "[16]"):
     """The family's units for members with the given overrides each."""
     configs = [config_with(*overrides, hidden=hidden) for overrides in member_overrides]
-    return member_units(configs, model_for(configs[0]), MemberHyperparameters.from_configs(configs, torch.device("cpu")))
+    hyper = MemberHyperparameters.from_configs(configs, torch.device("cpu"))
+    return member_units(MemberStart(configs, model_for(configs[0]), hyper, {}, {}))
 
 
 def test_units_follow_the_documented_order_and_declare_their_slots():

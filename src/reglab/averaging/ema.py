@@ -1,15 +1,14 @@
 """Exponential moving average (EMA) of the weights, evaluated alongside the trained weights.
 
-After every optimizer step:
+After every optimizer step, for every member k:
 
-    θ̄ ← d·θ̄ + (1 − d)·θ        (θ̄ starts as the weights after the first step)
+    θ̄_k ← d_k·θ̄_k + (1 − d_k)·θ_k        (θ̄ starts as the weights after the first step)
 
-for parameters and buffers (batch-norm running statistics are averaged too). The
-update is `reglab.averaging.stacked.average_members_` with K = 1 (a population runs
-the same function on its K members). The average lives in a copy of the model, so
-each epoch it is evaluated on the validation and test splits as the model is; at fit
-end its weights are copied into the model, so the run's `final_eval` and saved
-weights are the EMA's.
+for parameters and buffers (batch-norm running statistics are averaged too), with
+`average_members_` on stacked (K, ...) averages kept beside the stacked weights. Each
+epoch the averages are evaluated on the validation and test splits (`ema/val/*`,
+`ema/test/*`); when a member finishes, its average is loaded into its model, so the
+run's `final_eval` and saved weights are the EMA's.
 
 Reference:
     Polyak & Juditsky 1992, Acceleration of Stochastic Approximation by Averaging;
@@ -18,116 +17,95 @@ Reference:
 
 from __future__ import annotations
 
-import copy
-import itertools
-from typing import Any, Mapping
+from typing import Any, Sequence
 
 import torch
 
-from reglab.averaging.stacked import average_members_, averaging_weights
-from reglab.averaging.weights import copy_weights_
-from reglab.objective.evaluate import evaluate
-from reglab.contract.events import Callback, EpochRecord, FitRecord
-from reglab.contract.hooks import StepHook
-from reglab.objective.losses import Objective
+from reglab.averaging.stacked import average_members_, averaging_weights, clone_tensors, concat_rows, select_rows
+from reglab.contract.units import MemberStep, MemberUnit
 
-__all__ = ["WeightEMA", "stacked_weights"]
+__all__ = ["WeightEMA"]
+
+SPLITS = ("val", "test")
 
 
-def stacked_weights(model: torch.nn.Module, buffers: bool = True) -> list[torch.Tensor]:
-    """The model's parameters (and buffers) as (1, ...) views: one run as a population of one.
-
-    Writing into a view writes into the model's own tensor.
-
-    Example:
-        >>> [tensor.shape for tensor in stacked_weights(torch.nn.Linear(3, 2))]
-        [torch.Size([1, 2, 3]), torch.Size([1, 2])]
-    """
-    tensors = itertools.chain(model.parameters(), model.buffers()) if buffers else model.parameters()
-    return [tensor.detach().unsqueeze(0) for tensor in tensors]
-
-
-class WeightEMA(StepHook, Callback):
-    """Keeps the EMA of the weights (a step hook), evaluates it and installs it at fit end (a modifier).
+class WeightEMA(MemberUnit):
+    """The EMA of every member's weights and buffers, θ̄_k ← d_k·θ̄_k + (1 − d_k)·θ_k after each step.
 
     Args:
-        decay: d in (0, 1) (`regularization.ema_decay`).
-        objective: the run's loss and accuracy, to evaluate the average.
-        eval_batch_size: batch size of the evaluation passes.
-
-    Metric keys:
-
-    | key              | where        | meaning                                        |
-    |------------------|--------------|------------------------------------------------|
-    | `ema/val/loss`   | per epoch    | validation loss of the averaged weights        |
-    | `ema/val/acc`    | per epoch    | validation accuracy (classification, binary)   |
-    | `ema/test/loss`  | per epoch    | test loss of the averaged weights              |
-    | `ema/test/acc`   | per epoch    | test accuracy                                  |
-    | `final_weights`  | run summary  | `ema` once the average replaced the weights    |
-    | `ema/decay`      | run summary  | d                                              |
-    | `ema/updates`    | run summary  | optimizer steps averaged                       |
-
-    Example:
-        >>> ema = WeightEMA(0.99, objective, eval_batch_size=1024)
-        >>> reglab.train({..., "regularization": {"ema_decay": 0.99}})   # built from the config
+        decays: each member's `regularization.ema_decay`.
+        params, buffers: the population's stacked weights at the start (shapes and names).
     """
 
     name = "ema"
-    kind = "modifier"
+    evaluated = True  # `ema/val/*` and `ema/test/*` every epoch
+    slots = ("weight_transform",)
 
-    def __init__(self, decay: float, objective: Objective, eval_batch_size: int) -> None:
-        self.decay = decay
-        self.objective = objective
-        self.eval_batch_size = eval_batch_size
-        self.module: torch.nn.Module | None = None  # a copy of the model holding the average
-        self.averages: list[torch.Tensor] = []  # (1, ...) views of its parameters and buffers
+    def transform_weights(self, step: MemberStep) -> None:
+        self.after_step(step.params, step.buffers)
+
+    def __init__(self, decays: Sequence[float], params: dict[str, torch.Tensor], buffers: dict[str, torch.Tensor]) -> None:
+        device = next(iter(params.values())).device
+        self.decays = [float(decay) for decay in decays]
+        self.params = clone_tensors(params)
+        self.buffers = clone_tensors(buffers)
+        self.rates = averaging_weights([1.0 - decay for decay in self.decays], device)
         self.updates = 0
-        self.rates: tuple[torch.Tensor, torch.Tensor] | None = None  # (first update, later updates)
 
-    def _start(self, model: torch.nn.Module) -> torch.nn.Module:
-        self.module = copy.deepcopy(model)
-        self.averages = stacked_weights(self.module)
-        self.updates = 0
-        return self.module
+    def hold_learning_rates(self, lrs: torch.Tensor) -> torch.Tensor:
+        return lrs
 
-    def _rate(self, device: torch.device) -> torch.Tensor:
-        """w = 1 at the first update (the average starts as the weights), then 1 − d."""
-        if self.rates is None:
-            self.rates = (averaging_weights([1.0], device), averaging_weights([1.0 - self.decay], device))
-        return self.rates[self.updates > 0]
+    @torch.no_grad()
+    def after_step(self, params: dict[str, torch.Tensor], buffers: dict[str, torch.Tensor]) -> None:
+        rates = self.rates if self.updates else torch.ones_like(self.rates)
+        averages = [*(self.params[name] for name in params), *(self.buffers[name] for name in buffers)]
+        average_members_(averages, [*params.values(), *buffers.values()], rates)
+        self.updates += 1
 
-    def on_fit_start(self, record: FitRecord) -> None:
-        self._start(record.model)
+    def end_epoch(self, params: dict[str, torch.Tensor]) -> None:
+        return None
 
-    def state_dict(self) -> dict[str, Any]:
-        """The average (parameters and buffers, in model order) and the updates so far."""
+    def metrics(self, state: Any, fetched: dict[str, list[list[float]]], position: int) -> dict[str, float]:
+        """The single run's `ema/val/*`, `ema/test/*` of the member at row `position`."""
+        metrics = {}
+        for split in SPLITS:
+            count = getattr(state.data, f"{split}_x").count
+            if count:
+                metrics[f"ema/{split}/loss"] = fetched[f"ema/{split}/loss"][position][0] / count
+                if state.eval_objective.correct is not None:
+                    metrics[f"ema/{split}/acc"] = fetched[f"ema/{split}/correct"][position][0] / count
+        return metrics
+
+    def install(self, row: int, model: torch.nn.Module, data: Any, batch_size: int, generator: torch.Generator | None) -> dict[str, Any]:
+        """Load row `row`'s average (weights and buffers) into `model`; the member's summary entries."""
+        summary: dict[str, Any] = {"ema/decay": self.decays[row], "ema/updates": self.updates}
+        if self.updates:
+            state = {name: tensor[row] for name, tensor in {**self.params, **self.buffers}.items()}
+            model.load_state_dict(state)
+            summary["final_weights"] = "ema"
+        return summary
+
+    def member_state(self, row: int) -> dict[str, Any]:
+        """Row `row`'s average and the update count, for the member's checkpoint."""
         state: dict[str, Any] = {"updates": self.updates}
-        state.update({f"average/{index}": tensor[0] for index, tensor in enumerate(self.averages)})
+        state.update({f"average/{name}": tensor[row] for name, tensor in {**self.params, **self.buffers}.items()})
         return state
 
     @torch.no_grad()
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+    def load_member_state(self, row: int, state: dict[str, Any]) -> None:
+        """Take back what `member_state` gave (a resumed member)."""
         self.updates = int(state["updates"])
-        for index, tensor in enumerate(self.averages):
-            tensor[0].copy_(state[f"average/{index}"])
+        for name, tensor in {**self.params, **self.buffers}.items():
+            tensor[row].copy_(state[f"average/{name}"])
 
-    def after_step(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> None:
-        if self.module is None:
-            self._start(model)
-        current = stacked_weights(model)
-        average_members_(self.averages, current, self._rate(current[0].device))
-        self.updates += 1
+    def select(self, index: torch.Tensor, positions: Sequence[int]) -> None:
+        self.params, self.buffers = select_rows(self.params, index), select_rows(self.buffers, index)
+        self.rates = self.rates.index_select(0, index)
+        self.decays = [self.decays[position] for position in positions]
 
-    def on_epoch_end(self, record: EpochRecord) -> dict[str, float]:
-        data = record.data
-        module = self.module if self.module is not None else self._start(record.model)
-        metrics = evaluate(module, data.val_x, data.val_y, self.objective, self.eval_batch_size, "ema/val")
-        metrics.update(evaluate(module, data.test_x, data.test_y, self.objective, self.eval_batch_size, "ema/test"))
-        return metrics
-
-    def on_fit_end(self, record: FitRecord) -> Mapping[str, Any]:
-        summary: dict[str, Any] = {"ema/decay": self.decay, "ema/updates": self.updates}
-        if self.updates and self.module is not None:
-            copy_weights_(self.module, record.model, buffers=True)
-            summary["final_weights"] = "ema"
-        return summary
+    def absorb(self, others: Sequence["WeightEMA"]) -> None:
+        """Take over the members of `others` (shards of one population at the same step)."""
+        parts = [self, *others]
+        self.params, self.buffers = concat_rows([part.params for part in parts]), concat_rows([part.buffers for part in parts])
+        self.rates = torch.cat([part.rates for part in parts])
+        self.decays = [decay for part in parts for decay in part.decays]

@@ -10,8 +10,8 @@ Both averages are the same running update with a per-member weight w_k:
   (1/k)·Σ θ_{e_i} of the k collected weights; the first update has w = 1 (a copy) and
   w = 0 leaves the average of a member that is not averaging yet as it is.
 
-A single run is K = 1 (`reglab.averaging.WeightEMA` and `StochasticWeightAveraging` pass
-its tensors with a leading dimension of one); a population passes its stacked state.
+`WeightEMA` and `StochasticWeightAveraging` keep their averages as stacked (K, ...)
+tensors beside the stacked weights (a single run is K = 1).
 
 Floating-point tensors use `torch.lerp` (the update of `torch.optim.swa_utils`' EMA);
 integer buffers (batch norm's `num_batches_tracked`) take the same mean, truncated, as
@@ -32,7 +32,7 @@ import torch
 
 from reglab.contract.members import per_member
 
-__all__ = ["average_members_", "averaging_weights"]
+__all__ = ["average_members_", "averaging_weights", "clone_tensors", "concat_rows", "select_rows"]
 
 
 def averaging_weights(values: Sequence[float], device: torch.device) -> torch.Tensor:
@@ -67,3 +67,18 @@ def average_members_(averages: Sequence[torch.Tensor], current: Sequence[torch.T
             average.lerp_(value.detach(), rate.to(average.dtype))
         else:
             average.copy_(average * (1 - rate) + value.detach() * rate)
+
+
+def clone_tensors(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Detached copies of stacked tensors: an average's starting point."""
+    return {name: tensor.detach().clone() for name, tensor in tensors.items()}
+
+
+def select_rows(tensors: dict[str, torch.Tensor], index: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The members at rows `index` of every stacked tensor (members that keep training)."""
+    return {name: tensor.index_select(0, index) for name, tensor in tensors.items()}
+
+
+def concat_rows(parts: Sequence[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """The members of `parts` (shards of one population), one after another."""
+    return {name: torch.cat([part[name] for part in parts]) for name in parts[0]}

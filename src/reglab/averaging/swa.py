@@ -1,20 +1,17 @@
 """Stochastic weight averaging (SWA): the equal-weight mean of epoch-end weights late in training.
 
-From epoch `start` on, the learning rate is held constant (`swa_lr`, or each group's
-learning rate when SWA begins) and at the end of every epoch e ≥ start
+From its epoch s_k on, member k's learning rate is held constant (its `swa_lr`, or
+its rate of the step SWA begins: `SWALR` with `anneal_epochs=0`) by rewriting its
+column of the epoch's learning-rate table, so a per-step schedule (cosine, onecycle)
+cannot move it and the epoch's `lr` metric reports the SWA rate. At the end of every
+epoch e ≥ s_k
 
-    θ_SWA = (1/k)·Σ_{i=1..k} θ_{e_i}        (k epoch-end weights collected so far)
+    θ_SWA,k = (1/n)·Σ_{i=1..n} θ_{e_i}        (n epoch-end weights collected so far)
 
-At fit end the average replaces the model's weights and batch-norm statistics are
-recomputed for it with one pass over the training inputs (`update_bn`). The average
-is `reglab.averaging.stacked.average_members_` with K = 1 and w = 1/(k + 1) (a
-population runs the same function on its K members); the constant learning rate and
-the statistics pass are `torch.optim.swa_utils`' `SWALR` (with `anneal_epochs=0`:
-constant at once) and `update_bn`.
-
-While SWA runs, the constant rate is re-applied before every optimizer step, so a
-per-step schedule (cosine, onecycle) cannot move it; the epoch's `lr` metric then
-reports the SWA rate.
+with `average_members_` and w = 1/(n + 1) on stacked (K, ...) averages. When a member
+finishes, its average replaces its weights and its batch-norm statistics are
+recomputed with one pass over its training inputs (`torch.optim.swa_utils.update_bn`),
+dropout drawn from the member's own random stream.
 
 Reference:
     Izmailov, Podoprikhin, Garipov, Vetrov & Wilson 2018, Averaging Weights Leads to
@@ -23,18 +20,17 @@ Reference:
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+import contextlib
+from typing import Any, Iterator, Sequence
 
 import torch
-from torch.optim.swa_utils import SWALR, update_bn
+from torch.optim.swa_utils import update_bn
 
-from reglab.averaging.ema import stacked_weights
-from reglab.averaging.stacked import average_members_, averaging_weights
+from reglab.averaging.stacked import average_members_, averaging_weights, clone_tensors, concat_rows, select_rows
 from reglab.averaging.weights import input_batches
-from reglab.contract.events import Callback, EpochRecord, FitRecord
-from reglab.contract.hooks import StepHook
+from reglab.contract.units import MemberStep, MemberUnit
 
-__all__ = ["StochasticWeightAveraging", "install_swa_weights_", "swa_weight"]
+__all__ = ["StochasticWeightAveraging", "install_swa_weights_", "member_stream", "swa_weight"]
 
 
 def swa_weight(models: int) -> float:
@@ -56,94 +52,114 @@ def install_swa_weights_(averages: Sequence[torch.Tensor], model: torch.nn.Modul
     update_bn(input_batches(inputs, batch_size), model)
 
 
-class StochasticWeightAveraging(StepHook, Callback):
-    """SWA as a step hook (constant learning rate) and a modifier callback (average, install).
+@contextlib.contextmanager
+def member_stream(generator: torch.Generator | None, device: torch.device) -> Iterator[None]:
+    """PyTorch's global generator of `device` in the member's stream's state (its single
+    run draws there), restored afterwards."""
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        if generator is not None:
+            if device.type == "cuda":
+                torch.cuda.set_rng_state(generator.get_state(), device)
+            else:
+                torch.set_rng_state(generator.get_state())
+        yield
+
+
+class StochasticWeightAveraging(MemberUnit):
+    """Every member's equal-weight mean of its epoch-end weights from its epoch s_k on.
 
     Args:
-        start_epoch: first epoch whose end weights enter the average (`regularization.swa_start`).
-        swa_lr: the constant learning rate during SWA (`regularization.swa_lr`); None keeps
-            each group's learning rate at the moment SWA begins.
-        bn_batch_size: batch size of the batch-norm statistics pass at fit end.
-
-    Metric keys:
-
-    | key              | where        | meaning                                           |
-    |------------------|--------------|---------------------------------------------------|
-    | `swa/models`     | per epoch    | epoch-end weights averaged so far (0 before start)|
-    | `lr`             | per epoch    | overridden during SWA with the constant SWA rate  |
-    | `final_weights`  | run summary  | `swa` once the average replaced the weights       |
-    | `swa/models`     | run summary  | epoch-end weights in the final average            |
-    | `swa/start`      | run summary  | the first averaged epoch                          |
-
-    Example:
-        >>> swa = StochasticWeightAveraging(start_epoch=15, swa_lr=0.01, bn_batch_size=256)
-        >>> reglab.train({..., "regularization": {"swa_start": 15, "swa_lr": 0.01}})   # built from the config
+        starts: each member's `regularization.swa_start` (s_k).
+        rates: each member's `regularization.swa_lr` (None: the rate of its first SWA step).
+        params: the population's stacked weights at the start (shapes and names).
     """
 
     name = "swa"
-    kind = "modifier"
+    evaluated = False
+    slots = ("weight_transform",)
 
-    def __init__(self, start_epoch: int, swa_lr: float | None = None, bn_batch_size: int = 256) -> None:
-        self.start_epoch = start_epoch
-        self.swa_lr = swa_lr
-        self.bn_batch_size = bn_batch_size
-        self.averages: list[torch.Tensor] = []  # (1, ...) per parameter
-        self.models = 0
-        self.scheduler: SWALR | None = None
-        self.constant_lrs: list[float] = []
+    def transform_weights(self, step: MemberStep) -> None:
+        self.after_step(step.params, step.buffers)
+
+    def __init__(self, starts: Sequence[int], rates: Sequence[float | None], params: dict[str, torch.Tensor]) -> None:
+        self.device = next(iter(params.values())).device
+        self.starts = [int(start) for start in starts]
+        self.rates = list(rates)
+        self.params = clone_tensors(params)
+        self.models = [0] * len(self.starts)
+        self.constant = torch.zeros(len(self.starts), device=self.device)  # each member's SWA rate, once begun
         self.epoch = 0
 
-    def _start(self, model: torch.nn.Module) -> None:
-        self.averages = [tensor.clone() for tensor in stacked_weights(model, buffers=False)]
-        self.models = 0
+    def _mask(self, values: Sequence[bool]) -> torch.Tensor:
+        return torch.tensor(list(values), dtype=torch.bool, device=self.device)
 
-    def on_fit_start(self, record: FitRecord) -> None:
-        self._start(record.model)
+    def hold_learning_rates(self, lrs: torch.Tensor) -> torch.Tensor:
+        """Start the next epoch: (steps + 1, K) learning rates with the columns of members in SWA constant."""
+        self.epoch += 1
+        holding = [self.epoch >= start for start in self.starts]
+        if not any(holding):
+            return lrs
+        starting = [self.epoch == start for start in self.starts]
+        if any(starting):
+            given = torch.tensor([rate or 0.0 for rate in self.rates], dtype=lrs.dtype, device=self.device)
+            chosen = torch.where(self._mask([rate is not None for rate in self.rates]), given, lrs[0])
+            self.constant = torch.where(self._mask(starting), chosen, self.constant)
+        return torch.where(self._mask(holding), self.constant, lrs)
 
-    def state_dict(self) -> dict[str, Any]:
-        """The average, the epoch-end weights in it and the constant SWA rates once begun."""
-        state: dict[str, Any] = {"models": self.models, "constant_lrs": list(self.constant_lrs)}
-        state.update({f"average/{index}": tensor[0] for index, tensor in enumerate(self.averages)})
+    def after_step(self, params: dict[str, torch.Tensor], buffers: dict[str, torch.Tensor]) -> None:
+        return None
+
+    @torch.no_grad()
+    def end_epoch(self, params: dict[str, torch.Tensor]) -> None:
+        """The epoch-end weights of the members in SWA enter their averages."""
+        holding = [self.epoch >= start for start in self.starts]
+        if not any(holding):
+            return
+        weights = [swa_weight(models) if held else 0.0 for models, held in zip(self.models, holding)]
+        average_members_([self.params[name] for name in params], list(params.values()), averaging_weights(weights, self.device))
+        self.models = [models + held for models, held in zip(self.models, holding)]
+
+    def metrics(self, state: Any, fetched: dict[str, list[list[float]]], position: int) -> dict[str, float]:
+        return {"swa/models": float(self.models[position])}
+
+    def install(self, row: int, model: torch.nn.Module, data: Any, batch_size: int, generator: torch.Generator | None) -> dict[str, Any]:
+        """Load row `row`'s average into `model` and recompute its batch-norm statistics as the
+        single run does (dropout, if any, drawn from the member's stream); its summary entries."""
+        models = self.models[row]
+        summary: dict[str, Any] = {"swa/models": models, "swa/start": self.starts[row]}
+        if models:
+            device = next(model.parameters()).device
+            with member_stream(generator, device):
+                install_swa_weights_([tensor[row] for tensor in self.params.values()], model, data.train_x, batch_size)
+            summary["final_weights"] = "swa"
+        return summary
+
+    def member_state(self, row: int) -> dict[str, Any]:
+        """Row `row`'s average, its count and SWA rate, and the epoch, for the member's checkpoint."""
+        state: dict[str, Any] = {"epoch": self.epoch, "models": self.models[row], "constant": self.constant[row]}
+        state.update({f"average/{name}": tensor[row] for name, tensor in self.params.items()})
         return state
 
     @torch.no_grad()
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        self.models = int(state["models"])
-        self.constant_lrs = [float(lr) for lr in state["constant_lrs"]]
-        for index, tensor in enumerate(self.averages):
-            tensor[0].copy_(state[f"average/{index}"])
+    def load_member_state(self, row: int, state: dict[str, Any]) -> None:
+        """Take back what `member_state` gave (a resumed member)."""
+        self.epoch = int(state["epoch"])
+        self.models[row] = int(state["models"])
+        self.constant[row] = state["constant"].to(self.constant.device)
+        for name, tensor in self.params.items():
+            tensor[row].copy_(state[f"average/{name}"])
 
-    def on_epoch_start(self, record: EpochRecord) -> None:
-        self.epoch = record.epoch
+    def select(self, index: torch.Tensor, positions: Sequence[int]) -> None:
+        self.params = select_rows(self.params, index)
+        self.constant = self.constant.index_select(0, index)
+        self.starts = [self.starts[position] for position in positions]
+        self.rates = [self.rates[position] for position in positions]
+        self.models = [self.models[position] for position in positions]
 
-    def before_step(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> None:
-        if self.epoch < self.start_epoch:
-            return
-        if self.scheduler is None:
-            swa_lr = self.swa_lr if self.swa_lr is not None else [group["lr"] for group in optimizer.param_groups]
-            self.scheduler = SWALR(optimizer, swa_lr=swa_lr, anneal_epochs=0)
-            if not self.constant_lrs:  # a resumed run keeps the rates its SWA began with
-                self.constant_lrs = [float(group["lr"]) for group in optimizer.param_groups]
-        for group, lr in zip(optimizer.param_groups, self.constant_lrs):
-            group["lr"] = lr
-
-    def on_epoch_end(self, record: EpochRecord) -> dict[str, float]:
-        if record.epoch < self.start_epoch:
-            return {"swa/models": 0.0}
-        if not self.averages:
-            self._start(record.model)
-        current = stacked_weights(record.model, buffers=False)
-        average_members_(self.averages, current, averaging_weights([swa_weight(self.models)], current[0].device))
-        self.models += 1
-        metrics = {"swa/models": float(self.models)}
-        if self.constant_lrs:
-            metrics["lr"] = self.constant_lrs[0]
-        return metrics
-
-    def on_fit_end(self, record: FitRecord) -> Mapping[str, Any]:
-        models = self.models
-        summary: dict[str, Any] = {"swa/models": models, "swa/start": self.start_epoch}
-        if models:
-            install_swa_weights_([average[0] for average in self.averages], record.model, record.data.train_x, self.bn_batch_size)
-            summary["final_weights"] = "swa"
-        return summary
+    def absorb(self, others: Sequence["StochasticWeightAveraging"]) -> None:
+        """Take over the members of `others` (shards of one population at the same epoch)."""
+        parts = [self, *others]
+        self.params = concat_rows([part.params for part in parts])
+        self.constant = torch.cat([part.constant for part in parts])
+        for name in ("starts", "rates", "models"):
+            setattr(self, name, [value for part in parts for value in getattr(part, name)])

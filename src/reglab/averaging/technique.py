@@ -10,15 +10,25 @@ import torch
 from reglab.averaging.ema import WeightEMA
 from reglab.averaging.swa import StochasticWeightAveraging
 from reglab.config import ConfigError
-from reglab.objective.losses import make_objective
 from reglab.contract.technique import Technique, register_technique
+from reglab.contract.units import MemberStart, MemberUnit
 
-__all__ = ["build_technique"]
+__all__ = ["build_technique", "member_units"]
 
 
-@register_technique(order=30)
+def member_units(start: MemberStart) -> list[MemberUnit]:
+    """The members' average: all average alike (a population key, see `population_key`), or none."""
+    settings = [config.regularization for config in start.configs]
+    if all(setting.ema_decay is not None for setting in settings):
+        return [WeightEMA([setting.ema_decay for setting in settings], start.params, start.buffers)]
+    if all(setting.swa_start is not None for setting in settings):
+        return [StochasticWeightAveraging([setting.swa_start for setting in settings], [setting.swa_lr for setting in settings], start.params)]
+    return []
+
+
+@register_technique(order=30, units=member_units)
 def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique | None:
-    """The EMA or SWA unit the config asks for, as both a step hook and a callback; None otherwise.
+    """Check the EMA or SWA keys of one member; an (empty) technique when it averages, None otherwise.
 
     Example:
         >>> config = load_config(overrides=["regularization.ema_decay=0.99"])
@@ -32,13 +42,7 @@ def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique
     if settings.ema_decay is not None and settings.swa_start is not None:
         allowed = "null when regularization.ema_decay is set (pick one average)"
         raise ConfigError("regularization.swa_start", settings.swa_start, allowed)
-    if settings.swa_start is not None:
-        if settings.swa_start > config.epochs:
-            allowed = f"an epoch from 1 to epochs={config.epochs}"
-            raise ConfigError("regularization.swa_start", settings.swa_start, allowed)
-        unit: Any = StochasticWeightAveraging(settings.swa_start, settings.swa_lr, config.data.batch_size)
-    else:
-        # The plain loss (no label smoothing), as the loop's own val/test evaluation uses.
-        objective = make_objective(config.loss, data.task, data.num_classes, config.model.output_activation)
-        unit = WeightEMA(settings.ema_decay, objective, config.data.eval_batch_size)
-    return Technique(hooks=[unit], callbacks=[unit])
+    if settings.swa_start is not None and settings.swa_start > config.epochs:
+        allowed = f"an epoch from 1 to epochs={config.epochs}"
+        raise ConfigError("regularization.swa_start", settings.swa_start, allowed)
+    return Technique()

@@ -1,4 +1,4 @@
-"""Copy averaged weights into the trained model, and the batches that refresh batch-norm statistics."""
+"""The batches that refresh batch-norm statistics after SWA."""
 
 from __future__ import annotations
 
@@ -6,24 +6,7 @@ import torch
 
 from reglab.contract.batches import batch_starts
 
-__all__ = ["copy_weights_", "input_batches"]
-
-
-@torch.no_grad()
-def copy_weights_(source: torch.nn.Module, target: torch.nn.Module, buffers: bool = True) -> None:
-    """Copy the parameters (and, if `buffers`, the buffers) of `source` into `target` in place.
-
-    Both modules must have the same structure (the EMA's copy of the model and the model
-    it was made from). In-place copies keep the optimizer's references valid.
-
-    Example:
-        >>> copy_weights_(ema.module, model)
-    """
-    pairs = list(zip(source.parameters(), target.parameters(), strict=True))
-    if buffers:
-        pairs += list(zip(source.buffers(), target.buffers(), strict=True))
-    for averaged, trained in pairs:
-        trained.copy_(averaged.to(trained.device))
+__all__ = ["input_batches"]
 
 
 def input_batches(inputs: torch.Tensor, batch_size: int) -> list[tuple[torch.Tensor]]:

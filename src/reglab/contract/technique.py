@@ -9,7 +9,7 @@ returning None when the config does not ask for it: it checks one member's keys
 against its model and gives the member's callbacks (events). `units`, when the family
 acts inside the step, builds its `MemberUnit`s once for the K members of a run:
 
-    def member_units(configs: Sequence[Config], template: nn.Module, hyper) -> list[MemberUnit]
+    def member_units(start: MemberStart) -> list[MemberUnit]
 
 The registry holds the families in `order`, which is the order their units run
 within each slot (like timm's `@register_model`, a decorator on the entry point;
@@ -33,13 +33,13 @@ Order of the families (gaps leave room for new ones):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import torch
 
 from reglab.contract.events import Callback
 from reglab.contract.hooks import StepHook
-from reglab.contract.units import MemberUnit
+from reglab.contract.units import MemberStart, MemberUnit
 
 __all__ = [
     "Technique",
@@ -68,8 +68,7 @@ class Technique:
 
 
 TechniqueBuilder = Callable[[Any, torch.nn.Module, Any], "Technique | None"]
-# (the K members' configs, one member's model, their MemberHyperparameters) -> units
-UnitBuilder = Callable[[Sequence[Any], torch.nn.Module, Any], list[MemberUnit]]
+UnitBuilder = Callable[[MemberStart], list[MemberUnit]]
 
 _REGISTRY: dict[str, tuple[int, TechniqueBuilder, UnitBuilder | None]] = {}
 
@@ -79,7 +78,7 @@ def register_technique(order: int, units: UnitBuilder | None = None) -> Callable
     units within each slot of a step.
 
     Example:
-        >>> @register_technique(order=10, units=lambda configs, template, hyper: [Flooding()])
+        >>> @register_technique(order=10, units=lambda start: [Flooding()])
         ... def build_technique(config, model, data):
         ...     return None if config.regularization.flooding == 0 else Technique()
     """
@@ -100,11 +99,11 @@ def registered_techniques() -> list[tuple[str, TechniqueBuilder]]:
     return [(name, builder) for name, (_, builder, _) in _in_order()]
 
 
-def build_member_units(configs: Sequence[Any], template: torch.nn.Module, hyper: Any) -> list[MemberUnit]:
-    """Every family's units for the K members `configs`, each placed at its family's order."""
+def build_member_units(start: MemberStart) -> list[MemberUnit]:
+    """Every family's units for the K members of `start`, each placed at its family's order."""
     units: list[MemberUnit] = []
     for _, (order, _, build_units) in _in_order():
-        for unit in build_units(configs, template, hyper) if build_units is not None else ():
+        for unit in build_units(start) if build_units is not None else ():
             unit.order = order
             units.append(unit)
     return units

@@ -31,12 +31,33 @@ from typing import Any, Callable, ClassVar, Literal
 
 import torch
 
-__all__ = ["SLOTS", "MemberStep", "MemberUnit", "Slot", "StepUnits"]
+__all__ = ["SLOTS", "MemberStart", "MemberStep", "MemberUnit", "Slot", "StepUnits"]
 
 Slot = Literal["loss_transform", "loss_term", "gradient_transform", "weight_transform"]
 SLOTS: tuple[Slot, ...] = ("loss_transform", "loss_term", "gradient_transform", "weight_transform")
 
 Gradients = dict[str, torch.Tensor]
+
+
+@dataclass
+class MemberStart:
+    """What a family's units builder gets: the K members of a run before training starts.
+
+    Attributes:
+        configs: the members' configs (a population shares its shape keys, see
+            `reglab.population.grouping`; numeric settings differ per member).
+        template: one member's model (parameter names, shapes, scopes).
+        hyper: each member's numeric settings, (K,) tensors (`MemberHyperparameters`).
+        params, buffers: the stacked initial tensors (K, ...), by the template's names.
+        callbacks: each member's callbacks, as its family builders made them.
+    """
+
+    configs: list[Any]
+    template: torch.nn.Module
+    hyper: Any
+    params: dict[str, torch.Tensor]
+    buffers: dict[str, torch.Tensor]
+    callbacks: list[list[Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -149,6 +170,6 @@ class StepUnits:
         """Every `loss/<name>` key the member at row `position` records."""
         return set().union(*(unit.emitted(position) for unit in self.of("loss_term")))
 
-    def find(self, kind: type) -> Any | None:
-        """The unit of class `kind`, or None."""
+    def find(self, kind: type | tuple[type, ...]) -> Any | None:
+        """The unit of class `kind` (or of one of the classes), or None."""
         return next((unit for unit in self.units if isinstance(unit, kind)), None)

@@ -13,12 +13,12 @@ import torch
 
 from reglab.config import Config, ConfigError
 from reglab.contract.technique import build_member_units
-from reglab.contract.units import StepUnits
+from reglab.contract.units import MemberStart, StepUnits
 from reglab.engine.device import resolve_device
 from reglab.contract.batches import batch_starts
 from reglab.objective.losses import resolve_loss_name
 from reglab.population.augment import build_member_augment
-from reglab.population.averaging import member_averaging
+from reglab.averaging import StochasticWeightAveraging, WeightEMA
 from reglab.population.data import load_population_data
 from reglab.population.grouping import population_key
 from reglab.population.members import MemberHyperparameters
@@ -121,9 +121,10 @@ def build_population(
     objective = make_member_objective(first.loss, task, classes, output, first.augment.label_smoothing)
     eval_objective = make_member_objective(first.loss, task, classes, output)
     pruning = MemberPruning([t.pruning for t in techniques], params, buffers) if techniques[0].pruning is not None else None
-    averaging = member_averaging(configs, params, buffers)
-    own = [unit for unit in (pruning, averaging, trajectory) if unit is not None]
-    units = StepUnits(build_member_units(configs, models[0], hyper) + own, hyper)
+    own = [unit for unit in (pruning, trajectory) if unit is not None]
+    start = MemberStart(configs, models[0], hyper, params, buffers, [t.built for t in techniques])
+    units = StepUnits(build_member_units(start) + own, hyper)
+    averaging = units.find((WeightEMA, StochasticWeightAveraging))
     state = PopulationState(
         configs=configs,
         forward=_forward(engine, architecture, models[0], hyper),

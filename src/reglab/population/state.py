@@ -15,7 +15,7 @@ import torch
 from reglab.augment.members import MemberAugment
 from reglab.config import Config
 from reglab.contract.units import StepUnits
-from reglab.population.averaging import MemberEMA, MemberSWA
+from reglab.averaging import StochasticWeightAveraging, WeightEMA
 from reglab.population.callbacks import MemberCallbacks
 from reglab.population.data import PopulationData
 from reglab.population.members import MemberHyperparameters
@@ -69,7 +69,7 @@ class PopulationState:
     pruning: MemberPruning | None = None  # stacked masks (pruning.*); None: no pruning, no work
     # The members' training-batch augmentation (by original member index; draws from `generators`), or None.
     augment: MemberAugment | None = None
-    averaging: MemberEMA | MemberSWA | None = None  # EMA / SWA: the members' stacked averages
+    averaging: WeightEMA | StochasticWeightAveraging | None = None  # EMA / SWA: the members' stacked averages (a unit)
 
     def __post_init__(self) -> None:
         if not self.members:

@@ -14,7 +14,7 @@ no technique a config asks for is ever silently dropped.
 | TrajectoryRecorder, GradientNormHook | `MemberTrajectory` (same keys, batched; step rows and snapshots per member) |
 | MagnitudePruning, LotteryTicket, PruningSummary, KeepPrunedWeightsZero | `MemberPruning` (stacked masks); the unit itself keeps the member's record |
 | augment (`AugmentPipeline`)        | `MemberAugment`: each member's draws from its own stream |
-| WeightEMA, StochasticWeightAveraging | `MemberEMA`, `MemberSWA` (stacked averages, `average_members_`) |
+| (ema_decay, swa_* keys)            | `WeightEMA`, `StochasticWeightAveraging` units (stacked averages) |
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ class MemberTechniques:
     pruning: Any | None = None  # the member's MagnitudePruning or LotteryTicket
     total_epochs: int | None = None  # lottery rounds: epochs · (rounds + 1)
     callbacks: list[Any] = field(default_factory=list)  # the member's `record_only` units
+    built: list[Any] = field(default_factory=list)  # every callback its families built (for their units builders)
 
 
 def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> MemberTechniques:
@@ -63,8 +64,6 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
         kind = type(hook).__name__
         if kind == "KeepPrunedWeightsZero":
             continue  # `MemberPruning.after_step`
-        if kind in ("WeightEMA", "StochasticWeightAveraging"):
-            continue  # `reglab.population.averaging`, from the members' configs
         if kind == "GradientNormHook":
             gradient_mode = hook.mode
             continue
@@ -79,16 +78,16 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
             pruning = callback
         elif kind == "PruningSummary":
             continue  # `MemberPruning.member_summary`
-        elif kind in ("WeightEMA", "StochasticWeightAveraging"):
-            continue  # `reglab.population.averaging`: evaluated, recorded and installed per member
         elif kind == "RestoreBest":
             continue  # the population loads the stopper's best weights when the member ends
         elif kind == "TrajectoryRecorder":
             sets, epsilon, recorder = tuple(sorted(callback.sets)), callback.epsilon, callback
-        elif callback.record_only:
+        elif getattr(callback, "record_only", False):
             own.append(callback)  # fired for this member by `MemberCallbacks`
         else:
             raise PopulationUnsupported(f"the callback {kind}")
     if technique.total_epochs is not None and type(pruning).__name__ != "LotteryTicket":
         raise PopulationUnsupported("a multi-phase technique other than lottery-ticket rounds")
-    return MemberTechniques(stopper, zero_fraction, sets, epsilon, gradient_mode, recorder, pruning, technique.total_epochs, own)
+    return MemberTechniques(
+        stopper, zero_fraction, sets, epsilon, gradient_mode, recorder, pruning, technique.total_epochs, own, list(technique.callbacks)
+    )

@@ -13,13 +13,13 @@ Which parameters are regularized is decided once by `select_parameters` with
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Any
 
 import torch
 
 from reglab.config import ConfigError
 from reglab.contract.technique import Technique, register_technique
-from reglab.contract.units import MemberUnit
+from reglab.contract.units import MemberStart, MemberUnit
 from reglab.regularizers.activity import ActivityPenalty
 from reglab.regularizers.clipping import GradientClipping
 from reglab.regularizers.constraints import MaxNorm
@@ -66,13 +66,13 @@ def _weight_matrices(scoped: dict[str, torch.nn.Parameter], key: str, value: flo
     return weights
 
 
-def member_units(configs: Sequence[Any], template: torch.nn.Module, hyper: Any) -> list[MemberUnit]:
+def member_units(start: MemberStart) -> list[MemberUnit]:
     """The family's units for K members, in step order; [] when no member asks for any.
 
     The scope keys (`scope/include/exclude/per_layer`, `l1_mode`, `l2_convention`,
     `orthogonality_mode`) are shared by a population; the strengths are each member's.
     """
-    settings = configs[0].regularization
+    settings, template, hyper = start.configs[0].regularization, start.template, start.hyper
     on = {key: any(value > 0 for value in getattr(hyper, key).tolist())
           for key in ("flooding", "l1", "l2", "orthogonality", "activity_l1", "activity_l2", "sam_rho")}
     capped = {key: any(math.isfinite(value) for value in getattr(hyper, key).tolist())

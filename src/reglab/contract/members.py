@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["per_member"]
+__all__ = ["per_member", "unstack_state"]
 
 
 def per_member(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
@@ -15,3 +15,10 @@ def per_member(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
         torch.Size([2, 1, 1])
     """
     return values.view(-1, *([1] * (like.dim() - 1)))
+
+
+def unstack_state(params: dict[str, torch.Tensor], buffers: dict[str, torch.Tensor], member: int) -> dict[str, torch.Tensor]:
+    """Member `member`'s state dict, with the member model's names (CPU copies)."""
+    state = {name: tensor[member].detach().to("cpu").clone() for name, tensor in params.items()}
+    state.update({name: tensor[member].detach().to("cpu").clone() for name, tensor in buffers.items()})
+    return state

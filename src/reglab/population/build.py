@@ -32,7 +32,7 @@ from reglab.population.stacked_cnn import describe_stacked, stacked_forward_of
 from reglab.population.streams import member_generator
 from reglab.population.state import PopulationState
 from reglab.population.techniques import PopulationUnsupported, inspect_techniques
-from reglab.population.trajectory import MemberTrajectory
+from reglab.trajectory import MemberTrajectory
 from reglab.regularizers.decay import decay_groups
 
 __all__ = ["ENGINES", "build_population"]
@@ -109,22 +109,15 @@ def build_population(
         schedule = MemberSchedule(configs, first.epochs, steps_per_epoch, device)
     except ValueError as error:
         raise PopulationUnsupported(str(error)) from None
-    sets = techniques[0].trajectory_sets
-    trajectory = None
-    if sets is not None:
-        batchnorm_names = [name for name, module in models[0].named_modules() if isinstance(module, torch.nn.modules.batchnorm._BatchNorm)]
-        trajectory = MemberTrajectory(
-            params, buffers, batchnorm_names, sets, techniques[0].trajectory_epsilon, techniques[0].gradient_mode,
-            techniques[0].trajectory_recorder,
-        )
     task, classes, output = population_data.task, population_data.num_classes, first.model.output_activation
     objective = make_member_objective(first.loss, task, classes, output, first.augment.label_smoothing)
     eval_objective = make_member_objective(first.loss, task, classes, output)
     pruning = MemberPruning([t.pruning for t in techniques], params, buffers) if techniques[0].pruning is not None else None
-    own = [unit for unit in (pruning, trajectory) if unit is not None]
+    own = [pruning] if pruning is not None else []
     start = MemberStart(configs, models[0], hyper, params, buffers, [t.built for t in techniques])
     units = StepUnits(build_member_units(start) + own, hyper)
     averaging = units.find((WeightEMA, StochasticWeightAveraging))
+    trajectory = units.find(MemberTrajectory)
     state = PopulationState(
         configs=configs,
         forward=_forward(engine, architecture, models[0], hyper),

@@ -33,6 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from reglab.contract.members import unstack_state  # re-exported: the population's modules take it from here
 from reglab.models.blocks import HiddenBlock
 from reglab.models.dropout import GaussianDropout, GaussianNoise
 from reglab.models.member_noise import drop_path_members, dropout_members
@@ -145,13 +146,6 @@ def stack_states(models: Sequence[nn.Module]) -> tuple[dict[str, torch.Tensor], 
         for name, _ in models[0].named_buffers()
     }
     return params, buffers
-
-
-def unstack_state(params: dict[str, torch.Tensor], buffers: dict[str, torch.Tensor], member: int) -> dict[str, torch.Tensor]:
-    """Member `member`'s state dict, with the single-run model's names (CPU copies)."""
-    state = {name: tensor[member].detach().to("cpu").clone() for name, tensor in params.items()}
-    state.update({name: tensor[member].detach().to("cpu").clone() for name, tensor in buffers.items()})
-    return state
 
 
 def _linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:

@@ -26,7 +26,7 @@ from reglab.population.pruning import MemberPruning
 from reglab.population.rates import MemberRates
 from reglab.population.schedule import MemberSchedule
 from reglab.population.techniques import MemberTechniques
-from reglab.population.trajectory import MemberTrajectory
+from reglab.trajectory.members import MemberTrajectory
 
 __all__ = ["PopulationState", "Forward"]
 

@@ -11,7 +11,7 @@ no technique a config asks for is ever silently dropped.
 | AdversarialTraining (the batch transform) | `attack_member_batches` on the K members' batches |
 | ZeroFractionMonitor (`l1/zeros`)   | zero counts over the stacked scoped weights        |
 | EarlyStopping, RestoreBest         | the same object per member, fed the member's metrics and, with restore_best, its weights |
-| TrajectoryRecorder, GradientNormHook | `MemberTrajectory` (same keys, batched; step rows and snapshots per member) |
+| (trajectory.* keys)                | `MemberTrajectory`, the trajectory family's unit (step rows and snapshots per member) |
 | MagnitudePruning, LotteryTicket, PruningSummary, KeepPrunedWeightsZero | `MemberPruning` (stacked masks); the unit itself keeps the member's record |
 | augment (`AugmentPipeline`)        | `MemberAugment`: each member's draws from its own stream |
 | (ema_decay, swa_* keys)            | `WeightEMA`, `StochasticWeightAveraging` units (stacked averages) |
@@ -40,10 +40,6 @@ class MemberTechniques:
 
     stopper: Any | None  # reglab.stopping.EarlyStopping
     zero_fraction: bool
-    trajectory_sets: tuple[str, ...] | None
-    trajectory_epsilon: float
-    gradient_mode: str
-    trajectory_recorder: Any = None  # the single run's TrajectoryRecorder (step rows and snapshot settings)
     pruning: Any | None = None  # the member's MagnitudePruning or LotteryTicket
     total_epochs: int | None = None  # lottery rounds: epochs · (rounds + 1)
     callbacks: list[Any] = field(default_factory=list)  # the member's `record_only` units
@@ -58,15 +54,12 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
         PopulationUnsupported: a unit the population engine does not reproduce.
     """
     technique = build_techniques(config, model, data)
-    stopper, zero_fraction, sets, epsilon, gradient_mode, recorder, pruning = None, False, None, 1e-3, "last_step", None, None
+    stopper, zero_fraction, pruning = None, False, None
     own: list[Any] = []
     for hook in technique.hooks:
         kind = type(hook).__name__
         if kind == "KeepPrunedWeightsZero":
             continue  # `MemberPruning.after_step`
-        if kind == "GradientNormHook":
-            gradient_mode = hook.mode
-            continue
         raise PopulationUnsupported(f"the step hook {kind}")
     for callback in technique.callbacks:
         kind = type(callback).__name__
@@ -80,8 +73,6 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
             continue  # `MemberPruning.member_summary`
         elif kind == "RestoreBest":
             continue  # the population loads the stopper's best weights when the member ends
-        elif kind == "TrajectoryRecorder":
-            sets, epsilon, recorder = tuple(sorted(callback.sets)), callback.epsilon, callback
         elif getattr(callback, "record_only", False):
             own.append(callback)  # fired for this member by `MemberCallbacks`
         else:
@@ -89,5 +80,5 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
     if technique.total_epochs is not None and type(pruning).__name__ != "LotteryTicket":
         raise PopulationUnsupported("a multi-phase technique other than lottery-ticket rounds")
     return MemberTechniques(
-        stopper, zero_fraction, sets, epsilon, gradient_mode, recorder, pruning, technique.total_epochs, own, list(technique.callbacks)
+        stopper, zero_fraction, pruning, technique.total_epochs, own, list(technique.callbacks)
     )

@@ -1,15 +1,17 @@
 """The parameter trajectory: a recorder, weight snapshots, and analyses of stored runs.
 
 Public API:
-    TrajectoryRecorder, GradientNormHook          record while training (on by default)
+    MemberTrajectory                               the `trajectory.*` keys of every member (on by default)
+    TrajectoryRecorder                             a callback measuring a member's module
     pca_path(run_dir) -> PCAPath                   PCA of the snapshot trajectory
     interpolate(model, w0, w1, data, objective, alphas) -> Interpolation
     loss_surface(model, center, directions, data, objective, xs, ys) -> LossSurface
     random_directions / pca_directions             the planes of the loss surface
 """
 
-from reglab.trajectory.gradients import GradientNormHook, gradient_norms
+from reglab.trajectory.gradients import gradient_norms
 from reglab.trajectory.interpolation import Interpolation, blend_states, default_alphas, interpolate
+from reglab.trajectory.members import MemberTrajectory
 from reglab.trajectory.landscape import (
     LossSurface,
     filter_normalized_direction,
@@ -24,9 +26,9 @@ from reglab.trajectory.snapshots import SnapshotEntry, SnapshotWriter, read_inde
 from reglab.trajectory.steps import STEPS_FILE, StepRowWriter
 
 __all__ = [
-    "GradientNormHook",
     "Interpolation",
     "LossSurface",
+    "MemberTrajectory",
     "PCAPath",
     "PCAResult",
     "STEPS_FILE",

@@ -13,7 +13,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from reglab.config.trajectory import TRAJECTORY_METRICS, SnapshotEvery
 from reglab.contract.state import load_plain_state, plain_state
 from reglab.contract.events import Callback, EpochRecord, FitRecord, StepRecord
-from reglab.trajectory.gradients import GradientNormHook, gradient_norms
+from reglab.trajectory.gradients import gradient_norms
 from reglab.trajectory.metrics import (
     batchnorm_summaries,
     derive_metrics,
@@ -87,8 +87,8 @@ class TrajectoryRecorder(Callback):
     Args:
         metrics: the sets to record (norms, distance, sparsity, gradients, updates, batchnorm).
         epsilon: ε of `param/near_zero`.
-        gradient_hook: the in-step hook measuring gradients; without one, `gradients`
-            reads the last step's gradients still attached at the epoch's end.
+        (`gradients` reads the gradients still attached to the model at the epoch's end,
+        when there are any; `trajectory.*` keys measure them inside every step.)
         every_steps: also measure every this many optimizer steps.
         snapshot_epochs, snapshot_steps, snapshot_budget_mb: see `reglab.trajectory.snapshots`.
         directory: where step rows and snapshots go; default the run's artifact
@@ -111,7 +111,6 @@ class TrajectoryRecorder(Callback):
         self,
         metrics: Collection[str] = TRAJECTORY_METRICS,
         epsilon: float = 1e-3,
-        gradient_hook: GradientNormHook | None = None,
         every_steps: int | None = None,
         snapshot_epochs: Sequence[int] | SnapshotEvery | None = None,
         snapshot_steps: Sequence[int] | SnapshotEvery | None = None,
@@ -123,7 +122,6 @@ class TrajectoryRecorder(Callback):
             raise ValueError(f"unknown trajectory metric sets {sorted(unknown)}")
         self.sets = set(metrics)
         self.epsilon = epsilon
-        self.gradient_hook = gradient_hook
         self.every_steps = every_steps
         self.snapshot_epochs = snapshot_epochs
         self.snapshot_steps = snapshot_steps
@@ -188,8 +186,6 @@ class TrajectoryRecorder(Callback):
     def on_epoch_start(self, record: EpochRecord) -> None:
         if self._epoch_start:
             torch._foreach_copy_(self._epoch_start, self._weights())
-        if self.gradient_hook is not None:
-            self.gradient_hook.start_epoch()
 
     def on_step_end(self, record: StepRecord) -> None:
         if self.every_steps and record.step % self.every_steps == 0:
@@ -203,10 +199,8 @@ class TrajectoryRecorder(Callback):
         return None
 
     def on_epoch_end(self, record: EpochRecord) -> dict[str, float]:
-        if self.gradient_hook is not None:
-            gradient = self.gradient_hook.epoch_norms()
-        elif "gradients" in self.sets and any(parameter.grad is not None for parameter in self.parameters):
-            gradient = gradient_norms(self.parameters)  # no hook: the last step's, still attached
+        if "gradients" in self.sets and any(parameter.grad is not None for parameter in self.parameters):
+            gradient = gradient_norms(self.parameters)  # the last step's, still attached
         else:
             gradient = None
         raw = self._measure(reference=self._epoch_start or None, gradient=gradient)

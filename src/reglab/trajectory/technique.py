@@ -1,4 +1,4 @@
-"""The trajectory family's entry point: `trajectory.*` keys -> a recorder (and its gradient hook)."""
+"""The trajectory family's entry point: `trajectory.*` keys -> every member's `MemberTrajectory`."""
 
 from __future__ import annotations
 
@@ -6,35 +6,24 @@ from typing import Any
 
 import torch
 
-from reglab.contract.batches import batch_starts
 from reglab.contract.technique import Technique, register_technique
-from reglab.trajectory.gradients import GradientNormHook
-from reglab.trajectory.recorder import TrajectoryRecorder
+from reglab.contract.units import MemberStart, MemberUnit
+from reglab.trajectory.members import MemberTrajectory
 
-__all__ = ["build_technique"]
+__all__ = ["build_technique", "member_units"]
 
 
-@register_technique(order=60)
-def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique | None:
-    """A `TrajectoryRecorder` configured from `config.trajectory`, or None when disabled.
-
-    The gradient hook is added only when the `gradients` set is on; it runs last
-    among the step hooks, so it measures the gradient the optimizer applies.
-    """
-    settings = config.trajectory
+def member_units(start: MemberStart) -> list[MemberUnit]:
+    """The members' trajectory (its keys are shared by a population), or none when disabled."""
+    settings = start.configs[0].trajectory
     if not settings.enabled:
-        return None
-    hook = None
-    if "gradients" in settings.metrics:
-        steps_per_epoch = len(batch_starts(data.train_x.shape[0], config.data.batch_size))
-        hook = GradientNormHook(list(model.parameters()), steps_per_epoch, settings.gradient_mode)
-    recorder = TrajectoryRecorder(
-        metrics=settings.metrics,
-        epsilon=settings.epsilon,
-        gradient_hook=hook,
-        every_steps=settings.every_steps,
-        snapshot_epochs=settings.snapshot_epochs,
-        snapshot_steps=settings.snapshot_steps,
-        snapshot_budget_mb=settings.snapshot_budget_mb,
-    )
-    return Technique(hooks=[hook] if hook is not None else [], callbacks=[recorder])
+        return []
+    batchnorm = [name for name, module in start.template.named_modules() if isinstance(module, torch.nn.modules.batchnorm._BatchNorm)]
+    return [MemberTrajectory(start.params, start.buffers, batchnorm, settings)]
+
+
+@register_technique(order=60, units=member_units)
+def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique | None:
+    """An (empty) technique when the trajectory is recorded, None when disabled: the work is
+    `MemberTrajectory`'s, last among the units so it measures what the optimizer used."""
+    return Technique() if config.trajectory.enabled else None

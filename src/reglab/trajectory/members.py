@@ -1,4 +1,5 @@
-"""The parameter trajectory of every member, measured with batched reductions over stacked tensors.
+"""The parameter trajectory of every member (`trajectory.*` keys), measured with batched
+reductions over stacked tensors: the trajectory family's unit.
 
 The device side measures each quantity for all members at once, as a (tensors, K)
 matrix: one reduction over the stacked tensor's non-member dims per parameter
@@ -22,9 +23,9 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import torch
-from reglab.contract.units import MemberStep, MemberUnit
 
-from reglab.population.stacked import unstack_state
+from reglab.contract.members import unstack_state
+from reglab.contract.units import MemberStep, MemberUnit
 from reglab.trajectory.metrics import derive_metrics
 from reglab.trajectory.recorder import fit_end_summary
 from reglab.trajectory.snapshots import SnapshotWriter, is_due
@@ -66,21 +67,21 @@ class MemberTrajectory(MemberUnit):
         params: the stacked parameters at the start of training (θ₀ is copied).
         buffers: the stacked buffers (batch-norm running statistics).
         batchnorm_names: module names of the batch-norm layers (`hidden.0.norm`).
-        sets: the `trajectory.metrics` sets to record.
-        epsilon: ε of `param/near_zero/*`.
-        gradient_mode: last_step | epoch_mean.
-        recorder: the single run's `TrajectoryRecorder` of a member (its `every_steps`,
-            `snapshot_epochs`, `snapshot_steps`, `snapshot_budget_mb` are read).
+        settings: the members' `trajectory` section (`metrics`, `epsilon`, `gradient_mode`,
+            `every_steps`, `snapshot_epochs`, `snapshot_steps`, `snapshot_budget_mb`:
+            shared by a population).
+
+    The keys and their formulas are `TrajectoryRecorder`'s (`reglab.trajectory.recorder`).
+    As a unit it acts last in both of its slots: it measures the gradient the optimizer
+    uses (after masks and clipping) and the weights every rule has left.
 
     Example:
-        >>> trajectory = MemberTrajectory(params, buffers, [], ["norms", "distance"], 1e-3, "last_step")
+        >>> trajectory = MemberTrajectory(params, buffers, [], config.trajectory)
         >>> raw = trajectory.measure(params, buffers)      # device tensors, (n, K) each
         >>> trajectory.open(run_folders, params, buffers)  # step rows and snapshots, per member
     """
 
     name = "trajectory"
-    # Last in both slots: it measures the gradient the optimizer uses and the weights every rule left.
-    order = 60  # reglab.trajectory's place in the registry (`reglab.contract.technique`)
     slots = ("gradient_transform", "weight_transform")
 
     def transform_gradients(self, gradients: dict[str, torch.Tensor], step: MemberStep) -> None:
@@ -89,13 +90,11 @@ class MemberTrajectory(MemberUnit):
     def transform_weights(self, step: MemberStep) -> None:
         self.end_step(step.params, step.buffers, step.gradients, step.members)
 
-    def __init__(
-        self, params, buffers, batchnorm_names: Sequence[str], sets: Sequence[str], epsilon: float, gradient_mode: str, recorder: Any = None
-    ) -> None:
-        self.every_steps: int | None = getattr(recorder, "every_steps", None)
-        self.snapshot_epochs = getattr(recorder, "snapshot_epochs", None)
-        self.snapshot_steps = getattr(recorder, "snapshot_steps", None)
-        self.snapshot_budget_mb: float = getattr(recorder, "snapshot_budget_mb", 256.0)
+    def __init__(self, params, buffers, batchnorm_names: Sequence[str], settings: Any) -> None:
+        self.every_steps: int | None = settings.every_steps
+        self.snapshot_epochs = settings.snapshot_epochs
+        self.snapshot_steps = settings.snapshot_steps
+        self.snapshot_budget_mb: float = settings.snapshot_budget_mb
         self.epoch = 0
         self.step = 0
         self.files = _MemberFiles()
@@ -104,9 +103,9 @@ class MemberTrajectory(MemberUnit):
         self.names = list(params)
         self.numels = [tensor[0].numel() for tensor in params.values()]
         self.batchnorm_names = list(batchnorm_names)
-        self.sets = set(sets)
-        self.epsilon = epsilon
-        self.gradient_mode = gradient_mode
+        self.sets = set(settings.metrics)
+        self.epsilon = settings.epsilon
+        self.gradient_mode = settings.gradient_mode
         with torch.no_grad():
             self.initial = {name: tensor.detach().clone() for name, tensor in params.items()}
         self.initial_norms = member_norms(list(self.initial.values())).T.tolist()  # K lists

@@ -169,14 +169,14 @@ def _claims(dense: float, marked: dict[float, TicketPoint], by_round: dict[int, 
     lines = []
     first = marked.get(0.20)
     if first is not None:
-        gap = 100 * (first.median - dense)
+        gap = round(100 * (first.median - dense), 1)  # the verdict of the number shown
         verdict = "holds" if abs(gap) <= MATCH_POINTS else "does not hold"
         lines.append(f"claim 1, ticket within {MATCH_POINTS:g} pt of dense at {_percent(first.remaining)} %: "
                      f"{verdict} ({gap:+.1f} pt)")
     last = marked.get(0.05)
     other = by_round.get(last.round) if last is not None else None
     if last is not None and other is not None:
-        gap = 100 * (last.median - other.median)
+        gap = round(100 * (last.median - other.median), 1)
         verdict = "holds" if gap > 0 else "does not hold"
         lines.append(f"claim 2, ticket above control at {_percent(last.remaining)} %: {verdict} ({gap:+.1f} pt)")
     return lines
@@ -243,7 +243,7 @@ def plot_tickets(points: dict[str, list[TicketPoint]]) -> Figure | None:
     smallest = min(100 * point.remaining for found in points.values() for point in found)
     axes.set_xticks([tick for tick in ticks if tick >= smallest * 0.8], [f"{tick}" for tick in ticks if tick >= smallest * 0.8])
     axes.minorticks_off()
-    axes.invert_xaxis()
+    axes.set_xlim(115, smallest / 1.35)  # dense on the left; room for the smallest round's label
     axes.set_xlabel("weights remaining (%)")
     axes.set_ylabel("test accuracy")
     axes.set_title("Winning tickets vs random re-initialisation of the same masks")

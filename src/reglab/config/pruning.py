@@ -12,8 +12,10 @@ __all__ = ["PruningConfig"]
 
 
 class PruningConfig(Section):
-    """Magnitude pruning, one-shot or iterative, lottery-ticket rounds, and training under a
-    lottery run's mask of one round (the same-mask re-initialisation control).
+    """Magnitude pruning (one-shot, iterative), lottery tickets, and training under a ticket's mask.
+
+    `fixed_mask` trains under a lottery run's mask of one round from fresh weights: the
+    paper's same-mask re-initialisation control (`reglab.pruning.fixed_mask`).
 
     Keys:
         method: none | magnitude | lottery | fixed_mask.

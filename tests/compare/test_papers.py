@@ -151,7 +151,11 @@ def test_same_mask_controls_are_keyed_by_round_and_the_claims_are_checked():
     assert max(len(line) for line in text.splitlines()) <= 80
 
 
-def test_lottery_preset_trains_tickets_then_same_mask_controls_and_reports_them(tmp_path):
+def test_lottery_preset_trains_tickets_then_same_mask_controls_and_reports_them(tmp_path, monkeypatch):
+    import reglab.report
+
+    real = reglab.report.write_report  # the note's figure only: the runs' own figures cost seconds here
+    monkeypatch.setattr("reglab.report.write_report", lambda store, ids, *rest: real(store, [], *rest))
     plan = plan_comparison(preset="lottery-ticket", seeds=2, sets=[
         "epochs=1", "pruning.remaining=[0.5,0.2,0.1]", "model.hidden=[32,16]", "data.train_size=200", "device=cpu"])
     assert [config.name for config in plan.configs] == ["rewind to init (ticket)"] * 2

@@ -185,3 +185,16 @@ def test_bad_mask_files_are_refused_before_anything_is_written(tickets, tmp_path
         assert text.startswith(start) and part in text and "\n" not in text
     assert not (tmp_path / "empty" / "runs").exists() or not any((tmp_path / "empty" / "runs").iterdir())
     assert (folder / MASKS_FILE).is_file()
+
+
+def test_lottery_members_in_two_shards_write_their_single_runs_masks_files(tickets, store_dir):
+    """Each shard records its own members' masks (the units it holds); the files equal the single runs'."""
+    store, runs = tickets
+    members = train_population([validate_config(lottery(seed)) for seed in (0, 1)], store=store_dir,
+                               data_order="independent", shards=2)
+    population_store = RunStore(store_dir)
+    for member, single in zip(members, runs):
+        for round_index in range(4):
+            got = read_round_mask(population_store.run_dir(member.id), round_index)
+            expected = read_round_mask(store.run_dir(single.id), round_index)
+            assert all(torch.equal(got[name], expected[name]) for name in WEIGHTS), (member.config.seed, round_index)

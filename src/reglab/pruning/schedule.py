@@ -26,7 +26,6 @@ __all__ = [
     "remaining_fraction",
     "expected_sparsity",
     "fraction_schedule",
-    "kept_entries",
 ]
 
 
@@ -101,12 +100,3 @@ def fraction_schedule(amount: float, targets: Sequence[float], decimals: int = 4
         current = target
     return fractions
 
-
-def kept_entries(fraction: float, entries: int) -> int:
-    """round(f · n), half to even: the entries a round with fraction remaining f keeps of n.
-
-    Example:
-        >>> kept_entries(0.2, 50200), kept_entries(0.05, 50200)
-        (10040, 2510)
-    """
-    return round(fraction * entries)

@@ -198,3 +198,20 @@ def test_lottery_members_in_two_shards_write_their_single_runs_masks_files(ticke
             got = read_round_mask(population_store.run_dir(member.id), round_index)
             expected = read_round_mask(store.run_dir(single.id), round_index)
             assert all(torch.equal(got[name], expected[name]) for name in WEIGHTS), (member.config.seed, round_index)
+
+
+def test_fixed_masks_of_different_tensors_train_apart_not_as_one_population(tickets, store_dir):
+    """A ticket that pruned its biases too and one that did not: no shared stacked mask."""
+    from reglab.compare.training import train_runs
+    from reglab.population import PopulationUnsupported
+
+    store, runs = tickets
+    with_biases = reglab.train(lottery(0, **{"pruning.include_biases": True}), store=store_dir)
+    configs = [validate_config(fixed(store.run_dir(runs[0].id), 1)),
+               validate_config(fixed(RunStore(store_dir).run_dir(with_biases.id), 1))]
+    with pytest.raises(PopulationUnsupported, match="fixed masks of different tensors"):
+        train_population(configs, store=store_dir)
+    trained = train_runs(configs, RunStore(store_dir), "population")  # compare falls back to single runs
+    assert [run.summary["population"]["size"] for run in trained] == [1, 1]
+    mask = read_round_mask(RunStore(store_dir).run_dir(with_biases.id), 1)  # its mask covers the biases
+    assert torch.equal(trained[1].model.state_dict()["head.bias"] != 0, mask["head.bias"])

@@ -31,6 +31,7 @@ from typing import Any, Mapping, Sequence
 
 import torch
 
+from reglab.population.techniques import PopulationUnsupported
 from reglab.pruning.callback import sparsity_metric_keys
 from reglab.pruning.fixed_mask import FixedMask
 from reglab.pruning.lottery import LotteryTicket, round_entry
@@ -85,6 +86,8 @@ class MemberPruning:
         if self.snapshots and self.rewind_step == 0:
             self.rewind = self._snapshot(params, buffers)
         if isinstance(first, FixedMask):  # each member's own mask, from the start
+            if any(unit.names != self.names for unit in units):
+                raise PopulationUnsupported("fixed masks of different tensors (mask files with and without biases)")
             self.masks = {
                 name: torch.stack([unit.masks[name] for unit in units]).to(params[name].device, params[name].dtype)
                 for name in self.names

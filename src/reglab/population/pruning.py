@@ -1,7 +1,7 @@
 """Pruning in a population: stacked masks (K, *shape), one magnitude ranking per member, lottery
 rounds, and fixed masks (each member its own, from a lottery run's masks file).
 
-Each member's single-run unit (`MagnitudePruning` or `LotteryTicket`, built per member by
+Each member's single-run unit (`MagnitudePruning`, `LotteryTicket` or `FixedMask`, built per member by
 `inspect_techniques`) says when rounds happen and keeps the member's host-side record
 (`rounds_done`, the `lottery` log, every round's mask in `LotteryTicket.masks`, written to
 its run folder at the end); `MemberPruning` does the tensor work for all K members at once,
@@ -48,7 +48,7 @@ _FRESH_WEIGHTS_LOCK = threading.Lock()
 
 
 class MemberPruning:
-    """Stacked masks and the pruning schedule of a population (magnitude or lottery tickets).
+    """Stacked masks and the pruning schedule of a population (magnitude, lottery tickets or fixed masks).
 
     Args:
         units: each member's single-run unit, by original member index (`MagnitudePruning`,

@@ -25,7 +25,8 @@ class PruningConfig(Section):
         schedule: one_shot | iterative (magnitude method).
         start_epoch: epoch after which the first pruning happens.
         every: epochs between iterative rounds.
-        remaining: lottery: fraction of the weights left after each round, decreasing (e.g. [0.5, 0.2]); replaces amount, and rounds is its length.
+        remaining: lottery: fraction of the weights left after each round, decreasing
+            (e.g. [0.5, 0.2]); replaces amount, and rounds is its length.
         rounds: number of iterative or lottery rounds.
         rewind_step: lottery: optimizer step whose weights the survivors rewind to (0 = init).
         control: lottery: rewind (the ticket) | reinit (re-initialised, pruned by its own magnitudes).

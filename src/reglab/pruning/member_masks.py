@@ -43,7 +43,9 @@ _RANKED_ENTRIES = 1 << 24
 __all__ = ["magnitude_masks", "apply_masks_", "zero_pruned_", "rewind_", "zero_counts"]
 
 
-def _rank_and_mask(scores: torch.Tensor, alive: torch.Tensor, amounts: torch.Tensor, fractions: torch.Tensor | None) -> torch.Tensor:
+def _rank_and_mask(
+    scores: torch.Tensor, alive: torch.Tensor, amounts: torch.Tensor, fractions: torch.Tensor | None
+) -> torch.Tensor:
     """(K, n) keep-mask (bool): of each row's alive entries, round(a_k · r_k) of the lowest scores
     pruned; with `fractions`, the lowest pruned until round(f_k · n) entries are left."""
     members, entries = scores.shape

@@ -191,14 +191,16 @@ def ticket_table(points: dict[str, list[TicketPoint]], ticket: str, control: str
     by_round = {point.round: point for point in controls}
     seeds = len(tickets[0].accuracies)
     marked = nearest_rounds(tickets)
-    marks = {point.round: target for target, point in marked.items()}
+    marks: dict[int, list[str]] = {}
+    for target, point in marked.items():  # a coarse schedule may mark one round for several targets
+        marks.setdefault(point.round, []).append(_percent(target))
     lines = [f"test accuracy, median over {seeds} seed{'s' if seeds != 1 else ''} (min–max)",
              f"ticket: {ticket}; control: {control}",
              f"{'round':>5}{'weights left':>13}{'ticket':>21}{'control':>21}{'difference':>11}"]
     for point in tickets:
         other = by_round.get(point.round)
         gap = f"{100 * (point.median - other.median):+.1f} pt" if other else "–"
-        mark = f"  ← {_percent(marks[point.round])} %" if point.round in marks else ""
+        mark = f"  ← {'/'.join(marks[point.round])} %" if point.round in marks else ""
         lines.append(f"{point.round:>5}{100 * point.remaining:>12.1f}%{_cell(point):>21}{_cell(other):>21}{gap:>11}{mark}")
     dense = tickets[0].median
     lines.append("")

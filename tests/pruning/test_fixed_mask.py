@@ -63,6 +63,19 @@ def test_magnitude_masks_keep_round_f_n_entries_and_never_bring_one_back():
     assert again.tolist() == mask.tolist()
 
 
+def test_prune_magnitude_to_fractions_remaining_keeps_round_f_n_of_all_weights():
+    from torch import nn
+
+    from reglab.pruning import prune_magnitude, pruned_state_dict
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(10, 7), nn.ReLU(), nn.Linear(7, 3))  # 70 + 21 = 91 weights
+    for fraction, kept in ((0.5, 46), (0.2, 18), (0.05, 5)):  # round(45.5) = 46 (half to even), 18.2, 4.55
+        prune_magnitude(model, 0.9, remaining=fraction)  # `amount` is ignored
+        state = pruned_state_dict(model)
+        assert int((state["0.weight"] != 0).sum() + (state["2.weight"] != 0).sum()) == kept
+
+
 def test_the_lottery_schedule_lands_exactly_on_the_fractions_nonzeros_counted(tickets):
     store, runs = tickets
     for run in runs:

@@ -10,7 +10,7 @@ import pytest
 import reglab
 from reglab.compare.papers import criterion_table, fit_time_table, stop_on_history, ticket_points, ticket_table
 from reglab.compare.papers.prechelt import criterion_rows
-from reglab.compare.papers.tickets import nearest_rounds
+from reglab.compare.papers.tickets import CONTROL_ARM, nearest_rounds
 from reglab.compare.notes import preset_notes
 from reglab.compare.session import plan_comparison, run_comparison
 from reglab.report import write_report
@@ -95,9 +95,18 @@ def test_early_stopping_notes_hold_prechelts_table(tmp_path):
 
 # ---------------------------------------------------------------- Frankle & Carbin 2019
 
-def _lottery_run(name, accuracies):
-    rounds = [{"round": index, "sparsity": 1 - 0.8 ** index, "final_test/acc": acc} for index, acc in enumerate(accuracies)]
-    return SimpleNamespace(name=name, summary={"lottery": rounds})
+def _lottery_run(name, accuracies, fractions=None):
+    fractions = fractions or [0.8 ** index for index in range(len(accuracies))]
+    rounds = [{"round": index, "sparsity": 1 - fraction, "final_test/acc": acc}
+              for index, (fraction, acc) in enumerate(zip(fractions, accuracies))]
+    lottery = SimpleNamespace(method="lottery", control="rewind", mask_round=None)
+    return SimpleNamespace(name=name, summary={"lottery": rounds}, config=SimpleNamespace(pruning=lottery), history=[])
+
+
+def _control_run(round_index, fraction, accuracy):
+    pruning = SimpleNamespace(method="fixed_mask", mask_round=round_index)
+    return SimpleNamespace(name=f"re-init, round {round_index} mask", summary={"sparsity": 1 - fraction},
+                           config=SimpleNamespace(pruning=pruning), history=[{"epoch": 10, "test/acc": accuracy}])
 
 
 def test_ticket_points_take_medians_and_mark_the_nearest_rounds():
@@ -109,30 +118,79 @@ def test_ticket_points_take_medians_and_mark_the_nearest_rounds():
     marked = nearest_rounds(points["ticket"])
     assert [marked[target].round for target in (0.2, 0.1, 0.05)] == [7, 10, 13]
     text = ticket_table(points, "ticket", "control")
-    assert "~20% (round 7, 21.0% left): ticket 0.920, +0.0 pt vs dense, +2.0 pt vs control" in text
-    assert "~5% (round 13, 5.5% left)" in text
+    assert "20 % (round 7, 21.0% left): ticket 0.920, +0.0 pt vs dense, +2.0 pt vs control" in text
+    assert "5 % (round 13, 5.5% left)" in text
     assert max(len(line) for line in text.splitlines()) <= 80
 
 
-def test_lottery_preset_notes_have_the_table_and_the_figure(tmp_path):
+def test_same_mask_controls_are_keyed_by_round_and_the_claims_are_checked():
+    """Tickets on the exact schedule; the control's rounds come from separate runs (two seeds each)."""
+    fractions = [1.0, 0.5, 0.2, 0.1, 0.05]
+    runs = [_lottery_run("ticket", [0.95, 0.95, 0.945, 0.93, 0.90], fractions),
+            _lottery_run("ticket", [0.97, 0.96, 0.955, 0.94, 0.91], fractions)]
+    # seeds of one round out of order, and round 4 before round 1: keyed by mask_round
+    runs += [_control_run(4, 0.05, 0.70), _control_run(4, 0.05, 0.80), _control_run(1, 0.5, 0.96),
+             _control_run(1, 0.5, 0.94), _control_run(2, 0.2, 0.93), _control_run(2, 0.2, 0.91),
+             _control_run(3, 0.1, 0.85), _control_run(3, 0.1, 0.87)]
+    points = ticket_points(runs)
+    assert list(points) == ["ticket", CONTROL_ARM]
+    control = points[CONTROL_ARM]
+    assert [point.round for point in control] == [1, 2, 3, 4]
+    assert control[3].accuracies == (0.70, 0.80) and control[3].median == pytest.approx(0.75)
+    assert control[1].remaining == pytest.approx(0.2)
+    lines = ticket_table(points, "ticket", CONTROL_ARM).splitlines()
+    assert lines[5].split() == ["2", "20.0%", "0.950", "(0.945–0.955)", "0.920", "(0.910–0.930)", "+3.0", "pt", "←", "20", "%"]
+    assert lines[3].split()[4:6] == ["–", "–"]  # round 0: the dense network, no control run
+    text = "\n".join(lines)
+    assert "claim 1, ticket within 1 pt of dense at 20 %: holds (-1.0 pt)" in text  # 0.950 vs dense 0.960
+    assert "claim 2, ticket above control at 5 %: holds (+15.5 pt)" in text  # 0.905 vs 0.750
+    worse = [_lottery_run("ticket", [0.95, 0.95, 0.90, 0.85, 0.60], fractions), *runs[2:]]
+    text = ticket_table(ticket_points(worse), "ticket", CONTROL_ARM)
+    assert "claim 1, ticket within 1 pt of dense at 20 %: does not hold (-5.0 pt)" in text
+    assert "claim 2, ticket above control at 5 %: does not hold (-15.0 pt)" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_lottery_preset_trains_tickets_then_same_mask_controls_and_reports_them(tmp_path, monkeypatch):
+    import reglab.report
+
+    real = reglab.report.write_report  # the note's figure only: the runs' own figures cost seconds here
+    monkeypatch.setattr("reglab.report.write_report", lambda store, ids, *rest: real(store, [], *rest))
     plan = plan_comparison(preset="lottery-ticket", seeds=2, sets=[
-        "epochs=1", "pruning.rounds=3", "model.hidden=[32,16]", "data.train_size=200", "device=cpu"])
-    assert [config.name for config in plan.configs][::2] == ["rewind to init (ticket)", "random re-init (control)"]
+        "epochs=1", "pruning.remaining=[0.5,0.2,0.1]", "model.hidden=[32,16]", "data.train_size=200", "device=cpu"])
+    assert [config.name for config in plan.configs] == ["rewind to init (ticket)"] * 2
     store = RunStore(tmp_path / "store")
-    runs = train_runs(plan.configs, store, plan.preset.backend)
-    notes = preset_notes(plan.preset, runs)
-    note = notes[1]
+    result = run_comparison(plan, store, figures_dir=tmp_path / "figures")
+    tickets, controls = result.runs[:2], result.runs[2:]
+    assert [run.name for run in controls] == [f"re-init, round {r} mask ({p} %)" for r, p in ((1, 50), (2, 20), (3, 10)) for _ in (0, 1)]
+    assert [(run.config.seed, run.config.pruning.mask_round) for run in controls] == [(0, 1), (1, 1), (0, 2), (1, 2), (0, 3), (1, 3)]
+    assert {run.summary["population"]["size"] for run in controls} == {6}  # one population of controls
+    for run in controls:  # each control trains under its own ticket's mask of its round
+        ticket = tickets[run.config.seed]
+        kept = 1 - ticket.summary["lottery"][run.config.pruning.mask_round]["sparsity"]
+        assert 1 - run.summary["sparsity"] == pytest.approx(kept, abs=1e-12)
+        assert run.config.pruning.mask_file == str(store.run_dir(ticket.id).resolve())
+    note = result.notes[1]
     assert note.title == "Measured: test accuracy at the end of each round" and note.figure is not None
     lines = note.text.splitlines()
     assert lines[0] == "test accuracy, median over 2 seeds (min–max)"
-    assert lines[1] == "ticket: rewind to init (ticket); control: random re-init (control)"
-    ticket = sorted(run.summary["lottery"][3]["final_test/acc"] for run in runs[:2])
-    assert lines[6].split()[:4] == ["3", "51.2%", f"{(ticket[0] + ticket[1]) / 2:.3f}", f"({ticket[0]:.3f}–{ticket[1]:.3f})"]
+    assert lines[1] == f"ticket: rewind to init (ticket); control: {CONTROL_ARM}"
+    ticket = sorted(run.summary["lottery"][2]["final_test/acc"] for run in tickets)
+    control = sorted(run.history[-1]["test/acc"] for run in controls[2:4])
+    assert lines[5].split()[:6] == ["2", "20.0%", f"{(ticket[0] + ticket[1]) / 2:.3f}", f"({ticket[0]:.3f}–{ticket[1]:.3f})",
+                                    f"{(control[0] + control[1]) / 2:.3f}", f"({control[0]:.3f}–{control[1]:.3f})"]
     assert "dense network (round 0, 100 % of the weights)" in note.text
     # the note's figure is embedded in the report and saved with the others
-    report = write_report(store, [], tmp_path / "report.html", "tickets", notes, tmp_path / "figures")
-    assert 'alt="Test accuracy vs weights remaining"' in report.read_text()
+    assert 'alt="Test accuracy vs weights remaining"' in result.report.read_text()
     assert (tmp_path / "figures" / "lottery-tickets.png").exists()
+
+
+def test_the_presets_fractions_land_on_20_10_and_5_percent():
+    from reglab.compare.presets.seed000 import LOTTERY_FRACTIONS
+    from reglab.pruning.schedule import fraction_schedule
+
+    assert LOTTERY_FRACTIONS == fraction_schedule(0.2, (0.2, 0.1, 0.05))
+    assert [LOTTERY_FRACTIONS[index] for index in (6, 9, 12)] == [0.2, 0.1, 0.05]
 
 
 # ---------------------------------------------------------------- Zhang et al. 2017
@@ -166,8 +224,8 @@ def test_a_preset_sets_its_seeds_and_backend_unless_they_are_given(tmp_path, mon
     import reglab.compare.session as session
 
     plan = plan_comparison(preset="lottery-ticket")
-    assert [config.seed for config in plan.configs] == [0, 1, 2, 3, 4] * 2
-    assert len(plan_comparison(preset="lottery-ticket", seeds=1).configs) == 2
+    assert [config.seed for config in plan.configs] == [0, 1, 2, 3, 4]  # the tickets; controls follow them
+    assert len(plan_comparison(preset="lottery-ticket", seeds=1).configs) == 1
     assert len(plan_comparison(preset="seed000-lab").configs) == 6
     used = []
     monkeypatch.setattr(session, "train_runs", lambda configs, store, backend, **options: used.append(backend) or [])

@@ -163,6 +163,8 @@ def run_comparison(
     if backend is None:
         backend = plan.preset.backend if plan.preset else "sequential"
     runs = train_runs(plan.configs, store, backend, on_run=finished, verbose=verbose)
+    more = plan.preset.follow_up(runs, store) if plan.preset and plan.preset.follow_up else []
+    runs += train_runs(more, store, backend, on_run=finished, verbose=verbose) if more else []
     notes = preset_notes(plan.preset, runs) if plan.preset else []
     report = write_report(store, [run.id for run in runs], out, plan.title, notes, figures_dir)
     return ComparisonResult(runs, report, notes)

@@ -26,6 +26,7 @@ share a population; a sweep is split into groups by that key.
 | early_stopping.*      | per-member stopping state; a stopped member is dropped      |
 | schedule.step_size, .gamma, .min_lr, .max_lr, .warmup_fraction | per-member lr (and onecycle momentum) tables |
 | pruning.amount        | (K,) amounts: one magnitude ranking per member, stacked masks |
+| pruning.mask_file, .mask_round | fixed_mask: each member's own mask, stacked        |
 | name                  | the run's name                                              |
 
 (*) with `data_order: independent`; `shared` visits all members in one order.
@@ -78,6 +79,8 @@ MEMBER_KEYS: tuple[str, ...] = (
     "schedule.max_lr",
     "schedule.warmup_fraction",
     "pruning.amount",
+    "pruning.mask_file",  # fixed_mask: each member its own mask (`MemberPruning`)
+    "pruning.mask_round",
     # every augmentation strength; the mixing kind stays shared (see population_key)
     "augment.hflip",
     "augment.vflip",

@@ -1,9 +1,11 @@
-"""Pruning in a population: stacked masks (K, *shape), one magnitude ranking per member, lottery rounds.
+"""Pruning in a population: stacked masks (K, *shape), one magnitude ranking per member, lottery
+rounds, and fixed masks (each member its own, from a lottery run's masks file).
 
-Each member's single-run unit (`MagnitudePruning` or `LotteryTicket`, built per member by
+Each member's single-run unit (`MagnitudePruning`, `LotteryTicket` or `FixedMask`, built per member by
 `inspect_techniques`) says when rounds happen and keeps the member's host-side record
-(`rounds_done`, the `lottery` log); `MemberPruning` does the tensor work for all K members
-at once, as the single run does it for one:
+(`rounds_done`, the `lottery` log, every round's mask in `LotteryTicket.masks`, written to
+its run folder at the end); `MemberPruning` does the tensor work for all K members at once,
+as the single run does it for one:
 
 | single run                                                | population (`MemberPruning`)                          |
 |-----------------------------------------------------------|-------------------------------------------------------|
@@ -14,6 +16,9 @@ at once, as the single run does it for one:
 | `LotteryTicket`: prune, rewind to θ_k (or a fresh init),  | the same on the stacked parameters and buffers; the   |
 | clear the optimizer, restart the schedule                 | optimizer's state and step count, a new schedule      |
 | `pruning/*` metrics, summary keys                         | (T, K) zero counts, fetched with the epoch's metrics  |
+| `pruning.remaining`: keep round(f_r · n) at round r       | `magnitude_masks(..., remaining=(K,) f_r)`            |
+| `FixedMask`: masks installed at fit start                 | each member's mask stacked at the start (its fresh    |
+|                                                           | weights were masked when its technique was built)     |
 
 A population without pruning has no `MemberPruning` (no work at all); before the first
 round the per-step calls return at once (no masks yet).
@@ -27,8 +32,11 @@ from typing import Any, Mapping, Sequence
 import torch
 from reglab.contract.units import MemberStep, MemberUnit
 
+from reglab.population.techniques import PopulationUnsupported
 from reglab.pruning.callback import sparsity_metric_keys
+from reglab.pruning.fixed_mask import FixedMask
 from reglab.pruning.lottery import LotteryTicket, round_entry
+from reglab.pruning.mask_file import RoundMasks, write_round_masks
 from reglab.pruning.masks import sparsity_from_counts
 from reglab.pruning.member_masks import apply_masks_, magnitude_masks, rewind_, zero_counts, zero_pruned_
 from reglab.pruning.schedule import lottery_round
@@ -41,12 +49,12 @@ _FRESH_WEIGHTS_LOCK = threading.Lock()
 
 
 class MemberPruning(MemberUnit):
-    """Stacked masks and the pruning schedule of a population (magnitude or lottery tickets).
+    """Stacked masks and the pruning schedule of a population (magnitude, lottery tickets or fixed masks).
 
     Args:
-        units: each member's single-run unit, by original member index (`MagnitudePruning`
-            or `LotteryTicket`; the schedule, names and scope are the population's, the
-            amounts and fresh initialisations each member's own).
+        units: each member's single-run unit, by original member index (`MagnitudePruning`,
+            `LotteryTicket` or `FixedMask`; the schedule, names and scope are the population's,
+            the amounts, fresh initialisations and fixed masks each member's own).
         params, buffers: the population's stacked state at the start (the lottery's
             rewind point for `rewind_step` 0).
 
@@ -77,6 +85,7 @@ class MemberPruning(MemberUnit):
         self.scope = first.scope
         self.amounts = [unit.amount for unit in units]
         self.lottery = isinstance(first, LotteryTicket)
+        self.remaining = first.remaining if self.lottery else None  # fractions left after each round
         self.epochs = [] if self.lottery else list(first.epochs)
         self.epochs_per_round = first.epochs_per_round if self.lottery else 0
         self.rounds = first.rounds if self.lottery else 0
@@ -90,6 +99,13 @@ class MemberPruning(MemberUnit):
         self.snapshots = self.lottery and self.control == "rewind"  # the reinit control needs no rewind point
         if self.snapshots and self.rewind_step == 0:
             self.rewind = self._snapshot(params, buffers)
+        if isinstance(first, FixedMask):  # each member's own mask, from the start
+            if any(unit.names != self.names for unit in units):
+                raise PopulationUnsupported("fixed masks of different tensors (mask files with and without biases)")
+            self.masks = {
+                name: torch.stack([unit.masks[name] for unit in units]).to(params[name].device, params[name].dtype)
+                for name in self.names
+            }
 
     @staticmethod
     @torch.no_grad()
@@ -128,17 +144,21 @@ class MemberPruning(MemberUnit):
                 next_round = lottery_round(self.epoch, self.epochs_per_round) + 1
                 if next_round <= self.rounds:
                     self._next_round(state, next_round)
-        else:
+        else:  # magnitude rounds (a fixed mask has none)
             for _ in range(self.epochs.count(self.epoch)):
                 self._prune(state)
                 self._zero_pruned(state)
         quantities["pruning/zeros"] = zero_counts([state.params[name] for name in self.names])
         return quantities
 
-    def _prune(self, state: Any) -> None:
+    def _prune(self, state: Any, round_index: int = 0) -> None:
+        """One magnitude round: `amount` of what remains, or down to `remaining[round − 1]` of all."""
         amounts = torch.tensor([self.amounts[member] for member in state.members], dtype=torch.float64)
+        fractions = None
+        if self.remaining is not None and round_index >= 1:
+            fractions = torch.full((len(state.members),), self.remaining[round_index - 1], dtype=torch.float64)
         weights = [state.params[name] for name in self.names]
-        masks = magnitude_masks(weights, [self.masks.get(name) for name in self.names], amounts, self.scope)
+        masks = magnitude_masks(weights, [self.masks.get(name) for name in self.names], amounts, self.scope, fractions)
         self.masks = dict(zip(self.names, masks))
 
     def _zero_pruned(self, state: Any) -> None:
@@ -151,7 +171,7 @@ class MemberPruning(MemberUnit):
         restart the schedule: `LotteryTicket._next_round` and the loop's schedule restart."""
         if self.control == "rewind" and self.rewind is None:
             raise RuntimeError(f"pruning.rewind_step={self.rewind_step} was never reached in round 0")
-        self._prune(state)
+        self._prune(state, next_round)
         target = self.rewind if self.control == "rewind" else self._fresh_weights(state.members, next_round)
         rewind_({**state.params, **state.buffers}, target, self.masks)
         state.optimizer.state.clear()  # momentum / Adam moments (and Adam's step count) restart
@@ -187,7 +207,10 @@ class MemberPruning(MemberUnit):
         state: dict[str, Any] = {f"mask/{name}": mask[row] for name, mask in self.masks.items()}
         if self.rewind is not None:
             state.update({f"rewind/{name}": tensor[row] for name, tensor in self.rewind.items()})
+        if self.lottery:  # every round's mask so far (the masks file written at the end)
+            state.update({f"survival/{name}": last for name, last in unit.masks.last_round.items()})
         state.update(epoch=self.epoch, steps=self.steps, log=list(unit.log) if self.lottery else [])
+        state.update(mask_rounds=unit.masks.rounds if self.lottery else 0)
         return state
 
     @torch.no_grad()
@@ -195,6 +218,9 @@ class MemberPruning(MemberUnit):
         """Take back `member_state` into row `row`; `stacked` are the population's parameters and
         buffers (members of one resumed population are at the same epoch)."""
         self.epoch, self.steps = int(saved["epoch"]), int(saved["steps"])
+        if self.lottery:
+            survival = {key.partition("/")[2]: value for key, value in saved.items() if key.startswith("survival/")}
+            unit.masks = RoundMasks(survival, int(saved.get("mask_rounds", 0)))
         for key, value in saved.items():
             kind, _, name = key.partition("/")
             if kind == "mask":
@@ -232,6 +258,8 @@ class MemberPruning(MemberUnit):
             sparsity = sparsity_from_counts(self.names, fetched["pruning/round_zeros"][position], self.sizes)[0]
             round_index = lottery_round(epoch, self.epochs_per_round)
             unit.log.append(round_entry(round_index, self.epochs_per_round, history, metrics, sparsity))
+            if round_index < self.rounds:  # `epoch_end` pruned: row `position` holds the next round's mask
+                unit.masks.record(round_index + 1, {name: mask[position] for name, mask in self.masks.items()})
         unit.rounds_done = unit.rounds_done_after(epoch)
         result = sparsity_metric_keys(*sparsity_from_counts(self.names, fetched["pruning/zeros"][position], self.sizes))
         if self.lottery:
@@ -240,10 +268,13 @@ class MemberPruning(MemberUnit):
         return result
 
     def member_summary(
-        self, unit: Any, weights: Mapping[str, torch.Tensor], history: Sequence[Mapping[str, float]]
+        self, unit: Any, weights: Mapping[str, torch.Tensor], history: Sequence[Mapping[str, float]], folder: Any = None
     ) -> dict[str, Any]:
         """`sparsity`, `sparsity_per_layer`, `pruning_rounds_done` (and `lottery`) of a finished member,
-        measured on the weights it ends with (`PruningSummary`, `LotteryTicket.on_fit_end`)."""
+        measured on the weights it ends with (`PruningSummary`, `LotteryTicket.on_fit_end`); a lottery
+        member's masks of every round go to `folder/lottery_masks.safetensors` (its run folder)."""
+        if self.lottery and folder is not None:
+            write_round_masks(folder, unit.masks)
         zeros = [int((weights[name] == 0).sum()) for name in self.names]
         total, per_tensor = sparsity_from_counts(self.names, zeros, self.sizes)
         summary: dict[str, Any] = {}

@@ -67,7 +67,7 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
             zero_fraction = True
         elif kind == "EarlyStopping":
             stopper = callback
-        elif kind in ("MagnitudePruning", "LotteryTicket"):
+        elif kind in ("MagnitudePruning", "LotteryTicket", "FixedMask"):
             pruning = callback
         elif kind == "PruningSummary":
             continue  # `MemberPruning.member_summary`

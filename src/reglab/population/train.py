@@ -186,7 +186,7 @@ def train_population(
             record = FitRecord(None, None, config, None, len(history), history, stop, recorder.run_ids[member])
             extra.update(techniques.stopper.on_fit_end(record) or {})
         if current.pruning is not None:  # on the weights the member ends with
-            extra.update(current.pruning.member_summary(techniques.pruning, member_state, history))
+            extra.update(current.pruning.member_summary(techniques.pruning, member_state, history, folders[member]))
         if current.trajectory is not None:
             extra["trajectory"] = current.trajectory.summary(member)
         if stop:

@@ -1,11 +1,14 @@
-"""Pruning: L1-magnitude (one-shot, iterative) and lottery tickets, on `torch.nn.utils.prune`.
+"""Pruning: L1-magnitude (one-shot, iterative), lottery tickets and training under a ticket's
+mask from fresh weights (the same-mask control), on `torch.nn.utils.prune`.
 
 Public API:
-    prune_magnitude(model, amount, scope="global", include_biases=False) -> masks
-    magnitude_masks(weights, masks, amounts, scope) -> masks of K members at once (stacked)
-    prunable_parameters(model, include_biases=False)
+    prune_magnitude(model, amount, scope="global", include_biases=False, remaining=None) -> masks
+    magnitude_masks(weights, masks, amounts, scope, remaining=None) -> masks of K members at once
+    install_masks(model, masks), prunable_parameters(model, include_biases=False)
     pruned_state_dict(model), make_pruning_permanent(model), sparsity_by_tensor(model, names)
-    MagnitudePruning, LotteryTicket, PruningSummary, KeepPrunedWeightsZero (run units)
+    fraction_schedule(amount, targets): fractions remaining that land exactly on targets
+    RoundMasks, write_round_masks, read_round_mask: a lottery run's masks of every round
+    MagnitudePruning, LotteryTicket, FixedMask, PruningSummary, KeepPrunedWeightsZero (run units)
 """
 
 from reglab.pruning.callback import (
@@ -15,8 +18,10 @@ from reglab.pruning.callback import (
     sparsity_metric_keys,
     sparsity_metrics,
 )
+from reglab.pruning.fixed_mask import FixedMask, masked_fresh_start
 from reglab.pruning.lottery import LotteryTicket, reset_parameters_weights, rewind_weights, round_entry, snapshot_weights
-from reglab.pruning.magnitude import prunable_parameters, prune_magnitude
+from reglab.pruning.magnitude import install_masks, prunable_parameters, prune_magnitude
+from reglab.pruning.mask_file import MASKS_FILE, RoundMasks, read_round_mask, write_round_masks
 from reglab.pruning.masks import (
     effective_tensor,
     is_pruned,
@@ -33,6 +38,7 @@ from reglab.pruning.masks import (
 from reglab.pruning.member_masks import apply_masks_, magnitude_masks, zero_counts
 from reglab.pruning.schedule import (
     expected_sparsity,
+    fraction_schedule,
     lottery_round,
     lottery_total_epochs,
     pruning_epochs,
@@ -40,25 +46,32 @@ from reglab.pruning.schedule import (
 )
 
 __all__ = [
+    "FixedMask",
     "KeepPrunedWeightsZero",
     "LotteryTicket",
+    "MASKS_FILE",
     "MagnitudePruning",
     "PruningSummary",
+    "RoundMasks",
     "apply_masks_",
     "effective_tensor",
     "expected_sparsity",
+    "fraction_schedule",
+    "install_masks",
     "is_pruned",
     "keep_parameter_order",
     "lottery_round",
     "lottery_total_epochs",
     "magnitude_masks",
     "make_pruning_permanent",
+    "masked_fresh_start",
     "prunable_parameters",
     "prune_magnitude",
     "pruned_state_dict",
     "pruned_tensors",
     "pruning_epochs",
     "pruning_masks",
+    "read_round_mask",
     "refresh_pruned_weights",
     "remaining_fraction",
     "reset_parameters_weights",
@@ -69,6 +82,7 @@ __all__ = [
     "sparsity_from_counts",
     "sparsity_metric_keys",
     "sparsity_metrics",
+    "write_round_masks",
     "zero_counts",
     "zero_pruned_parameters",
 ]

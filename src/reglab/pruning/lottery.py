@@ -8,8 +8,14 @@
                     restarted (the loop's `Technique.schedule_period`); R rounds + the dense one
                     = E·(R + 1) epochs, sparsity 1 − (1 − a)^R in the last round
 
-`control="reinit"` replaces θ_k by a fresh random initialisation at every round (same
-masks): the control that shows whether the ticket's initial values matter.
+With `remaining` [f_1, …, f_R] round r keeps round(f_r · n) of the n ranked weights
+instead of pruning a of what remains, so the rounds land exactly on chosen fractions.
+
+`control="reinit"` replaces θ_k by a fresh random initialisation at every round; its
+masks come from its own re-initialised training, so they are not the ticket's. The
+paper's control (the ticket's own masks M_r, fresh weights) is `pruning.method:
+fixed_mask` (`reglab.pruning.fixed_mask`), trained from the masks a lottery run keeps
+in its run folder (`lottery_masks.safetensors`, `reglab.pruning.mask_file`).
 
 Metric and summary keys: see `LotteryTicket`.
 
@@ -31,6 +37,7 @@ from reglab.contract.events import Callback, EpochRecord, FitRecord, StepRecord
 from reglab.contract.monitor import best_epoch, default_monitor
 from reglab.pruning.callback import KeepPrunedWeightsZero, sparsity_metrics
 from reglab.pruning.magnitude import prune_magnitude
+from reglab.pruning.mask_file import RoundMasks, write_round_masks
 from reglab.pruning.masks import (
     make_pruning_permanent,
     pruned_state_dict,
@@ -144,6 +151,11 @@ class LotteryTicket(Callback):
         fresh_weights: round -> plain state dict of a fresh initialisation (reinit only).
         scope: "global" (the paper's choice for deep nets) or "layer" ranking.
         hook: the run's `KeepPrunedWeightsZero`, switched on at the first round.
+        remaining: fractions of the ranked weights left after rounds 1 … R (replaces `amount`).
+
+    Attributes:
+        masks: `RoundMasks`, every round's mask so far; written to the run folder at the end
+            (`lottery_masks.safetensors`) for `pruning.method: fixed_mask`.
 
     Example:
         >>> ticket = LotteryTicket(list(prunable_parameters(model)), 0.2, rounds=3, epochs_per_round=5)
@@ -168,7 +180,10 @@ class LotteryTicket(Callback):
         fresh_weights: FreshWeights | None = None,
         scope: Literal["global", "layer"] = "global",
         hook: KeepPrunedWeightsZero | None = None,
+        remaining: Sequence[float] | None = None,
     ) -> None:
+        if remaining is not None and len(remaining) != rounds:
+            raise ValueError(f"remaining has {len(remaining)} fractions for {rounds} rounds")
         if control == "reinit" and fresh_weights is None:
             raise ValueError("control='reinit' needs fresh_weights (e.g. reset_parameters_weights(model, seed))")
         self.names, self.amount, self.rounds = list(names), amount, rounds
@@ -177,8 +192,14 @@ class LotteryTicket(Callback):
         # the loop calls on_step_end every `step_every` steps: the first call is step k
         self.step_every = rewind_step or None
         self.rewind_state: dict[str, torch.Tensor] | None = None
+        self.remaining = None if remaining is None else [float(fraction) for fraction in remaining]
         self.rounds_done = 0
         self.log: list[dict[str, Any]] = []
+        self.masks = RoundMasks()
+
+    def fraction_after(self, round_index: int) -> float | None:
+        """f_r of `remaining` for round r ≥ 1 (None: the round prunes `amount` of what remains)."""
+        return None if self.remaining is None else self.remaining[round_index - 1]
 
     def on_fit_start(self, record: FitRecord) -> None:
         if self.rewind_step == 0:
@@ -205,7 +226,8 @@ class LotteryTicket(Callback):
     def _next_round(self, model: nn.Module, optimizer: torch.optim.Optimizer, next_round: int) -> None:
         if self.rewind_state is None:
             raise RuntimeError(f"pruning.rewind_step={self.rewind_step} was never reached in round 0")
-        prune_magnitude(model, self.amount, self.scope, names=self.names)
+        masks = prune_magnitude(model, self.amount, self.scope, names=self.names, remaining=self.fraction_after(next_round))
+        self.masks.record(next_round, masks)
         target = self.rewind_state if self.control == "rewind" else self.fresh_weights(next_round)
         rewind_weights(model, target)
         optimizer.state.clear()  # momentum / Adam moments of the previous round must not leak
@@ -231,4 +253,6 @@ class LotteryTicket(Callback):
         make_pruning_permanent(record.model)
         if self.hook is not None:
             self.hook.active = False
+        if record.run_dir is not None:
+            write_round_masks(record.run_dir, self.masks)
         return {"lottery": self.log}

@@ -25,7 +25,7 @@ Reference:
 
 from __future__ import annotations
 
-from typing import Iterable, Literal
+from typing import Iterable, Literal, Mapping
 
 import torch
 from torch import nn
@@ -36,7 +36,7 @@ from reglab.pruning.masks import effective_tensor, keep_parameter_order, leave_l
 from reglab.pruning.member_masks import magnitude_masks
 from reglab.regularizers.scope import ParameterSelector, parameter_roles
 
-__all__ = ["prunable_parameters", "prune_magnitude"]
+__all__ = ["prunable_parameters", "prune_magnitude", "install_masks"]
 
 _ORIGINAL_SUFFIX = "_orig"
 
@@ -72,6 +72,7 @@ def prune_magnitude(
     scope: Literal["global", "layer"] = "global",
     include_biases: bool = False,
     names: Iterable[str] | None = None,
+    remaining: float | None = None,
 ) -> dict[str, torch.Tensor]:
     """Mask the smallest-magnitude `amount` of the remaining entries (L1 unstructured).
 
@@ -91,6 +92,8 @@ def prune_magnitude(
         scope: "global" (one ranking over all tensors) or "layer" (per tensor).
         include_biases: prune biases too (normalisation parameters never).
         names: plain tensor names to prune instead of `prunable_parameters(model, include_biases)`.
+        remaining: instead of `amount`, the fraction of the ranked entries left afterwards
+            (round(f · n) of them; see `magnitude_masks`).
 
     Returns:
         Plain name -> mask (1 kept, 0 pruned) of every pruned tensor.
@@ -111,15 +114,31 @@ def prune_magnitude(
     if unknown:
         raise ConfigError("pruning names", unknown, f"weights or biases of the model: {sorted(candidates)}")
     targets = [candidates[name] for name in wanted]
-    orders = {id(module): (module, list(module._parameters)) for module, _ in targets}
     current = [effective_tensor(module, tensor).detach().unsqueeze(0) for module, tensor in targets]
     existing = [getattr(module, f"{tensor}_mask", None) for module, tensor in targets]
     existing = [None if mask is None else mask.unsqueeze(0) for mask in existing]
     amounts = torch.tensor([float(amount)], dtype=torch.float64)
-    for (module, tensor), mask in zip(targets, magnitude_masks(current, existing, amounts, scope)):
-        prune.custom_from_mask(module, tensor, mask[0])
+    fractions = None if remaining is None else [float(remaining)]
+    masks = magnitude_masks(current, existing, amounts, scope, fractions)
+    return install_masks(model, {name: mask[0] for name, mask in zip(wanted, masks)})
+
+
+@torch.no_grad()
+def install_masks(model: nn.Module, masks: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Install given masks (plain tensor name -> 1 kept / 0 pruned) with `prune.custom_from_mask`:
+    the forward pass uses `orig · mask` (a tensor pruned before keeps its old mask too), the
+    parameters keep their order, and the pruned attributes stay leaf tensors.
+
+    Returns:
+        Plain name -> the mask now installed, for every name of `masks`.
+    """
+    candidates = prunable_parameters(model, include_biases=True)
+    targets = {name: candidates[name] for name in masks}
+    orders = {id(module): (module, list(module._parameters)) for module, _ in targets.values()}
+    for name, (module, tensor) in targets.items():
+        prune.custom_from_mask(module, tensor, masks[name].to(effective_tensor(module, tensor).dtype))
     for module, order_before in orders.values():
         keep_parameter_order(module, order_before, {name: f"{name}_orig" for name in order_before})
         leave_leaf_after_forward(module)
-    masks = pruning_masks(model)
-    return {name: masks[name] for name in wanted}
+    installed = pruning_masks(model)
+    return {name: installed[name] for name in masks}

@@ -7,6 +7,11 @@ scope, one tensor for layer scope), with n entries of which r_k are still unprun
     prune the c_k unpruned entries of smallest |w|
 
 so r rounds of amount a leave a fraction (1 − a)^r, up to the rounding of each round.
+Given fractions remaining f_k instead (`pruning.remaining`), a round keeps exactly
+
+    round(f_k · n)                      of the n entries ranked together
+
+(never bringing back an entry pruned before), so a schedule lands on its fractions.
 
 Batched: the already-pruned entries get the score −1 (below every |w|), each member's
 row of the (K, n) scores is sorted with a stable sort, and the first (n − r_k) + c_k
@@ -38,11 +43,18 @@ _RANKED_ENTRIES = 1 << 24
 __all__ = ["magnitude_masks", "apply_masks_", "zero_pruned_", "rewind_", "zero_counts"]
 
 
-def _rank_and_mask(scores: torch.Tensor, alive: torch.Tensor, amounts: torch.Tensor) -> torch.Tensor:
-    """(K, n) keep-mask (bool): of each row's alive entries, round(a_k · r_k) of the lowest scores pruned."""
+def _rank_and_mask(
+    scores: torch.Tensor, alive: torch.Tensor, amounts: torch.Tensor, fractions: torch.Tensor | None
+) -> torch.Tensor:
+    """(K, n) keep-mask (bool): of each row's alive entries, round(a_k · r_k) of the lowest scores
+    pruned; with `fractions`, the lowest pruned until round(f_k · n) entries are left."""
     members, entries = scores.shape
     remaining = alive.sum(dim=1)
-    cut = (entries - remaining) + torch.round(amounts * remaining.to(torch.float64)).to(torch.long)
+    if fractions is None:
+        cut = (entries - remaining) + torch.round(amounts * remaining.to(torch.float64)).to(torch.long)
+    else:
+        kept = torch.round(fractions * float(entries)).to(torch.long)
+        cut = torch.maximum(entries - kept, entries - remaining)
     order = torch.sort(scores.masked_fill(~alive, -1.0), dim=1, stable=True).indices
     kept_in_order = torch.arange(entries, device=scores.device).expand(members, entries) >= cut.unsqueeze(1)
     return torch.empty_like(kept_in_order).scatter_(1, order, kept_in_order)
@@ -54,6 +66,7 @@ def magnitude_masks(
     masks: Sequence[torch.Tensor | None],
     amounts: Sequence[float] | torch.Tensor,
     scope: Literal["global", "layer"] = "global",
+    remaining: Sequence[float] | torch.Tensor | None = None,
 ) -> list[torch.Tensor]:
     """New masks (1 kept, 0 pruned) of stacked tensors after one more round of magnitude pruning.
 
@@ -65,6 +78,8 @@ def magnitude_masks(
             floats or float64 (a·r is rounded in float64 as torch does; float32 0.35 · 10
             would round to 3, not 4).
         scope: "global" (one ranking over all of a member's tensors) or "layer" (each tensor alone).
+        remaining: (K,) fraction of the entries ranked together that each member keeps after
+            this round (round(f · n) entries, half to even); replaces `amounts` when given.
 
     Returns:
         One mask per tensor, (K, *shape), in the tensor's dtype; an entry pruned before
@@ -78,6 +93,7 @@ def magnitude_masks(
     """
     members = weights[0].shape[0]
     amounts = torch.as_tensor(amounts, dtype=torch.float64).to(weights[0].device)
+    fractions = None if remaining is None else torch.as_tensor(remaining, dtype=torch.float64).to(weights[0].device)
     groups = [list(range(len(weights)))] if scope == "global" else [[index] for index in range(len(weights))]
     result: list[torch.Tensor] = [torch.empty(0)] * len(weights)
     for group in groups:
@@ -95,7 +111,12 @@ def magnitude_masks(
         rows = max(1, _RANKED_ENTRIES // scores.shape[1])
         kept = torch.cat(
             [
-                _rank_and_mask(scores[start : start + rows], alive[start : start + rows], amounts[start : start + rows])
+                _rank_and_mask(
+                    scores[start : start + rows],
+                    alive[start : start + rows],
+                    amounts[start : start + rows],
+                    None if fractions is None else fractions[start : start + rows],
+                )
                 for start in range(0, members, rows)
             ]
         )

@@ -7,13 +7,26 @@
 
 Each round masks a fraction a of the remaining entries, so after r rounds a
 fraction (1 − a)^r remains (exactly, before torch rounds a·n to whole entries).
+
+With `pruning.remaining` [f_1, …, f_R] the lottery instead keeps round(f_r · n) of the n
+entries it ranks after round r, so the fractions are hit exactly (up to one entry in n);
+`fraction_schedule` builds such a list that lands on given targets (20 %, 10 %, 5 %) in
+steps of about a.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import math
+from typing import Literal, Sequence
 
-__all__ = ["pruning_epochs", "lottery_round", "lottery_total_epochs", "remaining_fraction", "expected_sparsity"]
+__all__ = [
+    "pruning_epochs",
+    "lottery_round",
+    "lottery_total_epochs",
+    "remaining_fraction",
+    "expected_sparsity",
+    "fraction_schedule",
+]
 
 
 def pruning_epochs(schedule: Literal["one_shot", "iterative"], start_epoch: int, every: int, rounds: int) -> list[int]:
@@ -58,3 +71,32 @@ def expected_sparsity(amount: float, rounds: int) -> float:
         0.488
     """
     return 1.0 - remaining_fraction(amount, rounds)
+
+
+def fraction_schedule(amount: float, targets: Sequence[float], decimals: int = 4) -> list[float]:
+    """Fractions remaining after each round that land exactly on `targets`, pruning about
+    `amount` of what remains per round.
+
+    From 1 to the first target, then from each target to the next, the fraction falls in
+    n equal geometric steps, n = round(log(t_next / t) / log(1 − a)) (at least 1): each
+    step keeps (t_next / t)^(1/n) of the weights, the closest to 1 − a a whole number of
+    steps allows. The steps between targets are rounded to `decimals`; the targets are exact.
+
+    Example:
+        >>> fraction_schedule(0.2, [0.2, 0.1, 0.05])   # 7 + 3 + 3 rounds of about 20.5 %
+        [0.7946, 0.6314, 0.5017, 0.3986, 0.3168, 0.2517, 0.2, 0.1587, 0.126, 0.1, 0.0794, 0.063, 0.05]
+    """
+    if not 0.0 < amount < 1.0:
+        raise ValueError(f"amount must be in (0, 1), got {amount}")
+    fractions: list[float] = []
+    current = 1.0
+    for target in targets:
+        if not 0.0 < target < current:
+            raise ValueError(f"targets must decrease within (0, 1), got {list(targets)}")
+        steps = max(1, round(math.log(target / current) / math.log(1.0 - amount)))
+        ratio = (target / current) ** (1.0 / steps)
+        fractions.extend(round(current * ratio**step, decimals) for step in range(1, steps))
+        fractions.append(target)
+        current = target
+    return fractions
+

@@ -1,4 +1,5 @@
-"""`pruning.*` as a technique family: magnitude pruning (one-shot / iterative) or lottery tickets."""
+"""`pruning.*` as a technique family: magnitude pruning (one-shot / iterative), lottery tickets,
+or training under a lottery run's mask of one round from fresh weights (`fixed_mask`)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from reglab.config import ConfigError
 from reglab.contract.batches import batch_starts
 from reglab.contract.technique import Technique, register_technique
 from reglab.pruning.callback import KeepPrunedWeightsZero, MagnitudePruning, PruningSummary
+from reglab.pruning.fixed_mask import FixedMask, masked_fresh_start
 from reglab.pruning.lottery import LotteryTicket, snapshot_weights
 from reglab.pruning.magnitude import prunable_parameters
+from reglab.pruning.mask_file import read_round_mask
 from reglab.pruning.schedule import lottery_total_epochs, pruning_epochs
 
 __all__ = ["build_technique", "model_fresh_weights"]
@@ -64,13 +67,33 @@ def _check_lottery(config: Any, data: Any) -> None:
         )
 
 
+def _fixed_mask(config: Any, model: torch.nn.Module, data: Any, hook: KeepPrunedWeightsZero) -> FixedMask:
+    """Read round `mask_round` of `mask_file`, check it fits the model, start from masked fresh weights."""
+    settings = config.pruning
+    masks = read_round_mask(settings.mask_file, settings.mask_round)
+    weights = dict(model.state_dict())
+    wrong = [name for name, mask in masks.items() if name not in weights or weights[name].shape != mask.shape]
+    if wrong:
+        shapes = ", ".join(f"{name} {tuple(weights[name].shape)}" for name in prunable_parameters(model, True))
+        raise ConfigError("pruning.mask_file", settings.mask_file, f"masks for this model's weights ({shapes}); "
+                          f"{wrong[0]} does not fit")
+    device = next(model.parameters()).device
+    fresh = model_fresh_weights(config, data, device)(settings.mask_round)
+    if set(fresh) != set(weights) or any(fresh[name].shape != weights[name].shape for name in fresh):
+        raise ConfigError("pruning.method", settings.method, "lottery or magnitude with a model of your own "
+                          "(fixed_mask draws fresh weights from the model.* keys)")
+    masked_fresh_start(model, fresh, masks)
+    return FixedMask(list(masks), masks, settings.mask_round, hook=hook)
+
+
 @register_technique(order=20)
 def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique | None:
     """The pruning callbacks and step hook `config.pruning` asks for; None for method none.
 
     Raises:
         ConfigError: a round that can never happen, pruning with weight averaging (EMA/SWA),
-            or lottery rounds combined with early stopping.
+            lottery rounds combined with early stopping, a mask file that is missing,
+            damaged, lacks the round or does not fit the model.
 
     Example:
         >>> config = load_config(overrides=["pruning.method=magnitude", "pruning.schedule=iterative",
@@ -85,6 +108,9 @@ def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique
         raise ConfigError("pruning.method", settings.method, "none for a model without weights to prune")
     _check_no_averaging(config)
     hook = KeepPrunedWeightsZero()
+    if settings.method == "fixed_mask":
+        fixed = _fixed_mask(config, model, data, hook)
+        return Technique(hooks=[hook], callbacks=[fixed, PruningSummary(fixed.names, fixed)])
     if settings.method == "magnitude":
         epochs = pruning_epochs(settings.schedule, settings.start_epoch, settings.every, settings.rounds)
         if epochs[-1] > config.epochs:
@@ -105,6 +131,7 @@ def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique
         fresh_weights=fresh,
         scope=settings.scope,
         hook=hook,
+        remaining=settings.remaining,
     )
     return Technique(
         hooks=[hook],

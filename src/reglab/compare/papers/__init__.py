@@ -7,13 +7,23 @@ never asserts the paper's outcome, so a report shows honestly when an effect is 
 
 from reglab.compare.papers.memorisation import fit_time_table, fit_times
 from reglab.compare.papers.prechelt import CRITERIA, CriterionStop, criterion_table, stop_on_history
-from reglab.compare.papers.tickets import TARGETS, TicketPoint, plot_tickets, ticket_points, ticket_table
+from reglab.compare.papers.tickets import (
+    CONTROL_ARM,
+    TARGETS,
+    TicketPoint,
+    control_configs,
+    plot_tickets,
+    ticket_points,
+    ticket_table,
+)
 
 __all__ = [
+    "CONTROL_ARM",
     "CRITERIA",
     "CriterionStop",
     "TARGETS",
     "TicketPoint",
+    "control_configs",
     "criterion_table",
     "fit_time_table",
     "fit_times",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from reglab.compare.variants import Variant
 
@@ -23,6 +23,8 @@ class ComparePreset:
         expectation: what the comparison should show, in one paragraph.
         seeds: seeds per variant when `--seeds` is not given (its seed, +1, …).
         backend: how it trains when `--backend` is not given (sequential | population).
+        follow_up: (trained runs, store) -> more configs, trained after the variants (with the
+            same backend) and reported with them; e.g. controls built from the runs' files.
     """
 
     name: str
@@ -33,6 +35,7 @@ class ComparePreset:
     expectation: str
     seeds: int = 1
     backend: str = "sequential"
+    follow_up: Callable[[Any, Any], list] | None = None
 
 
 def variant(label: str, **overrides: Any) -> Variant:

@@ -9,7 +9,6 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from reglab.pruning import (
-    KeepPrunedWeightsZero,
     make_pruning_permanent,
     prune_magnitude,
     pruned_state_dict,
@@ -24,7 +23,7 @@ def small_model(seed=0):
     return nn.Sequential(nn.Linear(5, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 3))
 
 
-def train_steps(model, optimizer, steps, hook=None):
+def train_steps(model, optimizer, steps, keep_zero=False):
     generator = torch.Generator().manual_seed(1)
     for _ in range(steps):
         inputs = torch.randn(16, 5, generator=generator)
@@ -32,8 +31,8 @@ def train_steps(model, optimizer, steps, hook=None):
         optimizer.zero_grad()
         nn.functional.cross_entropy(model(inputs), targets).backward()
         optimizer.step()
-        if hook is not None:
-            hook.after_step(model, optimizer)
+        if keep_zero:  # weight_orig · mask after the step, as a run keeps its pruned weights
+            zero_pruned_parameters(model)
 
 
 def test_the_optimizer_keeps_the_same_parameter_object_after_pruning():
@@ -56,16 +55,14 @@ def test_pruned_weights_stay_exactly_zero_under_momentum_and_weight_decay():
     train_steps(model, optimizer, 10)
     for name, module in (("0.weight", model[0]), ("3.weight", model[3])):
         assert torch.all(module.weight[masks[name] == 0] == 0), name
-    # torch alone lets weight_orig drift where masked (momentum); the run's hook keeps it zero
+    # torch alone lets weight_orig drift where masked (momentum); zero_pruned_parameters keeps it zero
     assert torch.any(model[0].weight_orig[masks["0.weight"] == 0] != 0)
     hooked = small_model()
     optimizer = torch.optim.SGD(hooked.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-2)
     train_steps(hooked, optimizer, 3)
     masks = prune_magnitude(hooked, 0.6)
     zero_pruned_parameters(hooked, optimizer)
-    hook = KeepPrunedWeightsZero()
-    hook.active = True
-    train_steps(hooked, optimizer, 10, hook)
+    train_steps(hooked, optimizer, 10, keep_zero=True)
     for name, module in (("0.weight", hooked[0]), ("3.weight", hooked[3])):
         assert torch.all(module.weight_orig[masks[name] == 0] == 0), name
         assert torch.equal(module.weight, module.weight_orig)  # the attribute is current
@@ -77,9 +74,7 @@ def test_a_pruned_model_can_be_deep_copied_between_steps():
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     prune_magnitude(model, 0.5)
     copy.deepcopy(model)  # right after pruning
-    hook = KeepPrunedWeightsZero()
-    hook.active = True
-    train_steps(model, optimizer, 2, hook)
+    train_steps(model, optimizer, 2, keep_zero=True)
     twin = copy.deepcopy(model)  # after a training step (SWA/EMA copy here)
     inputs = torch.randn(4, 5)
     model.eval(), twin.eval()

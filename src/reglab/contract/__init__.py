@@ -1,4 +1,4 @@
-"""The contract between the training loop and the techniques: records, events, hooks, `Stop`.
+"""The contract between the training loop and the techniques: records, events, member units, `Stop`.
 
 Both `reglab.engine` and every technique family import this package; techniques
 never import the engine. Nothing here imports any other reglab package.
@@ -6,7 +6,7 @@ never import the engine. Nothing here imports any other reglab package.
 
 from reglab.contract.batches import batch_starts
 from reglab.contract.events import KIND_ORDER, Callback, EpochRecord, Event, FitRecord, StepRecord, Stop, frozen
-from reglab.contract.hooks import StepContext, StepHook
+from reglab.contract.units import SLOTS, MemberStart, MemberStep, MemberUnit, StepUnits
 from reglab.contract.monitor import best_epoch, default_monitor
 from reglab.contract.technique import Technique, build_techniques, register_technique, registered_techniques
 
@@ -16,8 +16,11 @@ __all__ = [
     "Event",
     "FitRecord",
     "KIND_ORDER",
-    "StepContext",
-    "StepHook",
+    "MemberStart",
+    "MemberStep",
+    "MemberUnit",
+    "SLOTS",
+    "StepUnits",
     "StepRecord",
     "Stop",
     "Technique",

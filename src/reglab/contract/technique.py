@@ -38,7 +38,6 @@ from typing import Any, Callable
 import torch
 
 from reglab.contract.events import Callback
-from reglab.contract.hooks import StepHook
 from reglab.contract.units import MemberStart, MemberUnit
 
 __all__ = [
@@ -54,9 +53,9 @@ __all__ = [
 
 @dataclass
 class Technique:
-    """What one technique family adds to a run."""
+    """What one technique family adds to one member: its callbacks (events), its phases,
+    its batch augmentation. Its work inside the step is its units (`register_technique(units=...)`)."""
 
-    hooks: list[StepHook] = field(default_factory=list)
     callbacks: list[Callback] = field(default_factory=list)
     augment: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] | None = None
     # Set by techniques that train in several phases (lottery-ticket rounds): the loop
@@ -110,13 +109,12 @@ def build_member_units(start: MemberStart) -> list[MemberUnit]:
 
 
 def build_techniques(config: Any, model: torch.nn.Module, data: Any) -> Technique:
-    """Collect the hooks, callbacks and augmentation every registered family asks for."""
+    """Collect the callbacks, phases and augmentation every registered family asks for (one member)."""
     combined = Technique()
     for module_name, builder in registered_techniques():
         technique = builder(config, model, data)
         if technique is None:
             continue
-        combined.hooks.extend(technique.hooks)
         combined.callbacks.extend(technique.callbacks)
         if technique.total_epochs is not None:
             combined.total_epochs = max(combined.total_epochs or 0, technique.total_epochs)

@@ -12,7 +12,7 @@ no technique a config asks for is ever silently dropped.
 | ZeroFractionMonitor (`l1/zeros`)   | zero counts over the stacked scoped weights        |
 | EarlyStopping, RestoreBest         | the same object per member, fed the member's metrics and, with restore_best, its weights |
 | (trajectory.* keys)                | `MemberTrajectory`, the trajectory family's unit (step rows and snapshots per member) |
-| MagnitudePruning, LotteryTicket, PruningSummary, KeepPrunedWeightsZero | `MemberPruning` (stacked masks); the unit itself keeps the member's record |
+| MagnitudePruning, LotteryTicket, FixedMask, PruningSummary | `MemberPruning` (stacked masks); the unit itself keeps the member's record |
 | augment (`AugmentPipeline`)        | `MemberAugment`: each member's draws from its own stream |
 | (ema_decay, swa_* keys)            | `WeightEMA`, `StochasticWeightAveraging` units (stacked averages) |
 """
@@ -56,11 +56,6 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
     technique = build_techniques(config, model, data)
     stopper, zero_fraction, pruning = None, False, None
     own: list[Any] = []
-    for hook in technique.hooks:
-        kind = type(hook).__name__
-        if kind == "KeepPrunedWeightsZero":
-            continue  # `MemberPruning.after_step`
-        raise PopulationUnsupported(f"the step hook {kind}")
     for callback in technique.callbacks:
         kind = type(callback).__name__
         if kind == "ZeroFractionMonitor":

@@ -8,11 +8,10 @@ Public API:
     pruned_state_dict(model), make_pruning_permanent(model), sparsity_by_tensor(model, names)
     fraction_schedule(amount, targets): fractions remaining that land exactly on targets
     RoundMasks, write_round_masks, read_round_mask: a lottery run's masks of every round
-    MagnitudePruning, LotteryTicket, FixedMask, PruningSummary, KeepPrunedWeightsZero (run units)
+    MagnitudePruning, LotteryTicket, FixedMask, PruningSummary (each member's settings and record)
 """
 
 from reglab.pruning.callback import (
-    KeepPrunedWeightsZero,
     MagnitudePruning,
     PruningSummary,
     sparsity_metric_keys,
@@ -47,7 +46,6 @@ from reglab.pruning.schedule import (
 
 __all__ = [
     "FixedMask",
-    "KeepPrunedWeightsZero",
     "LotteryTicket",
     "MASKS_FILE",
     "MagnitudePruning",

@@ -1,4 +1,4 @@
-"""Pruning inside a run: the scheduled pruning (modifier), its summary (observer), the step hook.
+"""Pruning inside a run: the scheduled pruning (modifier) and its summary (observer).
 
 Metric and summary keys: see `MagnitudePruning` and `PruningSummary`.
 """
@@ -10,11 +10,10 @@ from typing import Any, Literal, Mapping
 import torch
 
 from reglab.contract.events import Callback, EpochRecord, FitRecord
-from reglab.contract.hooks import StepHook
 from reglab.pruning.magnitude import prune_magnitude
 from reglab.pruning.masks import make_pruning_permanent, sparsity_by_tensor, zero_pruned_parameters
 
-__all__ = ["MagnitudePruning", "PruningSummary", "KeepPrunedWeightsZero", "sparsity_metrics", "sparsity_metric_keys"]
+__all__ = ["MagnitudePruning", "PruningSummary", "sparsity_metrics", "sparsity_metric_keys"]
 
 
 def sparsity_metrics(model: torch.nn.Module, names: list[str]) -> dict[str, float]:
@@ -27,25 +26,6 @@ def sparsity_metric_keys(total: float, per_tensor: Mapping[str, float]) -> dict[
     metrics = {"pruning/sparsity": total}
     metrics.update({f"pruning/sparsity/{name}": value for name, value in per_tensor.items()})
     return metrics
-
-
-class KeepPrunedWeightsZero(StepHook):
-    """After every optimizer step: `weight_orig ← weight_orig · mask`, then refresh `weight`.
-
-    The forward pass is exact without it (torch multiplies by the mask), but momentum and
-    other weight rules (proximal steps, max-norm) act on `weight_orig`: this keeps the
-    parameters read by name equal to the pruned network, and `module.weight` a current
-    leaf tensor, so callbacks may `copy.deepcopy` the model (SWA/EMA copies).
-    """
-
-    name = "pruning_masks"
-
-    def __init__(self) -> None:
-        self.active = False  # set by the pruning callbacks once a mask exists: no work before
-
-    def after_step(self, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> None:
-        if self.active:
-            zero_pruned_parameters(model)
 
 
 class MagnitudePruning(Callback):
@@ -77,7 +57,6 @@ class MagnitudePruning(Callback):
         amount: fraction of the remaining entries masked per round.
         epochs: epochs (1-based) at whose end a round runs (see `pruning_epochs`).
         scope: "global" or "layer" ranking.
-        hook: the run's `KeepPrunedWeightsZero`, switched on at the first round.
 
     Example:
         >>> callback = MagnitudePruning(list(prunable_parameters(model)), 0.5, epochs=[2, 4])
@@ -96,10 +75,8 @@ class MagnitudePruning(Callback):
         amount: float,
         epochs: list[int],
         scope: Literal["global", "layer"] = "global",
-        hook: KeepPrunedWeightsZero | None = None,
     ) -> None:
         self.names, self.amount, self.epochs, self.scope = list(names), amount, sorted(epochs), scope
-        self.hook = hook
         self.rounds_done = 0
 
     def on_epoch_end(self, record: EpochRecord) -> dict[str, float]:
@@ -107,8 +84,6 @@ class MagnitudePruning(Callback):
             prune_magnitude(record.model, self.amount, self.scope, names=self.names)
             zero_pruned_parameters(record.model, record.optimizer)
             self.rounds_done += 1
-            if self.hook is not None:
-                self.hook.active = True
         metrics = sparsity_metrics(record.model, self.names)
         metrics["pruning/rounds_done"] = float(self.rounds_done)
         return metrics
@@ -119,8 +94,6 @@ class MagnitudePruning(Callback):
 
     def on_fit_end(self, record: FitRecord) -> None:
         make_pruning_permanent(record.model)
-        if self.hook is not None:
-            self.hook.active = False
         return None
 
 

@@ -28,7 +28,7 @@ from typing import Any, Mapping, Sequence
 import torch
 
 from reglab.contract.events import Callback, EpochRecord, FitRecord
-from reglab.pruning.callback import KeepPrunedWeightsZero, sparsity_metrics
+from reglab.pruning.callback import sparsity_metrics
 from reglab.pruning.magnitude import install_masks
 from reglab.pruning.masks import make_pruning_permanent, zero_pruned_parameters
 
@@ -55,7 +55,6 @@ class FixedMask(Callback):
         names: plain names of the masked tensors (those of the lottery run).
         masks: plain name -> bool mask (True kept) of the round.
         mask_round: the round of the mask file the masks are (for the record).
-        hook: the run's `KeepPrunedWeightsZero`, active from the first step.
 
     Example:
         >>> unit = FixedMask(list(masks), masks, mask_round=7)
@@ -65,11 +64,10 @@ class FixedMask(Callback):
 
     kind = "modifier"
 
-    def __init__(self, names: Sequence[str], masks: Mapping[str, torch.Tensor], mask_round: int,
-                 hook: KeepPrunedWeightsZero | None = None) -> None:
+    def __init__(self, names: Sequence[str], masks: Mapping[str, torch.Tensor], mask_round: int) -> None:
         self.names = list(names)
         self.masks = {name: masks[name].to("cpu", torch.bool) for name in self.names}
-        self.mask_round, self.hook = mask_round, hook
+        self.mask_round = mask_round
         self.scope = "global"
         self.amount = 0.0
         self.epochs: list[int] = []  # no pruning rounds
@@ -78,8 +76,6 @@ class FixedMask(Callback):
     def on_fit_start(self, record: FitRecord) -> None:
         install_masks(record.model, self.masks)
         zero_pruned_parameters(record.model, record.optimizer)
-        if self.hook is not None:
-            self.hook.active = True
         return None
 
     def on_epoch_end(self, record: EpochRecord) -> dict[str, float]:
@@ -93,6 +89,4 @@ class FixedMask(Callback):
 
     def on_fit_end(self, record: FitRecord) -> Any:
         make_pruning_permanent(record.model)
-        if self.hook is not None:
-            self.hook.active = False
         return None

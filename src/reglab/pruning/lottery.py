@@ -35,7 +35,7 @@ from torch import nn
 
 from reglab.contract.events import Callback, EpochRecord, FitRecord, StepRecord
 from reglab.contract.monitor import best_epoch, default_monitor
-from reglab.pruning.callback import KeepPrunedWeightsZero, sparsity_metrics
+from reglab.pruning.callback import sparsity_metrics
 from reglab.pruning.magnitude import prune_magnitude
 from reglab.pruning.mask_file import RoundMasks, write_round_masks
 from reglab.pruning.masks import (
@@ -150,7 +150,6 @@ class LotteryTicket(Callback):
         control: "rewind" (the ticket) or "reinit" (random re-initialisation control).
         fresh_weights: round -> plain state dict of a fresh initialisation (reinit only).
         scope: "global" (the paper's choice for deep nets) or "layer" ranking.
-        hook: the run's `KeepPrunedWeightsZero`, switched on at the first round.
         remaining: fractions of the ranked weights left after rounds 1 … R (replaces `amount`).
 
     Attributes:
@@ -179,7 +178,6 @@ class LotteryTicket(Callback):
         control: Literal["rewind", "reinit"] = "rewind",
         fresh_weights: FreshWeights | None = None,
         scope: Literal["global", "layer"] = "global",
-        hook: KeepPrunedWeightsZero | None = None,
         remaining: Sequence[float] | None = None,
     ) -> None:
         if remaining is not None and len(remaining) != rounds:
@@ -188,7 +186,7 @@ class LotteryTicket(Callback):
             raise ValueError("control='reinit' needs fresh_weights (e.g. reset_parameters_weights(model, seed))")
         self.names, self.amount, self.rounds = list(names), amount, rounds
         self.epochs_per_round, self.rewind_step, self.control = epochs_per_round, rewind_step, control
-        self.fresh_weights, self.scope, self.hook = fresh_weights, scope, hook
+        self.fresh_weights, self.scope = fresh_weights, scope
         # the loop calls on_step_end every `step_every` steps: the first call is step k
         self.step_every = rewind_step or None
         self.rewind_state: dict[str, torch.Tensor] | None = None
@@ -232,8 +230,6 @@ class LotteryTicket(Callback):
         rewind_weights(model, target)
         optimizer.state.clear()  # momentum / Adam moments of the previous round must not leak
         self.rounds_done += 1
-        if self.hook is not None:
-            self.hook.active = True
 
     def log_partial_round(self, history: Sequence[Mapping[str, float]], sparsity: float) -> None:
         """At fit end: when the run ended inside a round (a stop or divergence), log that round;
@@ -251,8 +247,6 @@ class LotteryTicket(Callback):
     def on_fit_end(self, record: FitRecord) -> Mapping[str, Any]:
         self.log_partial_round(record.history, sparsity_by_tensor(record.model, self.names)[0])
         make_pruning_permanent(record.model)
-        if self.hook is not None:
-            self.hook.active = False
         if record.run_dir is not None:
             write_round_masks(record.run_dir, self.masks)
         return {"lottery": self.log}

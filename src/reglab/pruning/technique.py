@@ -10,7 +10,7 @@ import torch
 from reglab.config import ConfigError
 from reglab.contract.batches import batch_starts
 from reglab.contract.technique import Technique, register_technique
-from reglab.pruning.callback import KeepPrunedWeightsZero, MagnitudePruning, PruningSummary
+from reglab.pruning.callback import MagnitudePruning, PruningSummary
 from reglab.pruning.fixed_mask import FixedMask, masked_fresh_start
 from reglab.pruning.lottery import LotteryTicket, snapshot_weights
 from reglab.pruning.magnitude import prunable_parameters
@@ -67,7 +67,7 @@ def _check_lottery(config: Any, data: Any) -> None:
         )
 
 
-def _fixed_mask(config: Any, model: torch.nn.Module, data: Any, hook: KeepPrunedWeightsZero) -> FixedMask:
+def _fixed_mask(config: Any, model: torch.nn.Module, data: Any) -> FixedMask:
     """Read round `mask_round` of `mask_file`, check it fits the model, start from masked fresh weights."""
     settings = config.pruning
     masks = read_round_mask(settings.mask_file, settings.mask_round)
@@ -83,12 +83,12 @@ def _fixed_mask(config: Any, model: torch.nn.Module, data: Any, hook: KeepPruned
         raise ConfigError("pruning.method", settings.method, "lottery or magnitude with a model of your own "
                           "(fixed_mask draws fresh weights from the model.* keys)")
     masked_fresh_start(model, fresh, masks)
-    return FixedMask(list(masks), masks, settings.mask_round, hook=hook)
+    return FixedMask(list(masks), masks, settings.mask_round)
 
 
 @register_technique(order=20)
 def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique | None:
-    """The pruning callbacks and step hook `config.pruning` asks for; None for method none.
+    """The pruning callbacks `config.pruning` asks for; None for method none.
 
     Raises:
         ConfigError: a round that can never happen, pruning with weight averaging (EMA/SWA),
@@ -107,17 +107,16 @@ def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique
     if not names:
         raise ConfigError("pruning.method", settings.method, "none for a model without weights to prune")
     _check_no_averaging(config)
-    hook = KeepPrunedWeightsZero()
     if settings.method == "fixed_mask":
-        fixed = _fixed_mask(config, model, data, hook)
-        return Technique(hooks=[hook], callbacks=[fixed, PruningSummary(fixed.names, fixed)])
+        fixed = _fixed_mask(config, model, data)
+        return Technique(callbacks=[fixed, PruningSummary(fixed.names, fixed)])
     if settings.method == "magnitude":
         epochs = pruning_epochs(settings.schedule, settings.start_epoch, settings.every, settings.rounds)
         if epochs[-1] > config.epochs:
             key, value = ("pruning.start_epoch", settings.start_epoch) if len(epochs) == 1 else ("pruning.rounds", settings.rounds)
             raise ConfigError(key, value, f"rounds that end by epoch {config.epochs} (the last would be at epoch {epochs[-1]})")
-        pruner: Any = MagnitudePruning(names, settings.amount, epochs, settings.scope, hook=hook)
-        return Technique(hooks=[hook], callbacks=[pruner, PruningSummary(names, pruner)])
+        pruner: Any = MagnitudePruning(names, settings.amount, epochs, settings.scope)
+        return Technique(callbacks=[pruner, PruningSummary(names, pruner)])
     _check_lottery(config, data)
     device = next(model.parameters()).device
     fresh = model_fresh_weights(config, data, device) if settings.control == "reinit" else None
@@ -130,11 +129,9 @@ def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique
         control=settings.control,
         fresh_weights=fresh,
         scope=settings.scope,
-        hook=hook,
         remaining=settings.remaining,
     )
     return Technique(
-        hooks=[hook],
         callbacks=[pruner, PruningSummary(names, pruner)],
         total_epochs=lottery_total_epochs(config.epochs, settings.rounds),
         schedule_period=config.epochs,  # every round trains with the whole schedule

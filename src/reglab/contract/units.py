@@ -31,7 +31,11 @@ from typing import Any, Callable, ClassVar, Literal
 
 import torch
 
-__all__ = ["SLOTS", "MemberStart", "MemberStep", "MemberUnit", "Slot", "StepUnits"]
+__all__ = ["SLOTS", "MemberStart", "PopulationUnsupported", "MemberStep", "MemberUnit", "Slot", "StepUnits"]
+
+class PopulationUnsupported(ValueError):
+    """Members that cannot share one population (a unit refuses them); each trains as its own run."""
+
 
 Slot = Literal["loss_transform", "loss_term", "gradient_transform", "weight_transform"]
 SLOTS: tuple[Slot, ...] = ("loss_transform", "loss_term", "gradient_transform", "weight_transform")

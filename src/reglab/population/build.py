@@ -25,7 +25,7 @@ from reglab.population.members import MemberHyperparameters
 from reglab.objective.members import make_member_objective
 from reglab.population.optim import StackedOptimizer
 from reglab.population.order import DataOrder
-from reglab.population.pruning import MemberPruning
+from reglab.pruning.members import MemberPruning
 from reglab.population.schedule import MemberSchedule
 from reglab.population.stacked import stack_states
 from reglab.population.stacked_cnn import describe_stacked, stacked_forward_of
@@ -112,10 +112,9 @@ def build_population(
     task, classes, output = population_data.task, population_data.num_classes, first.model.output_activation
     objective = make_member_objective(first.loss, task, classes, output, first.augment.label_smoothing)
     eval_objective = make_member_objective(first.loss, task, classes, output)
-    pruning = MemberPruning([t.pruning for t in techniques], params, buffers) if techniques[0].pruning is not None else None
-    own = [pruning] if pruning is not None else []
     start = MemberStart(configs, models[0], hyper, params, buffers, [t.built for t in techniques])
-    units = StepUnits(build_member_units(start) + own, hyper)
+    units = StepUnits(build_member_units(start), hyper)
+    pruning = units.find(MemberPruning)
     averaging = units.find((WeightEMA, StochasticWeightAveraging))
     trajectory = units.find(MemberTrajectory)
     state = PopulationState(

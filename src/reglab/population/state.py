@@ -22,7 +22,7 @@ from reglab.population.members import MemberHyperparameters
 from reglab.objective.members import MemberObjective
 from reglab.population.optim import StackedOptimizer
 from reglab.population.order import DataOrder
-from reglab.population.pruning import MemberPruning
+from reglab.pruning.members import MemberPruning
 from reglab.population.rates import MemberRates
 from reglab.population.schedule import MemberSchedule
 from reglab.population.techniques import MemberTechniques

@@ -25,13 +25,10 @@ from typing import Any
 import torch
 
 from reglab.config import Config
+from reglab.contract.units import PopulationUnsupported  # re-exported: callers take it from here
 from reglab.techniques import build_techniques
 
 __all__ = ["MemberTechniques", "PopulationUnsupported", "inspect_techniques"]
-
-
-class PopulationUnsupported(ValueError):
-    """A config asks for something the population engine does not do; train it sequentially."""
 
 
 @dataclass

@@ -10,14 +10,16 @@ import torch
 from reglab.config import ConfigError
 from reglab.contract.batches import batch_starts
 from reglab.contract.technique import Technique, register_technique
+from reglab.contract.units import MemberStart, MemberUnit
 from reglab.pruning.callback import MagnitudePruning, PruningSummary
 from reglab.pruning.fixed_mask import FixedMask, masked_fresh_start
 from reglab.pruning.lottery import LotteryTicket, snapshot_weights
 from reglab.pruning.magnitude import prunable_parameters
 from reglab.pruning.mask_file import read_round_mask
+from reglab.pruning.members import MemberPruning
 from reglab.pruning.schedule import lottery_total_epochs, pruning_epochs
 
-__all__ = ["build_technique", "model_fresh_weights"]
+__all__ = ["build_technique", "member_units", "model_fresh_weights"]
 
 # Offset between the run's seed and the seeds of the re-initialisation control's draws,
 # so round r's fresh weights differ from the run's own initialisation (seed + 0).
@@ -86,7 +88,17 @@ def _fixed_mask(config: Any, model: torch.nn.Module, data: Any) -> FixedMask:
     return FixedMask(list(masks), masks, settings.mask_round)
 
 
-@register_technique(order=20)
+def member_units(start: MemberStart) -> list[MemberUnit]:
+    """The members' stacked masks and schedule, from each member's pruning callback (its
+    settings and record); none when the members do not prune (a population key)."""
+    kinds = (MagnitudePruning, LotteryTicket, FixedMask)
+    members = [next((callback for callback in callbacks if isinstance(callback, kinds)), None) for callbacks in start.callbacks]
+    if members[0] is None:
+        return []
+    return [MemberPruning(members, start.params, start.buffers)]
+
+
+@register_technique(order=20, units=member_units)
 def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique | None:
     """The pruning callbacks `config.pruning` asks for; None for method none.
 

@@ -30,9 +30,8 @@ import threading
 from typing import Any, Mapping, Sequence
 
 import torch
-from reglab.contract.units import MemberStep, MemberUnit
 
-from reglab.population.techniques import PopulationUnsupported
+from reglab.contract.units import MemberStep, MemberUnit, PopulationUnsupported
 from reglab.pruning.callback import sparsity_metric_keys
 from reglab.pruning.fixed_mask import FixedMask
 from reglab.pruning.lottery import LotteryTicket, round_entry
@@ -66,7 +65,6 @@ class MemberPruning(MemberUnit):
     """
 
     name = "pruning"
-    order = 20  # reglab.pruning's place in the registry (`reglab.contract.technique`)
     slots = ("gradient_transform", "weight_transform")
     # Masks act first on gradients: a pruned weight has no gradient for SAM, clipping or the trajectory.
     slot_order = {"gradient_transform": 0}

@@ -27,7 +27,7 @@ def test_no_augment_keys_no_technique() -> None:
     config = load_config(base=tiny_digits())
     state, models = build_population([config], "independent", "stacked")
     assert build_technique(config, models[0], state.data.reference) is None
-    assert state.augment is None
+    assert state.units.of("batch_transform") == []
 
 
 @pytest.mark.parametrize(
@@ -69,22 +69,14 @@ def test_augmented_digits_trains_and_evaluation_sees_plain_data(store_dir) -> No
 
 
 def test_only_training_batches_are_augmented(store_dir, monkeypatch) -> None:
-    import reglab.population.build as build
-
     seen: list[torch.Tensor] = []
-    build_augment = build.build_member_augment
+    transform = MemberAugment.transform_batch
 
-    def spying_builder(configs, data):
-        real = build_augment(configs, data)
-        assert isinstance(real, MemberAugment)
+    def spy(self, inputs, labels, step):
+        seen.append(inputs.clone())
+        return transform(self, inputs, labels, step)
 
-        def spy(inputs, labels, members, generators):
-            seen.append(inputs.clone())
-            return real(inputs, labels, members, generators)
-
-        return spy
-
-    monkeypatch.setattr(build, "build_member_augment", spying_builder)
+    monkeypatch.setattr(MemberAugment, "transform_batch", spy)
     run = reglab.train(tiny_digits(**AUGMENTED), store=store_dir)
     train_x, epochs = run.data.train_x, run.config.epochs
     assert len(seen) == epochs * len(batch_starts(train_x.shape[0], run.config.data.batch_size))

@@ -45,9 +45,9 @@ def test_a_shared_batch_is_augmented_per_member(store_dir, kind):
 
 def test_a_population_without_augmentation_has_none_to_run():
     plain = build_population([validate_config(tiny_digits(seed=seed)) for seed in (0, 1)], "independent", "stacked")[0]
-    assert plain.augment is None
+    assert plain.units.of("batch_transform") == []
     smoothed = build_population([validate_config(tiny_digits(**{"augment.label_smoothing": 0.1}))], "independent", "stacked")[0]
-    assert smoothed.augment is None  # label smoothing is the loss's
+    assert smoothed.units.of("batch_transform") == []  # label smoothing is the loss's
 
 
 @pytest.mark.parametrize("smoothing", [0.0, 0.1])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 import torch
 
@@ -39,19 +41,30 @@ def test_stacked_attack_gives_each_member_its_own_eps_as_if_attacked_alone():
         assert ((together - inputs).flatten(2).norm(dim=2) <= eps[:, None] + 1e-6).all()
 
 
-def test_the_batch_transform_is_fgsm_of_the_models_loss_in_eval_mode():
-    torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Dropout(0.5), torch.nn.Linear(8, 3)).train()
+def test_the_batch_transform_is_each_members_fgsm_of_its_eval_mode_loss():
+    from reglab.contract.units import MemberStep
+    from reglab.objective.members import make_member_objective
+
+    models = []
+    for seed in range(2):
+        torch.manual_seed(seed)
+        models.append(torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Dropout(0.5), torch.nn.Linear(8, 3)).train())
     inputs, labels = torch.randn(10, 4), torch.randint(0, 3, (10,))
     settings = validate_config(tiny_digits(**{"regularization.adversarial_eps": 0.2})).regularization
-    from reglab.objective.losses import make_objective
+    unit = AdversarialTraining(settings, make_member_objective("auto", "classification", 3, "none"))
+    for model in models:
+        model.eval()  # the loop's evaluation forward: no dropout draws
 
-    transform = AdversarialTraining(model, make_objective("auto", "classification", 3), settings, torch.Generator())
-    attacked, targets = transform(inputs, labels)
-    assert model.training and torch.equal(targets, labels)
-    model.eval()
-    expected = fgsm(lambda stack: torch.nn.functional.cross_entropy(model(stack[0]), labels), inputs.unsqueeze(0), torch.tensor([0.2]))[0]
-    torch.testing.assert_close(attacked, expected)
+    def evaluate(stack):
+        return torch.stack([model(x) for model, x in zip(models, stack)])
+
+    hyper = SimpleNamespace(adversarial_eps=torch.tensor([0.2, 0.05]))
+    step = MemberStep({}, {}, hyper, 10, 0, 1, [0, 1], torch.full((2,), 0.1), shared=True, generators=[None, None], evaluate=evaluate)
+    attacked, targets = unit.transform_batch(inputs, labels, step)
+    assert torch.equal(targets, labels) and attacked.shape == (2, 10, 4)
+    for k, (model, eps) in enumerate(zip(models, (0.2, 0.05))):
+        expected = fgsm(lambda stack: torch.nn.functional.cross_entropy(model(stack[0]), labels), inputs.unsqueeze(0), torch.tensor([eps]))[0]
+        torch.testing.assert_close(attacked[k], expected)
 
 
 def test_a_run_with_adversarial_training_takes_its_first_step_on_the_attacked_batch(store_dir):

@@ -20,6 +20,8 @@ from typing import Callable, Sequence
 
 import torch
 
+from reglab.contract.units import MemberStep, MemberUnit
+
 from reglab.augment.affine import AffineDraw, draw_affine, warp_affine_rows
 from reglab.augment.crop import crop_at_offsets, sample_crop_offsets
 from reglab.augment.erasing import draw_erasing, erase_boxes
@@ -99,7 +101,7 @@ def _on_rows(
     return inputs.index_copy(0, rows, transform(inputs.index_select(0, rows)))
 
 
-class MemberAugment:
+class MemberAugment(MemberUnit):
     """`augment(inputs, labels, members, generators) -> (inputs, targets)` for K members' batches.
 
     Args:
@@ -118,6 +120,12 @@ class MemberAugment:
         >>> inputs.shape
         torch.Size([2, 8, 40])
     """
+
+    name = "augment"
+    slots = ("batch_transform",)
+
+    def transform_batch(self, inputs: torch.Tensor, labels: torch.Tensor, step: MemberStep) -> tuple[torch.Tensor, torch.Tensor]:
+        return self(inputs, labels, step.members, step.generators)
 
     def __init__(
         self,

@@ -6,16 +6,41 @@ from typing import Any
 
 import torch
 
+from reglab.augment.members import MemberAugment, augments
 from reglab.augment.pipeline import background_fill, build_pipeline
 from reglab.config import ConfigError
 from reglab.contract.technique import Technique, register_technique
+from reglab.contract.units import MemberStart, MemberUnit, PopulationUnsupported
 
-__all__ = ["build_technique"]
+__all__ = ["build_technique", "member_units"]
 
 
-@register_technique(order=40)
+def member_units(start: MemberStart) -> list[MemberUnit]:
+    """The members' augmentation, or none when no member augments.
+
+    Each member augments with its own `augment.*` strengths, its own background (the
+    darkest training value per channel of ITS splits, as its single run) and its own
+    random stream (`MemberStep.generators`, the one its dropout masks come from: per
+    batch the augmentation draws first, then the masks).
+    """
+    configs, data = start.configs, start.data
+    if not any(augments(config.augment) for config in configs):
+        return []
+    is_image = len(data.input_shape) == 3
+    splits = data.member_splits or (data.reference,) * len(configs)
+    fills = [
+        background_fill(split.train_x) if is_image and split.train_x.dim() == 4 and split.train_x.shape[0] else None
+        for split in splits
+    ]
+    try:
+        return [MemberAugment([config.augment for config in configs], data.input_shape, data.num_classes, fills)]
+    except ValueError as error:  # members that mix in different ways
+        raise PopulationUnsupported(str(error)) from None
+
+
+@register_technique(order=40, units=member_units)
 def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique | None:
-    """Technique(augment=pipeline) when an `augment.*` transform is on, else None.
+    """Check one member's `augment.*` keys: an (empty) technique when a transform is on, else None.
 
     Also validates `augment.label_smoothing`, which `reglab.objective.losses` applies:
     it needs class labels. Runs in `build_setup`, so bad keys fail before the store
@@ -41,6 +66,4 @@ def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique
         dataset=data.name,
         fill=fill,
     )
-    if pipeline is None:
-        return None
-    return Technique(augment=pipeline)
+    return None if pipeline is None else Technique()

@@ -53,11 +53,10 @@ __all__ = [
 
 @dataclass
 class Technique:
-    """What one technique family adds to one member: its callbacks (events), its phases,
-    its batch augmentation. Its work inside the step is its units (`register_technique(units=...)`)."""
+    """What one technique family adds to one member: its callbacks (events) and its phases.
+    Its work inside the step is its units (`register_technique(units=...)`)."""
 
     callbacks: list[Callback] = field(default_factory=list)
-    augment: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]] | None = None
     # Set by techniques that train in several phases (lottery-ticket rounds): the loop
     # runs this many epochs instead of `config.epochs`.
     total_epochs: int | None = None
@@ -109,7 +108,7 @@ def build_member_units(start: MemberStart) -> list[MemberUnit]:
 
 
 def build_techniques(config: Any, model: torch.nn.Module, data: Any) -> Technique:
-    """Collect the callbacks, phases and augmentation every registered family asks for (one member)."""
+    """Collect the callbacks and phases every registered family asks for (one member)."""
     combined = Technique()
     for module_name, builder in registered_techniques():
         technique = builder(config, model, data)
@@ -122,8 +121,4 @@ def build_techniques(config: Any, model: torch.nn.Module, data: Any) -> Techniqu
             if combined.schedule_period not in (None, technique.schedule_period):
                 raise RuntimeError(f"{module_name} sets a second schedule period")
             combined.schedule_period = technique.schedule_period
-        if technique.augment is not None:
-            if combined.augment is not None:
-                raise RuntimeError(f"{module_name} sets a second augmentation function")
-            combined.augment = technique.augment
     return combined

@@ -4,6 +4,7 @@ Every run trains K ≥ 1 members stacked along dim 0 (a single run is K = 1). A 
 built once for the K members' configs and acts on the stacked tensors; the loop calls
 the units of each slot in order, knowing none of them by name:
 
+    x, y   = transform_batch(x, y)                                  each member's own draws
     loss_k = transform_loss(data loss_k) + Σ loss_terms_k         one value per member
     g      = ∇ Σ_k loss_k                                           one backward for all members
     g      ← transform_gradients(g)                                 in slot order
@@ -12,6 +13,7 @@ the units of each slot in order, knowing none of them by name:
 
 | slot                 | acts on                                | units                                  |
 |----------------------|----------------------------------------|----------------------------------------|
+| `batch_transform`    | the training batch, (K, B, ...)        | augmentation, mixup/cutmix, adversarial examples |
 | `loss_transform`     | each member's mean data loss, (K,)     | flooding                               |
 | `loss_term`          | added terms, (K,) each, by name        | L1/L2, orthogonality, activity         |
 | `gradient_transform` | the stacked gradients                  | pruning masks, SAM, L1 subgradient, clipping, the trajectory's gradient norms |
@@ -37,8 +39,8 @@ class PopulationUnsupported(ValueError):
     """Members that cannot share one population (a unit refuses them); each trains as its own run."""
 
 
-Slot = Literal["loss_transform", "loss_term", "gradient_transform", "weight_transform"]
-SLOTS: tuple[Slot, ...] = ("loss_transform", "loss_term", "gradient_transform", "weight_transform")
+Slot = Literal["batch_transform", "loss_transform", "loss_term", "gradient_transform", "weight_transform"]
+SLOTS: tuple[Slot, ...] = ("batch_transform", "loss_transform", "loss_term", "gradient_transform", "weight_transform")
 
 Gradients = dict[str, torch.Tensor]
 
@@ -54,6 +56,7 @@ class MemberStart:
         hyper: each member's numeric settings, (K,) tensors (`MemberHyperparameters`).
         params, buffers: the stacked initial tensors (K, ...), by the template's names.
         callbacks: each member's callbacks, as its family builders made them.
+        data: the members' data (`PopulationData`: shapes, task, each member's splits).
     """
 
     configs: list[Any]
@@ -62,6 +65,7 @@ class MemberStart:
     params: dict[str, torch.Tensor]
     buffers: dict[str, torch.Tensor]
     callbacks: list[list[Any]] = field(default_factory=list)
+    data: Any = None
 
 
 @dataclass
@@ -80,6 +84,10 @@ class MemberStep:
         regradient: the gradients again at the current weights, through the gradient
             transforms that precede the calling unit (SAM's second pass).
         batch: the step's (inputs, targets, shared inputs) after the batch transforms.
+        shared: the inputs are one (B, ...) batch for every member (before a batch transform).
+        generators: each row's random stream (its dropout masks and augmentation draws).
+        evaluate: member inputs (K, B, ...) -> outputs (K, B, out) in evaluation mode
+            (running statistics, no dropout): what an attack differentiates.
     """
 
     params: dict[str, torch.Tensor]
@@ -94,6 +102,9 @@ class MemberStep:
     gradients: Gradients = field(default_factory=dict)
     regradient: Callable[[], Gradients] | None = None
     batch: tuple[torch.Tensor, torch.Tensor, bool] | None = None
+    shared: bool = False
+    generators: list[Any] = field(default_factory=list)
+    evaluate: Callable[[torch.Tensor], torch.Tensor] | None = None
 
     @property
     def last(self) -> bool:
@@ -120,6 +131,11 @@ class MemberUnit:
 
     def configure(self, hyper: Any) -> None:
         """Read, on the host, what the current members use (at build, and after members change)."""
+
+    def transform_batch(self, inputs: torch.Tensor, labels: torch.Tensor, step: MemberStep) -> tuple[torch.Tensor, torch.Tensor]:
+        """The training batch -> each member's (K, B, ...) inputs and its labels or soft targets.
+        `inputs` are (B, ...) for every member when `step.shared`, else (K, B, ...)."""
+        return inputs, labels
 
     def transform_loss(self, losses: torch.Tensor, step: MemberStep) -> torch.Tensor:
         """(K,) data losses -> the (K,) losses the gradient is taken of."""

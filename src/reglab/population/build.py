@@ -17,7 +17,6 @@ from reglab.contract.units import MemberStart, StepUnits
 from reglab.engine.device import resolve_device
 from reglab.contract.batches import batch_starts
 from reglab.objective.losses import resolve_loss_name
-from reglab.population.augment import build_member_augment
 from reglab.averaging import StochasticWeightAveraging, WeightEMA
 from reglab.population.data import load_population_data
 from reglab.population.grouping import population_key
@@ -112,7 +111,7 @@ def build_population(
     task, classes, output = population_data.task, population_data.num_classes, first.model.output_activation
     objective = make_member_objective(first.loss, task, classes, output, first.augment.label_smoothing)
     eval_objective = make_member_objective(first.loss, task, classes, output)
-    start = MemberStart(configs, models[0], hyper, params, buffers, [t.built for t in techniques])
+    start = MemberStart(configs, models[0], hyper, params, buffers, [t.built for t in techniques], population_data)
     units = StepUnits(build_member_units(start), hyper)
     pruning = units.find(MemberPruning)
     averaging = units.find((WeightEMA, StochasticWeightAveraging))
@@ -139,7 +138,6 @@ def build_population(
         generators=generators,
         engine=engine,
         pruning=pruning,
-        augment=build_member_augment(configs, population_data),
         averaging=averaging,
     )
     return state, models

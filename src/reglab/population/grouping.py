@@ -14,7 +14,7 @@ share a population; a sweep is split into groups by that key.
 | regularization.l1/l2  | (K,) penalty strengths                                      |
 | regularization.flooding, .orthogonality | (K,) flood levels and penalty strengths   |
 | regularization.sam_rho| (K,) SAM radii (members with and without SAM are apart)      |
-| regularization.adversarial_eps | (K,) attack radii (`attack_member_batches`)               |
+| regularization.adversarial_eps | (K,) attack radii (`AdversarialTraining`)                 |
 | regularization.grad_clip_norm, .grad_clip_value, .max_norm | (K,) caps (inf: none)  |
 | regularization.ema_decay, .swa_start, .swa_lr | per-member EMA decays, SWA starts and rates (EMA, SWA and neither are apart) |
 | model.dropout         | (L, K) dropout rates (every `model.dropout_kind`)           |

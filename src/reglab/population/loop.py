@@ -28,7 +28,6 @@ from reglab.population.epoch_end import EpochSink, MemberEnd, record_epoch
 from reglab.population.shards import ShardThreads, rebalance
 from reglab.population.state import PopulationState
 from reglab.contract.units import MemberStep
-from reglab.regularizers.adversarial import attack_member_batches
 from reglab.regularizers.penalties import WeightPenalties
 
 __all__ = ["fit_population", "MemberEnd"]
@@ -92,6 +91,11 @@ def _regradient(state: PopulationState, step: MemberStep, transforms: int) -> di
     return _gradients(state, step, _forward_loss(state, step, inputs, targets, shared)[3], transforms)
 
 
+def _evaluation_forward(state: PopulationState, inputs: torch.Tensor) -> torch.Tensor:
+    """Every member's outputs for its own inputs (K, B, ...), in evaluation mode."""
+    return state.forward(state.params, state.buffers, inputs, state.dropout, False, False)
+
+
 def _train_epoch(state: PopulationState, lrs: torch.Tensor) -> dict[str, torch.Tensor]:
     """One pass over the training set; device sums per member."""
     count = state.data.train_x.count
@@ -100,23 +104,23 @@ def _train_epoch(state: PopulationState, lrs: torch.Tensor) -> dict[str, torch.T
     loss_sum = torch.zeros(state.size, device=state.device)
     correct = torch.zeros(state.size, device=state.device)
     term_sums: dict[str, torch.Tensor] = {}
-    shared = state.shared_inputs and state.augment is None  # augmented batches differ per member
+    batch_transforms = state.units.of("batch_transform")
+    shared = state.shared_inputs and not batch_transforms  # transformed batches differ per member
     momenta = state.schedule.momenta  # (steps + 1, K) under a momentum schedule (onecycle), else None
-    # adversarial training is on for all members or none (a population key); each has its own ε
-    adversarial = state.configs[state.members[0]].regularization.adversarial_eps > 0
     transforms = len(state.units.of("gradient_transform"))
+    evaluate = partial(_evaluation_forward, state)
     for index, start in enumerate(starts):
         positions = order[..., start : start + state.batch_size]
         inputs, labels = state.data.train_x.rows(positions), state.data.train_y.rows(positions)
-        targets = labels
-        if state.augment is not None:
-            inputs, targets = state.augment(inputs, labels, state.members, state.generators or [None] * state.size)
-        if adversarial:
-            inputs, shared = attack_member_batches(state, inputs, labels, state.shared_inputs), False
         step = MemberStep(
             state.params, state.buffers, state.hyper, positions.shape[-1], index, len(starts), state.members, lrs[index],
-            batch=(inputs, targets, shared),
+            shared=state.shared_inputs, generators=state.generators or [None] * state.size, evaluate=evaluate,
         )
+        targets = labels
+        for unit in batch_transforms:
+            inputs, targets = unit.transform_batch(inputs, targets, step)
+            step.shared = False
+        step.batch = (inputs, targets, shared)
         outputs, data_loss, terms, total = _forward_loss(state, step, inputs, targets, shared)
         step.gradients = _gradients(state, step, total, transforms)
         state.optimizer.step(step.gradients, lrs[index], state.hyper, None if momenta is None else momenta[index])

@@ -12,7 +12,6 @@ from typing import Any, Callable, Sequence
 
 import torch
 
-from reglab.augment.members import MemberAugment
 from reglab.config import Config
 from reglab.contract.units import StepUnits
 from reglab.averaging import StochasticWeightAveraging, WeightEMA
@@ -67,8 +66,6 @@ class PopulationState:
 
     epoch: int = 0  # epochs begun
     pruning: MemberPruning | None = None  # stacked masks (pruning.*); None: no pruning, no work
-    # The members' training-batch augmentation (by original member index; draws from `generators`), or None.
-    augment: MemberAugment | None = None
     averaging: WeightEMA | StochasticWeightAveraging | None = None  # EMA / SWA: the members' stacked averages (a unit)
 
     def __post_init__(self) -> None:

@@ -1,20 +1,20 @@
-"""The technique units a member's config builds, read for what the loop must do per member.
+"""Each member's callbacks, read for what the population does per member between steps.
 
-Each member's units are built from its config (`build_techniques`: they validate the
-keys and carry the settings), then read here: the loop does each known unit's work
-for all members at once with batched tensors (below), and refuses any other unit, so
-no technique a config asks for is ever silently dropped.
+Every family checks each member's keys against its model (`build_techniques`, the
+same errors for K = 1 and K = 64) and may give the member callbacks. The work inside
+the step is not here: it is the families' `MemberUnit`s, built once for the K members
+(`reglab.contract.technique.build_member_units`) and called by slot. What this module
+reads from the callbacks:
 
-| unit (built from the config)       | done by the loop, for K members                     |
-|------------------------------------|-----------------------------------------------------|
-| (regularization.* keys)            | their family's `MemberUnit`s (`member_units`), built once for the K members |
-| AdversarialTraining (the batch transform) | `attack_member_batches` on the K members' batches |
-| ZeroFractionMonitor (`l1/zeros`)   | zero counts over the stacked scoped weights        |
+| callback (per member)              | what the population does with it                            |
+|------------------------------------|-------------------------------------------------------------|
+| ZeroFractionMonitor (`l1/zeros`)   | zero counts over the stacked scoped weights (`WeightPenalties`) |
 | EarlyStopping, RestoreBest         | the same object per member, fed the member's metrics and, with restore_best, its weights |
-| (trajectory.* keys)                | `MemberTrajectory`, the trajectory family's unit (step rows and snapshots per member) |
-| MagnitudePruning, LotteryTicket, FixedMask, PruningSummary | `MemberPruning` (stacked masks); the unit itself keeps the member's record |
-| augment (`AugmentPipeline`)        | `MemberAugment`: each member's draws from its own stream |
-| (ema_decay, swa_* keys)            | `WeightEMA`, `StochasticWeightAveraging` units (stacked averages) |
+| MagnitudePruning, LotteryTicket, FixedMask, PruningSummary | the member's pruning settings and record (`MemberPruning` holds the stacked masks) |
+| any `record_only` callback         | fired for the member with real records (`MemberCallbacks`)  |
+
+Any other callback is refused (`PopulationUnsupported`), so no technique a config
+asks for is ever silently dropped.
 """
 
 from __future__ import annotations

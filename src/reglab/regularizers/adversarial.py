@@ -10,8 +10,8 @@ passes), then the model goes back to training mode for the step. Training metric
 (`train/loss`, `train/acc`) are those of the attacked batch; evaluation is on clean
 data (`robustness.*` measures accuracy under attack).
 
-In a single run the unit is the run's batch transform (`Technique.augment`), applied
-where augmentation is, so it does not combine with `augment.*` transforms yet.
+The unit is a batch transform (`AdversarialTraining`), in the slot augmentation takes,
+so it does not combine with `augment.*` transforms yet.
 
 References:
     Goodfellow, Shlens & Szegedy 2015, Explaining and Harnessing Adversarial
@@ -28,10 +28,11 @@ import torch
 
 from reglab.config import ConfigError
 from reglab.contract.technique import Technique, register_technique
-from reglab.objective.losses import Objective, make_objective
+from reglab.contract.units import MemberStart, MemberStep, MemberUnit
+from reglab.objective.members import make_member_objective
 from reglab.robustness.attacks import Norm, draw_random_start, fgsm, pgd
 
-__all__ = ["AdversarialTraining", "adversarial_examples", "attack_member_batches", "build_technique"]
+__all__ = ["AdversarialTraining", "adversarial_examples", "build_technique", "member_units"]
 
 
 def adversarial_examples(
@@ -77,39 +78,47 @@ def adversarial_examples(
     return pgd(loss, inputs, eps, norm, steps, step_fraction, random_start=True, generator=generator, start=start)
 
 
-class AdversarialTraining:
-    """`regularization.adversarial_eps`: the batch transform of a single run (K = 1).
+class AdversarialTraining(MemberUnit):
+    """`regularization.adversarial_eps`: every member trains on its batch attacked within
+    its own ε_k (FGSM or PGD, `adversarial_examples`), with the eval-mode forward pass and
+    the plain loss. PGD draws member k's random start from the member's own stream
+    (`MemberStep.generators`), so it draws what its single run draws.
 
-    `generator` draws PGD's random starts (None: torch's global generator)."""
+    Args:
+        settings: the members' `regularization` section (attack, norm, steps: shared keys).
+        objective: the members' plain loss (`reglab.objective.members`), (K,) per batch.
+    """
 
     name = "adversarial"
+    slots = ("batch_transform",)
 
-    def __init__(self, model: torch.nn.Module, objective: Objective, settings: Any, generator: torch.Generator | None = None) -> None:
-        self.model, self.objective, self.settings, self.generator = model, objective, settings, generator
+    def __init__(self, settings: Any, objective: Any) -> None:
+        self.settings, self.objective = settings, objective
 
-    def __call__(self, inputs: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        model, objective, settings = self.model, self.objective, self.settings
+    def transform_batch(self, inputs: torch.Tensor, labels: torch.Tensor, step: MemberStep) -> tuple[torch.Tensor, torch.Tensor]:
+        members = len(step.members)
+        stack = inputs.unsqueeze(0).expand(members, *inputs.shape) if step.shared else inputs
+        batch = stack.shape[1]
 
-        def loss(stack: torch.Tensor) -> torch.Tensor:  # the batch's summed loss: per-example gradients of size O(1)
-            return objective.loss(model(stack[0]), targets) * stack.shape[1]
+        def loss(members_inputs: torch.Tensor) -> torch.Tensor:  # summed: per-example gradients of size O(1)
+            return (self.objective.loss(step.evaluate(members_inputs), labels) * batch).sum()
 
-        eps = torch.full((1,), settings.adversarial_eps, dtype=inputs.dtype, device=inputs.device)
-        was_training = model.training
-        model.eval()
-        try:
-            attacked = adversarial_examples(
-                loss,
-                inputs.unsqueeze(0),
-                eps,
-                settings.adversarial_attack,
-                settings.adversarial_norm,
-                settings.adversarial_steps,
-                settings.adversarial_step_fraction,
-                self.generator,
-            )
-        finally:
-            model.train(was_training)
-        return attacked[0], targets
+        settings = self.settings
+        attacked = adversarial_examples(
+            loss, stack, step.hyper.adversarial_eps.to(stack.dtype), settings.adversarial_attack, settings.adversarial_norm,
+            settings.adversarial_steps, settings.adversarial_step_fraction, member_generators=step.generators,
+        )
+        return attacked, labels
+
+
+def member_units(start: MemberStart) -> list[MemberUnit]:
+    """The members' adversarial training (on for all members or none: a population key)."""
+    first = start.configs[0]
+    if first.regularization.adversarial_eps == 0:
+        return []
+    data = start.data
+    objective = make_member_objective(first.loss, data.task, data.num_classes, first.model.output_activation)
+    return [AdversarialTraining(first.regularization, objective)]
 
 
 def _augmentation_on(config: Any) -> str | None:
@@ -122,9 +131,9 @@ def _augmentation_on(config: Any) -> str | None:
     return None
 
 
-@register_technique(order=45)
+@register_technique(order=45, units=member_units)
 def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique | None:
-    """Technique(augment=AdversarialTraining) when `regularization.adversarial_eps` > 0, else None.
+    """Check one member's adversarial keys: an (empty) technique when `adversarial_eps` > 0, else None.
 
     Raises:
         ConfigError: adversarial training with an `augment.*` transform, or on a regression task.
@@ -139,31 +148,4 @@ def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique
         raise ConfigError(
             "regularization.adversarial_eps", settings.adversarial_eps, f"0 with augment.{augmented} (one batch transform per run)"
         )
-    objective = make_objective(config.loss, data.task, data.num_classes, config.model.output_activation)
-    # PGD's random starts draw from the global generator, as augmentation does: a run's
-    # checkpoint holds its state, so a resumed run draws what it would have drawn.
-    return Technique(augment=AdversarialTraining(model, objective, settings))
-
-
-def attack_member_batches(state: Any, inputs: torch.Tensor, labels: torch.Tensor, shared: bool) -> torch.Tensor:
-    """A population's batches attacked, member k within its own ε_k: (K, B, ...).
-
-    The population's counterpart of `AdversarialTraining` (eval-mode forward, the plain
-    loss), on a `reglab.population.state.PopulationState`; `shared` inputs (B, ...) are
-    copied to every member first. PGD draws member k's random start from the member's
-    own generator (`state.generators`, the stream its dropout masks come from), so each
-    member draws what its single run draws from the global generator.
-    """
-    settings = state.configs[state.members[0]].regularization  # attack, norm, steps: keys the members share
-    stack = inputs.unsqueeze(0).expand(state.size, *inputs.shape) if shared else inputs
-    batch = stack.shape[1]
-
-    def loss(members_inputs: torch.Tensor) -> torch.Tensor:
-        outputs = state.forward(state.params, state.buffers, members_inputs, state.dropout, False, False)
-        return (state.eval_objective.loss(outputs, labels) * batch).sum()
-
-    generators = state.generators or [None] * state.size
-    return adversarial_examples(
-        loss, stack, state.hyper.adversarial_eps.to(stack.dtype), settings.adversarial_attack, settings.adversarial_norm,
-        settings.adversarial_steps, settings.adversarial_step_fraction, member_generators=generators,
-    )
+    return Technique()

@@ -155,6 +155,8 @@ def _linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.
         # One (B, F) @ (F, K·out) product for all members; the (K, B, out) result is a view.
         flat = torch.addmm(bias.reshape(members * out_features), x, weight.reshape(members * out_features, in_features).t())
         return flat.view(x.shape[0], members, out_features).transpose(0, 1)
+    if members == 1:  # a population of one: the plain (B, F) product, without batching overhead
+        return torch.addmm(bias.squeeze(0), x.squeeze(0), weight.squeeze(0).t()).unsqueeze(0)
     return torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
 
 

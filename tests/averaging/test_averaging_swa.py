@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-from torch import nn
 
 import reglab
 from reglab.averaging import StochasticWeightAveraging, input_batches

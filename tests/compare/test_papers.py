@@ -13,7 +13,6 @@ from reglab.compare.papers.prechelt import criterion_rows
 from reglab.compare.papers.tickets import CONTROL_ARM, nearest_rounds
 from reglab.compare.notes import preset_notes
 from reglab.compare.session import plan_comparison, run_comparison
-from reglab.report import write_report
 from reglab.compare.training import train_runs
 from reglab.store import RunStore
 from tests.conftest import tiny_digits

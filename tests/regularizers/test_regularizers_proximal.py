@@ -8,12 +8,10 @@ from torch import nn
 
 from tests.regularizers.member_steps import configured, member_hyper, member_step, name_groups, stacked_params
 
-from reglab.contract.events import EpochRecord, FitRecord
 from reglab.regularizers import (
     ProximalL1,
     SubgradientL1,
     WeightPenalties,
-    ZeroFractionMonitor,
     group_by_multiplier,
     select_parameters,
     soft_threshold,
@@ -129,12 +127,3 @@ def test_subgradient_reaches_weights_the_loss_did_not():
     gradients = {"weight": torch.zeros(1, 2, 2)}
     SubgradientL1([(1.0, ("weight",))]).transform_gradients(gradients, member_step({"weight": weight}, member_hyper(1, l1=[0.5])))
     assert torch.equal(gradients["weight"], 0.5 * weight.sign())
-
-
-def test_zero_fraction_monitor_reports_epoch_and_summary():
-    weight = torch.tensor([[0.0, 1.0], [0.0, 0.0]])
-    monitor = ZeroFractionMonitor([weight, torch.tensor([2.0, 0.0, 3.0, 4.0])])
-    assert monitor.kind == "observer"
-    record = EpochRecord(epoch=1, step=1, model=None, optimizer=None)
-    assert monitor.on_epoch_end(record) == {"l1/zeros": pytest.approx(4 / 8)}
-    assert monitor.on_fit_end(FitRecord(None, None, None, None)) == {"sparsity": pytest.approx(0.5)}

@@ -8,9 +8,8 @@ reads from the callbacks:
 
 | callback (per member)              | what the population does with it                            |
 |------------------------------------|-------------------------------------------------------------|
-| ZeroFractionMonitor (`l1/zeros`)   | zero counts over the stacked scoped weights (`WeightPenalties`) |
 | EarlyStopping, RestoreBest         | the same object per member, fed the member's metrics and, with restore_best, its weights |
-| MagnitudePruning, LotteryTicket, FixedMask, PruningSummary | the member's pruning settings and record (`MemberPruning` holds the stacked masks) |
+| MagnitudePruning, LotteryTicket, FixedMask | the member's pruning settings and record (`MemberPruning` holds the stacked masks) |
 | any `record_only` callback         | fired for the member with real records (`MemberCallbacks`)  |
 
 Any other callback is refused (`PopulationUnsupported`), so no technique a config
@@ -51,18 +50,15 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
         PopulationUnsupported: a unit the population engine does not reproduce.
     """
     technique = build_techniques(config, model, data)
-    stopper, zero_fraction, pruning = None, False, None
+    stopper, pruning = None, None
+    zero_fraction = config.regularization.l1 > 0  # `l1/zeros` and the summary's `sparsity` (`WeightPenalties`)
     own: list[Any] = []
     for callback in technique.callbacks:
         kind = type(callback).__name__
-        if kind == "ZeroFractionMonitor":
-            zero_fraction = True
-        elif kind == "EarlyStopping":
+        if kind == "EarlyStopping":
             stopper = callback
         elif kind in ("MagnitudePruning", "LotteryTicket", "FixedMask"):
             pruning = callback
-        elif kind == "PruningSummary":
-            continue  # `MemberPruning.member_summary`
         elif kind == "RestoreBest":
             continue  # the population loads the stopper's best weights when the member ends
         elif getattr(callback, "record_only", False):

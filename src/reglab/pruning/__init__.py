@@ -8,12 +8,11 @@ Public API:
     pruned_state_dict(model), make_pruning_permanent(model), sparsity_by_tensor(model, names)
     fraction_schedule(amount, targets): fractions remaining that land exactly on targets
     RoundMasks, write_round_masks, read_round_mask: a lottery run's masks of every round
-    MagnitudePruning, LotteryTicket, FixedMask, PruningSummary (each member's settings and record)
+    MagnitudePruning, LotteryTicket, FixedMask (each member's settings and record)
 """
 
 from reglab.pruning.callback import (
     MagnitudePruning,
-    PruningSummary,
     sparsity_metric_keys,
     sparsity_metrics,
 )
@@ -49,7 +48,6 @@ __all__ = [
     "LotteryTicket",
     "MASKS_FILE",
     "MagnitudePruning",
-    "PruningSummary",
     "RoundMasks",
     "apply_masks_",
     "effective_tensor",

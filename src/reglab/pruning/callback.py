@@ -1,11 +1,12 @@
-"""Pruning inside a run: the scheduled pruning (modifier) and its summary (observer).
+"""Pruning inside a run: the scheduled pruning of one member (its settings and record).
 
-Metric and summary keys: see `MagnitudePruning` and `PruningSummary`.
+Metric and summary keys: see `MagnitudePruning` (the summary's are measured on the weights a
+run ends with, by `MemberPruning.member_summary`).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal, Mapping
+from typing import Literal, Mapping
 
 import torch
 
@@ -13,7 +14,7 @@ from reglab.contract.events import Callback, EpochRecord, FitRecord
 from reglab.pruning.magnitude import prune_magnitude
 from reglab.pruning.masks import make_pruning_permanent, sparsity_by_tensor, zero_pruned_parameters
 
-__all__ = ["MagnitudePruning", "PruningSummary", "sparsity_metrics", "sparsity_metric_keys"]
+__all__ = ["MagnitudePruning", "sparsity_metrics", "sparsity_metric_keys"]
 
 
 def sparsity_metrics(model: torch.nn.Module, names: list[str]) -> dict[str, float]:
@@ -95,18 +96,3 @@ class MagnitudePruning(Callback):
     def on_fit_end(self, record: FitRecord) -> None:
         make_pruning_permanent(record.model)
         return None
-
-
-class PruningSummary(Callback):
-    """Summary entries (table in `MagnitudePruning`) measured on the final weights (observer: after every modifier,
-    so after `restore_best` or weight averaging have put the final weights in place)."""
-
-    kind = "observer"
-
-    def __init__(self, names: list[str], pruner: Any) -> None:
-        self.names = list(names)
-        self.pruner = pruner  # MagnitudePruning or LotteryTicket: anything with rounds_done
-
-    def on_fit_end(self, record: FitRecord) -> Mapping[str, Any]:
-        total, per_tensor = sparsity_by_tensor(record.model, self.names)
-        return {"sparsity": total, "sparsity_per_layer": per_tensor, "pruning_rounds_done": self.pruner.rounds_done}

@@ -49,7 +49,7 @@ class FixedMask(Callback):
 
     Metric keys (every epoch): `pruning/sparsity`, `pruning/sparsity/<tensor>`,
     `pruning/rounds_done` (0), as `MagnitudePruning`; summary keys `sparsity`,
-    `sparsity_per_layer`, `pruning_rounds_done` (`PruningSummary`).
+    `sparsity_per_layer`, `pruning_rounds_done` (`MemberPruning.member_summary`).
 
     Args:
         names: plain names of the masked tensors (those of the lottery run).

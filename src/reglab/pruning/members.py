@@ -269,7 +269,7 @@ class MemberPruning(MemberUnit):
         self, unit: Any, weights: Mapping[str, torch.Tensor], history: Sequence[Mapping[str, float]], folder: Any = None
     ) -> dict[str, Any]:
         """`sparsity`, `sparsity_per_layer`, `pruning_rounds_done` (and `lottery`) of a finished member,
-        measured on the weights it ends with (`PruningSummary`, `LotteryTicket.on_fit_end`); a lottery
+        measured on the weights it ends with (and the lottery log `LotteryTicket` keeps); a lottery
         member's masks of every round go to `folder/lottery_masks.safetensors` (its run folder)."""
         if self.lottery and folder is not None:
             write_round_masks(folder, unit.masks)

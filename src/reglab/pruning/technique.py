@@ -11,7 +11,7 @@ from reglab.config import ConfigError
 from reglab.contract.batches import batch_starts
 from reglab.contract.technique import Technique, register_technique
 from reglab.contract.units import MemberStart, MemberUnit
-from reglab.pruning.callback import MagnitudePruning, PruningSummary
+from reglab.pruning.callback import MagnitudePruning
 from reglab.pruning.fixed_mask import FixedMask, masked_fresh_start
 from reglab.pruning.lottery import LotteryTicket, snapshot_weights
 from reglab.pruning.magnitude import prunable_parameters
@@ -121,14 +121,14 @@ def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique
     _check_no_averaging(config)
     if settings.method == "fixed_mask":
         fixed = _fixed_mask(config, model, data)
-        return Technique(callbacks=[fixed, PruningSummary(fixed.names, fixed)])
+        return Technique(callbacks=[fixed])
     if settings.method == "magnitude":
         epochs = pruning_epochs(settings.schedule, settings.start_epoch, settings.every, settings.rounds)
         if epochs[-1] > config.epochs:
             key, value = ("pruning.start_epoch", settings.start_epoch) if len(epochs) == 1 else ("pruning.rounds", settings.rounds)
             raise ConfigError(key, value, f"rounds that end by epoch {config.epochs} (the last would be at epoch {epochs[-1]})")
         pruner: Any = MagnitudePruning(names, settings.amount, epochs, settings.scope)
-        return Technique(callbacks=[pruner, PruningSummary(names, pruner)])
+        return Technique(callbacks=[pruner])
     _check_lottery(config, data)
     device = next(model.parameters()).device
     fresh = model_fresh_weights(config, data, device) if settings.control == "reinit" else None
@@ -144,7 +144,7 @@ def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique
         remaining=settings.remaining,
     )
     return Technique(
-        callbacks=[pruner, PruningSummary(names, pruner)],
+        callbacks=[pruner],
         total_epochs=lottery_total_epochs(config.epochs, settings.rounds),
         schedule_period=config.epochs,  # every round trains with the whole schedule
     )

@@ -21,7 +21,7 @@ from reglab.regularizers.penalties import (
     weighted_penalty,
 )
 from reglab.regularizers.proximal import ProximalL1, SubgradientL1, soft_threshold, soft_threshold_
-from reglab.regularizers.zeros import ZeroFractionMonitor, zero_fraction
+from reglab.regularizers.zeros import zero_fraction
 
 __all__ = [
     "ActivityPenalty",
@@ -37,7 +37,6 @@ __all__ = [
     "SharpnessAware",
     "SubgradientL1",
     "WeightPenalties",
-    "ZeroFractionMonitor",
     "activity_l1",
     "activity_l2",
     "clip_gradients_",

@@ -29,7 +29,6 @@ from reglab.regularizers.penalties import WeightPenalties, group_by_multiplier
 from reglab.regularizers.proximal import ProximalL1, SubgradientL1
 from reglab.regularizers.scope import matches_any, select_parameters
 from reglab.regularizers.sharpness import SharpnessAware
-from reglab.regularizers.zeros import ZeroFractionMonitor
 
 __all__ = ["build_technique", "member_units"]
 
@@ -105,8 +104,8 @@ def member_units(start: MemberStart) -> list[MemberUnit]:
 
 @register_technique(order=10, units=member_units)
 def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique | None:
-    """Check one member's `regularization.*` keys against its model; the `l1/zeros`
-    monitor when L1 is on. None when no key is set.
+    """Check one member's `regularization.*` keys against its model: an (empty) technique
+    when a key is set, None otherwise (the work is `member_units`').
 
     Raises:
         ConfigError: a pattern that matches no parameter, a scope without parameters or
@@ -135,9 +134,6 @@ def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique
             _weight_matrices(scoped, "regularization.orthogonality", settings.orthogonality)
         if settings.max_norm is not None:
             _weight_matrices(scoped, "regularization.max_norm", settings.max_norm)
-        if settings.l1 > 0:
-            groups = group_by_multiplier(scoped, settings.per_layer)
-            technique.callbacks.append(ZeroFractionMonitor([param for group in groups for param in group.params]))
     if wants_activity:
         from reglab.models import hidden_blocks
 

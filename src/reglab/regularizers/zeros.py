@@ -1,19 +1,22 @@
 """How many L1-regularized weights are exactly zero: the sparsity L1 is meant to create.
 
-The parameter trajectory recorder reports `param/sparsity/*` over the whole model;
-this observer reports the fraction over the weights L1 actually acts on, so the three
-`l1_mode`s can be compared (only `proximal` produces exact zeros).
+The parameter trajectory reports `param/sparsity/*` over the whole model; a run with L1
+also reports the fraction over the weights L1 acts on, so the three `l1_mode`s can be
+compared (only `proximal` produces exact zeros):
+
+| key        | where           | meaning                                                        |
+|------------|-----------------|----------------------------------------------------------------|
+| `l1/zeros` | per epoch       | fraction of scoped weights that are exactly 0 (`WeightPenalties.zero_counts`) |
+| `sparsity` | run summary     | the same fraction for the weights the run ends with             |
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Sequence
 
 import torch
 
-from reglab.contract.events import Callback, EpochRecord, FitRecord
-
-__all__ = ["ZeroFractionMonitor", "zero_fraction"]
+__all__ = ["zero_fraction"]
 
 
 @torch.no_grad()
@@ -29,30 +32,3 @@ def zero_fraction(params: Sequence[torch.Tensor]) -> float:
         return 0.0
     zeros = torch.stack([(param == 0).sum() for param in params]).sum()
     return zeros.item() / total
-
-
-class ZeroFractionMonitor(Callback):
-    """Observer: the fraction of exactly-zero weights among the L1-regularized ones.
-
-    Metric keys:
-
-    | key        | where           | meaning                                           |
-    |------------|-----------------|---------------------------------------------------|
-    | `l1/zeros` | per epoch       | fraction of scoped weights that are exactly 0     |
-    | `sparsity` | run summary     | the same fraction for the weights the run ends with |
-
-    Example:
-        >>> monitor = ZeroFractionMonitor(list(select_parameters(model).values()))
-    """
-
-    kind = "observer"
-
-    def __init__(self, params: Sequence[torch.Tensor]) -> None:
-        self.params = list(params)
-
-    def on_epoch_end(self, record: EpochRecord) -> dict[str, float]:
-        return {"l1/zeros": zero_fraction(self.params)}
-
-    def on_fit_end(self, record: FitRecord) -> Mapping[str, Any]:
-        # Observers run after modifiers, so this sees averaged or pruned final weights.
-        return {"sparsity": zero_fraction(self.params)}

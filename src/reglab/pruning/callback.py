@@ -10,9 +10,8 @@ from typing import Literal, Mapping
 
 import torch
 
-from reglab.contract.events import Callback, EpochRecord, FitRecord
-from reglab.pruning.magnitude import prune_magnitude
-from reglab.pruning.masks import make_pruning_permanent, sparsity_by_tensor, zero_pruned_parameters
+from reglab.contract.events import Callback
+from reglab.pruning.masks import sparsity_by_tensor
 
 __all__ = ["MagnitudePruning", "sparsity_metrics", "sparsity_metric_keys"]
 
@@ -30,10 +29,10 @@ def sparsity_metric_keys(total: float, per_tensor: Mapping[str, float]) -> dict[
 
 
 class MagnitudePruning(Callback):
-    """Prunes `amount` of the remaining weights at the end of the given epochs (modifier).
+    """Prunes `amount` of the remaining weights at the end of the given epochs: one member's
+    settings and record (the stacked masks and rounds are `MemberPruning`'s).
 
-    At fit end the masks are made permanent (`prune.remove`): the final model is a plain
-    model with exact zeros, its parameters the same objects as before.
+    The member ends as a plain model with exact zeros.
 
     Metric keys (every epoch):
 
@@ -80,19 +79,6 @@ class MagnitudePruning(Callback):
         self.names, self.amount, self.epochs, self.scope = list(names), amount, sorted(epochs), scope
         self.rounds_done = 0
 
-    def on_epoch_end(self, record: EpochRecord) -> dict[str, float]:
-        for _ in range(self.epochs.count(record.epoch)):
-            prune_magnitude(record.model, self.amount, self.scope, names=self.names)
-            zero_pruned_parameters(record.model, record.optimizer)
-            self.rounds_done += 1
-        metrics = sparsity_metrics(record.model, self.names)
-        metrics["pruning/rounds_done"] = float(self.rounds_done)
-        return metrics
-
     def rounds_done_after(self, epoch: int) -> int:
         """Rounds pruned by the end of epoch `epoch`."""
         return sum(1 for scheduled in self.epochs if scheduled <= epoch)
-
-    def on_fit_end(self, record: FitRecord) -> None:
-        make_pruning_permanent(record.model)
-        return None

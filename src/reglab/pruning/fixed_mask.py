@@ -23,14 +23,11 @@ Reference:
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import torch
 
-from reglab.contract.events import Callback, EpochRecord, FitRecord
-from reglab.pruning.callback import sparsity_metrics
-from reglab.pruning.magnitude import install_masks
-from reglab.pruning.masks import make_pruning_permanent, zero_pruned_parameters
+from reglab.contract.events import Callback
 
 __all__ = ["FixedMask", "masked_fresh_start"]
 
@@ -45,7 +42,8 @@ def masked_fresh_start(model: torch.nn.Module, fresh: Mapping[str, torch.Tensor]
 
 
 class FixedMask(Callback):
-    """Trains under one fixed mask per pruned tensor (modifier); nothing is pruned during the run.
+    """Trains under one fixed mask per pruned tensor; nothing is pruned during the run. One
+    member's settings (the stacked masks are `MemberPruning`'s).
 
     Metric keys (every epoch): `pruning/sparsity`, `pruning/sparsity/<tensor>`,
     `pruning/rounds_done` (0), as `MagnitudePruning`; summary keys `sparsity`,
@@ -73,20 +71,6 @@ class FixedMask(Callback):
         self.epochs: list[int] = []  # no pruning rounds
         self.rounds_done = 0
 
-    def on_fit_start(self, record: FitRecord) -> None:
-        install_masks(record.model, self.masks)
-        zero_pruned_parameters(record.model, record.optimizer)
-        return None
-
-    def on_epoch_end(self, record: EpochRecord) -> dict[str, float]:
-        metrics = sparsity_metrics(record.model, self.names)
-        metrics["pruning/rounds_done"] = 0.0
-        return metrics
-
     def rounds_done_after(self, epoch: int) -> int:
         """Always 0: the mask is given, never pruned further."""
         return 0
-
-    def on_fit_end(self, record: FitRecord) -> Any:
-        make_pruning_permanent(record.model)
-        return None

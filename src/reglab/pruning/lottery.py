@@ -33,17 +33,13 @@ from typing import Any, Callable, Literal, Mapping, Sequence
 import torch
 from torch import nn
 
-from reglab.contract.events import Callback, EpochRecord, FitRecord, StepRecord
+from reglab.contract.events import Callback
 from reglab.contract.monitor import best_epoch, default_monitor
-from reglab.pruning.callback import sparsity_metrics
-from reglab.pruning.magnitude import prune_magnitude
-from reglab.pruning.mask_file import RoundMasks, write_round_masks
+from reglab.pruning.mask_file import RoundMasks
 from reglab.pruning.masks import (
-    make_pruning_permanent,
     pruned_state_dict,
     pruned_tensors,
     refresh_pruned_weights,
-    sparsity_by_tensor,
 )
 from reglab.pruning.member_masks import rewind_
 from reglab.pruning.schedule import lottery_round
@@ -128,7 +124,8 @@ def round_entry(
 
 
 class LotteryTicket(Callback):
-    """Iterative magnitude pruning with rewinding to step k (modifier).
+    """Iterative magnitude pruning with rewinding to step k: one member's settings and its lottery
+    log (the stacked masks, rounds and rewinds are `MemberPruning`'s).
 
     Metric keys (every epoch), besides `pruning/sparsity`, `pruning/sparsity/<tensor>` and
     `pruning/rounds_done` (table in `MagnitudePruning`):
@@ -199,38 +196,6 @@ class LotteryTicket(Callback):
         """f_r of `remaining` for round r ≥ 1 (None: the round prunes `amount` of what remains)."""
         return None if self.remaining is None else self.remaining[round_index - 1]
 
-    def on_fit_start(self, record: FitRecord) -> None:
-        if self.rewind_step == 0:
-            self.rewind_state = snapshot_weights(record.model)
-        return None
-
-    def on_step_end(self, record: StepRecord) -> None:
-        if self.rewind_state is None and record.step == self.rewind_step:
-            self.rewind_state = snapshot_weights(record.model)
-        return None
-
-    def on_epoch_end(self, record: EpochRecord) -> dict[str, float]:
-        round_index = lottery_round(record.epoch, self.epochs_per_round)
-        if record.epoch % self.epochs_per_round == 0:
-            sparsity = sparsity_by_tensor(record.model, self.names)[0]
-            self.log.append(round_entry(round_index, self.epochs_per_round, record.history, record.metrics, sparsity))
-            if round_index < self.rounds:
-                self._next_round(record.model, record.optimizer, round_index + 1)
-        metrics = sparsity_metrics(record.model, self.names)
-        metrics["pruning/round"] = float(round_index)
-        metrics["pruning/rounds_done"] = float(self.rounds_done)
-        return metrics
-
-    def _next_round(self, model: nn.Module, optimizer: torch.optim.Optimizer, next_round: int) -> None:
-        if self.rewind_state is None:
-            raise RuntimeError(f"pruning.rewind_step={self.rewind_step} was never reached in round 0")
-        masks = prune_magnitude(model, self.amount, self.scope, names=self.names, remaining=self.fraction_after(next_round))
-        self.masks.record(next_round, masks)
-        target = self.rewind_state if self.control == "rewind" else self.fresh_weights(next_round)
-        rewind_weights(model, target)
-        optimizer.state.clear()  # momentum / Adam moments of the previous round must not leak
-        self.rounds_done += 1
-
     def log_partial_round(self, history: Sequence[Mapping[str, float]], sparsity: float) -> None:
         """At fit end: when the run ended inside a round (a stop or divergence), log that round;
         `sparsity` is that of the weights the run ends with."""
@@ -243,10 +208,3 @@ class LotteryTicket(Callback):
     def rounds_done_after(self, epoch: int) -> int:
         """Rounds pruned by the end of epoch `epoch` (one at the end of each round but the last)."""
         return min(epoch // self.epochs_per_round, self.rounds)
-
-    def on_fit_end(self, record: FitRecord) -> Mapping[str, Any]:
-        self.log_partial_round(record.history, sparsity_by_tensor(record.model, self.names)[0])
-        make_pruning_permanent(record.model)
-        if record.run_dir is not None:
-            write_round_masks(record.run_dir, self.masks)
-        return {"lottery": self.log}

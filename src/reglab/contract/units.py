@@ -33,7 +33,8 @@ from typing import Any, Callable, ClassVar, Literal
 
 import torch
 
-__all__ = ["SLOTS", "MemberStart", "PopulationUnsupported", "MemberStep", "MemberUnit", "Slot", "StepUnits"]
+__all__ = ["SLOTS", "MemberStart", "MemberStep", "MemberUnit", "PopulationUnsupported", "Slot", "StepUnits"]
+
 
 class PopulationUnsupported(ValueError):
     """Members that cannot share one population (a unit refuses them); each trains as its own run."""

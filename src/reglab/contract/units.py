@@ -122,12 +122,14 @@ class MemberUnit:
         order: its place within each slot (lower first); a family's registry order by
             default, `slot_order` overrides it for single slots.
         reads_hidden: the loop hands it the hidden blocks' outputs (`MemberStep.hidden`).
+        regradients: the loop gives it `MemberStep.regradient` (a second pass, as SAM's).
     """
 
     name: ClassVar[str] = "unit"
     slots: ClassVar[tuple[Slot, ...]] = ()
     slot_order: ClassVar[dict[str, int]] = {}
     reads_hidden: ClassVar[bool] = False
+    regradients: ClassVar[bool] = False
     order: int = 0
 
     def configure(self, hyper: Any) -> None:

@@ -80,7 +80,8 @@ def _gradients(state: PopulationState, step: MemberStep, total: torch.Tensor, tr
     names = list(state.params)
     gradients = dict(zip(names, torch.autograd.grad(total.sum(), [state.params[name] for name in names])))
     for position, unit in enumerate(state.units.of("gradient_transform")[:transforms]):
-        step.regradient = partial(_regradient, state, step, position)
+        if unit.regradients:  # a second pass through the transforms before this one (SAM)
+            step.regradient = partial(_regradient, state, step, position)
         gradients = unit.transform_gradients(gradients, step) or gradients
     return gradients
 

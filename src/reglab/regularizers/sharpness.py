@@ -47,6 +47,7 @@ class SharpnessAware(MemberUnit):
 
     name = "sam"
     slots = ("gradient_transform",)
+    regradients = True
 
     def transform_gradients(self, gradients: dict[str, torch.Tensor], step: MemberStep) -> dict[str, torch.Tensor]:
         names = list(gradients)

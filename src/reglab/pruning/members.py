@@ -1,24 +1,22 @@
-"""Pruning in a population: stacked masks (K, *shape), one magnitude ranking per member, lottery
+"""Pruning for K members: stacked masks (K, *shape), one magnitude ranking per member, lottery
 rounds, and fixed masks (each member its own, from a lottery run's masks file).
 
-Each member's single-run unit (`MagnitudePruning`, `LotteryTicket` or `FixedMask`, built per member by
-`inspect_techniques`) says when rounds happen and keeps the member's host-side record
-(`rounds_done`, the `lottery` log, every round's mask in `LotteryTicket.masks`, written to
-its run folder at the end); `MemberPruning` does the tensor work for all K members at once,
-as the single run does it for one:
+Each member's settings object (`MagnitudePruning`, `LotteryTicket` or `FixedMask`, built by the
+pruning family's `build_technique`) says when rounds happen and keeps the member's host-side
+record (`rounds_done`, the `lottery` log, every round's mask in `LotteryTicket.masks`, written
+to its run folder at the end); `MemberPruning`, the family's unit, does the tensor work for all
+K members at once:
 
-| single run                                                | population (`MemberPruning`)                          |
-|-----------------------------------------------------------|-------------------------------------------------------|
-| `prune_magnitude`: `magnitude_masks` with K = 1           | `magnitude_masks` of the stacked weights, (K,) amounts |
-| forward through `weight_orig · mask` (gradient · mask)    | weights 0 where pruned; gradients · mask              |
-| `KeepPrunedWeightsZero` after each optimizer step         | weights · mask after each step                        |
-| `zero_pruned_parameters(model, optimizer)` at a round     | weights and optimizer state · mask                    |
-| `LotteryTicket`: prune, rewind to θ_k (or a fresh init),  | the same on the stacked parameters and buffers; the   |
-| clear the optimizer, restart the schedule                 | optimizer's state and step count, a new schedule      |
-| `pruning/*` metrics, summary keys                         | (T, K) zero counts, fetched with the epoch's metrics  |
-| `pruning.remaining`: keep round(f_r · n) at round r       | `magnitude_masks(..., remaining=(K,) f_r)`            |
-| `FixedMask`: masks installed at fit start                 | each member's mask stacked at the start (its fresh    |
-|                                                           | weights were masked when its technique was built)     |
+| what                                        | how, for K members                                        |
+|---------------------------------------------|-----------------------------------------------------------|
+| ranking (`prune_magnitude` for one module)   | `magnitude_masks` of the stacked weights, (K,) amounts    |
+| gradients (`gradient_transform`, first)      | gradients · mask                                          |
+| weights (`weight_transform`)                 | weights · mask after each step; the lottery's rewind point at step k |
+| a round (`epoch_end`)                        | weights and optimizer state · mask                        |
+| a lottery round                              | prune, rewind the stacked parameters and buffers to θ_k (or a fresh init), clear the optimizer's state and step count, restart the schedule |
+| `pruning/*` metrics, summary keys            | (T, K) zero counts, fetched with the epoch's metrics      |
+| `pruning.remaining`: keep round(f_r · n)     | `magnitude_masks(..., remaining=(K,) f_r)`                |
+| `FixedMask`                                  | each member's mask stacked at the start (its fresh weights were masked when its technique was built) |
 
 A population without pruning has no `MemberPruning` (no work at all); before the first
 round the per-step calls return at once (no masks yet).

@@ -3,18 +3,18 @@ reductions over stacked tensors: the trajectory family's unit.
 
 The device side measures each quantity for all members at once, as a (tensors, K)
 matrix: one reduction over the stacked tensor's non-member dims per parameter
-tensor. The host side is the single run's own `reglab.trajectory.metrics.derive_metrics`,
-called once per member, so a member records exactly the `param/*`, `grad/*`,
-`update_ratio/*` and `bn/*` keys its single run records (see that module for the
-formulas and the key table).
+tensor. The host side is `reglab.trajectory.metrics.derive_metrics`, called once per
+member, so every member records the `param/*`, `grad/*`, `update_ratio/*` and `bn/*`
+keys that `TrajectoryRecorder` records for a module (see that module for the formulas
+and the key table).
 
 With `trajectory.every_steps = N` the same quantities are measured every N steps
 (gradients of that step, updates since the previous row), kept on the device and
 fetched with the epoch's one host sync; each member's rows go to its own
-`runs/<id>/trajectory_steps.csv` through the single run's `StepRowWriter`. With
-`trajectory.snapshot_*` each member has the single run's `SnapshotWriter` in its run
-folder, fed the member's state dict (`unstack_state`) at the same epochs and steps,
-so its `snapshots/` folder, index and thinning are those of its single run.
+`runs/<id>/trajectory_steps.csv` through a `StepRowWriter`. With `trajectory.snapshot_*`
+each member has a `SnapshotWriter` in its run folder, fed the member's state dict
+(`unstack_state`) at the same epochs and steps whatever K, so its `snapshots/` folder,
+index and thinning are those of its run alone.
 """
 
 from __future__ import annotations

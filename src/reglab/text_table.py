@@ -274,9 +274,9 @@ def render_table(table: TextTable, width: int) -> str:
     Example:
         >>> text = render_table(TextTable([Column("id", ["3f2a"], align="left")], "1 run"), 80)
     """
-    lines = [table.title] if table.title else []
+    lines = [wrap_line(table.title, width)] if table.title else []
     if table.rows == 0:
-        return "\n".join([*lines, *table.notes])
+        return "\n".join([*lines, *(wrap_line(note, width) for note in table.notes)])
     columns, same = _move_constant_columns(table)
     layout = _layout(columns, width) if columns else None
     if columns and layout is not None:

@@ -252,3 +252,12 @@ def test_group_by_name_puts_each_config_name_on_one_row(capsys, monkeypatch, sli
     # One run: its value alone, to the decimals of the column (test acc 0.3877 → 0.388).
     assert rows["cut"].split()[2] == "1" and "±" not in rows["cut"] and " 0.388 " in rows["cut"]
     assert "33 runs in 2 groups by name" in out
+
+
+def test_a_long_title_and_notes_wrap_to_the_width_with_or_without_rows():
+    title = "sweep fantastic-measures: 38 measures over 1296 runs, gap = train acc − test acc (last epoch)"
+    note = "τ: Kendall's τ of measure and gap over all runs; Ψ: granulated τ, the mean over hyperparameters"
+    for rows in (["3f2a"], []):
+        text = render_table(TextTable([Column("id", rows, align="left")], title, notes=[note]), 80)
+        assert max(len(line) for line in text.splitlines()) <= 80
+        assert " ".join(text.split()).startswith(" ".join(title.split()))  # every word kept, in order

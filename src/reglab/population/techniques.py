@@ -25,6 +25,8 @@ import torch
 
 from reglab.config import Config
 from reglab.contract.units import PopulationUnsupported  # re-exported: callers take it from here
+from reglab.pruning import FixedMask, LotteryTicket, MagnitudePruning
+from reglab.stopping import EarlyStopping, RestoreBest
 from reglab.techniques import build_techniques
 
 __all__ = ["MemberTechniques", "PopulationUnsupported", "inspect_techniques"]
@@ -54,18 +56,17 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
     zero_fraction = config.regularization.l1 > 0  # `l1/zeros` and the summary's `sparsity` (`WeightPenalties`)
     own: list[Any] = []
     for callback in technique.callbacks:
-        kind = type(callback).__name__
-        if kind == "EarlyStopping":
+        if isinstance(callback, EarlyStopping):
             stopper = callback
-        elif kind in ("MagnitudePruning", "LotteryTicket", "FixedMask"):
+        elif isinstance(callback, (MagnitudePruning, LotteryTicket, FixedMask)):
             pruning = callback
-        elif kind == "RestoreBest":
+        elif isinstance(callback, RestoreBest):
             continue  # the population loads the stopper's best weights when the member ends
         elif getattr(callback, "record_only", False):
             own.append(callback)  # fired for this member by `MemberCallbacks`
         else:
-            raise PopulationUnsupported(f"the callback {kind}")
-    if technique.total_epochs is not None and type(pruning).__name__ != "LotteryTicket":
+            raise PopulationUnsupported(f"the callback {type(callback).__name__}")
+    if technique.total_epochs is not None and not isinstance(pruning, LotteryTicket):
         raise PopulationUnsupported("a multi-phase technique other than lottery-ticket rounds")
     return MemberTechniques(
         stopper, zero_fraction, pruning, technique.total_epochs, own, list(technique.callbacks)

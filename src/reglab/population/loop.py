@@ -110,12 +110,13 @@ def _train_epoch(state: PopulationState, lrs: torch.Tensor) -> dict[str, torch.T
     momenta = state.schedule.momenta  # (steps + 1, K) under a momentum schedule (onecycle), else None
     transforms = len(state.units.of("gradient_transform"))
     evaluate = partial(_evaluation_forward, state)
+    generators = state.generators or [None] * state.size
     for index, start in enumerate(starts):
         positions = order[..., start : start + state.batch_size]
         inputs, labels = state.data.train_x.rows(positions), state.data.train_y.rows(positions)
         step = MemberStep(
             state.params, state.buffers, state.hyper, positions.shape[-1], index, len(starts), state.members, lrs[index],
-            shared=state.shared_inputs, generators=state.generators or [None] * state.size, evaluate=evaluate,
+            shared=state.shared_inputs, generators=generators, evaluate=evaluate,
         )
         targets = labels
         for unit in batch_transforms:

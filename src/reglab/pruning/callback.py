@@ -65,8 +65,6 @@ class MagnitudePruning(Callback):
         Zhu & Gupta (2017). To prune, or not to prune. arXiv:1710.01878.
     """
 
-    resumable = False  # its averages / masks / rewind point are not in the checkpoint yet
-
     kind = "modifier"
 
     def __init__(

@@ -58,8 +58,6 @@ class FixedMask(Callback):
         >>> unit = FixedMask(list(masks), masks, mask_round=7)
     """
 
-    resumable = False  # a single run installs its masks at fit start (populations checkpoint them)
-
     kind = "modifier"
 
     def __init__(self, names: Sequence[str], masks: Mapping[str, torch.Tensor], mask_round: int) -> None:

@@ -161,8 +161,6 @@ class LotteryTicket(Callback):
         Frankle & Carbin 2019 (arXiv:1803.03635); Frankle et al. 2020 (arXiv:1912.05671).
     """
 
-    resumable = False  # its averages / masks / rewind point are not in the checkpoint yet
-
     kind = "modifier"
 
     def __init__(
@@ -184,9 +182,6 @@ class LotteryTicket(Callback):
         self.names, self.amount, self.rounds = list(names), amount, rounds
         self.epochs_per_round, self.rewind_step, self.control = epochs_per_round, rewind_step, control
         self.fresh_weights, self.scope = fresh_weights, scope
-        # the loop calls on_step_end every `step_every` steps: the first call is step k
-        self.step_every = rewind_step or None
-        self.rewind_state: dict[str, torch.Tensor] | None = None
         self.remaining = None if remaining is None else [float(fraction) for fraction in remaining]
         self.rounds_done = 0
         self.log: list[dict[str, Any]] = []

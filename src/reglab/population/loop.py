@@ -158,12 +158,12 @@ def _fetch(quantities: dict[str, torch.Tensor]) -> dict[str, list[list[float]]]:
 def _epoch_quantities(state: PopulationState, sums: dict[str, torch.Tensor], lrs: torch.Tensor) -> dict[str, list[list[float]]]:
     """The epoch's training sums, evaluation, zero counts and trajectory of every member, fetched."""
     quantities = {**sums, **_evaluate(state, "val"), **_evaluate(state, "test"), "lr": lrs[-1]}
-    if state.pruning is not None:  # after evaluation, before the zero counts and the trajectory
-        quantities.update(state.pruning.epoch_end(state))
     if state.averaging is not None and state.averaging.evaluated:  # EMA: the averages evaluated as the weights
         for split in ("val", "test"):
             averaged = _evaluate(state, split, state.averaging.params, state.averaging.buffers)
             quantities.update({f"{state.averaging.name}/{name}": value for name, value in averaged.items()})
+    if state.pruning is not None:  # after evaluation, before the zero counts and the trajectory
+        quantities.update(state.pruning.epoch_end(state))
     if any(state.techniques[member].zero_fraction for member in state.members):
         quantities["l1/zeros"] = state.units.find(WeightPenalties).zero_counts(state.params)
     if state.trajectory is not None:

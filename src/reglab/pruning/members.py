@@ -158,8 +158,12 @@ class MemberPruning(MemberUnit):
         self.masks = dict(zip(self.names, masks))
 
     def _zero_pruned(self, state: Any) -> None:
-        """Weights and the optimizer's per-entry state (momentum, Adam moments) · mask."""
+        """Weights, the optimizer's per-entry state (momentum, Adam moments) and the weight
+        averages (EMA, SWA) · mask: a pruned entry then stays exactly 0 in all of them, since
+        the average of zeros is zero (θ̄ ← d·0 + (1 − d)·0)."""
         zero_pruned_(state.params, self.masks, state.optimizer.state)
+        if state.averaging is not None:
+            zero_pruned_(state.averaging.params, self.masks, None)
 
     @torch.no_grad()
     def _next_round(self, state: Any, next_round: int) -> None:

@@ -41,16 +41,14 @@ def model_fresh_weights(config: Any, data: Any, device: torch.device) -> Any:
 
 
 def _check_no_averaging(config: Any) -> None:
-    """Weight averaging (EMA/SWA) and pruning do not mix: an average of the weights brings the
-    pruned entries back (EMA decays them, never to 0), and `AveragedModel` pairs parameters and
-    buffers by position, which the `*_mask` buffers pruning adds throw off (a crash with batch norm)."""
+    """Lottery rounds refuse weight averaging (EMA/SWA): each round rewinds the weights, and an
+    average across rounds would mix networks of different masks. Magnitude rounds and a fixed
+    mask keep their averages pruned (see `MemberPruning`)."""
     regularization = config.regularization
     for key in ("ema_decay", "swa_start"):
         value = getattr(regularization, key)
         if value is not None:
-            raise ConfigError(
-                f"regularization.{key}", value, f"null with pruning.method={config.pruning.method} (averaging undoes pruning)"
-            )
+            raise ConfigError(f"regularization.{key}", value, "null with pruning.method=lottery (rounds rewind the weights)")
 
 
 def _check_lottery(config: Any, data: Any) -> None:
@@ -103,7 +101,7 @@ def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique
     """The pruning callbacks `config.pruning` asks for; None for method none.
 
     Raises:
-        ConfigError: a round that can never happen, pruning with weight averaging (EMA/SWA),
+        ConfigError: a round that can never happen, lottery rounds with weight averaging (EMA/SWA),
             lottery rounds combined with early stopping, a mask file that is missing,
             damaged, lacks the round or does not fit the model.
 
@@ -118,7 +116,8 @@ def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique
     names = list(prunable_parameters(model, settings.include_biases))
     if not names:
         raise ConfigError("pruning.method", settings.method, "none for a model without weights to prune")
-    _check_no_averaging(config)
+    if settings.method == "lottery":
+        _check_no_averaging(config)
     if settings.method == "fixed_mask":
         fixed = _fixed_mask(config, model, data)
         return Technique(callbacks=[fixed])

@@ -1,4 +1,6 @@
-"""The draws and warps of `reglab.augment` against kornia's modules: same seed, the same images bit for bit.
+"""The draws and warps of `reglab.augment` against kornia's modules: same seed, the same images
+(bit for bit, except the affine warp: reglab computes its sampling grid in closed form, equal to
+kornia's to rounding).
 
 A single run used kornia's RandomHorizontalFlip / RandomVerticalFlip / RandomAffine /
 RandomErasing and torch's Beta; reglab now draws with explicit random streams (so a
@@ -18,13 +20,16 @@ from reglab.augment.erasing import ERASED_AREA, ERASED_ASPECT_RATIO
 IMAGES = torch.randn(48, 2, 9, 11, generator=torch.Generator().manual_seed(0))
 
 
-def _same_draws(reference, ours, seed: int = 3) -> None:
+def _same_draws(reference, ours, seed: int = 3, exact: bool = True) -> None:
     torch.manual_seed(seed)
     expected = reference()
     expected_state = torch.get_rng_state()
     torch.manual_seed(seed)
     got = ours()
-    assert torch.equal(got, expected)
+    if exact:
+        assert torch.equal(got, expected)
+    else:  # float32 rounding of a different but equal formula; a wrong pixel would be off by ~1
+        torch.testing.assert_close(got, expected, rtol=1e-5, atol=3e-5)
     assert torch.equal(torch.get_rng_state(), expected_state)
 
 
@@ -47,7 +52,9 @@ def test_affine_draws_and_warps_as_kornia_with_a_fill(degrees: float, translate:
         fill_value=fill,
         p=1.0,
     )
-    _same_draws(lambda: module(IMAGES), lambda: warp_affine_rows(IMAGES, draw_affine(48, 9, 11, degrees, translate, scale, "cpu"), fill))
+    _same_draws(
+        lambda: module(IMAGES), lambda: warp_affine_rows(IMAGES, draw_affine(48, 9, 11, degrees, translate, scale, "cpu"), fill), exact=False
+    )
 
 
 @pytest.mark.parametrize("probability", [0.4, 1.0])

@@ -19,8 +19,11 @@ the units of each slot in order, knowing none of them by name:
 | `gradient_transform` | the stacked gradients                  | pruning masks, SAM, L1 subgradient, clipping, the trajectory's gradient norms |
 | `weight_transform`   | the stacked weights after the step     | proximal L1, max-norm, pruning masks, EMA/SWA, the trajectory's step rows |
 
-Events (epoch ends, early stopping, stores) are `reglab.contract.Callback`s fired per
-member with real records. A unit's per-member numbers come from the step's
+At each epoch's end a unit may add (K,) device quantities to the one host sync of the
+epoch (`epoch_quantities`), turn its member's share into metric keys (`epoch_metrics`),
+and add entries to a finished member's summary (`final_summary`): the `l1/zeros` and
+`sparsity` of L1 are measured so. Events (epoch ends, early stopping, stores) are
+`reglab.contract.Callback`s fired per member with real records. A unit's per-member numbers come from the step's
 `hyper` (each member's value, shape (K,)), so it never holds a copy that goes stale
 when members finish; what it reads on the host (which members use it) it reads in
 `configure`, called again whenever the population's members change.
@@ -159,6 +162,19 @@ class MemberUnit:
         """The `loss/<name>` keys the member at row `position` records (its strength is not 0)."""
         return set()
 
+    def epoch_quantities(self, params: dict[str, torch.Tensor], buffers: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """(K,) device tensors to fetch at the epoch's end, by name (fetched with everything else)."""
+        return {}
+
+    def epoch_metrics(self, fetched: dict[str, list[list[float]]], position: int) -> dict[str, float]:
+        """The metric keys of the member at row `position`, from the fetched quantities
+        (`fetched[name][position]` is its list of values)."""
+        return {}
+
+    def final_summary(self, params: dict[str, torch.Tensor], position: int) -> dict[str, Any]:
+        """Summary entries of the member at row `position` as it finishes, from its final weights."""
+        return {}
+
     def position(self, slot: Slot) -> int:
         return self.slot_order.get(slot, self.order)
 
@@ -192,6 +208,27 @@ class StepUnits:
     def emitted(self, position: int) -> set[str]:
         """Every `loss/<name>` key the member at row `position` records."""
         return set().union(*(unit.emitted(position) for unit in self.of("loss_term")))
+
+    def epoch_quantities(self, params: dict[str, torch.Tensor], buffers: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Every unit's (K,) quantities of the epoch, by name."""
+        quantities: dict[str, torch.Tensor] = {}
+        for unit in self.units:
+            quantities.update(unit.epoch_quantities(params, buffers))
+        return quantities
+
+    def epoch_metrics(self, fetched: dict[str, list[list[float]]], position: int) -> dict[str, float]:
+        """Every unit's metric keys for the member at row `position`."""
+        metrics: dict[str, float] = {}
+        for unit in self.units:
+            metrics.update(unit.epoch_metrics(fetched, position))
+        return metrics
+
+    def final_summary(self, params: dict[str, torch.Tensor], position: int) -> dict[str, Any]:
+        """Every unit's summary entries for the member at row `position`."""
+        summary: dict[str, Any] = {}
+        for unit in self.units:
+            summary.update(unit.final_summary(params, position))
+        return summary
 
     def find(self, kind: type | tuple[type, ...]) -> Any | None:
         """The unit of class `kind` (or of one of the classes), or None."""

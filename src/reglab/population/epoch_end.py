@@ -16,7 +16,6 @@ import numpy
 from reglab.contract.events import EpochRecord, Stop, frozen
 from reglab.population.stacked import unstack_state
 from reglab.population.state import PopulationState
-from reglab.regularizers.penalties import WeightPenalties
 
 __all__ = ["EpochSink", "MemberEnd", "member_metrics", "record_epoch"]
 
@@ -81,8 +80,7 @@ def record_epoch(
         if config.early_stopping.stop_on_divergence and not math.isfinite(metrics["loss/total"]):
             stop = Stop("the training loss became non-finite", status="diverged", criterion="divergence")
         techniques = state.techniques[member]
-        if techniques.zero_fraction:
-            metrics["l1/zeros"] = fetched["l1/zeros"][position][0] / max(state.units.find(WeightPenalties).scoped_entries, 1)
+        metrics.update(state.units.epoch_metrics(fetched, position))
         if state.pruning is not None:
             metrics.update(state.pruning.member_metrics(techniques.pruning, fetched, position, epoch, histories[member], metrics))
         if techniques.stopper is not None:

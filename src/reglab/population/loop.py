@@ -28,7 +28,6 @@ from reglab.population.epoch_end import EpochSink, MemberEnd, record_epoch
 from reglab.population.shards import ShardThreads, rebalance
 from reglab.population.state import PopulationState
 from reglab.contract.units import MemberStep
-from reglab.regularizers.penalties import WeightPenalties
 
 __all__ = ["fit_population", "MemberEnd"]
 
@@ -156,7 +155,7 @@ def _fetch(quantities: dict[str, torch.Tensor]) -> dict[str, list[list[float]]]:
 
 
 def _epoch_quantities(state: PopulationState, sums: dict[str, torch.Tensor], lrs: torch.Tensor) -> dict[str, list[list[float]]]:
-    """The epoch's training sums, evaluation, zero counts and trajectory of every member, fetched."""
+    """The epoch's training sums, evaluation, the units' quantities and trajectory of every member, fetched."""
     quantities = {**sums, **_evaluate(state, "val"), **_evaluate(state, "test"), "lr": lrs[-1]}
     if state.averaging is not None and state.averaging.evaluated:  # EMA: the averages evaluated as the weights
         for split in ("val", "test"):
@@ -164,8 +163,7 @@ def _epoch_quantities(state: PopulationState, sums: dict[str, torch.Tensor], lrs
             quantities.update({f"{state.averaging.name}/{name}": value for name, value in averaged.items()})
     if state.pruning is not None:  # after evaluation, before the zero counts and the trajectory
         quantities.update(state.pruning.epoch_end(state))
-    if any(state.techniques[member].zero_fraction for member in state.members):
-        quantities["l1/zeros"] = state.units.find(WeightPenalties).zero_counts(state.params)
+    quantities.update(state.units.epoch_quantities(state.params, state.buffers))
     if state.trajectory is not None:
         raw = state.trajectory.measure(state.params, state.buffers)
         quantities.update({f"trajectory/{name}": value for name, value in raw.items()})

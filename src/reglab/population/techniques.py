@@ -37,7 +37,6 @@ class MemberTechniques:
     """The technique units of one member's single run, as the population uses them."""
 
     stopper: Any | None  # reglab.stopping.EarlyStopping
-    zero_fraction: bool
     pruning: Any | None = None  # the member's MagnitudePruning or LotteryTicket
     total_epochs: int | None = None  # lottery rounds: epochs · (rounds + 1)
     callbacks: list[Any] = field(default_factory=list)  # the member's `record_only` units
@@ -53,7 +52,6 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
     """
     technique = build_techniques(config, model, data)
     stopper, pruning = None, None
-    zero_fraction = config.regularization.l1 > 0  # `l1/zeros` and the summary's `sparsity` (`WeightPenalties`)
     own: list[Any] = []
     for callback in technique.callbacks:
         if isinstance(callback, EarlyStopping):
@@ -69,5 +67,5 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
     if technique.total_epochs is not None and not isinstance(pruning, LotteryTicket):
         raise PopulationUnsupported("a multi-phase technique other than lottery-ticket rounds")
     return MemberTechniques(
-        stopper, zero_fraction, pruning, technique.total_epochs, own, list(technique.callbacks)
+        stopper, pruning, technique.total_epochs, own, list(technique.callbacks)
     )

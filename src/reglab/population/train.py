@@ -30,7 +30,6 @@ from reglab.population.record import MemberRecorder
 from reglab.population.shards import MIN_SHARD_MEMBERS, shard_count, split_population
 from reglab.population.stacked import unstack_state
 from reglab.population.state import PopulationState
-from reglab.regularizers.penalties import WeightPenalties
 from reglab.population.techniques import PopulationUnsupported
 from reglab.regularizers.decay import decay_groups
 from reglab.store import RunStore
@@ -177,11 +176,7 @@ def train_population(
         if restored:  # early_stopping.restore_best: the member ends with its best epoch's weights
             member_state = {name: tensor.clone() for name, tensor in stopper.best_state.items()}
             stopper.restored_epoch = stopper.best_epoch
-        extra: dict[str, Any] = {}
-        if techniques.zero_fraction:
-            penalties = current.units.find(WeightPenalties)
-            zeros = penalties.zero_counts(current.params)[row].item()
-            extra["sparsity"] = zeros / max(penalties.scoped_entries, 1)
+        extra: dict[str, Any] = current.units.final_summary(current.params, row)
         if techniques.stopper is not None:
             record = FitRecord(None, None, config, None, len(history), history, stop, recorder.run_ids[member])
             extra.update(techniques.stopper.on_fit_end(record) or {})

@@ -209,6 +209,21 @@ class WeightPenalties(MemberUnit):
         flags = (("l1", self.l1_on[position]), ("l2", self.l2_on[position]))
         return {name for name, on in flags if on}
 
+    def epoch_quantities(self, params: Mapping[str, torch.Tensor], buffers: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return {"l1/zeros": self.zero_counts(params)} if any(self.l1_on) else {}
+
+    def epoch_metrics(self, fetched: Mapping[str, list[list[float]]], position: int) -> dict[str, float]:
+        """`l1/zeros`: the fraction of the member's scoped weights that are exactly 0 (members with λ₁ > 0)."""
+        if not self.l1_on[position]:
+            return {}
+        return {"l1/zeros": fetched["l1/zeros"][position][0] / max(self.scoped_entries, 1)}
+
+    def final_summary(self, params: Mapping[str, torch.Tensor], position: int) -> dict[str, Any]:
+        """`sparsity`: the same fraction of the weights the member ends with (members with λ₁ > 0)."""
+        if not self.l1_on[position]:
+            return {}
+        return {"sparsity": self.zero_counts(params)[position].item() / max(self.scoped_entries, 1)}
+
     @torch.no_grad()
     def zero_counts(self, params: Mapping[str, torch.Tensor]) -> torch.Tensor:
         """Exactly-zero entries among each member's scoped weights, (K,); divide by `scoped_entries`

@@ -93,3 +93,15 @@ def test_a_run_on_your_own_module_resumes_only_with_it(store_dir):
         reglab.resume(stopped.id, store=store_dir)  # rebuilt from the config: another model
     run = reglab.resume(stopped.id, store=store_dir, model=TinyConvNet(), data=images())
     assert run.status == "completed" and len(run.history) == 4
+
+
+def test_activity_penalties_are_refused_where_torch_func_hides_the_hidden_outputs(store_dir):
+    # a module of your own has no hidden blocks reglab can name; the vmap engine cannot hand them out
+    settings = {**config(), "regularization": {"activity_l2": 0.01}}
+    with pytest.raises(ConfigError, match=r"regularization.activity_l2: got 0.01; allowed: 0 for a model without hidden layers"):
+        reglab.train(settings, model=TinyConvNet(), data=images(), store=store_dir)
+    digits = [reglab.load_config(overrides=["data.dataset=digits", "data.train_size=200", "model.hidden=[8]", "epochs=1",
+                                            f"seed={seed}", "regularization.activity_l2=0.01"]) for seed in (0, 1)]
+    with pytest.raises(ConfigError, match=r"regularization.activity_l2: got 0.01; allowed: 0 with your own module or engine vmap"):
+        train_population(digits, store=store_dir, engine="vmap")
+    assert not (store_dir / "runs").exists() or not list((store_dir / "runs").iterdir())

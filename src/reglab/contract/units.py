@@ -61,6 +61,8 @@ class MemberStart:
         params, buffers: the stacked initial tensors (K, ...), by the template's names.
         callbacks: each member's callbacks, as its family builders made them.
         data: the members' data (`PopulationData`: shapes, task, each member's splits).
+        hidden_outputs: whether the forward pass hands units the hidden blocks' outputs
+            (`MemberStep.hidden`; not through `torch.func` with a module of the user's).
     """
 
     configs: list[Any]
@@ -70,6 +72,7 @@ class MemberStart:
     buffers: dict[str, torch.Tensor]
     callbacks: list[list[Any]] = field(default_factory=list)
     data: Any = None
+    hidden_outputs: bool = True
 
 
 @dataclass

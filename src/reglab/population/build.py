@@ -92,10 +92,6 @@ def build_population(
     except ValueError:
         # a module of the user's own: torch.func over the member module
         architecture, engine = None, "vmap"
-    activity = next((c.regularization for c in configs if c.regularization.activity_l1 > 0 or c.regularization.activity_l2 > 0), None)
-    if engine == "vmap" and activity is not None:
-        key, value = ("activity_l1", activity.activity_l1) if activity.activity_l1 > 0 else ("activity_l2", activity.activity_l2)
-        raise ConfigError(f"regularization.{key}", value, "0 with your own module or engine vmap (torch.func hides the hidden outputs)")
     params, buffers = stack_states(models)
     hyper = MemberHyperparameters.from_configs(configs, device)
     decay = decay_groups(models[0], 1.0, first.optimizer.decay_exclude)
@@ -111,7 +107,7 @@ def build_population(
     task, classes, output = population_data.task, population_data.num_classes, first.model.output_activation
     objective = make_member_objective(first.loss, task, classes, output, first.augment.label_smoothing)
     eval_objective = make_member_objective(first.loss, task, classes, output)
-    start = MemberStart(configs, models[0], hyper, params, buffers, [t.built for t in techniques], population_data)
+    start = MemberStart(configs, models[0], hyper, params, buffers, [t.built for t in techniques], population_data, engine == "stacked")
     units = StepUnits(build_member_units(start), hyper)
     pruning = units.find(MemberPruning)
     averaging = units.find((WeightEMA, StochasticWeightAveraging))

@@ -88,6 +88,10 @@ def member_units(start: MemberStart) -> list[MemberUnit]:
     if on["orthogonality"]:
         units.append(OrthogonalityPenalty(matrices, settings.orthogonality_mode))
     if on["activity_l1"] or on["activity_l2"]:
+        if not start.hidden_outputs:
+            key = "activity_l1" if on["activity_l1"] else "activity_l2"
+            value = next(getattr(config.regularization, key) for config in start.configs if getattr(config.regularization, key) > 0)
+            raise ConfigError(f"regularization.{key}", value, "0 with your own module or engine vmap (torch.func hides the hidden outputs)")
         units.append(ActivityPenalty())
     if on["sam_rho"]:
         units.append(SharpnessAware())

@@ -11,7 +11,7 @@ steps are read into (steps + 1, K) device tensors, so a step only indexes them:
 | table      | row s                                         | last row                |
 |------------|-----------------------------------------------|-------------------------|
 | `lrs`      | the lr of step s                              | the epoch's `lr` metric |
-| `momenta`  | the momentum (SGD) or β₁ (Adam, AdamW) of step s | the same after the epoch |
+| `momenta`  | the SGD momentum of step s                    | the same after the epoch |
 
 `momenta` exists only when a scheduler cycles momentum (`onecycle` with
 `cycle_momentum`, as the single run builds it: SGD with momentum > 0); otherwise it
@@ -82,8 +82,8 @@ class MemberSchedule:
         device: where the tables are used.
 
     Attributes:
-        momenta: after `epoch_table`, the epoch's (steps + 1, K) momentum (SGD) or β₁
-            (Adam) table, or None when no member's momentum is scheduled.
+        momenta: after `epoch_table`, the epoch's (steps + 1, K) SGD momentum table, or
+            None when no member's momentum is scheduled.
 
     Example:
         >>> schedule = MemberSchedule(configs, epochs=4, steps_per_epoch=10, device=cpu)

@@ -16,6 +16,7 @@ from reglab.data.user import USER_DATASET
 from reglab.contract.events import Callback, FitRecord, Stop
 from reglab.engine.run import Run, as_config, final_evaluation
 from reglab.engine.denormals import flushing_denormals
+from reglab.engine.memory import reuse_freed_memory
 from reglab.population.build import ENGINES, build_population
 from reglab.population.callbacks import MemberCallbacks
 from reglab.population.checkpoint import (
@@ -218,6 +219,8 @@ def train_population(
 
     training: list[PopulationState] = []
     try:
+        if any(state.device.type == "cpu" for state in parts):
+            reuse_freed_memory()
         with flushing_denormals():
             fit_population(
                 parts, epoch, finish, MIN_SHARD_MEMBERS if automatic else 1, training, histories,

@@ -53,10 +53,14 @@ __all__ = [
 
 @dataclass
 class Technique:
-    """What one technique family adds to one member: its callbacks (events) and its phases.
-    Its work inside the step is its units (`register_technique(units=...)`)."""
+    """What one technique family adds to one member: its callbacks (events), its settings
+    objects and its phases. Its work inside the step is its units (`register_technique(units=...)`)."""
 
     callbacks: list[Callback] = field(default_factory=list)
+    # Per-member objects the family's units read when they are built (`MemberStart.built`):
+    # settings checked for one member, and the member's own record (pruning's rounds done
+    # and lottery log). Not events: nothing fires them.
+    settings: list[Any] = field(default_factory=list)
     # Set by techniques that train in several phases (lottery-ticket rounds): the loop
     # runs this many epochs instead of `config.epochs`.
     total_epochs: int | None = None
@@ -108,13 +112,14 @@ def build_member_units(start: MemberStart) -> list[MemberUnit]:
 
 
 def build_techniques(config: Any, model: torch.nn.Module, data: Any) -> Technique:
-    """Collect the callbacks and phases every registered family asks for (one member)."""
+    """Collect the callbacks, settings and phases every registered family asks for (one member)."""
     combined = Technique()
     for module_name, builder in registered_techniques():
         technique = builder(config, model, data)
         if technique is None:
             continue
         combined.callbacks.extend(technique.callbacks)
+        combined.settings.extend(technique.settings)
         if technique.total_epochs is not None:
             combined.total_epochs = max(combined.total_epochs or 0, technique.total_epochs)
         if technique.schedule_period is not None:

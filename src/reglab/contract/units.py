@@ -59,7 +59,8 @@ class MemberStart:
         template: one member's model (parameter names, shapes, scopes).
         hyper: each member's numeric settings, (K,) tensors (`MemberHyperparameters`).
         params, buffers: the stacked initial tensors (K, ...), by the template's names.
-        callbacks: each member's callbacks, as its family builders made them.
+        built: each member's callbacks and settings objects, as its family builders made them
+            (`Technique.callbacks`, `Technique.settings`).
         data: the members' data (`PopulationData`: shapes, task, each member's splits).
         hidden_outputs: whether the forward pass hands units the hidden blocks' outputs
             (`MemberStep.hidden`; not through `torch.func` with a module of the user's).
@@ -70,7 +71,7 @@ class MemberStart:
     hyper: Any
     params: dict[str, torch.Tensor]
     buffers: dict[str, torch.Tensor]
-    callbacks: list[list[Any]] = field(default_factory=list)
+    built: list[list[Any]] = field(default_factory=list)
     data: Any = None
     hidden_outputs: bool = True
 

@@ -1,15 +1,15 @@
-"""Each member's callbacks, read for what the population does per member between steps.
+"""Each member's callbacks and settings, read for what the population does per member between steps.
 
 Every family checks each member's keys against its model (`build_techniques`, the
-same errors for K = 1 and K = 64) and may give the member callbacks. The work inside
-the step is not here: it is the families' `MemberUnit`s, built once for the K members
-(`reglab.contract.technique.build_member_units`) and called by slot. What this module
-reads from the callbacks:
+same errors for K = 1 and K = 64) and may give the member callbacks (events) and
+settings objects. The work inside the step is not here: it is the families'
+`MemberUnit`s, built once for the K members (`reglab.contract.technique.build_member_units`)
+and called by slot. What this module reads:
 
-| callback (per member)              | what the population does with it                            |
+| per member                         | what the population does with it                            |
 |------------------------------------|-------------------------------------------------------------|
 | EarlyStopping, RestoreBest         | the same object per member, fed the member's metrics and, with restore_best, its weights |
-| MagnitudePruning, LotteryTicket, FixedMask | the member's pruning settings and record (`MemberPruning` holds the stacked masks) |
+| MagnitudePruning, LotteryTicket, FixedMask (settings) | the member's pruning settings and record (`MemberPruning` holds the stacked masks) |
 | any `record_only` callback         | fired for the member with real records (`MemberCallbacks`)  |
 
 Any other callback is refused (`PopulationUnsupported`), so no technique a config
@@ -37,10 +37,10 @@ class MemberTechniques:
     """The technique units of one member's single run, as the population uses them."""
 
     stopper: Any | None  # reglab.stopping.EarlyStopping
-    pruning: Any | None = None  # the member's MagnitudePruning or LotteryTicket
+    pruning: Any | None = None  # the member's MagnitudePruning, LotteryTicket or FixedMask settings
     total_epochs: int | None = None  # lottery rounds: epochs · (rounds + 1)
     callbacks: list[Any] = field(default_factory=list)  # the member's `record_only` units
-    built: list[Any] = field(default_factory=list)  # every callback its families built (for their units builders)
+    built: list[Any] = field(default_factory=list)  # every callback and settings object its families built (for their units builders)
 
 
 def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> MemberTechniques:
@@ -51,13 +51,13 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
         PopulationUnsupported: a unit the population engine does not reproduce.
     """
     technique = build_techniques(config, model, data)
-    stopper, pruning = None, None
+    stopper = None
+    kinds = (MagnitudePruning, LotteryTicket, FixedMask)
+    pruning = next((item for item in technique.settings if isinstance(item, kinds)), None)
     own: list[Any] = []
     for callback in technique.callbacks:
         if isinstance(callback, EarlyStopping):
             stopper = callback
-        elif isinstance(callback, (MagnitudePruning, LotteryTicket, FixedMask)):
-            pruning = callback
         elif isinstance(callback, RestoreBest):
             continue  # the population loads the stopper's best weights when the member ends
         elif getattr(callback, "record_only", False):
@@ -67,5 +67,5 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
     if technique.total_epochs is not None and not isinstance(pruning, LotteryTicket):
         raise PopulationUnsupported("a multi-phase technique other than lottery-ticket rounds")
     return MemberTechniques(
-        stopper, pruning, technique.total_epochs, own, list(technique.callbacks)
+        stopper, pruning, technique.total_epochs, own, [*technique.callbacks, *technique.settings]
     )

@@ -11,7 +11,7 @@ Public API:
     MagnitudePruning, LotteryTicket, FixedMask (each member's settings and record)
 """
 
-from reglab.pruning.callback import (
+from reglab.pruning.magnitude_rounds import (
     MagnitudePruning,
     sparsity_metric_keys,
     sparsity_metrics,

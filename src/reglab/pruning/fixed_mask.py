@@ -27,7 +27,6 @@ from typing import Mapping, Sequence
 
 import torch
 
-from reglab.contract.events import Callback
 
 __all__ = ["FixedMask", "masked_fresh_start"]
 
@@ -41,7 +40,7 @@ def masked_fresh_start(model: torch.nn.Module, fresh: Mapping[str, torch.Tensor]
         state[name].mul_(mask.to(state[name].device, state[name].dtype))
 
 
-class FixedMask(Callback):
+class FixedMask:
     """Trains under one fixed mask per pruned tensor; nothing is pruned during the run. One
     member's settings (the stacked masks are `MemberPruning`'s).
 
@@ -58,7 +57,6 @@ class FixedMask(Callback):
         >>> unit = FixedMask(list(masks), masks, mask_round=7)
     """
 
-    kind = "modifier"
 
     def __init__(self, names: Sequence[str], masks: Mapping[str, torch.Tensor], mask_round: int) -> None:
         self.names = list(names)

@@ -33,7 +33,6 @@ from typing import Any, Callable, Literal, Mapping, Sequence
 import torch
 from torch import nn
 
-from reglab.contract.events import Callback
 from reglab.contract.monitor import best_epoch, default_monitor
 from reglab.pruning.mask_file import RoundMasks
 from reglab.pruning.masks import (
@@ -123,7 +122,7 @@ def round_entry(
     return entry
 
 
-class LotteryTicket(Callback):
+class LotteryTicket:
     """Iterative magnitude pruning with rewinding to step k: one member's settings and its lottery
     log (the stacked masks, rounds and rewinds are `MemberPruning`'s).
 
@@ -161,7 +160,6 @@ class LotteryTicket(Callback):
         Frankle & Carbin 2019 (arXiv:1803.03635); Frankle et al. 2020 (arXiv:1912.05671).
     """
 
-    kind = "modifier"
 
     def __init__(
         self,

@@ -30,7 +30,7 @@ from typing import Any, Mapping, Sequence
 import torch
 
 from reglab.contract.units import MemberStep, MemberUnit, PopulationUnsupported
-from reglab.pruning.callback import sparsity_metric_keys
+from reglab.pruning.magnitude_rounds import sparsity_metric_keys
 from reglab.pruning.fixed_mask import FixedMask
 from reglab.pruning.lottery import LotteryTicket, round_entry
 from reglab.pruning.mask_file import RoundMasks, write_round_masks

@@ -11,7 +11,7 @@ from reglab.config import ConfigError
 from reglab.contract.batches import batch_starts
 from reglab.contract.technique import Technique, register_technique
 from reglab.contract.units import MemberStart, MemberUnit
-from reglab.pruning.callback import MagnitudePruning
+from reglab.pruning.magnitude_rounds import MagnitudePruning
 from reglab.pruning.fixed_mask import FixedMask, masked_fresh_start
 from reglab.pruning.lottery import LotteryTicket, snapshot_weights
 from reglab.pruning.magnitude import prunable_parameters
@@ -87,10 +87,10 @@ def _fixed_mask(config: Any, model: torch.nn.Module, data: Any) -> FixedMask:
 
 
 def member_units(start: MemberStart) -> list[MemberUnit]:
-    """The members' stacked masks and schedule, from each member's pruning callback (its
-    settings and record); none when the members do not prune (a population key)."""
+    """The members' stacked masks and schedule, from each member's pruning settings (and
+    record); none when the members do not prune (a population key)."""
     kinds = (MagnitudePruning, LotteryTicket, FixedMask)
-    members = [next((callback for callback in callbacks if isinstance(callback, kinds)), None) for callbacks in start.callbacks]
+    members = [next((item for item in built if isinstance(item, kinds)), None) for built in start.built]
     if members[0] is None:
         return []
     return [MemberPruning(members, start.params, start.buffers)]
@@ -98,7 +98,7 @@ def member_units(start: MemberStart) -> list[MemberUnit]:
 
 @register_technique(order=20, units=member_units)
 def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique | None:
-    """The pruning callbacks `config.pruning` asks for; None for method none.
+    """The pruning settings `config.pruning` asks for; None for method none.
 
     Raises:
         ConfigError: a round that can never happen, lottery rounds with weight averaging (EMA/SWA),
@@ -120,14 +120,14 @@ def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique
         _check_no_averaging(config)
     if settings.method == "fixed_mask":
         fixed = _fixed_mask(config, model, data)
-        return Technique(callbacks=[fixed])
+        return Technique(settings=[fixed])
     if settings.method == "magnitude":
         epochs = pruning_epochs(settings.schedule, settings.start_epoch, settings.every, settings.rounds)
         if epochs[-1] > config.epochs:
             key, value = ("pruning.start_epoch", settings.start_epoch) if len(epochs) == 1 else ("pruning.rounds", settings.rounds)
             raise ConfigError(key, value, f"rounds that end by epoch {config.epochs} (the last would be at epoch {epochs[-1]})")
         pruner: Any = MagnitudePruning(names, settings.amount, epochs, settings.scope)
-        return Technique(callbacks=[pruner])
+        return Technique(settings=[pruner])
     _check_lottery(config, data)
     device = next(model.parameters()).device
     fresh = model_fresh_weights(config, data, device) if settings.control == "reinit" else None
@@ -143,7 +143,7 @@ def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique
         remaining=settings.remaining,
     )
     return Technique(
-        callbacks=[pruner],
+        settings=[pruner],
         total_epochs=lottery_total_epochs(config.epochs, settings.rounds),
         schedule_period=config.epochs,  # every round trains with the whole schedule
     )

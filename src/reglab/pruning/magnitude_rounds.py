@@ -10,7 +10,6 @@ from typing import Literal, Mapping
 
 import torch
 
-from reglab.contract.events import Callback
 from reglab.pruning.masks import sparsity_by_tensor
 
 __all__ = ["MagnitudePruning", "sparsity_metrics", "sparsity_metric_keys"]
@@ -28,7 +27,7 @@ def sparsity_metric_keys(total: float, per_tensor: Mapping[str, float]) -> dict[
     return metrics
 
 
-class MagnitudePruning(Callback):
+class MagnitudePruning:
     """Prunes `amount` of the remaining weights at the end of the given epochs: one member's
     settings and record (the stacked masks and rounds are `MemberPruning`'s).
 
@@ -65,7 +64,6 @@ class MagnitudePruning(Callback):
         Zhu & Gupta (2017). To prune, or not to prune. arXiv:1710.01878.
     """
 
-    kind = "modifier"
 
     def __init__(
         self,

@@ -7,7 +7,8 @@ Members differ in seed and learning rate, and each member equals its single run.
 
 Engines (`--engines`, comma-separated): `stacked`, reglab's stacked CNN engine
 (`reglab.population.stacked_cnn`: one convolution over K·C channels, grouped by member
-after the first layer, channels-last feature maps), and `vmap`, `torch.func`
+after the first layer, channels-last feature maps; on a CPU in queued shards of at most
+8 members, `reglab.population.shards.CONV_SHARD_MEMBERS`), and `vmap`, `torch.func`
 (`functional_call` of one member's module under `vmap`).
 
 Printed per model-epoch (training only, the runs' own `time/epoch`, first epoch

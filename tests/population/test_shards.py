@@ -13,6 +13,7 @@ from reglab.config import ConfigError
 from reglab.engine.run import as_config
 from reglab.population import build_population, train_population
 from reglab.population.shards import (
+    CONV_SHARD_MEMBERS,
     MIN_SHARD_MEMBERS,
     ShardThreads,
     merge_shards,
@@ -31,6 +32,36 @@ CPU = torch.device("cpu")
 )
 def test_shard_count_needs_enough_members_and_threads(members, threads, expected):
     assert shard_count(members, CPU, "stacked", threads) == expected
+
+
+@pytest.mark.parametrize("members,expected", [(1, 1), (CONV_SHARD_MEMBERS, 1), (CONV_SHARD_MEMBERS + 1, 2), (64, 8)])
+def test_cnn_populations_shard_by_at_most_eight_members_whatever_the_threads(members, expected):
+    assert shard_count(members, CPU, "stacked", 2, convolutional=True) == expected
+    assert shard_count(members, CPU, "stacked", 1, convolutional=True) == expected
+    assert shard_count(members, torch.device("cuda"), "stacked", 2, convolutional=True) == 1
+
+
+def test_queued_shards_run_on_at_most_the_workers_in_order():
+    def where(item):
+        return item, threading.current_thread().name
+
+    with ShardThreads(5, workers=2) as threads:
+        results = threads.map(where, range(5))
+    assert [item for item, _ in results] == list(range(5))
+    assert len({name for _, name in results}) <= 2 and all(name.startswith("reglab-shard") for _, name in results)
+    with ShardThreads(5, workers=1) as threads:  # one worker: inline, on the calling thread
+        assert {name for _, name in threads.map(where, range(5))} == {threading.current_thread().name}
+
+
+def test_cnn_members_train_in_queued_shards_as_in_one_piece(store_dir):
+    # 10 CNNs: two shards of 5 (at most CONV_SHARD_MEMBERS each) queued over the torch threads
+    configs = [digits(seed, 0.05 * (1 + seed % 3), **{"model.kind": "cnn", "model.channels": [4], "model.hidden": [8],
+                                                      "epochs": 2}) for seed in range(10)]
+    sharded = train_population(configs, store=store_dir / "sharded", data_order="independent")
+    whole = train_population(configs, store=store_dir / "whole", data_order="independent", shards=1)
+    assert sharded[0].summary["population"]["shards"] == 2
+    for member, reference in zip(sharded, whole):
+        assert_same_history(member, reference)
 
 
 def test_only_the_stacked_engine_on_a_cpu_shards():
@@ -165,13 +196,22 @@ def test_rebalance_evens_out_and_then_merges():
     assert [part.members for part in rebalance(evened, min_members=4)] == [[0, 4, 5, 6, 7]]
 
 
+@pytest.mark.parametrize("most,expected", [(2, [[0, 4], [5], [6, 7]]), (3, [[0, 4], [5, 6, 7]]), (8, [[0, 4, 5, 6, 7]])])
+def test_cnn_shards_are_rebalanced_into_as_few_as_hold_at_most_max_members(most, expected):
+    configs = [as_config(digits(seed, 0.1)) for seed in range(8)]
+    state, _ = build_population(configs, "shared", "stacked")
+    left, right = split_population(state, 2)
+    left.keep([0])  # five members left
+    assert [part.members for part in rebalance([left, right], min_members=1, max_members=most)] == expected
+
+
 def test_shards_are_rebalanced_as_members_stop(store_dir, monkeypatch):
     from reglab.population import loop
 
     seen: list[tuple[list[int], list[int]]] = []
 
-    def watched(shards, min_members):
-        result = rebalance(shards, min_members)
+    def watched(shards, min_members, max_members=None):
+        result = rebalance(shards, min_members, max_members)
         seen.append(([part.size for part in shards], [part.size for part in result]))
         return result
 

@@ -193,12 +193,14 @@ def fit_population(
     training: list[PopulationState] | None = None,
     histories: dict[int, list[dict[str, float]]] | None = None,
     checkpoint: Callable[[PopulationState, int, dict[int, list]], None] | None = None,
+    max_shard_members: int | None = None,
 ) -> None:
     """Train every member for its epochs (or until it stops); report through the sinks.
 
     `shards` are the population's parts (`reglab.population.shards.split_population`);
-    more than one step concurrently, one thread each, and are rebalanced as members
-    finish (at least `min_shard_members` per shard). The sinks run on the calling thread.
+    more than one step concurrently (`ShardThreads`), and are rebalanced as members
+    finish (at least `min_shard_members` per shard, or at most `max_shard_members` for
+    CNN shards). The sinks run on the calling thread.
     `training`, when given, is kept equal to the states still training, so a caller can
     save the members' last weights when an error or Ctrl-C ends the loop.
     `histories` holds the epoch rows of members resumed from a checkpoint (training
@@ -211,7 +213,9 @@ def fit_population(
     active = list(shards)
     training = [] if training is None else training
     training[:] = active
-    with ShardThreads(len(shards)) as threads:
+    # CNN shards queue over at most one worker per torch thread; other shards run side by side
+    workers = None if max_shard_members is None else torch.get_num_threads()
+    with ShardThreads(len(shards), workers) as threads:
         for epoch in range(start, active[0].epochs + 1):
             for state in active:
                 if state.callbacks:
@@ -232,7 +236,7 @@ def fit_population(
             for state in active if checkpoint is not None else ():
                 checkpoint(state, epoch, histories)
             if len(active) > 1:
-                active = rebalance(active, min_shard_members)
+                active = rebalance(active, min_shard_members, max_shard_members)
             training[:] = active
             if len(active) == 1:
                 threads.close()  # the last shard steps on the calling thread, with all its threads

@@ -28,7 +28,7 @@ from reglab.population.checkpoint import (
 )
 from reglab.population.loop import fit_population
 from reglab.population.record import MemberRecorder
-from reglab.population.shards import MIN_SHARD_MEMBERS, shard_count, split_population
+from reglab.population.shards import CONV_SHARD_MEMBERS, MIN_SHARD_MEMBERS, shard_count, split_population
 from reglab.population.stacked import unstack_state
 from reglab.population.state import PopulationState
 from reglab.population.techniques import PopulationUnsupported
@@ -131,9 +131,10 @@ def train_population(
         run_store = store if isinstance(store, RunStore) else RunStore(store)
         histories, checkpoints = _load_checkpoints(state, run_store, resume)
     automatic = shards is None
+    convolutional = configs[0].model.kind == "cnn"  # CPU CNN shards hold at most CONV_SHARD_MEMBERS
     if shards is None:
         # step callbacks run on the training thread: one shard, so they are never called concurrently
-        shards = 1 if state.callbacks.step_callbacks else shard_count(len(configs), state.device, engine)
+        shards = 1 if state.callbacks.step_callbacks else shard_count(len(configs), state.device, engine, convolutional=convolutional)
     elif not 1 <= shards <= len(configs):
         raise ConfigError("population.shards", shards, f"an integer from 1 to the number of members ({len(configs)})")
     elif shards > 1 and engine != "stacked":
@@ -224,6 +225,7 @@ def train_population(
         with flushing_denormals():
             fit_population(
                 parts, epoch, finish, MIN_SHARD_MEMBERS if automatic else 1, training, histories,
+                max_shard_members=CONV_SHARD_MEMBERS if automatic and convolutional and len(parts) > 1 else None,
                 checkpoint=lambda current, done, rows: save_member_checkpoints(current, done, rows, folders),
             )
     except KeyboardInterrupt:

@@ -23,10 +23,11 @@ At each epoch's end a unit may add (K,) device quantities to the one host sync o
 epoch (`epoch_quantities`), turn its member's share into metric keys (`epoch_metrics`),
 and add entries to a finished member's summary (`final_summary`): the `l1/zeros` and
 `sparsity` of L1 are measured so. Events (epoch ends, early stopping, stores) are
-`reglab.contract.Callback`s fired per member with real records. A unit's per-member numbers come from the step's
-`hyper` (each member's value, shape (K,)), so it never holds a copy that goes stale
-when members finish; what it reads on the host (which members use it) it reads in
-`configure`, called again whenever the population's members change.
+`reglab.contract.Callback`s fired per member with real records. A unit's per-member
+numbers come from the step's `hyper` (each member's value, shape (K,)), so it never
+holds a copy that goes stale when members finish; what it reads on the host (which
+members use it) it reads in `configure`, called again whenever the population's members
+change.
 """
 
 from __future__ import annotations

@@ -171,7 +171,6 @@ class ShardThreads:
     """
 
     def __init__(self, shards: int, workers: int | None = None) -> None:
-        self.shards = shards
         self.workers = shards if workers is None else max(1, min(workers, shards))
         self.previous_threads = torch.get_num_threads()
         self.pool: ThreadPoolExecutor | None = None

@@ -25,7 +25,7 @@ import torch
 
 from reglab.config import Config
 from reglab.contract.units import PopulationUnsupported  # re-exported: callers take it from here
-from reglab.pruning import FixedMask, LotteryTicket, MagnitudePruning
+from reglab.pruning import PRUNING_SETTINGS, LotteryTicket
 from reglab.stopping import EarlyStopping, RestoreBest
 from reglab.techniques import build_techniques
 
@@ -52,8 +52,7 @@ def inspect_techniques(config: Config, model: torch.nn.Module, data: Any) -> Mem
     """
     technique = build_techniques(config, model, data)
     stopper = None
-    kinds = (MagnitudePruning, LotteryTicket, FixedMask)
-    pruning = next((item for item in technique.settings if isinstance(item, kinds)), None)
+    pruning = next((item for item in technique.settings if isinstance(item, PRUNING_SETTINGS)), None)
     own: list[Any] = []
     for callback in technique.callbacks:
         if isinstance(callback, EarlyStopping):

@@ -19,6 +19,9 @@ from reglab.pruning.magnitude_rounds import (
 from reglab.pruning.fixed_mask import FixedMask, masked_fresh_start
 from reglab.pruning.lottery import LotteryTicket, reset_parameters_weights, rewind_weights, round_entry, snapshot_weights
 from reglab.pruning.magnitude import install_masks, prunable_parameters, prune_magnitude
+
+# Each member's pruning settings object is one of these (`Technique.settings`).
+PRUNING_SETTINGS = (MagnitudePruning, LotteryTicket, FixedMask)
 from reglab.pruning.mask_file import MASKS_FILE, RoundMasks, read_round_mask, write_round_masks
 from reglab.pruning.masks import (
     effective_tensor,
@@ -45,6 +48,7 @@ from reglab.pruning.schedule import (
 
 __all__ = [
     "FixedMask",
+    "PRUNING_SETTINGS",
     "LotteryTicket",
     "MASKS_FILE",
     "MagnitudePruning",

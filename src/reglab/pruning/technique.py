@@ -16,6 +16,7 @@ from reglab.pruning.fixed_mask import FixedMask, masked_fresh_start
 from reglab.pruning.lottery import LotteryTicket, snapshot_weights
 from reglab.pruning.magnitude import prunable_parameters
 from reglab.pruning.mask_file import read_round_mask
+from reglab.pruning import PRUNING_SETTINGS
 from reglab.pruning.members import MemberPruning
 from reglab.pruning.schedule import lottery_total_epochs, pruning_epochs
 
@@ -89,8 +90,7 @@ def _fixed_mask(config: Any, model: torch.nn.Module, data: Any) -> FixedMask:
 def member_units(start: MemberStart) -> list[MemberUnit]:
     """The members' stacked masks and schedule, from each member's pruning settings (and
     record); none when the members do not prune (a population key)."""
-    kinds = (MagnitudePruning, LotteryTicket, FixedMask)
-    members = [next((item for item in built if isinstance(item, kinds)), None) for built in start.built]
+    members = [next((item for item in built if isinstance(item, PRUNING_SETTINGS)), None) for built in start.built]
     if members[0] is None:
         return []
     return [MemberPruning(members, start.params, start.buffers)]

@@ -8,7 +8,7 @@ from torch import nn
 
 import reglab
 from reglab.averaging import WeightEMA
-from reglab.contract.units import MemberStep
+from reglab.contract.units import MemberFinish, MemberStep
 from tests.conftest import tiny_digits
 
 
@@ -50,14 +50,14 @@ def test_each_member_follows_the_hand_recurrence_with_its_own_decay():
     assert ema.updates == 5
 
 
-def test_install_loads_the_members_average_into_its_model():
+def test_final_weights_loads_the_members_average_into_its_model():
     params, buffers = stacked_members()
     ema = WeightEMA([0.9, 0.9], params, buffers)
     with torch.no_grad():
         params["0.weight"].add_(1.0)
     ema.transform_weights(member_step(params, buffers))
     model = nn.Sequential(nn.Linear(4, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, 3))
-    summary = ema.install(1, model, None, 64, None)
+    summary = ema.final_weights(MemberFinish(None, 1, 1, {}, [], model=model))
     assert summary == {"ema/decay": 0.9, "ema/updates": 1, "final_weights": "ema"}
     assert torch.equal(model[0].weight, params["0.weight"][1])
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 import torch
 
@@ -17,11 +19,11 @@ def test_each_members_average_is_the_mean_of_its_epoch_end_weights_from_its_star
     swa = StochasticWeightAveraging(starts=[2, 3], rates=[None, None], params=params)
     collected: list[list[dict[str, torch.Tensor]]] = [[], []]
     for epoch in range(1, 5):
-        swa.hold_learning_rates(torch.full((4, 2), 0.1))  # the epoch begins
+        swa.start_epoch(None, torch.full((4, 2), 0.1))  # the epoch begins
         with torch.no_grad():
             for tensor in params.values():
                 tensor.add_(torch.randn_like(tensor))
-        swa.end_epoch(params)
+        swa.end_training(SimpleNamespace(params=params))  # its last step
         for member, start in enumerate((2, 3)):
             if epoch >= start:
                 collected[member].append({name: tensor[member].clone() for name, tensor in params.items()})
@@ -35,10 +37,10 @@ def test_each_members_average_is_the_mean_of_its_epoch_end_weights_from_its_star
 def test_each_members_learning_rate_is_held_from_its_start():
     swa = StochasticWeightAveraging(starts=[2, 3], rates=[0.05, None], params={"w": torch.zeros(2, 1)})
     cosine = torch.tensor([[0.3, 0.3], [0.2, 0.2], [0.1, 0.1]])  # a per-step schedule's (steps + 1, K) table
-    assert torch.equal(swa.hold_learning_rates(cosine), cosine)  # epoch 1: the schedule rules
-    assert torch.allclose(swa.hold_learning_rates(cosine), torch.tensor([[0.05, 0.3], [0.05, 0.2], [0.05, 0.1]]))
+    assert torch.equal(swa.start_epoch(None, cosine), cosine)  # epoch 1: the schedule rules
+    assert torch.allclose(swa.start_epoch(None, cosine), torch.tensor([[0.05, 0.3], [0.05, 0.2], [0.05, 0.1]]))
     # epoch 3: member 1 starts at the rate of its first SWA step; member 0 keeps 0.05
-    assert torch.allclose(swa.hold_learning_rates(cosine), torch.tensor([[0.05, 0.3], [0.05, 0.3], [0.05, 0.3]]))
+    assert torch.allclose(swa.start_epoch(None, cosine), torch.tensor([[0.05, 0.3], [0.05, 0.3], [0.05, 0.3]]))
 
 
 class EpochEndWeights(Callback):

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import reglab
+from reglab.averaging import StochasticWeightAveraging, WeightEMA
 from reglab.config import validate_config
 from reglab.population import train_population
 from tests.conftest import tiny_digits
@@ -71,6 +72,10 @@ def test_swa_members_with_their_own_starts_and_rates_equal_their_single_runs(sto
     assert lrs[2][2] == pytest.approx(0.02)
 
 
+def _averaging(state):
+    return state.units.find((WeightEMA, StochasticWeightAveraging))
+
+
 @pytest.mark.parametrize(
     "key, values, field",
     [("regularization.ema_decay", (0.5, 0.9, 0.99), "decays"), ("regularization.swa_start", (1, 2, 3), "starts")],
@@ -82,15 +87,15 @@ def test_shards_and_leaving_members_carry_their_averages(key, values, field):
     configs = [validate_config(tiny_digits(seed=seed, **{"epochs": 3, key: value})) for seed, value in enumerate(values)]
     state, _ = build_population(configs, "independent", "stacked")
     with torch.no_grad():  # mark each member's averages with its row
-        for tensor in state.averaging.params.values():
+        for tensor in _averaging(state).params.values():
             tensor.copy_(torch.arange(3.0).view(3, *[1] * (tensor.dim() - 1)).expand_as(tensor))
     parts = split_population(state, 2)
-    assert [getattr(part.averaging, field) for part in parts] == [list(values[:2]), list(values[2:])]
+    assert [getattr(_averaging(part), field) for part in parts] == [list(values[:2]), list(values[2:])]
     merged = merge_shards(parts)
-    assert getattr(merged.averaging, field) == list(values)
+    assert getattr(_averaging(merged), field) == list(values)
     merged.keep([0, 2])
-    assert getattr(merged.averaging, field) == [values[0], values[2]]
-    for tensor in merged.averaging.params.values():
+    assert getattr(_averaging(merged), field) == [values[0], values[2]]
+    for tensor in _averaging(merged).params.values():
         assert tensor.shape[0] == 2
         assert tensor[0].eq(0).all() and tensor[1].eq(2).all()
 

@@ -101,6 +101,25 @@ def test_pruned_members_resume_with_their_masks_bit_for_bit(tmp_path, overrides,
         assert [got.summary["lottery"] for got in resumed] == [expected.summary["lottery"] for expected in uninterrupted]
 
 
+def test_sharded_members_resume_their_trajectory_files_as_uninterrupted_ones(tmp_path):
+    """Three shards of one member each: every shard's trajectory takes back its step counters,
+    so the resumed step rows and snapshots are those of the uninterrupted run."""
+    configs = _configs(**{"trajectory.every_steps": 3, "trajectory.snapshot_epochs": [1, 2, 3, 4]})
+    store_a, store_b = RunStore(tmp_path / "a"), RunStore(tmp_path / "b")
+    uninterrupted = train_population(configs, store=store_b, shards=3)
+    with pytest.raises(KeyboardInterrupt):
+        train_population(configs, store=store_a, shards=3, callbacks=[InterruptAt(3)])
+    resumed = train_population(configs, store=store_a, shards=3, resume=[run.id for run in store_a.runs()])
+    _assert_identical(resumed, uninterrupted, store_a, store_b)
+    for got, expected in zip(resumed, uninterrupted):
+        folder_a, folder_b = store_a.run_dir(got.id), store_b.run_dir(expected.id)
+        steps = (folder_a / "trajectory_steps.csv").read_text()
+        assert steps == (folder_b / "trajectory_steps.csv").read_text()
+        assert [line.split(",")[:2] for line in steps.splitlines()[1:]][-1] == ["4", "27"]  # 7 steps per epoch, a row every 3
+        snapshots = sorted(path.name for path in (folder_a / "snapshots").iterdir())
+        assert snapshots == sorted(path.name for path in (folder_b / "snapshots").iterdir())
+
+
 def test_a_member_resumes_alone_with_reglab_resume(tmp_path):
     configs = _configs(**{"model.dropout": 0.1})
     store_a, store_b = RunStore(tmp_path / "a"), RunStore(tmp_path / "b")

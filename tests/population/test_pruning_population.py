@@ -20,6 +20,7 @@ from reglab.population.build import build_population
 from reglab.population.grouping import group_configs
 from reglab.population.shards import merge_shards, split_population
 from reglab.pruning import magnitude_masks
+from reglab.pruning.members import MemberPruning
 from tests.population.test_train import assert_same_history, digits
 
 SUMMARY_KEYS = ("sparsity", "sparsity_per_layer", "pruning_rounds_done", "lottery")
@@ -108,14 +109,15 @@ def test_masks_and_rewind_points_follow_their_members_through_shards_and_stops()
             tensor.mul_(1.5)  # "trained" weights
     parts = split_population(state, 2)
     for part in parts:
-        part.pruning.epoch_end(part)  # end of round 0: prune, rewind to the initial weights
+        part.units.find(MemberPruning).epoch_quantities(part)  # end of round 0: prune, rewind to the initial weights
     merged = merge_shards(parts)
-    names = merged.pruning.names
+    pruning = merged.units.find(MemberPruning)
+    names = pruning.names
     for row, amount in enumerate(amounts):
         alone = magnitude_masks([initial[name][row : row + 1] * 1.5 for name in names], [None] * len(names), [amount])
         for name, mask in zip(names, alone):
-            assert torch.equal(merged.pruning.masks[name][row], mask[0]), (row, name)
+            assert torch.equal(pruning.masks[name][row], mask[0]), (row, name)
             assert torch.equal(merged.params[name][row], initial[name][row] * mask[0])
     merged.keep([1, 3])
-    assert merged.pruning.masks[names[0]].shape[0] == 2
-    assert torch.equal(merged.pruning.rewind[names[0]], initial[names[0]][[1, 3]])
+    assert pruning.masks[names[0]].shape[0] == 2
+    assert torch.equal(pruning.rewind[names[0]], initial[names[0]][[1, 3]])

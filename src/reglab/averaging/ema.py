@@ -21,8 +21,8 @@ from typing import Any, Sequence
 
 import torch
 
-from reglab.averaging.stacked import average_members_, averaging_weights, clone_tensors, concat_rows, select_rows
-from reglab.contract.units import MemberStep, MemberUnit
+from reglab.averaging.stacked import average_members_, averaging_weights, clone_tensors, concat_rows, mask_averages_, select_rows
+from reglab.contract.units import MemberEpochEnd, MemberFinish, MemberStep, MemberUnit
 
 __all__ = ["WeightEMA"]
 
@@ -38,8 +38,9 @@ class WeightEMA(MemberUnit):
     """
 
     name = "ema"
-    evaluated = True  # `ema/val/*` and `ema/test/*` every epoch
+    state_key = "averaging"  # its part of a member's checkpoint
     slots = ("weight_transform",)
+    slot_order = {"epoch_end": 15}  # evaluated before the epoch's pruning round (order 20) prunes it
 
     def transform_weights(self, step: MemberStep) -> None:
         self.after_step(step.params, step.buffers)
@@ -52,9 +53,6 @@ class WeightEMA(MemberUnit):
         self.rates = averaging_weights([1.0 - decay for decay in self.decays], device)
         self.updates = 0
 
-    def hold_learning_rates(self, lrs: torch.Tensor) -> torch.Tensor:
-        return lrs
-
     @torch.no_grad()
     def after_step(self, params: dict[str, torch.Tensor], buffers: dict[str, torch.Tensor]) -> None:
         rates = self.rates if self.updates else torch.ones_like(self.rates)
@@ -62,41 +60,48 @@ class WeightEMA(MemberUnit):
         average_members_(averages, [*params.values(), *buffers.values()], rates)
         self.updates += 1
 
-    def end_epoch(self, params: dict[str, torch.Tensor]) -> None:
-        return None
+    def epoch_quantities(self, run: Any) -> dict[str, torch.Tensor]:
+        """The averages evaluated as the members' weights: `ema/val/*` and `ema/test/*` sums."""
+        quantities = {}
+        for split in SPLITS:
+            quantities.update({f"ema/{name}": value for name, value in run.evaluate(split, self.params, self.buffers).items()})
+        return quantities
 
-    def metrics(self, state: Any, fetched: dict[str, list[list[float]]], position: int) -> dict[str, float]:
-        """The single run's `ema/val/*`, `ema/test/*` of the member at row `position`."""
+    def epoch_metrics(self, end: MemberEpochEnd) -> dict[str, float]:
+        """The single run's `ema/val/*`, `ema/test/*` of one member."""
         metrics = {}
         for split in SPLITS:
-            count = getattr(state.data, f"{split}_x").count
+            count = getattr(end.run.data, f"{split}_x").count
             if count:
-                metrics[f"ema/{split}/loss"] = fetched[f"ema/{split}/loss"][position][0] / count
-                if state.eval_objective.correct is not None:
-                    metrics[f"ema/{split}/acc"] = fetched[f"ema/{split}/correct"][position][0] / count
+                metrics[f"ema/{split}/loss"] = end.fetched[f"ema/{split}/loss"][end.position][0] / count
+                if end.run.eval_objective.correct is not None:
+                    metrics[f"ema/{split}/acc"] = end.fetched[f"ema/{split}/correct"][end.position][0] / count
         return metrics
 
-    def install(self, row: int, model: torch.nn.Module, data: Any, batch_size: int, generator: torch.Generator | None) -> dict[str, Any]:
-        """Load row `row`'s average (weights and buffers) into `model`; the member's summary entries."""
+    def apply_pruning(self, masks: dict[str, torch.Tensor]) -> None:
+        mask_averages_(self.params, masks)
+
+    def final_weights(self, finish: MemberFinish) -> dict[str, Any]:
+        """Load the member's average (weights and buffers) into its model; its summary entries."""
+        row = finish.position
         summary: dict[str, Any] = {"ema/decay": self.decays[row], "ema/updates": self.updates}
         if self.updates:
             state = {name: tensor[row] for name, tensor in {**self.params, **self.buffers}.items()}
-            model.load_state_dict(state)
+            finish.model.load_state_dict(state)
             summary["final_weights"] = "ema"
         return summary
 
-    def member_state(self, row: int) -> dict[str, Any]:
-        """Row `row`'s average and the update count, for the member's checkpoint."""
+    def member_state(self, position: int, member: int, run: Any) -> dict[str, Any]:
+        """The member's average and the update count, for its checkpoint."""
         state: dict[str, Any] = {"updates": self.updates}
-        state.update({f"average/{name}": tensor[row] for name, tensor in {**self.params, **self.buffers}.items()})
+        state.update({f"average/{name}": tensor[position] for name, tensor in {**self.params, **self.buffers}.items()})
         return state
 
     @torch.no_grad()
-    def load_member_state(self, row: int, state: dict[str, Any]) -> None:
-        """Take back what `member_state` gave (a resumed member)."""
-        self.updates = int(state["updates"])
+    def load_member_state(self, position: int, member: int, saved: dict[str, Any], run: Any) -> None:
+        self.updates = int(saved["updates"])
         for name, tensor in {**self.params, **self.buffers}.items():
-            tensor[row].copy_(state[f"average/{name}"])
+            tensor[position].copy_(saved[f"average/{name}"])
 
     def select(self, index: torch.Tensor, positions: Sequence[int]) -> None:
         self.params, self.buffers = select_rows(self.params, index), select_rows(self.buffers, index)

@@ -32,7 +32,7 @@ import torch
 
 from reglab.contract.members import per_member
 
-__all__ = ["average_members_", "averaging_weights", "clone_tensors", "concat_rows", "select_rows"]
+__all__ = ["average_members_", "averaging_weights", "clone_tensors", "concat_rows", "mask_averages_", "select_rows"]
 
 
 def averaging_weights(values: Sequence[float], device: torch.device) -> torch.Tensor:
@@ -82,3 +82,11 @@ def select_rows(tensors: dict[str, torch.Tensor], index: torch.Tensor) -> dict[s
 def concat_rows(parts: Sequence[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
     """The members of `parts` (shards of one population), one after another."""
     return {name: torch.cat([part[name] for part in parts]) for name in parts[0]}
+
+
+@torch.no_grad()
+def mask_averages_(averages: dict[str, torch.Tensor], masks: dict[str, torch.Tensor]) -> None:
+    """θ̄ · mask for every masked parameter: a pruned entry is then exactly 0 in the average
+    too, and stays 0, since the average of zeros is zero (θ̄ ← d·0 + (1 − d)·0)."""
+    for name, mask in masks.items():
+        averages[name].mul_(mask)

@@ -26,9 +26,9 @@ from typing import Any, Iterator, Sequence
 import torch
 from torch.optim.swa_utils import update_bn
 
-from reglab.averaging.stacked import average_members_, averaging_weights, clone_tensors, concat_rows, select_rows
+from reglab.averaging.stacked import average_members_, averaging_weights, clone_tensors, concat_rows, mask_averages_, select_rows
 from reglab.averaging.weights import input_batches
-from reglab.contract.units import MemberStep, MemberUnit
+from reglab.contract.units import MemberEpochEnd, MemberFinish, MemberUnit
 
 __all__ = ["StochasticWeightAveraging", "install_swa_weights_", "member_stream", "swa_weight"]
 
@@ -75,11 +75,7 @@ class StochasticWeightAveraging(MemberUnit):
     """
 
     name = "swa"
-    evaluated = False
-    slots = ("weight_transform",)
-
-    def transform_weights(self, step: MemberStep) -> None:
-        self.after_step(step.params, step.buffers)
+    state_key = "averaging"  # its part of a member's checkpoint
 
     def __init__(self, starts: Sequence[int], rates: Sequence[float | None], params: dict[str, torch.Tensor]) -> None:
         self.device = next(iter(params.values())).device
@@ -93,8 +89,8 @@ class StochasticWeightAveraging(MemberUnit):
     def _mask(self, values: Sequence[bool]) -> torch.Tensor:
         return torch.tensor(list(values), dtype=torch.bool, device=self.device)
 
-    def hold_learning_rates(self, lrs: torch.Tensor) -> torch.Tensor:
-        """Start the next epoch: (steps + 1, K) learning rates with the columns of members in SWA constant."""
+    def start_epoch(self, run: Any, lrs: torch.Tensor) -> torch.Tensor:
+        """The next epoch's (steps + 1, K) learning rates with the columns of members in SWA constant."""
         self.epoch += 1
         holding = [self.epoch >= start for start in self.starts]
         if not any(holding):
@@ -106,48 +102,50 @@ class StochasticWeightAveraging(MemberUnit):
             self.constant = torch.where(self._mask(starting), chosen, self.constant)
         return torch.where(self._mask(holding), self.constant, lrs)
 
-    def after_step(self, params: dict[str, torch.Tensor], buffers: dict[str, torch.Tensor]) -> None:
-        return None
-
     @torch.no_grad()
-    def end_epoch(self, params: dict[str, torch.Tensor]) -> None:
+    def end_training(self, run: Any) -> None:
         """The epoch-end weights of the members in SWA enter their averages."""
         holding = [self.epoch >= start for start in self.starts]
         if not any(holding):
             return
+        params = run.params
         weights = [swa_weight(models) if held else 0.0 for models, held in zip(self.models, holding)]
         average_members_([self.params[name] for name in params], list(params.values()), averaging_weights(weights, self.device))
         self.models = [models + held for models, held in zip(self.models, holding)]
 
-    def metrics(self, state: Any, fetched: dict[str, list[list[float]]], position: int) -> dict[str, float]:
-        return {"swa/models": float(self.models[position])}
+    def epoch_metrics(self, end: MemberEpochEnd) -> dict[str, float]:
+        return {"swa/models": float(self.models[end.position])}
 
-    def install(self, row: int, model: torch.nn.Module, data: Any, batch_size: int, generator: torch.Generator | None) -> dict[str, Any]:
-        """Load row `row`'s average into `model` and recompute its batch-norm statistics as the
-        single run does (dropout, if any, drawn from the member's stream); its summary entries."""
+    def apply_pruning(self, masks: dict[str, torch.Tensor]) -> None:
+        mask_averages_(self.params, masks)
+
+    def final_weights(self, finish: MemberFinish) -> dict[str, Any]:
+        """Load the member's average into its model and recompute its batch-norm statistics as
+        the single run does (dropout, if any, drawn from the member's stream); its summary entries."""
+        row, run = finish.position, finish.run
         models = self.models[row]
         summary: dict[str, Any] = {"swa/models": models, "swa/start": self.starts[row]}
         if models:
+            model = finish.model
             device = next(model.parameters()).device
-            with member_stream(generator, device):
-                install_swa_weights_([tensor[row] for tensor in self.params.values()], model, data.train_x, batch_size)
+            with member_stream(run.generators[row] if run.generators else None, device):
+                install_swa_weights_([tensor[row] for tensor in self.params.values()], model, finish.splits.train_x, run.batch_size)
             summary["final_weights"] = "swa"
         return summary
 
-    def member_state(self, row: int) -> dict[str, Any]:
-        """Row `row`'s average, its count and SWA rate, and the epoch, for the member's checkpoint."""
-        state: dict[str, Any] = {"epoch": self.epoch, "models": self.models[row], "constant": self.constant[row]}
-        state.update({f"average/{name}": tensor[row] for name, tensor in self.params.items()})
+    def member_state(self, position: int, member: int, run: Any) -> dict[str, Any]:
+        """The member's average, its count and SWA rate, and the epoch, for its checkpoint."""
+        state: dict[str, Any] = {"epoch": self.epoch, "models": self.models[position], "constant": self.constant[position]}
+        state.update({f"average/{name}": tensor[position] for name, tensor in self.params.items()})
         return state
 
     @torch.no_grad()
-    def load_member_state(self, row: int, state: dict[str, Any]) -> None:
-        """Take back what `member_state` gave (a resumed member)."""
-        self.epoch = int(state["epoch"])
-        self.models[row] = int(state["models"])
-        self.constant[row] = state["constant"].to(self.constant.device)
+    def load_member_state(self, position: int, member: int, saved: dict[str, Any], run: Any) -> None:
+        self.epoch = int(saved["epoch"])
+        self.models[position] = int(saved["models"])
+        self.constant[position] = saved["constant"].to(self.constant.device)
         for name, tensor in self.params.items():
-            tensor[row].copy_(state[f"average/{name}"])
+            tensor[position].copy_(saved[f"average/{name}"])
 
     def select(self, index: torch.Tensor, positions: Sequence[int]) -> None:
         self.params = select_rows(self.params, index)

@@ -17,21 +17,18 @@ from reglab.contract.units import MemberStart, StepUnits
 from reglab.engine.device import resolve_device
 from reglab.contract.batches import batch_starts
 from reglab.objective.losses import resolve_loss_name
-from reglab.averaging import StochasticWeightAveraging, WeightEMA
 from reglab.population.data import load_population_data
 from reglab.population.grouping import population_key
 from reglab.population.members import MemberHyperparameters
 from reglab.objective.members import make_member_objective
 from reglab.population.optim import StackedOptimizer
 from reglab.population.order import DataOrder
-from reglab.pruning.members import MemberPruning
 from reglab.population.schedule import MemberSchedule
 from reglab.population.stacked import stack_states
 from reglab.population.stacked_cnn import describe_stacked, stacked_forward_of
 from reglab.population.streams import member_generator
 from reglab.population.state import PopulationState
 from reglab.population.techniques import PopulationUnsupported, inspect_techniques
-from reglab.trajectory import MemberTrajectory
 from reglab.regularizers.decay import decay_groups
 
 __all__ = ["ENGINES", "build_population"]
@@ -109,9 +106,6 @@ def build_population(
     eval_objective = make_member_objective(first.loss, task, classes, output)
     start = MemberStart(configs, models[0], hyper, params, buffers, [t.built for t in techniques], population_data, engine == "stacked")
     units = StepUnits(build_member_units(start), hyper)
-    pruning = units.find(MemberPruning)
-    averaging = units.find((WeightEMA, StochasticWeightAveraging))
-    trajectory = units.find(MemberTrajectory)
     state = PopulationState(
         configs=configs,
         forward=_forward(engine, architecture, models[0], hyper),
@@ -125,7 +119,6 @@ def build_population(
         optimizer=optimizer,
         schedule=schedule,
         units=units,
-        trajectory=trajectory,
         techniques=techniques,
         epochs=techniques[0].total_epochs or first.epochs,  # lottery rounds: epochs · (rounds + 1)
         batch_size=first.data.batch_size,
@@ -133,7 +126,5 @@ def build_population(
         device=device,
         generators=generators,
         engine=engine,
-        pruning=pruning,
-        averaging=averaging,
     )
     return state, models

@@ -12,6 +12,7 @@ entry, written beside the old file and moved over it, never pickle):
 | `rng/order`        | the data order's generator (the population's, when shared)    |
 | `unit/stopper/<key>` | its early stopping's tensors (the best weights)             |
 | `unit/own/<i>/<key>` | the tensors of its config's other units (`record_only` callbacks) |
+| `<unit key>/...`   | each technique unit's part (`MemberUnit.member_state`), under its `state_key`: |
 | `averaging/...`    | its EMA or SWA average (`average/<name>`) and SWA's rate      |
 | `pruning/mask/<name>`, `pruning/rewind/<name>` | its pruning masks and lottery rewind point |
 | `trajectory/previous/<name>` | its weights at the last trajectory step row (for `update_ratio/*`) |
@@ -28,7 +29,7 @@ exactly as it would have without the interruption, on the same machine and threa
 count. Members of one resumed population must have finished the same number of epochs
 and, with a shared data order, share the order's state (`resume_key`).
 
-A resumed member's trajectory files continue: rows and snapshots written after its last
+A resumed member's trajectory files continue (`MemberTrajectory.open_folders`): rows and snapshots written after its last
 checkpoint are dropped and trained again.
 """
 
@@ -52,7 +53,6 @@ __all__ = [
     "resume_key",
     "load_members",
     "load_member_units",
-    "load_member_trajectories",
 ]
 
 MEMBER_KIND = "population-member"
@@ -98,10 +98,10 @@ def save_member_checkpoints(state: Any, epoch: int, histories: Mapping[int, list
             "order_seed": state.order.order_seed,
             "stopper": stopper_state,
             "units": [_split(f"unit/own/{index}/", unit.state_dict(), tensors) for index, unit in enumerate(own)],
-            "averaging": _split("averaging/", state.averaging.member_state(row), tensors) if state.averaging is not None else None,
-            "pruning": _split("pruning/", state.pruning.member_state(row, state.techniques[member].pruning), tensors) if state.pruning is not None else None,
-            "trajectory": _split("trajectory/", state.trajectory.member_state(row, member), tensors) if state.trajectory is not None else None,
         }
+        # each technique unit's part (EMA / SWA averages, pruning masks, the trajectory), by its state key
+        for key, unit_state in state.units.member_state(row, member, state).items():
+            meta[key] = _split(f"{key}/", unit_state, tensors)
         if histories[member]:
             append_history_row(folders[member], histories[member][-1])
         path = Path(folders[member]) / CHECKPOINT_FILE
@@ -169,30 +169,17 @@ def load_members(state: Any, checkpoints: Sequence[tuple[dict[str, torch.Tensor]
         stopper = state.techniques[state.members[row]].stopper
         if stopper is not None and meta["stopper"] is not None:
             stopper.load_state_dict({**meta["stopper"], **_gathered("unit/stopper/", tensors)})
-        if state.averaging is not None:
-            state.averaging.load_member_state(row, {**meta["averaging"], **_gathered("averaging/", tensors)})
-        if state.pruning is not None:
-            saved = {**meta["pruning"], **_gathered("pruning/", tensors)}
-            state.pruning.load_member_state(row, state.techniques[state.members[row]].pruning, saved, {**state.params, **state.buffers})
+        saved = {key: {**value, **_gathered(f"{key}/", tensors)} for key, value in meta.items() if isinstance(value, dict)}
+        state.units.load_member_state(row, state.members[row], saved, state)
     if state.order.shared:
         state.order.generators[0].set_state(checkpoints[0][0]["rng/order"])
     state.optimizer.steps = steps
     # the schedules are functions of the step: wind them forward (a lottery round restarts them)
-    for _ in range(state.pruning.schedule_epochs(epoch) if state.pruning is not None else epoch):
+    for _ in range(state.units.scheduled_epochs(epoch)):
         state.schedule.epoch_table()
     state.epoch = epoch
     histories = {member: [dict(row) for row in checkpoints[row][1]["history"]] for row, member in enumerate(state.members)}
     return epoch, histories
-
-
-def load_member_trajectories(state: Any, checkpoints: Sequence[tuple[dict[str, torch.Tensor], dict[str, Any]]]) -> None:
-    """Give each member's trajectory its counters, last step row's weights and files back;
-    called once the files are open (`MemberTrajectory.open(..., resuming=True)`)."""
-    if state.trajectory is None:
-        return
-    for row, (tensors, meta) in enumerate(checkpoints):
-        saved = {**meta["trajectory"], **_gathered("trajectory/", tensors)}
-        state.trajectory.load_member_state(row, state.members[row], saved)
 
 
 def load_member_units(state: Any, checkpoints: Sequence[tuple[dict[str, torch.Tensor], dict[str, Any]]]) -> None:

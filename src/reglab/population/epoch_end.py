@@ -14,6 +14,7 @@ from typing import Callable
 import numpy
 
 from reglab.contract.events import EpochRecord, Stop, frozen
+from reglab.contract.units import MemberEpochEnd
 from reglab.population.stacked import unstack_state
 from reglab.population.state import PopulationState
 
@@ -68,34 +69,27 @@ def record_epoch(
     on_member_end: MemberEnd,
 ) -> bool:
     """Each member's metrics, stopping and end of training; False once every member of `state` finished."""
-    raw_names = [name.removeprefix("trajectory/") for name in fetched if name.startswith("trajectory/")]
     finished: list[tuple[int, Stop | None]] = []
     deferred: list[tuple[int, Stop | None, Callable[[], Stop | None]]] = []
     for position, member in enumerate(state.members):
         config = state.configs[member]
         metrics = member_metrics(state, fetched, position, float32_value(fetched["lr"][position][0]), seconds, epoch)
-        if state.averaging is not None:  # the single run's EMA / SWA keys, before the stopper reads them
-            metrics.update(state.averaging.metrics(state, fetched, position))
         stop = None
         if config.early_stopping.stop_on_divergence and not math.isfinite(metrics["loss/total"]):
             stop = Stop("the training loss became non-finite", status="diverged", criterion="divergence")
-        techniques = state.techniques[member]
-        metrics.update(state.units.epoch_metrics(fetched, position))
-        if state.pruning is not None:
-            metrics.update(state.pruning.member_metrics(techniques.pruning, fetched, position, epoch, histories[member], metrics))
-        if techniques.stopper is not None:
+        # EMA / SWA, L1's zeros, pruning and the trajectory add their keys before the stopper reads them
+        state.units.epoch_metrics(MemberEpochEnd(state, fetched, position, member, epoch, histories[member], metrics))
+        stopper = state.techniques[member].stopper
+        if stopper is not None:
             # The single run's EarlyStopping object itself, fed this member's metrics.
-            weights = unstack_state(state.params, state.buffers, position) if techniques.stopper.keep_best else None
+            weights = unstack_state(state.params, state.buffers, position) if stopper.keep_best else None
             record = EpochRecord(epoch, 0, None, None, frozen(metrics), histories[member], member=member, weights=weights)
-            result = techniques.stopper.on_epoch_end(record)
+            result = stopper.on_epoch_end(record)
             if isinstance(result, Stop):
                 stop = stop or result
                 metrics.update(result.metrics)
             elif result:
                 metrics.update(result)
-        if state.trajectory is not None:
-            raw = {name: fetched[f"trajectory/{name}"][position] for name in raw_names}
-            metrics.update(state.trajectory.end_epoch(raw, member, position, state.params, state.buffers))
         if state.callbacks:
             asked = state.callbacks.epoch_end(state, position, epoch, metrics, histories[member])
             stop = stop or asked

@@ -36,25 +36,6 @@ def _synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-@torch.no_grad()
-def _evaluate(state: PopulationState, split: str, params=None, buffers=None) -> dict[str, torch.Tensor]:
-    """(K,) loss and correct sums of one split, on the device (of `params`/`buffers`: default the state's)."""
-    params = state.params if params is None else params
-    buffers = state.buffers if buffers is None else buffers
-    inputs, targets = getattr(state.data, f"{split}_x"), getattr(state.data, f"{split}_y")
-    count = inputs.count
-    loss_sum = torch.zeros(state.size, device=state.device)
-    correct = torch.zeros(state.size, device=state.device)
-    for start in range(0, count, state.eval_batch_size):
-        end = min(start + state.eval_batch_size, count)
-        x, y = inputs.chunk(start, end), targets.chunk(start, end)
-        outputs = state.forward(params, buffers, x, state.dropout, False, inputs.shared)
-        loss_sum += state.eval_objective.loss(outputs, y) * (end - start)
-        if state.eval_objective.correct is not None:
-            correct += state.eval_objective.correct(outputs, y)
-    return {f"{split}/loss": loss_sum, f"{split}/correct": correct}
-
-
 def _forward_loss(state: PopulationState, step: MemberStep, inputs, labels, shared: bool):
     """(K, B, out) outputs, (K,) data losses, (K,) loss terms by name and the (K,) losses to differentiate.
 
@@ -155,32 +136,18 @@ def _fetch(quantities: dict[str, torch.Tensor]) -> dict[str, list[list[float]]]:
 
 
 def _epoch_quantities(state: PopulationState, sums: dict[str, torch.Tensor], lrs: torch.Tensor) -> dict[str, list[list[float]]]:
-    """The epoch's training sums, evaluation, the units' quantities and trajectory of every member, fetched."""
-    quantities = {**sums, **_evaluate(state, "val"), **_evaluate(state, "test"), "lr": lrs[-1]}
-    if state.averaging is not None and state.averaging.evaluated:  # EMA: the averages evaluated as the weights
-        for split in ("val", "test"):
-            averaged = _evaluate(state, split, state.averaging.params, state.averaging.buffers)
-            quantities.update({f"{state.averaging.name}/{name}": value for name, value in averaged.items()})
-    if state.pruning is not None:  # after evaluation, before the zero counts and the trajectory
-        quantities.update(state.pruning.epoch_end(state))
-    quantities.update(state.units.epoch_quantities(state.params, state.buffers))
-    if state.trajectory is not None:
-        raw = state.trajectory.measure(state.params, state.buffers)
-        quantities.update({f"trajectory/{name}": value for name, value in raw.items()})
+    """The epoch's training sums, evaluation and the units' quantities of every member, fetched."""
+    quantities = {**sums, **state.evaluate("val"), **state.evaluate("test"), "lr": lrs[-1]}
+    quantities.update(state.units.epoch_quantities(state))  # EMA evaluation, pruning round, zero counts, trajectory
     return _fetch(quantities)
 
 
 def _train_phase(state: PopulationState) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
     """One training epoch of `state`: its (K,) sums and the epoch's learning-rate table."""
     state.epoch += 1
-    lrs = state.schedule.epoch_table()
-    if state.averaging is not None:
-        lrs = state.averaging.hold_learning_rates(lrs)  # SWA: constant from each member's swa_start
-    if state.trajectory is not None:
-        state.trajectory.start_epoch(state.params)
+    lrs = state.units.start_epoch(state, state.schedule.epoch_table())  # SWA holds its members' rates
     sums = _train_epoch(state, lrs)
-    if state.averaging is not None:
-        state.averaging.end_epoch(state.params)  # SWA: the epoch-end weights enter the average
+    state.units.end_training(state)  # SWA: the epoch-end weights enter the average
     _synchronize(state.device)
     return sums, lrs
 

@@ -115,12 +115,7 @@ def merge_shards(parts: Sequence[PopulationState]) -> PopulationState:
     first.schedule.absorb([part.schedule for part in others])
     first.optimizer.absorb([part.optimizer for part in others], params, hyper)
     first.units.configure(hyper)
-    if first.trajectory is not None:
-        first.trajectory.absorb([part.trajectory for part in others])
-    if first.pruning is not None:
-        first.pruning.absorb([part.pruning for part in others])
-    if first.averaging is not None:
-        first.averaging.absorb([part.averaging for part in others])
+    first.units.absorb([part.units for part in others])
     # Each part holds live technique units (early-stopping state) for its own members only.
     owner = {member: part for part in parts for member in part.members}
     techniques = [owner[member].techniques[member] if member in owner else unit for member, unit in enumerate(first.techniques)]

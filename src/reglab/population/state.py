@@ -14,18 +14,15 @@ import torch
 
 from reglab.config import Config
 from reglab.contract.units import StepUnits
-from reglab.averaging import StochasticWeightAveraging, WeightEMA
 from reglab.population.callbacks import MemberCallbacks
 from reglab.population.data import PopulationData
 from reglab.population.members import MemberHyperparameters
 from reglab.objective.members import MemberObjective
 from reglab.population.optim import StackedOptimizer
 from reglab.population.order import DataOrder
-from reglab.pruning.members import MemberPruning
 from reglab.population.rates import MemberRates
 from reglab.population.schedule import MemberSchedule
 from reglab.population.techniques import MemberTechniques
-from reglab.trajectory.members import MemberTrajectory
 
 __all__ = ["PopulationState", "Forward"]
 
@@ -49,8 +46,7 @@ class PopulationState:
     eval_objective: MemberObjective  # the plain loss of evaluation, as the single run
     optimizer: StackedOptimizer
     schedule: MemberSchedule
-    units: StepUnits  # every technique's work inside the step, per slot (`reglab.contract.units`)
-    trajectory: MemberTrajectory | None
+    units: StepUnits  # every technique's work, per slot and at the epoch's edges (`reglab.contract.units`)
     techniques: list[MemberTechniques]
     epochs: int
     batch_size: int
@@ -65,8 +61,6 @@ class PopulationState:
     callbacks: MemberCallbacks = field(default_factory=MemberCallbacks)
 
     epoch: int = 0  # epochs begun
-    pruning: MemberPruning | None = None  # stacked masks (pruning.*); None: no pruning, no work
-    averaging: WeightEMA | StochasticWeightAveraging | None = None  # EMA / SWA: the members' stacked averages (a unit)
 
     def __post_init__(self) -> None:
         if not self.members:
@@ -86,6 +80,25 @@ class PopulationState:
         """One (B, ...) batch serves every member: shared inputs visited in a shared order."""
         return self.data.train_x.shared and self.order.shared
 
+    @torch.no_grad()
+    def evaluate(self, split: str, params: dict[str, torch.Tensor] | None = None, buffers: dict[str, torch.Tensor] | None = None) -> dict[str, torch.Tensor]:
+        """(K,) loss and correct sums of `split` (val | test), on the device: of the members'
+        weights, or of other stacked `params`/`buffers` of the same shapes (EMA averages)."""
+        params = self.params if params is None else params
+        buffers = self.buffers if buffers is None else buffers
+        inputs, targets = getattr(self.data, f"{split}_x"), getattr(self.data, f"{split}_y")
+        count = inputs.count
+        loss_sum = torch.zeros(self.size, device=self.device)
+        correct = torch.zeros(self.size, device=self.device)
+        for start in range(0, count, self.eval_batch_size):
+            end = min(start + self.eval_batch_size, count)
+            x, y = inputs.chunk(start, end), targets.chunk(start, end)
+            outputs = self.forward(params, buffers, x, self.dropout, False, inputs.shared)
+            loss_sum += self.eval_objective.loss(outputs, y) * (end - start)
+            if self.eval_objective.correct is not None:
+                correct += self.eval_objective.correct(outputs, y)
+        return {f"{split}/loss": loss_sum, f"{split}/correct": correct}
+
     def keep(self, positions: Sequence[int]) -> None:
         """Keep only the members at row `positions`; drop the others from every stacked tensor."""
         index = torch.tensor(list(positions), dtype=torch.long, device=self.device)
@@ -98,12 +111,7 @@ class PopulationState:
         self.schedule.select(positions)
         self.optimizer.select(index, self.params, self.hyper)
         self.units.configure(self.hyper)
-        if self.trajectory is not None:
-            self.trajectory.select(index)
-        if self.pruning is not None:
-            self.pruning.select(index)
-        if self.averaging is not None:
-            self.averaging.select(index, positions)
+        self.units.select(index, positions)
         self.members = [self.members[position] for position in positions]
         if self.generators:
             self.generators = [self.generators[position] for position in positions]

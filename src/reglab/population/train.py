@@ -14,13 +14,13 @@ from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
 from reglab.config import Config, ConfigError
 from reglab.data.user import USER_DATASET
 from reglab.contract.events import Callback, FitRecord, Stop
+from reglab.contract.units import MemberFinish
 from reglab.engine.run import Run, as_config, final_evaluation
 from reglab.engine.denormals import flushing_denormals
 from reglab.engine.memory import reuse_freed_memory
 from reglab.population.build import ENGINES, build_population
 from reglab.population.callbacks import MemberCallbacks
 from reglab.population.checkpoint import (
-    load_member_trajectories,
     load_member_units,
     load_members,
     read_member_checkpoint,
@@ -156,10 +156,8 @@ def train_population(
     else:
         recorder.start()
     folders = {member: run_store.run_dir(run_id) for member, run_id in enumerate(recorder.run_ids)}
-    if state.trajectory is not None:  # each member's step rows and snapshots go to its run folder
-        state.trajectory.open([run_store.run_dir(run_id) for run_id in recorder.run_ids], state.params, state.buffers, resume is not None)
-        if resume is not None:
-            load_member_trajectories(state, checkpoints)
+    for part in parts:  # files the units write as they train (the trajectory's step rows and snapshots)
+        part.units.open_folders(folders, part, resume is not None)
     for row, member in enumerate(state.members if state.callbacks else ()):
         run_id = recorder.run_ids[member]
         splits = state.data.member_splits[member] if state.data.member_splits else None
@@ -178,14 +176,11 @@ def train_population(
         if restored:  # early_stopping.restore_best: the member ends with its best epoch's weights
             member_state = {name: tensor.clone() for name, tensor in stopper.best_state.items()}
             stopper.restored_epoch = stopper.best_epoch
-        extra: dict[str, Any] = current.units.final_summary(current.params, row)
+        ending = MemberFinish(current, row, member, member_state, history, folders[member])
+        extra: dict[str, Any] = current.units.final_summary(ending)  # on the weights the member ends with
         if techniques.stopper is not None:
             record = FitRecord(None, None, config, None, len(history), history, stop, recorder.run_ids[member])
             extra.update(techniques.stopper.on_fit_end(record) or {})
-        if current.pruning is not None:  # on the weights the member ends with
-            extra.update(current.pruning.member_summary(techniques.pruning, member_state, history, folders[member]))
-        if current.trajectory is not None:
-            extra["trajectory"] = current.trajectory.summary(member)
         if stop:
             extra.update(stop_reason=stop.reason, stop_criterion=stop.criterion)
         extra["decayed"], extra["not_decayed"] = decay.decayed, decay.not_decayed
@@ -196,14 +191,16 @@ def train_population(
             extra["data_source"] = "user data"
         model.load_state_dict(member_state)
         splits = current.data.member_splits[member] if current.data.member_splits else None
-        if current.averaging is not None and splits is not None:  # EMA / SWA: the member ends with its average
-            generator = current.generators[row] if current.generators else None
-            extra.update(current.averaging.install(row, model, splits, current.batch_size, generator))
-            member_state = {name: tensor.detach().to("cpu").clone() for name, tensor in model.state_dict().items()}
+        if splits is not None:  # EMA / SWA: the member ends with its average
+            ending.model, ending.splits = model, splits
+            chosen = current.units.final_weights(ending)
+            if chosen:
+                extra.update(chosen)
+                member_state = {name: tensor.detach().to("cpu").clone() for name, tensor in model.state_dict().items()}
         if current.callbacks:
             run_id = recorder.run_ids[member]
             extra.update(current.callbacks.fit_end(member, model, config, splits, history, stop, member_state, run_id, run_store.run_dir(run_id)))
-        changed = restored or "final_weights" in extra or (current.pruning is not None and current.pruning.changed_after_evaluation(len(history)))
+        changed = restored or "final_weights" in extra or current.units.changed_after_evaluation(len(history))
         if changed and splits is not None:
             extra["final_eval"] = final_evaluation(model, splits, config)
         else:  # the last epoch's evaluation is of the weights the member ends with

@@ -46,7 +46,7 @@ class FixedMask:
 
     Metric keys (every epoch): `pruning/sparsity`, `pruning/sparsity/<tensor>`,
     `pruning/rounds_done` (0), as `MagnitudePruning`; summary keys `sparsity`,
-    `sparsity_per_layer`, `pruning_rounds_done` (`MemberPruning.member_summary`).
+    `sparsity_per_layer`, `pruning_rounds_done` (`MemberPruning.final_summary`).
 
     Args:
         names: plain names of the masked tensors (those of the lottery run).

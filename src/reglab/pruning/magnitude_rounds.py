@@ -1,7 +1,7 @@
 """Pruning inside a run: the scheduled pruning of one member (its settings and record).
 
 Metric and summary keys: see `MagnitudePruning` (the summary's are measured on the weights a
-run ends with, by `MemberPruning.member_summary`).
+run ends with, by `MemberPruning.final_summary`).
 """
 
 from __future__ import annotations

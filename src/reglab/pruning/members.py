@@ -12,7 +12,7 @@ K members at once:
 | ranking (`prune_magnitude` for one module)   | `magnitude_masks` of the stacked weights, (K,) amounts    |
 | gradients (`gradient_transform`, first)      | gradients · mask                                          |
 | weights (`weight_transform`)                 | weights · mask after each step; the lottery's rewind point at step k |
-| a round (`epoch_end`)                        | weights and optimizer state · mask                        |
+| a round (`epoch_quantities`)                 | weights, optimizer state and weight averages · mask       |
 | a lottery round                              | prune, rewind the stacked parameters and buffers to θ_k (or a fresh init), clear the optimizer's state and step count, restart the schedule |
 | `pruning/*` metrics, summary keys            | (T, K) zero counts, fetched with the epoch's metrics      |
 | `pruning.remaining`: keep round(f_r · n)     | `magnitude_masks(..., remaining=(K,) f_r)`                |
@@ -29,7 +29,7 @@ from typing import Any, Mapping, Sequence
 
 import torch
 
-from reglab.contract.units import MemberStep, MemberUnit, PopulationUnsupported
+from reglab.contract.units import MemberEpochEnd, MemberFinish, MemberStep, MemberUnit, PopulationUnsupported
 from reglab.pruning.magnitude_rounds import sparsity_metric_keys
 from reglab.pruning.fixed_mask import FixedMask
 from reglab.pruning.lottery import LotteryTicket, round_entry
@@ -55,11 +55,14 @@ class MemberPruning(MemberUnit):
         params, buffers: the population's stacked state at the start (the lottery's
             rewind point for `rewind_step` 0).
 
+    Each member's settings object is read from the population (`run.techniques[member].pruning`),
+    where it moves with its member between shards.
+
     Example:
         >>> pruning = MemberPruning([t.pruning for t in techniques], state.params, state.buffers)
         >>> grads = pruning.mask_gradients(names, grads)       # in the step, after autograd
         >>> pruning.after_step(state)                          # after the optimizer step
-        >>> quantities.update(pruning.epoch_end(state))        # after evaluation
+        >>> quantities.update(pruning.epoch_quantities(state)) # after evaluation: the round
     """
 
     name = "pruning"
@@ -128,7 +131,7 @@ class MemberPruning(MemberUnit):
 
     # --- epoch end (device) -------------------------------------------------------------
 
-    def epoch_end(self, state: Any) -> dict[str, torch.Tensor]:
+    def epoch_quantities(self, state: Any) -> dict[str, torch.Tensor]:
         """The epoch's pruning round or lottery transition, then the (T, K) zero counts to fetch.
 
         Runs after the epoch's evaluation (val/test measure the weights before the round)."""
@@ -162,8 +165,7 @@ class MemberPruning(MemberUnit):
         averages (EMA, SWA) · mask: a pruned entry then stays exactly 0 in all of them, since
         the average of zeros is zero (θ̄ ← d·0 + (1 − d)·0)."""
         zero_pruned_(state.params, self.masks, state.optimizer.state)
-        if state.averaging is not None:
-            zero_pruned_(state.averaging.params, self.masks, None)
+        state.units.apply_pruning(self.masks)
 
     @torch.no_grad()
     def _next_round(self, state: Any, next_round: int) -> None:
@@ -187,7 +189,7 @@ class MemberPruning(MemberUnit):
 
     # --- members leave and merge --------------------------------------------------------
 
-    def select(self, keep: torch.Tensor) -> None:
+    def select(self, keep: torch.Tensor, positions: Sequence[int]) -> None:
         """Keep the members at row positions `keep` (see `PopulationState.keep`)."""
         self.masks = {name: mask.index_select(0, keep) for name, mask in self.masks.items()}
         if self.rewind is not None:
@@ -202,11 +204,12 @@ class MemberPruning(MemberUnit):
 
     # --- checkpoints ----------------------------------------------------------------------
 
-    def member_state(self, row: int, unit: Any) -> dict[str, Any]:
-        """Row `row`'s masks and rewind point, the round counters and the lottery log (`unit`'s)."""
-        state: dict[str, Any] = {f"mask/{name}": mask[row] for name, mask in self.masks.items()}
+    def member_state(self, position: int, member: int, run: Any) -> dict[str, Any]:
+        """Row `position`'s masks and rewind point, the round counters and the lottery log."""
+        unit = run.techniques[member].pruning
+        state: dict[str, Any] = {f"mask/{name}": mask[position] for name, mask in self.masks.items()}
         if self.rewind is not None:
-            state.update({f"rewind/{name}": tensor[row] for name, tensor in self.rewind.items()})
+            state.update({f"rewind/{name}": tensor[position] for name, tensor in self.rewind.items()})
         if self.lottery:  # every round's mask so far (the masks file written at the end)
             state.update({f"survival/{name}": last for name, last in unit.masks.last_round.items()})
         state.update(epoch=self.epoch, steps=self.steps, log=list(unit.log) if self.lottery else [])
@@ -214,9 +217,11 @@ class MemberPruning(MemberUnit):
         return state
 
     @torch.no_grad()
-    def load_member_state(self, row: int, unit: Any, saved: Mapping[str, Any], stacked: Mapping[str, torch.Tensor]) -> None:
-        """Take back `member_state` into row `row`; `stacked` are the population's parameters and
-        buffers (members of one resumed population are at the same epoch)."""
+    def load_member_state(self, position: int, member: int, saved: Mapping[str, Any], run: Any) -> None:
+        """Take back `member_state` into row `position` (members of one resumed population are
+        at the same epoch)."""
+        unit = run.techniques[member].pruning
+        stacked = {**run.params, **run.buffers}
         self.epoch, self.steps = int(saved["epoch"]), int(saved["steps"])
         if self.lottery:
             survival = {key.partition("/")[2]: value for key, value in saved.items() if key.startswith("survival/")}
@@ -226,39 +231,31 @@ class MemberPruning(MemberUnit):
             if kind == "mask":
                 if name not in self.masks:
                     self.masks[name] = torch.ones_like(stacked[name], dtype=value.dtype)
-                self.masks[name][row].copy_(value)
+                self.masks[name][position].copy_(value)
             elif kind == "rewind":
                 if self.rewind is None:
                     self.rewind = {}
                 if name not in self.rewind:
                     self.rewind[name] = torch.zeros_like(stacked[name])
-                self.rewind[name][row].copy_(value)
+                self.rewind[name][position].copy_(value)
         if self.lottery:
             unit.log = [dict(entry) for entry in saved["log"]]
 
-    def schedule_epochs(self, epoch: int) -> int:
-        """How many epochs the schedule has run after `epoch` epochs: a lottery round restarts it."""
-        return epoch % self.epochs_per_round if self.lottery else epoch
+    def scheduled_epochs(self, epochs: int) -> int:
+        """How many epochs the schedule has run after `epochs` epochs: a lottery round restarts it."""
+        return epochs % self.epochs_per_round if self.lottery else epochs
 
     # --- host bookkeeping, one member at a time -----------------------------------------
 
-    def member_metrics(
-        self,
-        unit: Any,
-        fetched: Mapping[str, list[list[float]]],
-        position: int,
-        epoch: int,
-        history: Sequence[Mapping[str, float]],
-        metrics: Mapping[str, float],
-    ) -> dict[str, float]:
-        """The single run's `pruning/*` keys of the member in row `position`; its lottery log.
-
-        `unit` is the member's own single-run unit (its `rounds_done` and `log` are kept)."""
+    def epoch_metrics(self, end: MemberEpochEnd) -> dict[str, float]:
+        """The single run's `pruning/*` keys of one member; its lottery log (kept by its own
+        settings object, with its `rounds_done`)."""
+        unit, fetched, position, epoch = end.run.techniques[end.member].pruning, end.fetched, end.position, end.epoch
         if self.lottery and epoch % self.epochs_per_round == 0:
             sparsity = sparsity_from_counts(self.names, fetched["pruning/round_zeros"][position], self.sizes)[0]
             round_index = lottery_round(epoch, self.epochs_per_round)
-            unit.log.append(round_entry(round_index, self.epochs_per_round, history, metrics, sparsity))
-            if round_index < self.rounds:  # `epoch_end` pruned: row `position` holds the next round's mask
+            unit.log.append(round_entry(round_index, self.epochs_per_round, end.history, end.metrics, sparsity))
+            if round_index < self.rounds:  # `epoch_quantities` pruned: row `position` holds the next round's mask
                 unit.masks.record(round_index + 1, {name: mask[position] for name, mask in self.masks.items()})
         unit.rounds_done = unit.rounds_done_after(epoch)
         result = sparsity_metric_keys(*sparsity_from_counts(self.names, fetched["pruning/zeros"][position], self.sizes))
@@ -267,19 +264,18 @@ class MemberPruning(MemberUnit):
         result["pruning/rounds_done"] = float(unit.rounds_done)
         return result
 
-    def member_summary(
-        self, unit: Any, weights: Mapping[str, torch.Tensor], history: Sequence[Mapping[str, float]], folder: Any = None
-    ) -> dict[str, Any]:
+    def final_summary(self, finish: MemberFinish) -> dict[str, Any]:
         """`sparsity`, `sparsity_per_layer`, `pruning_rounds_done` (and `lottery`) of a finished member,
         measured on the weights it ends with (and the lottery log `LotteryTicket` keeps); a lottery
-        member's masks of every round go to `folder/lottery_masks.safetensors` (its run folder)."""
-        if self.lottery and folder is not None:
-            write_round_masks(folder, unit.masks)
-        zeros = [int((weights[name] == 0).sum()) for name in self.names]
+        member's masks of every round go to `lottery_masks.safetensors` in its run folder."""
+        unit = finish.run.techniques[finish.member].pruning
+        if self.lottery and finish.folder is not None:
+            write_round_masks(finish.folder, unit.masks)
+        zeros = [int((finish.weights[name] == 0).sum()) for name in self.names]
         total, per_tensor = sparsity_from_counts(self.names, zeros, self.sizes)
         summary: dict[str, Any] = {}
         if self.lottery:
-            unit.log_partial_round(history, total)
+            unit.log_partial_round(finish.history, total)
             summary["lottery"] = unit.log
         summary.update(sparsity=total, sparsity_per_layer=per_tensor, pruning_rounds_done=unit.rounds_done)
         return summary

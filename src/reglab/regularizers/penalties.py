@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import torch
 
-from reglab.contract.units import MemberStep, MemberUnit
+from reglab.contract.units import MemberEpochEnd, MemberFinish, MemberStep, MemberUnit
 from reglab.regularizers.scope import matches_any
 
 __all__ = [
@@ -177,6 +177,7 @@ class WeightPenalties(MemberUnit):
 
     name = "penalty"
     slots = ("loss_term",)
+    slot_order = {"epoch_end": 25}  # `l1/zeros` counts after the epoch's pruning round (order 20)
 
     def __init__(self, groups: Sequence[tuple[float, Sequence[str]]], entries: int, convention: str = "half",
                  l1_in_loss: bool = True) -> None:
@@ -209,20 +210,20 @@ class WeightPenalties(MemberUnit):
         flags = (("l1", self.l1_on[position]), ("l2", self.l2_on[position]))
         return {name for name, on in flags if on}
 
-    def epoch_quantities(self, params: Mapping[str, torch.Tensor], buffers: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        return {"l1/zeros": self.zero_counts(params)} if any(self.l1_on) else {}
+    def epoch_quantities(self, run: Any) -> dict[str, torch.Tensor]:
+        return {"l1/zeros": self.zero_counts(run.params)} if any(self.l1_on) else {}
 
-    def epoch_metrics(self, fetched: Mapping[str, list[list[float]]], position: int) -> dict[str, float]:
+    def epoch_metrics(self, end: MemberEpochEnd) -> dict[str, float]:
         """`l1/zeros`: the fraction of the member's scoped weights that are exactly 0 (members with λ₁ > 0)."""
-        if not self.l1_on[position]:
+        if not self.l1_on[end.position]:
             return {}
-        return {"l1/zeros": fetched["l1/zeros"][position][0] / max(self.scoped_entries, 1)}
+        return {"l1/zeros": end.fetched["l1/zeros"][end.position][0] / max(self.scoped_entries, 1)}
 
-    def final_summary(self, params: Mapping[str, torch.Tensor], position: int) -> dict[str, Any]:
-        """`sparsity`: the same fraction of the weights the member ends with (members with λ₁ > 0)."""
-        if not self.l1_on[position]:
+    def final_summary(self, finish: MemberFinish) -> dict[str, Any]:
+        """`sparsity`: the same fraction of the member's last weights (members with λ₁ > 0)."""
+        if not self.l1_on[finish.position]:
             return {}
-        return {"sparsity": self.zero_counts(params)[position].item() / max(self.scoped_entries, 1)}
+        return {"sparsity": self.zero_counts(finish.run.params)[finish.position].item() / max(self.scoped_entries, 1)}
 
     @torch.no_grad()
     def zero_counts(self, params: Mapping[str, torch.Tensor]) -> torch.Tensor:

@@ -20,12 +20,12 @@ index and thinning are those of its run alone.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 import torch
 
 from reglab.contract.members import unstack_state
-from reglab.contract.units import MemberStep, MemberUnit
+from reglab.contract.units import MemberEpochEnd, MemberFinish, MemberStep, MemberUnit
 from reglab.trajectory.metrics import derive_metrics
 from reglab.trajectory.recorder import fit_end_summary
 from reglab.trajectory.snapshots import SnapshotWriter, is_due
@@ -78,7 +78,7 @@ class MemberTrajectory(MemberUnit):
     Example:
         >>> trajectory = MemberTrajectory(params, buffers, [], config.trajectory)
         >>> raw = trajectory.measure(params, buffers)      # device tensors, (n, K) each
-        >>> trajectory.open(run_folders, params, buffers)  # step rows and snapshots, per member
+        >>> trajectory.open_folders(run_folders, state, resuming=False)  # step rows and snapshots, per member
     """
 
     name = "trajectory"
@@ -98,6 +98,7 @@ class MemberTrajectory(MemberUnit):
         self.epoch = 0
         self.step = 0
         self.files = _MemberFiles()
+        self.resumed_files: dict[int, tuple[Any, Any]] = {}  # member -> its writers' saved state, until `open_folders`
         self.pending: list[tuple[int, int, dict[str, torch.Tensor]]] = []  # (epoch, step, (n, K) quantities)
         self.fetched_rows: list[tuple[int, int]] = []  # the positions of the rows in the last `measure`
         self.names = list(params)
@@ -128,26 +129,31 @@ class MemberTrajectory(MemberUnit):
     def snapshots_on(self) -> bool:
         return self.snapshot_epochs is not None or self.snapshot_steps is not None
 
-    def open(self, folders: Sequence[Path], params, buffers, resuming: bool = False) -> None:
+    def open_folders(self, folders: dict[int, Path], run: Any, resuming: bool) -> None:
         """Each member's step-row file and snapshot folder in its run folder (`folders[member]`);
-        the initial weights are snapshot 0 (a resumed member's files continue instead:
-        `load_member_state`). Called once the store has made the folders."""
-        for member, folder in enumerate(folders):
+        the initial weights are snapshot 0 (a resumed member's files continue instead, from
+        the state `load_member_state` took back). Called once the store has made the folders."""
+        for row, member in enumerate(run.members):
+            folder = Path(folders[member])
             if self.every_steps:
-                self.files.steps[member] = StepRowWriter(Path(folder) / STEPS_FILE)
+                self.files.steps[member] = StepRowWriter(folder / STEPS_FILE)
             if self.snapshots_on:
-                writer = SnapshotWriter(
-                    Path(folder) / "snapshots", self.snapshot_epochs, self.snapshot_steps, self.snapshot_budget_mb, self.names
-                )
+                writer = SnapshotWriter(folder / "snapshots", self.snapshot_epochs, self.snapshot_steps, self.snapshot_budget_mb, self.names)
                 if not resuming:
-                    writer.start(unstack_state(params, buffers, member))
+                    writer.start(unstack_state(run.params, run.buffers, row))
                 self.files.snapshots[member] = writer
+            if resuming and member in self.resumed_files:
+                snapshots, step_columns = self.resumed_files.pop(member)
+                if member in self.files.snapshots:
+                    self.files.snapshots[member].restore(snapshots)
+                if member in self.files.steps:
+                    self.files.steps[member].restore(step_columns, self.step)
 
-    def member_state(self, row: int, member: int) -> dict[str, Any]:
-        """For a checkpoint: the step counters, row `row`'s weights at the last step row and the
-        member's file writers' state."""
+    def member_state(self, position: int, member: int, run: Any) -> dict[str, Any]:
+        """For a checkpoint: the step counters, the member's weights at the last step row and its
+        file writers' state."""
         state: dict[str, Any] = {"epoch": self.epoch, "step": self.step}
-        state.update({f"previous/{name}": tensor[row] for name, tensor in self.previous_row.items()})
+        state.update({f"previous/{name}": tensor[position] for name, tensor in self.previous_row.items()})
         if member in self.files.snapshots:
             state["snapshots"] = self.files.snapshots[member].state()
         if member in self.files.steps:
@@ -155,23 +161,21 @@ class MemberTrajectory(MemberUnit):
         return state
 
     @torch.no_grad()
-    def load_member_state(self, row: int, member: int, saved: Mapping[str, Any]) -> None:
-        """Take back `member_state` (after `open(..., resuming=True)`)."""
+    def load_member_state(self, position: int, member: int, saved: dict[str, Any], run: Any) -> None:
+        """Take back `member_state`; the writers' part waits for `open_folders(..., resuming=True)`."""
         self.epoch, self.step = int(saved["epoch"]), int(saved["step"])
         for key, value in saved.items():
             if key.startswith("previous/"):
-                self.previous_row[key[len("previous/"):]][row].copy_(value)
-        if member in self.files.snapshots:
-            self.files.snapshots[member].restore(saved["snapshots"])
-        if member in self.files.steps:
-            self.files.steps[member].restore(saved.get("step_columns"), self.step)
+                self.previous_row[key[len("previous/"):]][position].copy_(value)
+        self.resumed_files[member] = (saved.get("snapshots"), saved.get("step_columns"))
 
-    def start_epoch(self, params) -> None:
+    def start_epoch(self, run: Any, lrs: torch.Tensor) -> torch.Tensor:
         self.epoch += 1
         self.gradient_sum, self.gradient_last, self.gradient_steps = None, None, 0
         if "updates" in self.sets:
             with torch.no_grad():
-                self.epoch_start = {name: tensor.detach().clone() for name, tensor in params.items()}
+                self.epoch_start = {name: tensor.detach().clone() for name, tensor in run.params.items()}
+        return lrs
 
     @torch.no_grad()
     def observe_gradients(self, grads: dict[str, torch.Tensor], last_step: bool) -> None:
@@ -219,6 +223,10 @@ class MemberTrajectory(MemberUnit):
         self.pending = []
         return raw
 
+    def epoch_quantities(self, run: Any) -> dict[str, torch.Tensor]:
+        """`measure`'s quantities, as `trajectory/<name>`."""
+        return {f"trajectory/{name}": value for name, value in self.measure(run.params, run.buffers).items()}
+
     def _measure(self, params, buffers, reference: dict[str, torch.Tensor] | None, gradients: torch.Tensor | None) -> dict[str, torch.Tensor]:
         tensors = [params[name] for name in self.names]
         raw: dict[str, torch.Tensor] = {}
@@ -257,6 +265,11 @@ class MemberTrajectory(MemberUnit):
             batchnorm_names=self.batchnorm_names,
         )
 
+    def epoch_metrics(self, end: MemberEpochEnd) -> dict[str, float]:
+        """One member's `trajectory/*` keys; writes its step rows and its epoch snapshot."""
+        raw = {name.removeprefix("trajectory/"): values[end.position] for name, values in end.fetched.items() if name.startswith("trajectory/")}
+        return self.end_epoch(raw, end.member, end.position, end.run.params, end.run.buffers)
+
     def end_epoch(self, raw: dict[str, list[float]], member: int, row: int, params, buffers) -> dict[str, float]:
         """Member `member`'s epoch metrics from its fetched rows (`raw`, see `measure`); writes its
         step rows and, when snapshots are on, its epoch snapshot (stacked row `row`)."""
@@ -273,10 +286,10 @@ class MemberTrajectory(MemberUnit):
             self.files.snapshots[member].on_epoch(unstack_state(params, buffers, row), self.epoch, self.step)
         return metrics
 
-    def summary(self, member: int) -> dict[str, Any]:
+    def final_summary(self, finish: MemberFinish) -> dict[str, Any]:
         """The member's summary entry `trajectory`, as its single run's (finishes its snapshots)."""
-        steps = self.files.steps.get(member, StepRowWriter(None))
-        return fit_end_summary(self.initial_summaries[member], self.files.snapshots.get(member), steps)
+        steps = self.files.steps.get(finish.member, StepRowWriter(None))
+        return {"trajectory": fit_end_summary(self.initial_summaries[finish.member], self.files.snapshots.get(finish.member), steps)}
 
     def absorb(self, others: Sequence["MemberTrajectory"]) -> None:
         """Take over the members of `others` (at an epoch's end: θ₀ and the last step row's weights carry over)."""
@@ -285,6 +298,6 @@ class MemberTrajectory(MemberUnit):
             name: torch.cat([tensor] + [other.previous_row[name] for other in others]) for name, tensor in self.previous_row.items()
         }
 
-    def select(self, keep: torch.Tensor) -> None:
+    def select(self, keep: torch.Tensor, positions: Sequence[int]) -> None:
         self.initial = {name: tensor.index_select(0, keep) for name, tensor in self.initial.items()}
         self.previous_row = {name: tensor.index_select(0, keep) for name, tensor in self.previous_row.items()}

@@ -124,3 +124,44 @@ def test_a_recorder_passed_to_train_reads_the_members_module(store_dir):
     weights = torch.cat([p.detach().reshape(-1) for p in run.model.parameters()])
     assert run.history[-1]["param/l2/total"] == pytest.approx(weights.norm().item(), rel=1e-5)
     assert "param/l2/head.weight" in run.history[-1] and "param/dist_init/total" not in run.history[-1]
+
+
+@pytest.mark.parametrize("shards", [1, 3])
+def test_one_recorder_tracks_every_member_of_a_population_as_the_built_in_trajectory(tmp_path, shards):
+    """Each member's own weights at fit start, epoch start and its last step's gradients: the
+    recorder's keys equal the trajectory unit's, in one piece or in shards (which move the
+    members' tensors), and whichever member stops first."""
+    from reglab.config import validate_config
+    from reglab.population import train_population
+    from reglab.trajectory import TrajectoryRecorder
+    from tests.conftest import tiny_digits
+
+    from reglab.contract.events import Stop
+
+    class StopSecondMember(Callback):
+        def on_epoch_end(self, record):
+            return Stop("leaves after epoch 1") if record.member == 1 and record.epoch == 1 else None
+
+    sets = ["norms", "distance", "gradients", "updates"]
+
+    def configs(**keys):
+        return [validate_config(tiny_digits(seed=seed, epochs=3, **{"optimizer.lr": 0.05 * (seed + 1), **keys})) for seed in range(3)]
+
+    built_in = train_population(
+        configs(**{"trajectory.metrics": sets}), store=tmp_path / "a", shards=shards, callbacks=[StopSecondMember()]
+    )
+    recorder = TrajectoryRecorder(metrics=sets)
+    recorded = train_population(
+        configs(**{"trajectory.enabled": False}), store=tmp_path / "b", shards=shards, callbacks=[StopSecondMember(), recorder]
+    )
+    assert [len(run.history) for run in recorded] == [3, 1, 3]
+    assert sorted(recorder.tracks) == [0, 1, 2]
+    for expected, got in zip(built_in, recorded):
+        assert len(got.history) == len(expected.history)
+        for row, reference in zip(got.history, expected.history):
+            keys = [key for key in reference if key.split("/")[0] in ("param", "grad", "update_ratio")]
+            assert keys and all(key in row for key in keys)
+            for key in keys:
+                assert row[key] == pytest.approx(reference[key], rel=1e-5, abs=1e-7, nan_ok=True), key
+    distances = [run.history[-1]["param/dist_init/total"] for run in recorded]
+    assert len(set(distances)) == 3 and min(distances) > 0

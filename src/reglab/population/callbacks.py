@@ -80,7 +80,9 @@ class MemberModules:
     A member's module is a copy of its template (the model its single run builds), made
     the first time a record asks for it; its parameters and buffers are re-pointed at
     the member's row only when that row or the stacked tensors changed (a member left
-    the population), so a record costs nothing per step otherwise.
+    the population, shards split or merged), so a record costs nothing per step otherwise.
+    Re-pointing keeps the module's `Parameter` objects (their `.data` moves), so a callback
+    that kept `model.parameters()` at fit start reads the member's current weights.
 
     Args:
         templates: member index -> the member's model (architecture and names).
@@ -99,9 +101,18 @@ class MemberModules:
         key = (row, *params.values(), *buffers.values())
         last = self.bound.get(member)
         if last is None or last[0] != row or len(last) != len(key) or any(a is not b for a, b in zip(last[1:], key[1:])):
-            module.load_state_dict(member_weights(params, buffers, row), assign=True)
+            with torch.no_grad():
+                for name, view in member_weights(params, buffers, row).items():
+                    target = module.get_parameter(name) if name in params else module.get_buffer(name)
+                    target.data = view
             self.bound[member] = key
         return module
+
+    @staticmethod
+    def attach_gradients(module: torch.nn.Module, gradients: Mapping[str, torch.Tensor] | None, row: int) -> None:
+        """`.grad` of each parameter: row `row` of the step's stacked gradients (None: cleared)."""
+        for name, parameter in module.named_parameters():
+            parameter.grad = gradients[name][row] if gradients is not None and name in gradients else None
 
     def release(self, member: int) -> None:
         """Forget a finished member's module, so its views no longer hold the stacked tensors."""
@@ -162,27 +173,43 @@ class MemberCallbacks:
             for callback in self.of(member):
                 callback.on_epoch_start(record)
 
-    def step_end(self, state: Any, epoch: int, batch_index: int, batches: int, losses: torch.Tensor) -> None:
-        """After the optimizer step: each `step_every` callback, for each member, at its steps."""
+    def step_end(self, state: Any, epoch: int, batch_index: int, batches: int, losses: torch.Tensor, gradients: Mapping[str, torch.Tensor]) -> None:
+        """After the optimizer step: each `step_every` callback, for each member, at its steps;
+        the member's module carries the step's gradients (what the optimizer used) as `.grad`."""
         step = (epoch - 1) * batches + batch_index + 1  # the run's steps (a lottery round restarts the optimizer's)
         for row, member in enumerate(state.members):
             due = [callback for callback in self.of(member) if callback.step_every and step % callback.step_every == 0]
             if not due:
                 continue
-            record = StepRecord(epoch, step, batch_index + 1, batches, self.module(state, row), None, losses[row].detach(), member,
+            module = self.module(state, row)
+            if module is not None:
+                self.modules.attach_gradients(module, gradients, row)
+            record = StepRecord(epoch, step, batch_index + 1, batches, module, None, losses[row].detach(), member,
                                 member_weights(state.params, state.buffers, row), member_optimizer_state(state.optimizer, row, state.hyper))
             for callback in due:
                 callback.on_step_end(record)
+            if module is not None:
+                self.modules.attach_gradients(module, None, row)
 
     def epoch_end(self, state: Any, row: int, epoch: int, metrics: dict[str, float], history: list) -> Stop | None:
-        """eval_end then epoch_end for the member at `row`; their metrics join `metrics`."""
+        """eval_end then epoch_end for the member at `row`; their metrics join `metrics`. Its
+        module carries the epoch's last step's gradients as `.grad` during the calls."""
         member = state.members[row]
         data = member_data(state, member)
         weights = member_weights(state.params, state.buffers, row)
         optimizer_state = member_optimizer_state(state.optimizer, row, state.hyper)
         step = epoch * steps_per_epoch(state)
         module = self.module(state, row)
+        if module is not None:
+            self.modules.attach_gradients(module, state.last_gradients, row)
+        try:
+            return self._epoch_end(member, module, epoch, step, metrics, history, data, weights, optimizer_state)
+        finally:
+            if module is not None:
+                self.modules.attach_gradients(module, None, row)
 
+    def _epoch_end(self, member: int, module, epoch: int, step: int, metrics: dict[str, float], history: list, data, weights,
+                   optimizer_state) -> Stop | None:
         def record() -> EpochRecord:
             return EpochRecord(epoch, step, module, None, frozen(metrics), history, data, member, weights, optimizer_state)
 

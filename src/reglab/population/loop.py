@@ -109,13 +109,15 @@ def _train_epoch(state: PopulationState, lrs: torch.Tensor) -> dict[str, torch.T
         for unit in state.units.of("weight_transform"):
             unit.transform_weights(step)
         if state.callbacks.step_callbacks:
-            state.callbacks.step_end(state, state.epoch, index, len(starts), total)
+            state.callbacks.step_end(state, state.epoch, index, len(starts), total, step.gradients)
         with torch.no_grad():
             loss_sum += data_loss.detach() * step.batch_size
             if state.objective.correct is not None:
                 correct += state.objective.correct(outputs.detach(), labels)
             for name, term in terms.items():
                 term_sums[name] = term_sums[name] + term.detach() if name in term_sums else term.detach().clone()
+    if state.callbacks:  # the epoch's last gradients, for the members' modules at epoch end (`.grad`)
+        state.last_gradients = step.gradients
     sums = {"train/loss": loss_sum, "train/correct": correct}
     sums.update({f"loss/{name}": total / len(starts) for name, total in term_sums.items()})
     return sums

@@ -128,6 +128,7 @@ def merge_shards(parts: Sequence[PopulationState]) -> PopulationState:
         techniques=techniques,
         members=[member for part in parts for member in part.members],
         generators=[generator for part in parts for generator in part.generators],
+        last_gradients=None,
     )
 
 

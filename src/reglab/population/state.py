@@ -61,6 +61,9 @@ class PopulationState:
     callbacks: MemberCallbacks = field(default_factory=MemberCallbacks)
 
     epoch: int = 0  # epochs begun
+    # The last step's stacked gradients (what the optimizer used), kept for the user's callbacks
+    # (a member module's `.grad` at epoch end); None without callbacks and once members change.
+    last_gradients: dict[str, torch.Tensor] | None = None
 
     def __post_init__(self) -> None:
         if not self.members:
@@ -112,6 +115,7 @@ class PopulationState:
         self.optimizer.select(index, self.params, self.hyper)
         self.units.configure(self.hyper)
         self.units.select(index, positions)
+        self.last_gradients = None
         self.members = [self.members[position] for position in positions]
         if self.generators:
             self.generators = [self.generators[position] for position in positions]

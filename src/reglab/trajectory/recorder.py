@@ -84,16 +84,20 @@ class TrajectoryRecorder(Callback):
     (without a run folder they stay in `step_rows`). The metrics at fit start go
     to the run summary under `trajectory.initial`.
 
+    One recorder serves a single run or every member of a population: it keeps one track
+    per member (`record.member`), each with its own initial weights, step rows and snapshots
+    in the member's run folder.
+
     Args:
         metrics: the sets to record (norms, distance, sparsity, gradients, updates, batchnorm).
         epsilon: ε of `param/near_zero`.
-        (`gradients` reads the gradients still attached to the model at the epoch's end,
-        when there are any; `trajectory.*` keys measure them inside every step.)
+        (`gradients` reads the gradients the run attaches to the member's module at the
+        epoch's end and at step ends: those of the last step, as the optimizer used them.)
         every_steps: also measure every this many optimizer steps.
         snapshot_epochs, snapshot_steps, snapshot_budget_mb: see `reglab.trajectory.snapshots`.
-        directory: where step rows and snapshots go; default the run's artifact
-            folder (`FitRecord.run_dir`). Without one, step rows stay in `step_rows`
-            and no snapshot is written.
+        directory: where step rows and snapshots go, for a single run; default the run's
+            artifact folder (`FitRecord.run_dir`, each member's own in a population). Without
+            one, step rows stay in `step_rows` and no snapshot is written.
 
     Example:
         >>> recorder = TrajectoryRecorder(metrics=["norms", "distance"])
@@ -128,40 +132,18 @@ class TrajectoryRecorder(Callback):
         self.snapshot_budget_mb = snapshot_budget_mb
         self.directory = directory
         self.step_every = step_cadence(every_steps, snapshot_steps)
-        self.steps = StepRowWriter(None)
-        self.snapshots: SnapshotWriter | None = None
-        self._pending: list[tuple[int, int, dict[str, Tensor]]] = []
-        self.initial: dict[str, float] = {}
+        self.tracks: dict[int, _Track] = {}  # one per member (`record.member`; a single run's is 0)
 
     # -- events ------------------------------------------------------------------
 
     def on_fit_start(self, record: FitRecord) -> None:
-        model = record.model
-        self._pending.clear()
-        self.steps = StepRowWriter(None)
-        self.snapshots = None
-        named = list(model.named_parameters())
-        self.names = [name for name, _ in named]
-        self.parameters = [parameter for _, parameter in named]
-        self.numels = [parameter.numel() for parameter in self.parameters]
-        self.batchnorms = [(name, module) for name, module in model.named_modules() if isinstance(module, _BatchNorm)]
-        weights = self._weights()
-        self._initial = [weight.clone() for weight in weights] if "distance" in self.sets else []
-        self._epoch_start = [weight.clone() for weight in weights] if "updates" in self.sets else []
-        self._previous_row = [weight.clone() for weight in weights] if self.every_steps and "updates" in self.sets else []
-        raw = self._measure(reference=None, gradient=None)
-        fetched = fetch(raw)
-        self.initial_norms = fetched["l2"] if "l2" in fetched else []
-        self.initial = self._derive(fetched)
-        folder = self.directory or getattr(record, "run_dir", None)
-        if self.every_steps:
-            self.steps = StepRowWriter(Path(folder) / STEPS_FILE if folder is not None else None)
-            self._pending.append((0, 0, raw))
-        if folder is not None and (self.snapshot_epochs is not None or self.snapshot_steps is not None):
-            self.snapshots = SnapshotWriter(
-                Path(folder) / "snapshots", self.snapshot_epochs, self.snapshot_steps, self.snapshot_budget_mb, self.names
+        if self.directory is not None and self.tracks and record.member not in self.tracks:
+            raise ValueError(
+                "TrajectoryRecorder(directory=...) records one run; in a population leave directory unset "
+                "and each member writes into its own run folder"
             )
-            self.snapshots.start(model)
+        track = self.tracks[record.member] = _Track(self, record.model)
+        track.open(record.model, self.directory if self.directory is not None else record.run_dir)
         return None
 
     @property
@@ -170,78 +152,138 @@ class TrajectoryRecorder(Callback):
         return not (self.every_steps or self.snapshot_epochs is not None or self.snapshot_steps is not None)
 
     def state_dict(self) -> dict[str, Any]:
-        state: dict[str, Any] = {f"initial/{index}": weight for index, weight in enumerate(self._initial)}
-        state["initial_norms"] = [float(value) for value in self.initial_norms]
-        state["initial_summary"] = plain_state(_Values(self.initial))
+        state: dict[str, Any] = {}
+        for member, track in self.tracks.items():
+            state.update({f"{member}/initial/{index}": weight for index, weight in enumerate(track.initial_weights)})
+            state[f"{member}/initial_norms"] = [float(value) for value in track.initial_norms]
+            state[f"{member}/initial_summary"] = plain_state(_Values(track.initial))
         return state
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        for index, weight in enumerate(self._initial):
-            weight.copy_(state[f"initial/{index}"])
-        self.initial_norms = list(state["initial_norms"])
-        values = _Values({})
-        load_plain_state(values, state["initial_summary"])
-        self.initial = dict(vars(values))
+        for member, track in self.tracks.items():
+            for index, weight in enumerate(track.initial_weights):
+                weight.copy_(state[f"{member}/initial/{index}"])
+            track.initial_norms = list(state[f"{member}/initial_norms"])
+            values = _Values({})
+            load_plain_state(values, state[f"{member}/initial_summary"])
+            track.initial = dict(vars(values))
 
     def on_epoch_start(self, record: EpochRecord) -> None:
-        if self._epoch_start:
-            torch._foreach_copy_(self._epoch_start, self._weights())
+        self.tracks[record.member].start_epoch(record.model)
 
     def on_step_end(self, record: StepRecord) -> None:
-        if self.every_steps and record.step % self.every_steps == 0:
-            gradient = gradient_norms(self.parameters) if "gradients" in self.sets else None
-            raw = self._measure(reference=self._previous_row or None, gradient=gradient)
-            if self._previous_row:
-                torch._foreach_copy_(self._previous_row, self._weights())
-            self._pending.append((record.epoch, record.step, raw))
-        if self.snapshots is not None:
-            self.snapshots.on_step(record.model, record.epoch, record.step)
+        self.tracks[record.member].end_step(record)
         return None
 
     def on_epoch_end(self, record: EpochRecord) -> dict[str, float]:
-        if "gradients" in self.sets and any(parameter.grad is not None for parameter in self.parameters):
-            gradient = gradient_norms(self.parameters)  # the last step's, still attached
+        return self.tracks[record.member].end_epoch(record)
+
+    def on_fit_end(self, record: FitRecord) -> Mapping[str, Any]:
+        track = self.tracks[record.member]
+        return {"trajectory": fit_end_summary(track.initial, track.snapshots, track.steps)}
+
+    @property
+    def initial(self) -> dict[str, float]:
+        """The metrics at fit start (of the only run, or of member 0 of a population)."""
+        return self.tracks[min(self.tracks)].initial if self.tracks else {}
+
+    @property
+    def step_rows(self) -> list[dict[str, float]]:
+        """Step-level rows kept in memory (only when there is no run folder), of the only run or
+        member 0; `tracks[member].steps.rows` for another member of a population."""
+        return self.tracks[min(self.tracks)].steps.rows if self.tracks else []
+
+
+class _Track:
+    """One run's (one member's) measurements: its weights at fit start and epoch start, the
+    step rows waiting for the epoch's host sync, its step-row file and snapshots.
+
+    The parameters are read from the member's module at every event (a population re-points
+    a member's module when the stacked tensors change)."""
+
+    def __init__(self, recorder: TrajectoryRecorder, model: torch.nn.Module) -> None:
+        self.recorder = recorder
+        self.sets, self.epsilon = recorder.sets, recorder.epsilon
+        named = list(model.named_parameters())
+        self.names = [name for name, _ in named]
+        self.numels = [parameter.numel() for _, parameter in named]
+        self.batchnorm_names = [name for name, module in model.named_modules() if isinstance(module, _BatchNorm)]
+        self.steps = StepRowWriter(None)
+        self.snapshots: SnapshotWriter | None = None
+        self.pending: list[tuple[int, int, dict[str, Tensor]]] = []
+        weights = _weights(model)
+        self.initial_weights = [weight.clone() for weight in weights] if "distance" in self.sets else []
+        self.epoch_start = [weight.clone() for weight in weights] if "updates" in self.sets else []
+        self.previous_row = [weight.clone() for weight in weights] if recorder.every_steps and "updates" in self.sets else []
+        self.initial_norms: list[float] = []
+        raw = self._measure(model, reference=None, gradient=None)
+        fetched = fetch(raw)
+        self.initial_norms = fetched["l2"] if "l2" in fetched else []
+        self.initial = self._derive(fetched)
+        self.initial_raw = raw
+
+    def open(self, model: torch.nn.Module, folder: Path | None) -> None:
+        """The step-row file (a first row at step 0) and the snapshots, in `folder`."""
+        recorder = self.recorder
+        if recorder.every_steps:
+            self.steps = StepRowWriter(Path(folder) / STEPS_FILE if folder is not None else None)
+            self.pending.append((0, 0, self.initial_raw))
+        if folder is not None and (recorder.snapshot_epochs is not None or recorder.snapshot_steps is not None):
+            self.snapshots = SnapshotWriter(
+                Path(folder) / "snapshots", recorder.snapshot_epochs, recorder.snapshot_steps, recorder.snapshot_budget_mb, self.names
+            )
+            self.snapshots.start(model)
+
+    def start_epoch(self, model: torch.nn.Module) -> None:
+        if self.epoch_start:
+            torch._foreach_copy_(self.epoch_start, _weights(model))
+
+    def end_step(self, record: StepRecord) -> None:
+        every = self.recorder.every_steps
+        if every and record.step % every == 0:
+            parameters = list(record.model.parameters())
+            gradient = gradient_norms(parameters) if "gradients" in self.sets else None
+            raw = self._measure(record.model, reference=self.previous_row or None, gradient=gradient)
+            if self.previous_row:
+                torch._foreach_copy_(self.previous_row, _weights(record.model))
+            self.pending.append((record.epoch, record.step, raw))
+        if self.snapshots is not None:
+            self.snapshots.on_step(record.model, record.epoch, record.step)
+
+    def end_epoch(self, record: EpochRecord) -> dict[str, float]:
+        parameters = list(record.model.parameters())
+        if "gradients" in self.sets and any(parameter.grad is not None for parameter in parameters):
+            gradient = gradient_norms(parameters)  # the last step's, attached to the module
         else:
             gradient = None
-        raw = self._measure(reference=self._epoch_start or None, gradient=gradient)
+        raw = self._measure(record.model, reference=self.epoch_start or None, gradient=gradient)
         quantities = {f"epoch/{key}": value for key, value in raw.items()}
-        for index, (_, _, row) in enumerate(self._pending):
+        for index, (_, _, row) in enumerate(self.pending):
             quantities.update({f"row{index}/{key}": value for key, value in row.items()})
         fetched = fetch(quantities)  # the one host sync of the epoch
         metrics = self._derive(_section(fetched, "epoch/"))
         rows = [
             {"epoch": epoch, "step": step, **self._derive(_section(fetched, f"row{index}/"))}
-            for index, (epoch, step, _) in enumerate(self._pending)
+            for index, (epoch, step, _) in enumerate(self.pending)
         ]
-        self._pending.clear()
+        self.pending.clear()
         self.steps.write(rows)
         if self.snapshots is not None:
             self.snapshots.on_epoch(record.model, record.epoch, record.step)
         return metrics
 
-    def on_fit_end(self, record: FitRecord) -> Mapping[str, Any]:
-        return {"trajectory": fit_end_summary(self.initial, self.snapshots, self.steps)}
-
-    @property
-    def step_rows(self) -> list[dict[str, float]]:
-        """Step-level rows kept in memory (only when there is no run folder)."""
-        return self.steps.rows
-
     # -- measuring ----------------------------------------------------------------
 
-    def _weights(self) -> list[Tensor]:
-        return [parameter.detach() for parameter in self.parameters]
-
-    def _measure(self, reference: list[Tensor] | None, gradient: Tensor | None) -> dict[str, Tensor]:
+    def _measure(self, model: torch.nn.Module, reference: list[Tensor] | None, gradient: Tensor | None) -> dict[str, Tensor]:
         """Device tensors of every quantity the enabled sets need (no sync)."""
-        weights = self._weights()
+        weights = _weights(model)
         raw: dict[str, Tensor] = {}
         if self.sets & {"norms", "distance", "updates"}:
             raw["l2"] = tensor_norms(weights)
         if "norms" in self.sets:
             raw["l1"] = tensor_norms(weights, 1.0)
         if "distance" in self.sets:
-            raw["distance"] = distances(weights, self._initial)
+            raw["distance"] = distances(weights, self.initial_weights)
         if "sparsity" in self.sets:
             raw["nonzero"] = zero_counts(weights)
             raw["above_epsilon"] = near_zero_counts(weights, self.epsilon)
@@ -249,8 +291,9 @@ class TrajectoryRecorder(Callback):
             raw["update"] = distances(weights, reference)
         if "gradients" in self.sets and gradient is not None:
             raw["gradient"] = gradient
-        if "batchnorm" in self.sets and self.batchnorms:
-            raw["batchnorm"] = batchnorm_summaries([module for _, module in self.batchnorms])
+        if "batchnorm" in self.sets and self.batchnorm_names:
+            modules = dict(model.named_modules())
+            raw["batchnorm"] = batchnorm_summaries([modules[name] for name in self.batchnorm_names])
         return raw
 
     def _derive(self, fetched: Mapping[str, Sequence[float]]) -> dict[str, float]:
@@ -259,10 +302,14 @@ class TrajectoryRecorder(Callback):
             self.numels,
             fetched,
             self.sets,
-            initial_norms=getattr(self, "initial_norms", None) or fetched.get("l2"),
+            initial_norms=self.initial_norms or fetched.get("l2"),
             gradient_names=self.names,
-            batchnorm_names=[name for name, _ in self.batchnorms],
+            batchnorm_names=self.batchnorm_names,
         )
+
+
+def _weights(model: torch.nn.Module) -> list[Tensor]:
+    return [parameter.detach() for parameter in model.parameters()]
 
 
 def _section(fetched: Mapping[str, list[float]], prefix: str) -> dict[str, list[float]]:

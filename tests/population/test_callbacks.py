@@ -178,3 +178,27 @@ def test_epoch_records_carry_the_members_data(store_dir):
     train_population(configs, store=store_dir, callbacks=[sizes])
     reglab.train(configs[1], store=store_dir, callbacks=[alone])
     assert [seen[1:] for seen in sizes.seen if seen[0] == 1] == [seen[1:] for seen in alone.seen]
+
+
+def test_a_one_run_callback_passed_to_a_population_is_each_members_own(store_dir):
+    """EarlyStopping and RestoreBest hold one run's state: each member stops and restores as
+    its single run with its own objects, and the objects passed follow the first member."""
+    from reglab.stopping import EarlyStopping, Patience, RestoreBest
+
+    def stopping():
+        stopper = EarlyStopping(Patience(1), monitor="val/loss", keep_best=True)
+        return stopper, [stopper, RestoreBest(stopper)]
+
+    configs = [validate_config(tiny_digits(seed=seed, epochs=8, **{"optimizer.lr": (0.5, 0.05, 0.2)[seed]})) for seed in range(3)]
+    stopper, passed = stopping()
+    runs = train_population(configs, store=store_dir, callbacks=passed, data_order="independent")
+    epochs = []
+    for run, config in zip(runs, configs):
+        single = reglab.train(config, store=store_dir, callbacks=stopping()[1])
+        assert len(run.history) == len(single.history)
+        for key in ("stop_epoch", "best_epoch", "restored_epoch"):
+            assert run.summary.get(key) == single.summary.get(key), key
+        assert all(torch.equal(a, b) for a, b in zip(run.model.state_dict().values(), single.model.state_dict().values()))
+        epochs.append(len(run.history))
+    assert len(set(epochs)) > 1  # the members stopped at different epochs
+    assert stopper.best_epoch == runs[0].summary["best_epoch"]

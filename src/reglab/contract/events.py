@@ -161,6 +161,10 @@ class Callback:
     # population runs such a unit of each member's config as it is, fed that member's
     # records (`reglab.population.callbacks`). One unit, K = 1 and K members alike.
     record_only: ClassVar[bool] = False
+    # True for a callback that holds ONE run's state between events (early stopping's best
+    # and wait, a tracking sink's run): a population gives each member after the first its
+    # own copy, so members never share it; the object you pass follows the first member.
+    one_run: ClassVar[bool] = False
 
     def state_dict(self) -> dict[str, Any]:
         """What this unit carries from one epoch to the next (tensors or JSON values), saved

@@ -34,6 +34,7 @@ class MeasureRecorder(Callback):
     """
 
     kind = "observer"
+    one_run = True  # one run's state: a population copies it per member
     record_only = True
 
     def __init__(self, settings: Any, seed: int, module: torch.nn.Module, data: Any, objective: Any,

@@ -25,6 +25,11 @@ members (its state is `optimizer_state`).
 Metrics a callback returns join the member's epoch row, and `fit_end` entries its
 summary, as in a single run. A population without callbacks does none of this work.
 
+A callback that holds one run's state (`Callback.one_run`: early stopping, restore-best,
+measures, robustness, tracking sinks) is copied for every member after the first, so
+members never share it; the object you pass follows the first member, as in its single
+run, and each member's results are in its summary.
+
 Units a member's own config builds run here too when they read only records
 (`Callback.record_only`): each member's units get that member's records only, after
 the config's units and before the user's, ordered by `kind`, exactly as in its single run.
@@ -120,6 +125,18 @@ class MemberModules:
         self.bound.pop(member, None)
 
 
+def _member_copies(callbacks: Sequence[Callback], first: bool) -> list[Callback]:
+    """`callbacks` for one member: the objects themselves, except that a member after the first
+    gets its own copy of each `one_run` callback (copied together, so that links between them
+    hold, as `RestoreBest` → its `EarlyStopping`; the others are never copied)."""
+    one_run = [callback for callback in callbacks if callback.one_run]
+    if first or not one_run:
+        return list(callbacks)
+    memo = {id(callback): callback for callback in callbacks if not callback.one_run}
+    copies = dict(zip(map(id, one_run), copy.deepcopy(one_run, memo)))
+    return [copies.get(id(callback), callback) for callback in callbacks]
+
+
 class MemberCallbacks:
     """Fires the single run's events for each member of a population.
 
@@ -140,7 +157,10 @@ class MemberCallbacks:
         own = own or {}
         self.own = {member: list(units) for member, units in own.items()}
         # per member: its config's units, then the user's, in the order of their kind (stable)
-        self.by_member = {member: sorted([*units, *shared], key=lambda callback: KIND_ORDER[callback.kind]) for member, units in own.items()}
+        self.by_member = {
+            member: sorted([*units, *_member_copies(shared, member == min(own))], key=lambda callback: KIND_ORDER[callback.kind])
+            for member, units in own.items()
+        }
         self.shared = sorted(shared, key=lambda callback: KIND_ORDER[callback.kind])
         self.step_callbacks = any(callback.step_every for callback in [*shared, *(unit for units in own.values() for unit in units)])
         self.active = bool(shared) or any(own.values())

@@ -44,6 +44,7 @@ class RobustnessMonitor(Callback):
     """`robustness.eps`: accuracy and loss under attack, per radius, norm and attack."""
 
     kind = "observer"
+    one_run = True  # one run's state: a population copies it per member
     record_only = True
 
     def __init__(self, settings: Any) -> None:

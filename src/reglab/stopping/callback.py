@@ -104,6 +104,7 @@ class EarlyStopping(Callback):
     """
 
     kind = "observer"
+    one_run = True  # one run's state: a population copies it per member
 
     def __init__(
         self,
@@ -232,6 +233,7 @@ class RestoreBest(Callback):
     """
 
     kind = "modifier"
+    one_run = True  # one run's state: a population copies it per member
 
     def __init__(self, stopper: EarlyStopping) -> None:
         self.stopper = stopper

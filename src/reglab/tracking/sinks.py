@@ -30,6 +30,7 @@ class MlflowSink(Callback):
     """Logs a run to MLflow while it trains (see the module docstring)."""
 
     kind = "sink"
+    one_run = True  # one run's state: a population copies it per member
 
     def __init__(self, uri: str, experiment: str | None, sweep: str | None) -> None:
         require_mlflow("tracking.mlflow.uri")
@@ -82,6 +83,7 @@ class TensorboardSink(Callback):
     """Writes a run's TensorBoard events while it trains (see the module docstring)."""
 
     kind = "sink"
+    one_run = True  # one run's state: a population copies it per member
 
     def __init__(self, directory: str, sweep: str | None) -> None:
         self.writer_type = require_tensorboard("tracking.tensorboard.dir")

@@ -33,6 +33,33 @@ def test_round_trip_of_a_run(tmp_path):
     assert store.run_dir(run_id).is_dir()
 
 
+def test_a_non_finite_summary_is_strict_json_that_sqlite_reads(tmp_path):
+    import json
+    import sqlite3
+
+    import numpy
+    import torch
+
+    from reglab.store.artifacts import write_summary
+
+    store = RunStore(tmp_path)
+    run_id = store.start_run("diverged", {"seed": 0})
+    summary = {"final_eval": {"val/loss": float("nan"), "val/acc": 0.1}, "best": float("inf"),
+               "lr": numpy.float32(0.5), "norm": torch.tensor(2.0), "stop_epoch": None, "rounds": (1, float("-inf"))}
+    store.finish_run(run_id, "diverged", summary)
+    connection = sqlite3.connect(tmp_path / "reglab.db")
+    extracted = connection.execute(
+        "SELECT json_extract(summary, '$.final_eval.\"val/acc\"'), json_extract(summary, '$.final_eval.\"val/loss\"'),"
+        " json_extract(summary, '$.lr'), json_extract(summary, '$.norm') FROM runs"
+    ).fetchone()
+    assert extracted == (0.1, None, 0.5, 2.0)
+    read = store.get_run(run_id).summary
+    assert read["final_eval"] == {"val/acc": 0.1, "val/loss": None}
+    assert read["best"] is None and read["stop_epoch"] is None and read["rounds"] == [1, None]
+    path = write_summary(tmp_path, summary)
+    assert json.loads(path.read_text(), parse_constant=lambda name: pytest.fail(f"{name} in summary.json"))["best"] is None
+
+
 def test_wal_mode_is_on(tmp_path):
     store = RunStore(tmp_path)
     assert store._connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -7,13 +7,13 @@ store (listing runs needs neither).
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import yaml
 
 from reglab.config.errors import ConfigError
+from reglab.store.strict_json import strict_json_text
 
 if TYPE_CHECKING:
     import torch
@@ -72,7 +72,7 @@ def write_metrics_csv(folder: Path, history: Sequence[Mapping[str, float]]) -> P
 
 def write_summary(folder: Path, summary: Mapping[str, Any]) -> Path:
     path = folder / "summary.json"
-    path.write_text(json.dumps(summary, indent=2, sort_keys=True, default=float))
+    path.write_text(strict_json_text(summary, indent=2))  # NaN / inf as null: any JSON reader reads it
     return path
 
 

@@ -25,6 +25,7 @@ from reglab.config.errors import ConfigError
 from reglab.store.claims import claim_configs, process_alive, release_configs
 from reglab.store.opening import check_store_folder, not_a_store, read_only_store
 from reglab.store.schema import ADDED_COLUMNS, FINAL_STATUSES, RUN_STATUSES, SCHEMA
+from reglab.store.strict_json import strict_json_text
 
 __all__ = ["RunStore", "StoredRun", "default_store_dir", "config_hash"]
 
@@ -217,13 +218,13 @@ class RunStore:
     def finish_run(
         self, run_id: str, status: str, summary: Mapping[str, Any], error: str | None = None
     ) -> None:
-        """Set the final status and summary of a run."""
+        """Set the final status and summary of a run (strict JSON: non-finite numbers as null)."""
         if status not in RUN_STATUSES:
             raise ValueError(f"unknown run status {status!r}")
         with self._transaction() as cursor:
             cursor.execute(
                 "UPDATE runs SET status = ?, summary = ?, error = ?, ended_at = ? WHERE id = ?",
-                (status, json.dumps(dict(summary), sort_keys=True, default=float), error, _now(), run_id),
+                (status, strict_json_text(dict(summary)), error, _now(), run_id),
             )
 
     def reopen_run(self, run_id: str) -> None:

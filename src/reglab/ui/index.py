@@ -27,7 +27,8 @@ from reglab.ui.snapshot import Snapshot, metric_order
 __all__ = ["RunIndex", "REFRESH_INTERVAL_S"]
 
 REFRESH_INTERVAL_S = 0.5  # at most one re-read of the runs table per interval while writers commit
-# The summary is decoded in Python: it may hold NaN, which SQLite's JSON functions refuse.
+# The summary is decoded in Python: a store written before summaries became strict JSON may
+# hold NaN, which SQLite's JSON functions refuse.
 RUN_COLUMNS = "rowid, id, name, status, config, sweep, epochs, started_at, ended_at, host, pid, summary"
 
 

@@ -204,6 +204,7 @@ class MemberUnit:
             default, `slot_order` overrides it for single slots (and for the epoch hooks, "epoch_end").
         reads_hidden: the loop hands it the hidden blocks' outputs (`MemberStep.hidden`).
         regradients: the loop gives it `MemberStep.regradient` (a second pass, as SAM's).
+        state_key: its part of a member's checkpoint is saved under this key (default `name`).
     """
 
     name: ClassVar[str] = "unit"
@@ -211,6 +212,7 @@ class MemberUnit:
     slot_order: ClassVar[dict[str, int]] = {}
     reads_hidden: ClassVar[bool] = False
     regradients: ClassVar[bool] = False
+    state_key: ClassVar[str] = ""
     order: int = 0
 
     def configure(self, hyper: Any) -> None:
@@ -276,8 +278,6 @@ class MemberUnit:
         """Take over the rows of the same unit of other shards (appended in their order)."""
 
     # --- checkpoints and the run folders -----------------------------------------------------
-
-    state_key: ClassVar[str] = ""  # the checkpoint's key for `member_state` (default: `name`)
 
     def member_state(self, position: int, member: int, run: Any) -> dict[str, Any]:
         """The member's part of the unit's state for its checkpoint: tensors and JSON values

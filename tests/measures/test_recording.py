@@ -91,6 +91,19 @@ def test_the_recorder_carries_its_initial_weights_through_a_checkpoint():
     torch.testing.assert_close(other.initial["weight"], torch.ones(2, 2))
 
 
+def test_a_copy_of_the_recorder_shares_what_it_reads_and_copies_its_weights():
+    """A population copies a recorder for each member (`Callback.one_run`): never its data."""
+    import copy
+
+    data = object()
+    unit = MeasureRecorder(None, 0, torch.nn.Linear(2, 2), data, None)
+    unit.initial = {"weight": torch.ones(2, 2)}
+    twin = copy.deepcopy(unit)
+    assert twin.data is data and twin.module is unit.module and MeasureRecorder.one_run
+    twin.initial["weight"].zero_()
+    assert unit.initial["weight"].eq(1).all()
+
+
 @pytest.mark.parametrize(
     ("overrides", "key", "allowed"),
     [

@@ -48,6 +48,13 @@ class MeasureRecorder(Callback):
         self.initial: dict[str, torch.Tensor] | None = None
         self.last: tuple[dict[str, torch.Tensor], dict[str, float]] | None = None
 
+    def __deepcopy__(self, memo: dict) -> "MeasureRecorder":
+        """A copy (for another member of a population) shares the settings, the architecture,
+        the data and the objective, which it only reads; only its weights are copied."""
+        twin = copy.copy(self)
+        twin.initial, twin.last = copy.deepcopy(self.initial, memo), copy.deepcopy(self.last, memo)
+        return twin
+
     def state_dict(self) -> dict[str, Any]:
         """The initial weights (for `distance` after a resume)."""
         return {f"initial/{name}": tensor for name, tensor in (self.initial or {}).items()}

@@ -6,8 +6,6 @@ import json
 import math
 
 import pytest
-import torch
-from safetensors import safe_open
 
 import reglab
 from reglab.cli.app import main
@@ -116,10 +114,8 @@ def test_trajectory_step_rows_and_snapshots_resume_byte_for_byte(store_dir):
     files = sorted(path.name for path in (b / "snapshots").iterdir())
     assert sorted(path.name for path in (a / "snapshots").iterdir()) == files and "step_00000015.safetensors" in files
     assert json.loads((a / "snapshots" / "index.json").read_text()) == json.loads((b / "snapshots" / "index.json").read_text())
-    for name in (name for name in files if name.endswith(".safetensors")):  # same tensors and position (header order may differ)
-        with safe_open(str(a / "snapshots" / name), "pt") as got, safe_open(str(b / "snapshots" / name), "pt") as expected:
-            assert got.metadata() == expected.metadata() and set(got.keys()) == set(expected.keys()), name
-            assert all(torch.equal(got.get_tensor(key), expected.get_tensor(key)) for key in got.keys()), name
+    for name in (name for name in files if name.endswith(".safetensors")):  # the same bytes
+        assert (a / "snapshots" / name).read_bytes() == (b / "snapshots" / name).read_bytes(), name
     assert weights_bytes(store_dir, resumed.id) == weights_bytes(store_dir, whole.id)
     assert resumed.summary["trajectory"] == whole.summary["trajectory"]
 

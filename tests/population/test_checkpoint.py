@@ -118,6 +118,7 @@ def test_sharded_members_resume_their_trajectory_files_as_uninterrupted_ones(tmp
         assert [line.split(",")[:2] for line in steps.splitlines()[1:]][-1] == ["4", "27"]  # 7 steps per epoch, a row every 3
         snapshots = sorted(path.name for path in (folder_a / "snapshots").iterdir())
         assert snapshots == sorted(path.name for path in (folder_b / "snapshots").iterdir())
+        assert all((folder_a / "snapshots" / name).read_bytes() == (folder_b / "snapshots" / name).read_bytes() for name in snapshots)
 
 
 def test_a_member_resumes_alone_with_reglab_resume(tmp_path):

@@ -227,9 +227,10 @@ class SnapshotWriter:
 
     def _save(self, state: dict[str, torch.Tensor], epoch: int, step: int, name: str, ordinal: int) -> None:
         path = self.folder / f"{name}.safetensors"
-        # As reglab.store.save_weights, plus the position as safetensors metadata.
+        # As reglab.store.save_weights, plus the position as safetensors metadata: ONE key, since
+        # safetensors writes several in hash order, and the same weights make the same bytes.
         tensors = {key: tensor.detach().to("cpu").contiguous().clone() for key, tensor in state.items()}
-        save_file(tensors, str(path), metadata={"epoch": str(epoch), "step": str(step)})
+        save_file(tensors, str(path), metadata={"reglab": json.dumps({"epoch": epoch, "step": step})})
         self.entries.append(SnapshotEntry(path.name, epoch, step, ordinal, path.stat().st_size))
         kept, dropped, self.stride = fit_budget(self.entries, self.stride, self.budget_bytes)
         for entry in dropped:

@@ -3,7 +3,9 @@
 On a terminal, a rich progress bar (`MofNCompleteColumn`, `TimeRemainingColumn`);
 elsewhere (logs, CI) one plain line at most every `interval` seconds and at the end.
 The ETA is rich's estimate from the recent completion rate, so configs already
-done when a sweep resumes do not distort it.
+done when a sweep resumes do not distort it. A population's members finish together at
+its last epoch, so the population backend also counts each member's epochs as parts of
+a config (`step`): the bar and the ETA move with every epoch, not only at the end.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ class SweepProgress:
         self.console, self.enabled, self.interval = console, enabled, interval
         self.started = time.monotonic()
         self.finished_here = 0
-        self._last_line = 0.0
+        self.partial = 0.0  # parts of configs still training (epochs of population members)
+        self._last_line = self.started  # the first line after `interval` seconds: an ETA from a moment's work misleads
         self._progress: Progress | None = None
         self._task: Any = None
 
@@ -61,20 +64,36 @@ class SweepProgress:
         return self
 
     def eta_seconds(self) -> float | None:
-        """Remaining seconds at the rate of the configs finished in this call."""
-        if self.finished_here == 0:
+        """Remaining seconds at the rate of the configs (and parts of configs) trained in this call."""
+        trained = self.finished_here + self.partial
+        if trained <= 0:
             return None
-        rate = self.finished_here / max(time.monotonic() - self.started, 1e-9)
-        return (self.total - self.done) / rate
+        rate = trained / max(time.monotonic() - self.started, 1e-9)
+        return max(self.total - self.done - self.partial, 0.0) / rate
 
-    def advance(self, count: int = 1) -> None:
+    def step(self, fraction: float) -> None:
+        """`fraction` of a config trained (one epoch of a population's member)."""
+        self.partial += fraction
+        self._show()
+
+    def advance(self, count: int = 1, settled: float = 0.0) -> None:
+        """`count` configs finished; `settled` is the part of them `step` had counted already."""
         self.done += count
         self.finished_here += count
+        self.partial -= settled
+        if self.partial < 1e-9:  # every part settled (sums of 1/epochs leave rounding behind)
+            self.partial = 0.0
+        self._show()
+
+    def _show(self) -> None:
         if self._progress is not None:
-            self._progress.update(self._task, completed=self.done)
+            self._progress.update(self._task, completed=self.done + self.partial)
         elif self.enabled and (time.monotonic() - self._last_line >= self.interval or self.done >= self.total):
             self._last_line = time.monotonic()
-            self.console.print(f"sweep {self.name}: {self.done}/{self.total} configs done, ETA {format_eta(self.eta_seconds())}", markup=False)
+            share = f" ({100 * (self.done + self.partial) / self.total:.0f}% trained)" if self.partial else ""
+            self.console.print(
+                f"sweep {self.name}: {self.done}/{self.total} configs done{share}, ETA {format_eta(self.eta_seconds())}", markup=False
+            )
 
     def note(self, message: str) -> None:
         """A one-line message above the bar."""

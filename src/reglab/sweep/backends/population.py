@@ -63,13 +63,19 @@ def _train_claimed(members: list[SweepPoint], context: SweepContext, resume: lis
     one per member, when given); return the members to train from the start instead
     (checkpoints that cannot continue together)."""
     finished = 0
+    counted: dict[int, float] = {}  # each member's epochs shown as parts of a config so far
+
+    def epoch_done(member: int, metrics) -> None:
+        share = min(1.0 / members[member].config.epochs, 1.0 - counted.get(member, 0.0))  # lottery rounds: capped
+        counted[member] = counted.get(member, 0.0) + share
+        context.progress.step(share)
 
     def advance(run) -> None:
         nonlocal finished
         finished += 1
         if wants_tracking(run.config):  # tracking.*: mirrored as each member is recorded
             track_recorded(context.store, run.id)
-        context.progress.advance()
+        context.progress.advance(settled=counted.pop((run.summary.get("population") or {}).get("member"), 0.0))
 
     try:
         context.trained += len(members)
@@ -81,12 +87,13 @@ def _train_claimed(members: list[SweepPoint], context: SweepContext, resume: lis
             engine=context.population.engine,
             shards=None if context.population.shards is None else min(context.population.shards, len(members)),
             on_member_end=advance,
+            on_member_epoch=epoch_done,
             resume=resume,
         )
     except ConfigError as reason:
         if resume is None:  # bad input is found before a sweep starts: this is a failure
             context.failed(f"population of {len(members)} ({describe_point(members[0])}, ...)", reason)
-            context.progress.advance(len(members) - finished)
+            context.progress.advance(len(members) - finished, settled=sum(counted.values()))
             return []
         context.trained -= len(members)
         context.progress.note(f"{len(members)} interrupted runs train again: {reason}")
@@ -98,7 +105,7 @@ def _train_claimed(members: list[SweepPoint], context: SweepContext, resume: lis
         run_sequential(members, context, claimed=True)
     except Exception as error:  # members still training are stored as failed; the sweep goes on
         context.failed(f"population of {len(members)} ({describe_point(members[0])}, ...)", error)
-        context.progress.advance(len(members) - finished)
+        context.progress.advance(len(members) - finished, settled=sum(counted.values()))
     return []
 
 

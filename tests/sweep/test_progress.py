@@ -1,0 +1,59 @@
+"""Sweep progress: whole configs and the epochs of population members move the count and the ETA."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console
+
+from reglab.sweep.progress import SweepProgress, format_eta
+
+
+def _plain(total: int, done: int = 0) -> tuple[SweepProgress, io.StringIO]:
+    out = io.StringIO()
+    return SweepProgress("grid", total=total, done=done, console=Console(file=out, width=80), interval=0.0), out
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The progress's clock, set by hand (seconds)."""
+    now = [1000.0]
+    monkeypatch.setattr("reglab.sweep.progress.time.monotonic", lambda: now[0])
+    return now
+
+
+def test_epochs_of_members_count_as_parts_of_configs(clock):
+    progress, out = _plain(total=4)
+    clock[0] += 10.0  # ten seconds in
+    for _ in range(2):  # two members of a 4-epoch population, one epoch each
+        progress.step(0.25)
+    assert progress.partial == 0.5
+    assert progress.eta_seconds() == pytest.approx((4 - 0.5) / (0.5 / 10.0), rel=1e-9)
+    progress.advance(settled=0.25)  # one of them stops early after that epoch
+    assert (progress.done, progress.partial) == (1, 0.25)
+    assert progress.eta_seconds() == pytest.approx((4 - 1.25) / (1.25 / 10.0), rel=1e-9)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "sweep grid: 0/4 configs done (6% trained), ETA 0:02:30"  # 3.75 configs at 0.025/s
+    assert lines[-1] == "sweep grid: 1/4 configs done (31% trained), ETA 0:00:22"
+
+
+def test_without_parts_the_eta_follows_whole_configs(clock):
+    progress, out = _plain(total=10, done=4)  # four done before this call: not in the rate
+    assert progress.eta_seconds() is None and format_eta(None) == "?"
+    clock[0] += 60.0
+    progress.advance(2)
+    assert progress.eta_seconds() == pytest.approx(4 / (2 / 60.0), rel=1e-9)
+    assert out.getvalue().strip() == "sweep grid: 6/10 configs done, ETA 0:02:00"
+
+
+def test_the_last_line_counts_whole_configs_once_every_part_is_settled(clock):
+    progress, out = _plain(total=3)
+    for _ in range(7):  # three members of a 7-epoch population
+        for _ in range(3):
+            progress.step(1 / 7)
+    clock[0] += 30.0
+    for _ in range(3):
+        progress.advance(settled=sum([1 / 7] * 7))
+    assert progress.partial == 0.0
+    assert out.getvalue().splitlines()[-1] == "sweep grid: 3/3 configs done, ETA 0:00:00"

@@ -193,7 +193,9 @@ class MemberCallbacks:
             for callback in self.of(member):
                 callback.on_epoch_start(record)
 
-    def step_end(self, state: Any, epoch: int, batch_index: int, batches: int, losses: torch.Tensor, gradients: Mapping[str, torch.Tensor]) -> None:
+    def step_end(
+        self, state: Any, epoch: int, batch_index: int, batches: int, losses: torch.Tensor, gradients: Mapping[str, torch.Tensor]
+    ) -> None:
         """After the optimizer step: each `step_every` callback, for each member, at its steps;
         the member's module carries the step's gradients (what the optimizer used) as `.grad`."""
         step = (epoch - 1) * batches + batch_index + 1  # the run's steps (a lottery round restarts the optimizer's)

@@ -84,7 +84,9 @@ class PopulationState:
         return self.data.train_x.shared and self.order.shared
 
     @torch.no_grad()
-    def evaluate(self, split: str, params: dict[str, torch.Tensor] | None = None, buffers: dict[str, torch.Tensor] | None = None) -> dict[str, torch.Tensor]:
+    def evaluate(
+        self, split: str, params: dict[str, torch.Tensor] | None = None, buffers: dict[str, torch.Tensor] | None = None
+    ) -> dict[str, torch.Tensor]:
         """(K,) loss and correct sums of `split` (val | test), on the device: of the members'
         weights, or of other stacked `params`/`buffers` of the same shapes (EMA averages)."""
         params = self.params if params is None else params

@@ -267,7 +267,9 @@ class MemberTrajectory(MemberUnit):
 
     def epoch_metrics(self, end: MemberEpochEnd) -> dict[str, float]:
         """One member's `trajectory/*` keys; writes its step rows and its epoch snapshot."""
-        raw = {name.removeprefix("trajectory/"): values[end.position] for name, values in end.fetched.items() if name.startswith("trajectory/")}
+        raw = {
+            name.removeprefix("trajectory/"): values[end.position] for name, values in end.fetched.items() if name.startswith("trajectory/")
+        }
         return self.end_epoch(raw, end.member, end.position, end.run.params, end.run.buffers)
 
     def end_epoch(self, raw: dict[str, list[float]], member: int, row: int, params, buffers) -> dict[str, float]:
@@ -289,7 +291,8 @@ class MemberTrajectory(MemberUnit):
     def final_summary(self, finish: MemberFinish) -> dict[str, Any]:
         """The member's summary entry `trajectory`, as its single run's (finishes its snapshots)."""
         steps = self.files.steps.get(finish.member, StepRowWriter(None))
-        return {"trajectory": fit_end_summary(self.initial_summaries[finish.member], self.files.snapshots.get(finish.member), steps)}
+        snapshots = self.files.snapshots.get(finish.member)
+        return {"trajectory": fit_end_summary(self.initial_summaries[finish.member], snapshots, steps)}
 
     def absorb(self, others: Sequence["MemberTrajectory"]) -> None:
         """Take over the members of `others` (at an epoch's end: θ₀ and the last step row's weights carry over)."""

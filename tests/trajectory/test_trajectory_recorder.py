@@ -165,3 +165,20 @@ def test_one_recorder_tracks_every_member_of_a_population_as_the_built_in_trajec
                 assert row[key] == pytest.approx(reference[key], rel=1e-5, abs=1e-7, nan_ok=True), key
     distances = [run.history[-1]["param/dist_init/total"] for run in recorded]
     assert len(set(distances)) == 3 and min(distances) > 0
+
+
+def test_a_recorders_state_is_one_runs_and_comes_back():
+    from reglab.contract.events import FitRecord
+    from reglab.trajectory import TrajectoryRecorder
+
+    model = torch.nn.Sequential(torch.nn.Linear(3, 2))
+    recorder = TrajectoryRecorder(metrics=["norms", "distance"])
+    recorder.on_fit_start(FitRecord(model, None, None, None, member=0))
+    state = recorder.state_dict()
+    other = TrajectoryRecorder(metrics=["norms", "distance"])
+    other.on_fit_start(FitRecord(torch.nn.Sequential(torch.nn.Linear(3, 2)), None, None, None, member=0))
+    other.load_state_dict(state)
+    assert torch.equal(other.tracks[0].initial_weights[0], model[0].weight) and other.initial == recorder.initial
+    recorder.on_fit_start(FitRecord(model, None, None, None, member=1))  # a population's second member
+    with pytest.raises(RuntimeError, match="tracks 2 members"):
+        recorder.state_dict()

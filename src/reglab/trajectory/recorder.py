@@ -152,21 +152,26 @@ class TrajectoryRecorder(Callback):
         return not (self.every_steps or self.snapshot_epochs is not None or self.snapshot_steps is not None)
 
     def state_dict(self) -> dict[str, Any]:
-        state: dict[str, Any] = {}
-        for member, track in self.tracks.items():
-            state.update({f"{member}/initial/{index}": weight for index, weight in enumerate(track.initial_weights)})
-            state[f"{member}/initial_norms"] = [float(value) for value in track.initial_norms]
-            state[f"{member}/initial_summary"] = plain_state(_Values(track.initial))
+        """One run's state (a checkpoint holds one member): its initial weights and metrics."""
+        track = self._only_track()
+        state: dict[str, Any] = {f"initial/{index}": weight for index, weight in enumerate(track.initial_weights)}
+        state["initial_norms"] = [float(value) for value in track.initial_norms]
+        state["initial_summary"] = plain_state(_Values(track.initial))
         return state
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        for member, track in self.tracks.items():
-            for index, weight in enumerate(track.initial_weights):
-                weight.copy_(state[f"{member}/initial/{index}"])
-            track.initial_norms = list(state[f"{member}/initial_norms"])
-            values = _Values({})
-            load_plain_state(values, state[f"{member}/initial_summary"])
-            track.initial = dict(vars(values))
+        track = self._only_track()
+        for index, weight in enumerate(track.initial_weights):
+            weight.copy_(state[f"initial/{index}"])
+        track.initial_norms = list(state["initial_norms"])
+        values = _Values({})
+        load_plain_state(values, state["initial_summary"])
+        track.initial = dict(vars(values))
+
+    def _only_track(self) -> "_Track":
+        if len(self.tracks) != 1:
+            raise RuntimeError(f"a TrajectoryRecorder's state_dict is one run's; this one tracks {len(self.tracks)} members")
+        return next(iter(self.tracks.values()))
 
     def on_epoch_start(self, record: EpochRecord) -> None:
         self.tracks[record.member].start_epoch(record.model)

@@ -48,12 +48,18 @@ def completed(store_dir) -> int:
 
 
 def mid_population(store_dir) -> bool:
-    """A population has finished and the next one is training (its members' rows are `running`)."""
+    """A population has finished and the next one is training, none of its members recorded yet.
+
+    Members are recorded one by one as a population ends: "some completed, some running" also
+    holds while the FIRST population finishes, and a kill landing then can find them all
+    completed and no run to interrupt. Whole populations completed and rows running cannot be
+    mistaken so."""
     if not (store_dir / "reglab.db").exists():
         return False
     with RunStore(store_dir) as store:
         statuses = Counter(run.status for run in store.runs(sweep=GRID["name"]))
-    return statuses["completed"] > 0 and statuses["running"] > 0
+    size = GRID["population"]["max_size"]
+    return statuses["running"] > 0 and statuses["completed"] >= size and statuses["completed"] % size == 0
 
 
 def test_killed_grid_resumes_without_losing_or_duplicating_runs(tmp_path, store_dir):

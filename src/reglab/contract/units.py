@@ -360,14 +360,11 @@ class StepUnits:
             quantities.update(unit.epoch_quantities(run))
         return quantities
 
-    def epoch_metrics(self, end: MemberEpochEnd) -> dict[str, float]:
-        """Every unit's metric keys for one member, each unit seeing those of the units before it."""
-        added: dict[str, float] = {}
+    def epoch_metrics(self, end: MemberEpochEnd) -> None:
+        """Add every unit's metric keys for one member to `end.metrics`, each unit seeing those
+        of the units before it."""
         for unit in self._epoch_order:
-            keys = unit.epoch_metrics(end)
-            end.metrics.update(keys)
-            added.update(keys)
-        return added
+            end.metrics.update(unit.epoch_metrics(end))
 
     def apply_pruning(self, masks: dict[str, torch.Tensor]) -> None:
         for unit in self.units:

@@ -94,3 +94,26 @@ def test_evaluation_in_slices_equals_one_pass(monkeypatch):
     monkeypatch.setattr(stacked_cnn, "EVAL_FEATURE_FLOATS", 3 * 4 * 64 * 3)  # slices of 3 samples
     sliced = stacked_cnn_forward(architecture, params, buffers, inputs, [None], False, False)
     torch.testing.assert_close(sliced, whole, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_feature_maps_are_channels_last_also_for_one_input_channel(monkeypatch, shared):
+    # A one-channel batch holds the same bytes in both layouts, and its convolutions used
+    # to return NCHW maps (max-pool and batch norm then ran several times slower).
+    import reglab.population.stacked_cnn as stacked_cnn
+
+    layouts = []
+    convolve = stacked_cnn._conv
+
+    def recording_conv(*args):
+        maps = convolve(*args)
+        layouts.append(maps.is_contiguous(memory_format=torch.channels_last) and maps.stride(1) == 1)
+        return maps
+
+    monkeypatch.setattr(stacked_cnn, "_conv", recording_conv)
+    models = _members((1, 8, 8), norm="batch")
+    params, buffers = stack_states(models)
+    inputs = torch.randn(5, 1, 8, 8) if shared else torch.randn(3, 5, 1, 8, 8)
+    rates = MemberRates.dropout_only([None] * len(models[0].hidden))
+    stacked_cnn_forward(describe_cnn(models[0]), params, buffers, inputs, rates, True, shared)
+    assert layouts == [True, True]

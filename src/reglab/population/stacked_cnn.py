@@ -157,6 +157,19 @@ def _member_channels_first(inputs: torch.Tensor, architecture: StackedCNN, share
     return maps.reshape(batch, members * channels, *spatial)
 
 
+def _channels_last(x: torch.Tensor) -> torch.Tensor:
+    """`x` (B, C, H, W) with channels-last strides, also for C = 1.
+
+    `contiguous(memory_format=torch.channels_last)` leaves a one-channel batch's strides as
+    they are (both layouts hold the same bytes), and the convolutions then return NCHW
+    feature maps, on which max-pool and batch norm run several times slower on a CPU.
+    """
+    if x.stride(1) == 1:
+        return x
+    laid_out = torch.empty_permuted(x.shape, (0, 2, 3, 1), dtype=x.dtype, device=x.device)
+    return laid_out.copy_(x)
+
+
 def stacked_cnn_forward(
     architecture: StackedCNN,
     params: dict[str, torch.Tensor],
@@ -196,7 +209,7 @@ def stacked_cnn_forward(
     pool = F.max_pool2d if spatial_dims == 2 else F.max_pool1d
     x = _member_channels_first(inputs, architecture, shared_inputs)
     if spatial_dims == 2 and CHANNELS_LAST:
-        x = x.contiguous(memory_format=torch.channels_last)
+        x = _channels_last(x)
     shared = shared_inputs
     for index, block in enumerate(architecture.convs):
         h = _conv(x, params[f"{block.prefix}.conv.weight"], params[f"{block.prefix}.conv.bias"], shared, spatial_dims)

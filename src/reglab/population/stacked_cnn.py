@@ -170,6 +170,23 @@ def _channels_last(x: torch.Tensor) -> torch.Tensor:
     return laid_out.copy_(x)
 
 
+class _ChannelsLastGradient(torch.autograd.Function):
+    """Identity whose backward hands the gradient on channels-last.
+
+    The flatten below reads the pooled maps in the single run's (C, H, W) order, so their
+    gradient comes back NCHW; max-pool's backward would then copy its channels-last input
+    and indices to NCHW, and every block below it would run on NCHW maps.
+    """
+
+    @staticmethod
+    def forward(ctx, maps: torch.Tensor) -> torch.Tensor:
+        return maps.view_as(maps)
+
+    @staticmethod
+    def backward(ctx, gradient: torch.Tensor) -> torch.Tensor:
+        return _channels_last(gradient)
+
+
 def stacked_cnn_forward(
     architecture: StackedCNN,
     params: dict[str, torch.Tensor],
@@ -222,6 +239,8 @@ def stacked_cnn_forward(
         x = pool(h, 2)
         shared = False
     batch = x.shape[0]
+    if spatial_dims == 2 and CHANNELS_LAST and x.requires_grad:
+        x = _ChannelsLastGradient.apply(x)
     features = x.contiguous().reshape(batch, members, -1).transpose(0, 1)  # (K, B, C·...) in the single run's order
     features = stacked_hidden(architecture.layers, params, buffers, features, rates, training, generators, hidden)
     return stacked_head(architecture.output_activation, params, features)

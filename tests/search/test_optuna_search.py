@@ -197,3 +197,20 @@ def test_other_samplers_and_pruners_one_run_after_another(store_dir, method, pru
         assert all(run.summary["population"]["size"] == 1 for run in runs)  # single runs: populations of one
         lrs = [run.config["optimizer"]["lr"] for run in runs]
         assert len(set(lrs)) == 4 and all(1.0e-3 <= lr <= 0.3 for lr in lrs)
+
+
+def test_each_trials_epochs_move_the_progress_and_settle_as_it_is_told(store_dir, monkeypatch):
+    """A batch's members show each epoch as 1/epochs of a config; a pruned trial settles what it showed."""
+    from reglab.sweep.progress import SweepProgress
+
+    calls = []
+    step, advance = SweepProgress.step, SweepProgress.advance
+    monkeypatch.setattr(SweepProgress, "step", lambda self, share, show=True: (calls.append(("step", share)), step(self, share, show))[1])
+    monkeypatch.setattr(SweepProgress, "advance", lambda self, count=1, settled=0.0: (calls.append(("advance", settled)), advance(self, count, settled))[1])
+    result = run_sweep(search(samples=4, batch=4), backend="population", store=store_dir, quiet=True)
+    assert sum(result.statuses.values()) == 4
+    with RunStore(store_dir) as store:
+        epochs = sorted(len(store.history(run.id)) for run in store.runs(sweep="tpe"))
+    steps = [share for kind, share in calls if kind == "step"]
+    assert steps == [0.25] * sum(epochs)  # every member epoch of the 4-epoch trials
+    assert sorted(settled * 4 for kind, settled in calls if kind == "advance") == pytest.approx(epochs)

@@ -57,3 +57,33 @@ def test_the_last_line_counts_whole_configs_once_every_part_is_settled(clock):
         progress.advance(settled=sum([1 / 7] * 7))
     assert progress.partial == 0.0
     assert out.getvalue().splitlines()[-1] == "sweep grid: 3/3 configs done, ETA 0:00:00"
+
+
+def test_the_eta_is_timed_from_the_end_of_a_backends_start_up(clock):
+    progress, _ = _plain(total=4)
+    clock[0] += 20.0  # connecting to Ray
+    progress.start_clock()
+    clock[0] += 10.0
+    progress.step(0.5)
+    assert progress.eta_seconds() == pytest.approx(3.5 / (0.5 / 10.0), rel=1e-9)
+    progress.start_clock()  # once training has been counted, the clock keeps running
+    clock[0] += 10.0
+    assert progress.eta_seconds() == pytest.approx(3.5 / (0.5 / 20.0), rel=1e-9)
+
+
+def test_a_populations_epoch_is_drawn_once_every_member_has_reported_it(tmp_path, monkeypatch):
+    """Members report an epoch one by one; a line drawn after the first counted one member only."""
+    from functools import partial
+
+    import reglab.sweep.runner as runner
+    from reglab.sweep import run_sweep
+    from tests.conftest import tiny_digits
+
+    monkeypatch.setattr(runner, "SweepProgress", partial(SweepProgress, interval=0.0))  # a line at every draw
+    out = io.StringIO()
+    sweep = {"name": "grid", "method": "grid", "base": tiny_digits(epochs=4), "parameters": {"optimizer.lr": [0.1, 0.05, 0.02]}}
+    run_sweep(sweep, backend="population", store=tmp_path / "store", console=Console(file=out, width=120))
+    lines = [line.split(", ETA")[0] for line in out.getvalue().splitlines() if "configs done" in line]
+    drawn = [line for previous, line in zip([None] + lines, lines) if line != previous]  # each member asks for a draw
+    assert drawn[:4] == [f"sweep grid: 0/3 configs done ({percent}% trained)" for percent in (25, 50, 75, 100)]
+    assert drawn[-1] == "sweep grid: 3/3 configs done"

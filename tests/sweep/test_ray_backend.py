@@ -168,3 +168,42 @@ def test_optuna_search_on_ray_tasks(tmp_path, cluster_address):
             assert run.summary["population"]["size"] == 2
             assert trial.intermediate_values == {row["epoch"]: pytest.approx(row["val/acc"]) for row in history}
             assert trial.state == (TrialState.PRUNED if run.status == "pruned" else TrialState.COMPLETE)
+
+
+PROGRESS_DRIVER = """
+import json, sys
+from reglab.sweep import run_sweep
+from reglab.sweep.progress import SweepProgress
+shown = []
+step = SweepProgress.step
+def recording(self, fraction):
+    shown.append(fraction)
+    step(self, fraction)
+SweepProgress.step = recording
+result = run_sweep(json.loads(sys.argv[1]), backend="ray", store=sys.argv[2], quiet=True, address=sys.argv[3])
+print(json.dumps({"statuses": result.statuses, "shown": shown}))
+"""
+
+
+def test_members_epochs_in_ray_tasks_move_the_drivers_progress(tmp_path, cluster_address):
+    """Each member epoch in a task reaches the driver's progress as 1/epochs of a config."""
+    import json
+
+    from tests.conftest import tiny_digits
+
+    sweep = {
+        "name": "progress", "method": "grid",
+        "base": tiny_digits(**{"epochs": 8, "data.train_size": 1000, "data.batch_size": 16}),
+        "parameters": {"optimizer.lr": [0.1, 0.05, 0.02]},
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", PROGRESS_DRIVER, json.dumps(sweep), str(tmp_path / "store"), cluster_address],
+        env=LOOPBACK, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    assert outcome["statuses"] == {"completed": 3}
+    assert outcome["shown"], "no member epoch reached the driver before its task returned"
+    # the epochs a member reported between two polls arrive together
+    assert all(share * 8 == pytest.approx(round(share * 8)) and share > 0 for share in outcome["shown"]), outcome["shown"]
+    assert sum(outcome["shown"]) <= 3 + 1e-9

@@ -183,6 +183,7 @@ def run_search(
 def _search_here(search: _Search, samples: int, batch: int, population: dict[str, Any] | None, progress: SweepProgress) -> None:
     """Batches trained in this process: one population each (or one run after another)."""
     from reglab.sweep.backends.hooked_batch import train_batch
+    from reglab.sweep.backends.remote_progress import epoch_shares_hook
 
     while (done := search.done()) < samples:
         size = min(batch, samples - done)
@@ -192,12 +193,18 @@ def _search_here(search: _Search, samples: int, batch: int, population: dict[str
         if not trials:
             continue
         pruner = TrialPruner(trials, search.objective.metric, search.spec.pruner)
+        shown: dict[int, float] = {}  # each trial's epochs shown as parts of a config
+
+        def count(index: int, share: float) -> None:
+            shown[index] = shown.get(index, 0.0) + share
+            progress.step(share, show=False)
 
         def finished(index: int, outcome: Any) -> None:
             search.tell(trials[index], outcome, pruner.reported[index])
-            progress.advance()
+            progress.advance(settled=shown.pop(index, 0.0))
 
-        train_batch(configs, search.store, search.spec.name, population, pruner, on_run=finished)
+        hook = epoch_shares_hook(count, [config.epochs for config in configs], pruner, show=progress.show)
+        train_batch(configs, search.store, search.spec.name, population, hook, on_run=finished)
 
 
 def _slots(ray: Any, options: Any) -> int:
@@ -212,16 +219,20 @@ def _search_on_ray(search: _Search, samples: int, batch: int, options: Any, prog
     """Batches as Ray tasks, as many at once as the cluster fits; members recorded as tasks return."""
     from reglab.sweep.backends.ray_backend import ray_session, remote_trainer
     from reglab.sweep.backends.remote_members import record_member
+    from reglab.sweep.backends.remote_progress import POLL_SECONDS, TaskProgress
 
     spec = search.spec
     population = spec.population.model_dump()
     with ray_session(options) as ray:
         trainer = remote_trainer(ray, options)
+        tasks = TaskProgress(ray, progress)
+        progress.start_clock()
         slots = _slots(ray, options)
-        pending: dict[Any, list[Any]] = {}
+        pending: dict[Any, tuple[int, list[Any]]] = {}
+        submitted = 0
         try:
             while True:
-                while len(pending) < slots and (left := samples - search.done() - sum(map(len, pending.values()))) > 0:
+                while len(pending) < slots and (left := samples - search.done() - sum(len(trials) for _, trials in pending.values())) > 0:
                     size = min(batch, left)
                     trials, configs = search.ask(size)
                     if len(trials) < size:  # told from runs already in the store
@@ -230,12 +241,18 @@ def _search_on_ray(search: _Search, samples: int, batch: int, options: Any, prog
                         continue
                     earlier = [trial for trial in search.study.get_trials(deepcopy=False) if trial.number < trials[0].number]
                     mirror = MirrorPruner(spec.name, search.objective.direction, spec.pruner, configs[0].epochs, earlier, len(trials), search.objective.metric)
-                    ref = trainer.remote([config.to_dict() for config in configs], spec.name, population, options.torch_threads, mirror)
-                    pending[ref] = trials
+                    task, submitted = submitted, submitted + 1
+                    tasks.start(task)
+                    mappings = [config.to_dict() for config in configs]
+                    ref = trainer.remote(mappings, spec.name, population, options.torch_threads, tasks.reporter(task, mappings, mirror))
+                    pending[ref] = (task, trials)
                 if not pending:
                     return
-                ready, _ = ray.wait(list(pending), num_returns=1)
-                trials = pending.pop(ready[0])
+                ready, _ = ray.wait(list(pending), num_returns=1, timeout=POLL_SECONDS)
+                tasks.poll()
+                if not ready:
+                    continue
+                task, trials = pending.pop(ready[0])
                 try:
                     results = ray.get(ready[0])
                 except Exception as error:  # a lost worker or a failed task: its trials fail and new ones are asked
@@ -244,14 +261,16 @@ def _search_on_ray(search: _Search, samples: int, batch: int, options: Any, prog
                     search.failures.append(f"task of {len(trials)} trials: {type(error).__name__}: {error}")
                     for trial in trials:
                         search.study.tell(trial, state=TrialState.FAIL)
+                    progress.step(-tasks.finish(task))  # their trials are asked again: take back their epochs
                     continue
-                for trial, result in zip(trials, results):
+                for member, (trial, result) in enumerate(zip(trials, results)):
                     if isinstance(result, BaseException):
                         search.tell(trial, result, None)
                     else:
                         run_id = record_member(search.store, spec.name, result)
                         tell_run(search.study, trial, result.status, result.history, search.objective, run_id)
-                    progress.advance()
+                    progress.advance(settled=tasks.settle(task, member))
+                tasks.finish(task)
         except BaseException:
             for ref in pending:
                 ray.cancel(ref, force=True)

@@ -63,6 +63,12 @@ class SweepProgress:
             self._task = self._progress.add_task("configs", total=self.total, completed=self.done)
         return self
 
+    def start_clock(self) -> None:
+        """Time the ETA's rate from now: after a backend's start-up (connecting to Ray), which
+        would otherwise count as training time, made the first ETA hours too long."""
+        if self.finished_here == 0 and self.partial == 0:
+            self.started = self._last_line = time.monotonic()
+
     def eta_seconds(self) -> float | None:
         """Remaining seconds at the rate of the configs (and parts of configs) trained in this call."""
         trained = self.finished_here + self.partial
@@ -71,9 +77,18 @@ class SweepProgress:
         rate = trained / max(time.monotonic() - self.started, 1e-9)
         return max(self.total - self.done - self.partial, 0.0) / rate
 
-    def step(self, fraction: float) -> None:
-        """`fraction` of a config trained (one epoch of a population's member)."""
+    def step(self, fraction: float, show: bool = True) -> None:
+        """`fraction` of a config trained (one epoch of a population's member).
+
+        `show=False` counts it without drawing: members report an epoch one after another,
+        and a line drawn after the first would count only the first (its ETA many times too
+        long); the caller calls `show` once they all have."""
         self.partial += fraction
+        if show:
+            self._show()
+
+    def show(self) -> None:
+        """Draw the bar, or a plain line when `interval` has passed since the last one."""
         self._show()
 
     def advance(self, count: int = 1, settled: float = 0.0) -> None:

@@ -12,7 +12,7 @@ in one line. A group of one config is a plain single run.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 from reglab.config import ConfigError
 from reglab.population import PopulationUnsupported, group_configs, train_population
@@ -65,10 +65,11 @@ def _train_claimed(members: list[SweepPoint], context: SweepContext, resume: lis
     finished = 0
     counted: dict[int, float] = {}  # each member's epochs shown as parts of a config so far
 
-    def epoch_done(member: int, metrics) -> None:
+    def epoch_done(member: int, metrics) -> Callable[[], None]:
         share = min(1.0 / members[member].config.epochs, 1.0 - counted.get(member, 0.0))  # lottery rounds: capped
         counted[member] = counted.get(member, 0.0) + share
-        context.progress.step(share)
+        context.progress.step(share, show=False)
+        return context.progress.show  # called once the population's members have reported the epoch
 
     def advance(run) -> None:
         nonlocal finished

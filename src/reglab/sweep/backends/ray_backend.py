@@ -3,6 +3,7 @@
     driver (reglab sweep --backend ray)            Ray workers (this machine or a cluster)
     group configs by shape ─ config dicts ─────▶   torch.set_num_threads(cpus_per_task)
                                                    train the population in a scratch folder
+    progress.step per member epoch  ◀── actor ───  each member epoch reported (remote_progress)
     record each member as its task returns ◀─────  history, summary, weights (bytes)
 
 Workers never open the sweep's store: only the driver writes it (see
@@ -27,6 +28,7 @@ from typing import Any, Iterator, Sequence
 from reglab.config import ConfigError
 from reglab.sweep.backends.context import SweepContext
 from reglab.sweep.backends.remote_members import MemberResult, record_member, train_members
+from reglab.sweep.backends.remote_progress import POLL_SECONDS, TaskProgress
 from reglab.sweep.backends.sequential import describe_point
 from reglab.sweep.expand import SweepPoint
 from reglab.sweep.ray_options import RayOptions
@@ -96,31 +98,38 @@ def run_ray(points: Sequence[SweepPoint], context: SweepContext) -> None:
         return
     with ray_session(options) as ray:
         trainer = remote_trainer(ray, options)
-        pending = {
-            trainer.remote([point.config.to_dict() for point in group], context.sweep, population, options.torch_threads): group
-            for group in groups
-        }
+        tasks = TaskProgress(ray, context.progress)
+        context.progress.start_clock()
+        pending = {}
+        for task, group in enumerate(groups):
+            configs = [point.config.to_dict() for point in group]
+            tasks.start(task)
+            pending[trainer.remote(configs, context.sweep, population, options.torch_threads, tasks.reporter(task, configs))] = (task, group)
         try:
             while pending:
-                ready, _ = ray.wait(list(pending), num_returns=1)
-                group = pending.pop(ready[0])
+                ready, _ = ray.wait(list(pending), num_returns=1, timeout=POLL_SECONDS)
+                tasks.poll()
+                if not ready:
+                    continue
+                task, group = pending.pop(ready[0])
                 context.trained += len(group)
                 try:
                     results = ray.get(ready[0])
                 except Exception as error:  # a failed task or a lost worker: its configs stay untrained
                     context.failed(f"population of {len(group)} ({describe_point(group[0])}, ...)", error)
-                    context.progress.advance(len(group))
+                    context.progress.advance(len(group), settled=tasks.finish(task))
                     context.release(group)
                     continue
-                for point, result in zip(group, results):
+                for member, (point, result) in enumerate(zip(group, results)):
                     if isinstance(result, BaseException):  # stored nowhere: the rerun trains it again
                         context.failed(describe_point(point), result)
                     else:
                         record_member(context.store, context.sweep, result)
-                    context.progress.advance()
+                    context.progress.advance(settled=tasks.settle(task, member))
+                tasks.finish(task)
                 context.release(group)
         except BaseException:
-            for ref, group in pending.items():
+            for ref, (_, group) in pending.items():
                 ray.cancel(ref, force=True)
                 context.release(group)
             raise

@@ -1,0 +1,128 @@
+"""Epochs of members that train in Ray tasks, shown by the driver's progress as they happen.
+
+A Ray task returns only when its whole population has trained, so a sweep's bar would
+sit still for a population's whole training and then jump. Instead each task's members
+report every epoch to a small actor, and the driver polls it while it waits:
+
+    worker (each member epoch)                      driver (every POLL_SECONDS)
+    tally.add.remote(task, 1 / epochs)  ──────▶    EpochTally  ──── take() ───▶  progress.step(share)
+    task returns                                                                 progress.advance(settled=…)
+
+The reports are fire-and-forget: the worker never waits on the driver, and a report
+that arrives after its task's result was recorded is dropped (`advance` settles the
+whole config then). Shares are capped at one config per member, as the population
+backend caps them (a lottery ticket trains more epochs than `epochs`).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, Callable, Mapping, Sequence
+
+from reglab.sweep.backends.hooked_batch import EpochHook
+from reglab.sweep.progress import SweepProgress
+
+__all__ = ["EpochTally", "POLL_SECONDS", "TaskProgress", "epoch_shares_hook", "reporting_factory"]
+
+POLL_SECONDS = 0.5
+
+
+class EpochTally:
+    """Shares of configs trained, per (task, member), since the driver last asked (a Ray actor's class)."""
+
+    def __init__(self) -> None:
+        self._shares: dict[tuple[int, int], float] = {}
+
+    def add(self, task: int, member: int, share: float) -> None:
+        self._shares[task, member] = self._shares.get((task, member), 0.0) + share
+
+    def take(self) -> dict[tuple[int, int], float]:
+        shares, self._shares = self._shares, {}
+        return shares
+
+
+def epoch_shares_hook(
+    report: Callable[[int, float], Any], epochs: Sequence[int], hook: EpochHook | None = None, show: Callable[[], None] | None = None
+) -> EpochHook:
+    """The epoch hook that calls `report(member, share)` after each member epoch (share: 1/epochs
+    of a config, capped at one config per member), then runs `hook` (Optuna pruning).
+
+    Without `show` it returns what `hook` returns. With `show`, it returns a function that
+    calls `show` and then gives `hook`'s answer: a population calls it once its members have
+    all reported the epoch (`train_population(on_member_epoch=...)`), so the progress is
+    drawn once per epoch with every member counted."""
+    counted: dict[int, float] = {}
+
+    def report_epoch(member: int, metrics: Mapping[str, float]) -> Any:
+        share = min(1.0 / max(int(epochs[member]), 1), 1.0 - counted.get(member, 0.0))
+        if share > 0:
+            counted[member] = counted.get(member, 0.0) + share
+            report(member, share)
+        answer = hook(member, metrics) if hook is not None else None
+        if show is None:
+            return answer
+
+        def shown_then_answer() -> Any:
+            show()
+            return answer() if callable(answer) else answer
+
+        return shown_then_answer
+
+    return report_epoch
+
+
+def reporting_factory(tally: Any, task: int, configs: Sequence[Mapping[str, Any]], factory: Callable[[], EpochHook] | None) -> Callable[[], EpochHook]:
+    """The `on_epoch` factory a task runs on its worker: `epoch_shares_hook` sending each share
+    to `tally`, around the hook `factory` builds."""
+    epochs = [int(config.get("epochs", 1)) for config in configs]
+    return lambda: epoch_shares_hook(partial(_send, tally, task), epochs, factory() if factory is not None else None)
+
+
+def _send(tally: Any, task: int, member: int, share: float) -> None:
+    tally.add.remote(task, member, share)  # fire and forget: the worker never waits on the driver
+
+
+class TaskProgress:
+    """On the driver: the tally actor, the running tasks and each member's share shown so far.
+
+    Example:
+        >>> tasks = TaskProgress(ray, progress)
+        >>> tasks.start(task); ref = trainer.remote(configs, ..., tasks.reporter(task, configs))
+        >>> tasks.poll()                                            # while waiting
+        >>> progress.advance(settled=tasks.settle(task, member))    # as each member is recorded
+        >>> tasks.finish(task)
+    """
+
+    def __init__(self, ray: Any, progress: SweepProgress) -> None:
+        self.ray, self.progress = ray, progress
+        self.tally = ray.remote(num_cpus=0)(EpochTally).remote()
+        self.running: set[int] = set()
+        self.shown: dict[tuple[int, int], float] = {}
+
+    def start(self, task: int) -> None:
+        """`task` was submitted: its reports count from now on."""
+        self.running.add(task)
+
+    def reporter(self, task: int, configs: Sequence[Mapping[str, Any]], factory: Callable[[], EpochHook] | None = None) -> Callable[[], EpochHook]:
+        """The `on_epoch` factory to send with `task` (wrapping `factory`, e.g. Optuna's pruner)."""
+        return reporting_factory(self.tally, task, configs, factory)
+
+    def poll(self) -> None:
+        """Show the epochs reported since the last poll, all at once (those of finished tasks are dropped)."""
+        total = 0.0
+        for (task, member), share in self.ray.get(self.tally.take.remote()).items():
+            if task in self.running:
+                self.shown[task, member] = self.shown.get((task, member), 0.0) + share
+                total += share
+        if total:
+            self.progress.step(total)
+
+    def settle(self, task: int, member: int) -> float:
+        """The part of `task`'s `member` shown so far (for `advance(settled=…)` as it is recorded)."""
+        return self.shown.pop((task, member), 0.0)
+
+    def finish(self, task: int) -> float:
+        """`task` is recorded (or failed): later reports are dropped; returns the part of its
+        members shown and not settled yet."""
+        self.running.discard(task)
+        return sum(self.shown.pop(key) for key in [key for key in self.shown if key[0] == task])

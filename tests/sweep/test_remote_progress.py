@@ -1,0 +1,91 @@
+"""Members training in Ray tasks move the driver's progress every epoch (`remote_progress`).
+
+Ray itself is replaced by a stand-in that runs actor calls at once; the Ray backend's
+tests run the real thing on a local cluster.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console
+
+from reglab.sweep.backends.remote_progress import TaskProgress, epoch_shares_hook
+from reglab.sweep.progress import SweepProgress
+
+
+class _Call:
+    def __init__(self, method):
+        self.remote = method
+
+
+class _Actor:
+    """An actor handle whose `method.remote(...)` runs the method now and returns its value."""
+
+    def __init__(self, instance):
+        self.instance = instance
+
+    def __getattr__(self, name):
+        return _Call(getattr(self.instance, name))
+
+
+class _Ray:
+    def remote(self, **resources):
+        assert resources == {"num_cpus": 0}  # the tally never takes a task's CPU
+        return lambda cls: _Call(lambda *args: _Actor(cls(*args)))
+
+    def get(self, value):
+        return value
+
+
+def _progress(total: int) -> SweepProgress:
+    return SweepProgress("grid", total=total, done=0, console=Console(file=io.StringIO(), width=80), enabled=False)
+
+
+def test_each_member_epoch_reports_its_share_of_a_config_capped_at_one():
+    sent = []
+    hook = epoch_shares_hook(lambda member, share: sent.append((member, share)), [4, 2])
+    for member in (0, 1, 0, 1, 1):  # member 1's third epoch: a lottery round past `epochs`
+        assert hook(member, {"val/acc": 0.5}) is None
+    assert sent == [(0, 0.25), (1, 0.5), (0, 0.25), (1, 0.5)]
+
+
+def test_the_wrapped_hook_runs_and_its_answer_is_returned():
+    seen = []
+    hook = epoch_shares_hook(lambda member, share: None, [3], lambda member, metrics: seen.append((member, metrics["epoch"])) or "stop")
+    assert hook(0, {"epoch": 1}) == "stop"
+    assert seen == [(0, 1)]
+
+
+def test_the_driver_shows_reports_of_running_tasks_and_settles_them_member_by_member():
+    progress = _progress(total=4)
+    tasks = TaskProgress(_Ray(), progress)
+    configs = [{"epochs": 4}, {"epochs": 4}]
+    for task in (0, 1):
+        tasks.start(task)
+    hooks = {task: tasks.reporter(task, configs)() for task in (0, 1)}
+    for member in (0, 1):
+        hooks[0](member, {})
+        hooks[1](member, {})
+    hooks[0](0, {})
+    tasks.poll()
+    assert progress.partial == pytest.approx(1.25)  # five member epochs of 4-epoch configs
+    assert tasks.settle(0, 0) == pytest.approx(0.5)
+    assert tasks.settle(0, 1) == pytest.approx(0.25)
+    assert tasks.finish(0) == 0.0
+    hooks[0](1, {})  # a report that arrives after its task was recorded is dropped
+    hooks[1](0, {})
+    tasks.poll()
+    assert progress.partial == pytest.approx(1.5)
+    assert tasks.finish(1) == pytest.approx(0.75)  # a failed task: what it had shown, to settle at once
+
+
+def test_with_show_the_hook_answers_through_a_function_called_once_members_reported():
+    drawn = []
+    hook = epoch_shares_hook(lambda member, share: None, [2, 2], lambda member, metrics: (lambda: f"decided {member}"), show=lambda: drawn.append(1))
+    decide = hook(1, {})
+    assert drawn == []  # nothing drawn while the population's members are still reporting
+    assert decide() == "decided 1" and drawn == [1]
+    assert epoch_shares_hook(lambda member, share: None, [2], None, show=lambda: drawn.append(2))(0, {})() is None
+    assert drawn == [1, 2]

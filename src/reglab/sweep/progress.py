@@ -4,8 +4,9 @@ On a terminal, a rich progress bar (`MofNCompleteColumn`, `TimeRemainingColumn`)
 elsewhere (logs, CI) one plain line at most every `interval` seconds and at the end.
 The ETA is rich's estimate from the recent completion rate, so configs already
 done when a sweep resumes do not distort it. A population's members finish together at
-its last epoch, so the population backend also counts each member's epochs as parts of
-a config (`step`): the bar and the ETA move with every epoch, not only at the end.
+its last epoch, so the population and Ray backends and Optuna searches also count each
+member's epochs as parts of a config (`step`): the bar and the ETA move with every epoch,
+not only at the end.
 """
 
 from __future__ import annotations

@@ -4,14 +4,15 @@ A Ray task returns only when its whole population has trained, so a sweep's bar 
 sit still for a population's whole training and then jump. Instead each task's members
 report every epoch to a small actor, and the driver polls it while it waits:
 
-    worker (each member epoch)                      driver (every POLL_SECONDS)
-    tally.add.remote(task, 1 / epochs)  ──────▶    EpochTally  ──── take() ───▶  progress.step(share)
-    task returns                                                                 progress.advance(settled=…)
+    worker (each member epoch)                 driver (every POLL_SECONDS)
+    tally.add.remote(task, member, 1/epochs) ──▶ EpochTally ── take() ──▶ progress.step(sum)
+    task returns                                 each member recorded  ──▶ progress.advance(settled=…)
 
 The reports are fire-and-forget: the worker never waits on the driver, and a report
 that arrives after its task's result was recorded is dropped (`advance` settles the
 whole config then). Shares are capped at one config per member, as the population
-backend caps them (a lottery ticket trains more epochs than `epochs`).
+backend caps them (a lottery ticket trains more epochs than `epochs`). Searches that
+train in this process use the same hook (`epoch_shares_hook`) without the actor.
 """
 
 from __future__ import annotations

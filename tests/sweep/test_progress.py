@@ -87,3 +87,16 @@ def test_a_populations_epoch_is_drawn_once_every_member_has_reported_it(tmp_path
     drawn = [line for previous, line in zip([None] + lines, lines) if line != previous]  # each member asks for a draw
     assert drawn[:4] == [f"sweep grid: 0/3 configs done ({percent}% trained)" for percent in (25, 50, 75, 100)]
     assert drawn[-1] == "sweep grid: 3/3 configs done"
+
+
+def test_on_a_terminal_the_bar_moves_with_parts_and_the_count_stays_whole_configs():
+    out = io.StringIO()
+    console = Console(file=out, width=80, force_terminal=True)
+    with SweepProgress("grid", total=12, done=0, console=console) as progress:
+        progress.step(4.5)  # 18 member epochs of 4-epoch configs
+        task = progress._progress.tasks[0]
+        assert (task.completed, task.fields["done"]) == (4.5, " 0")
+        progress.advance(settled=0.25)
+        assert (task.completed, task.fields["done"]) == (5.25, " 1")
+        progress._progress.refresh()
+    assert " 1/12 configs" in out.getvalue()

@@ -1,6 +1,6 @@
 """Sweep progress: configs done / total and an ETA.
 
-On a terminal, a rich progress bar (`MofNCompleteColumn`, `TimeRemainingColumn`);
+On a terminal, a rich progress bar (configs done / total, `TimeRemainingColumn`);
 elsewhere (logs, CI) one plain line at most every `interval` seconds and at the end.
 The ETA is rich's estimate from the recent completion rate, so configs already
 done when a sweep resumes do not distort it. A population's members finish together at
@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 __all__ = ["SweepProgress", "format_eta"]
 
@@ -56,12 +56,13 @@ class SweepProgress:
 
     def __enter__(self) -> "SweepProgress":
         if self.enabled and self.console.is_terminal:
+            # The bar and the ETA count the parts of configs trained; the count, whole configs done.
             self._progress = Progress(
-                TextColumn(f"sweep {self.name}"), BarColumn(), MofNCompleteColumn(), TextColumn("configs"),
+                TextColumn(f"sweep {self.name}"), BarColumn(), TextColumn("{task.fields[done]}/{task.total} configs"),
                 TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=self.console,
             )
             self._progress.start()
-            self._task = self._progress.add_task("configs", total=self.total, completed=self.done)
+            self._task = self._progress.add_task("configs", total=self.total, completed=self.done, done=self._done_text())
         return self
 
     def start_clock(self) -> None:
@@ -101,9 +102,12 @@ class SweepProgress:
             self.partial = 0.0
         self._show()
 
+    def _done_text(self) -> str:
+        return f"{self.done:>{len(str(self.total))}}"
+
     def _show(self) -> None:
         if self._progress is not None:
-            self._progress.update(self._task, completed=self.done + self.partial)
+            self._progress.update(self._task, completed=self.done + self.partial, done=self._done_text())
         elif self.enabled and (time.monotonic() - self._last_line >= self.interval or self.done >= self.total):
             self._last_line = time.monotonic()
             share = f" ({100 * (self.done + self.partial) / self.total:.0f}% trained)" if self.partial else ""

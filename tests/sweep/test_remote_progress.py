@@ -11,7 +11,8 @@ import io
 import pytest
 from rich.console import Console
 
-from reglab.sweep.backends.remote_progress import TaskProgress, epoch_shares_hook
+import reglab.sweep.backends.remote_progress as remote_progress
+from reglab.sweep.backends.remote_progress import EpochTally, TaskProgress, epoch_shares_hook
 from reglab.sweep.progress import SweepProgress
 
 
@@ -31,12 +32,24 @@ class _Actor:
 
 
 class _Ray:
+    class exceptions:
+        class RayError(Exception):
+            pass
+
     def remote(self, **resources):
-        assert resources == {"num_cpus": 0}  # the tally never takes a task's CPU
+        assert resources["num_cpus"] == 0  # the tally never takes a task's CPU
         return lambda cls: _Call(lambda *args: _Actor(cls(*args)))
 
-    def get(self, value):
+    def get(self, value, timeout=None):
+        if isinstance(value, Exception):
+            raise value
         return value
+
+
+@pytest.fixture(autouse=True)
+def tally_here(monkeypatch):
+    """The tally as the stand-in's actor (the real one is pinned to the driver's node)."""
+    monkeypatch.setattr(remote_progress, "_tally_actor", lambda ray: ray.remote(num_cpus=0)(EpochTally).remote())
 
 
 def _progress(total: int) -> SweepProgress:
@@ -89,3 +102,21 @@ def test_with_show_the_hook_answers_through_a_function_called_once_members_repor
     assert decide() == "decided 1" and drawn == [1]
     assert epoch_shares_hook(lambda member, share: None, [2], None, show=lambda: drawn.append(2))(0, {})() is None
     assert drawn == [1, 2]
+
+
+def test_a_lost_tally_leaves_the_progress_to_the_tasks_results_and_the_sweep_goes_on():
+    ray = _Ray()
+    progress = _progress(total=2)
+    tasks = TaskProgress(ray, progress)
+    tasks.start(0)
+    hook = tasks.reporter(0, [{"epochs": 2}])()
+    hook(0, {})
+
+    class Lost:
+        take = _Call(lambda: ray.exceptions.RayError("the actor died"))
+
+    tasks.tally = Lost()
+    tasks.poll()  # no exception: the tally is dropped
+    assert tasks.tally is None and progress.partial == 0.0
+    assert tasks.reporter(1, [{"epochs": 2}], None) is None  # later tasks report nowhere
+    assert tasks.finish(0) == 0.0

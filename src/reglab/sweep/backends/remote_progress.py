@@ -26,6 +26,7 @@ from reglab.sweep.progress import SweepProgress
 __all__ = ["EpochTally", "POLL_SECONDS", "TaskProgress", "epoch_shares_hook", "reporting_factory"]
 
 POLL_SECONDS = 0.5
+TALLY_SECONDS = 10.0
 
 
 class EpochTally:
@@ -72,6 +73,15 @@ def epoch_shares_hook(
     return report_epoch
 
 
+def _tally_actor(ray: Any) -> Any:
+    """The tally actor, reserving no CPU, on the driver's node where Ray can (it lives as long
+    as the driver does)."""
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=True)
+    return ray.remote(num_cpus=0, scheduling_strategy=here)(EpochTally).remote()
+
+
 def reporting_factory(tally: Any, task: int, configs: Sequence[Mapping[str, Any]], factory: Callable[[], EpochHook] | None) -> Callable[[], EpochHook]:
     """The `on_epoch` factory a task runs on its worker: `epoch_shares_hook` sending each share
     to `tally`, around the hook `factory` builds."""
@@ -96,7 +106,7 @@ class TaskProgress:
 
     def __init__(self, ray: Any, progress: SweepProgress) -> None:
         self.ray, self.progress = ray, progress
-        self.tally = ray.remote(num_cpus=0)(EpochTally).remote()
+        self.tally: Any = _tally_actor(ray)
         self.running: set[int] = set()
         self.shown: dict[tuple[int, int], float] = {}
 
@@ -104,14 +114,26 @@ class TaskProgress:
         """`task` was submitted: its reports count from now on."""
         self.running.add(task)
 
-    def reporter(self, task: int, configs: Sequence[Mapping[str, Any]], factory: Callable[[], EpochHook] | None = None) -> Callable[[], EpochHook]:
+    def reporter(self, task: int, configs: Sequence[Mapping[str, Any]], factory: Callable[[], EpochHook] | None = None) -> Callable[[], EpochHook] | None:
         """The `on_epoch` factory to send with `task` (wrapping `factory`, e.g. Optuna's pruner)."""
+        if self.tally is None:
+            return factory
         return reporting_factory(self.tally, task, configs, factory)
 
     def poll(self) -> None:
-        """Show the epochs reported since the last poll, all at once (those of finished tasks are dropped)."""
+        """Show the epochs reported since the last poll, all at once (those of finished tasks are dropped).
+
+        If the tally is lost or does not answer within TALLY_SECONDS, the progress moves only
+        as tasks return, as it did without it: the sweep itself goes on."""
+        if self.tally is None:
+            return
+        try:
+            shares = self.ray.get(self.tally.take.remote(), timeout=TALLY_SECONDS)
+        except self.ray.exceptions.RayError:
+            self.tally = None
+            return
         total = 0.0
-        for (task, member), share in self.ray.get(self.tally.take.remote()).items():
+        for (task, member), share in shares.items():
             if task in self.running:
                 self.shown[task, member] = self.shown.get((task, member), 0.0) + share
                 total += share

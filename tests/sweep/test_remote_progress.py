@@ -12,7 +12,7 @@ import pytest
 from rich.console import Console
 
 import reglab.sweep.backends.remote_progress as remote_progress
-from reglab.sweep.backends.remote_progress import EpochTally, TaskProgress, epoch_shares_hook
+from reglab.sweep.backends.remote_progress import EpochTally, TaskProgress
 from reglab.sweep.progress import SweepProgress
 
 
@@ -56,27 +56,10 @@ def _progress(total: int) -> SweepProgress:
     return SweepProgress("grid", total=total, done=0, console=Console(file=io.StringIO(), width=80), enabled=False)
 
 
-def test_each_member_epoch_reports_its_share_of_a_config_capped_at_one():
-    sent = []
-    hook = epoch_shares_hook(lambda member, share: sent.append((member, share)), [4, 2])
-    for member in (0, 1, 0, 1, 1):  # member 1's third epoch: a lottery round past `epochs`
-        assert hook(member, {"val/acc": 0.5}) is None
-    assert sent == [(0, 0.25), (1, 0.5), (0, 0.25), (1, 0.5)]
-
-
-def test_the_wrapped_hook_runs_and_its_answer_is_returned():
-    seen = []
-    hook = epoch_shares_hook(lambda member, share: None, [3], lambda member, metrics: seen.append((member, metrics["epoch"])) or "stop")
-    assert hook(0, {"epoch": 1}) == "stop"
-    assert seen == [(0, 1)]
-
-
 def test_the_driver_shows_reports_of_running_tasks_and_settles_them_member_by_member():
     progress = _progress(total=4)
     tasks = TaskProgress(_Ray(), progress)
     configs = [{"epochs": 4}, {"epochs": 4}]
-    for task in (0, 1):
-        tasks.start(task)
     hooks = {task: tasks.reporter(task, configs)() for task in (0, 1)}
     for member in (0, 1):
         hooks[0](member, {})
@@ -94,21 +77,10 @@ def test_the_driver_shows_reports_of_running_tasks_and_settles_them_member_by_me
     assert tasks.finish(1) == pytest.approx(0.75)  # a failed task: what it had shown, to settle at once
 
 
-def test_with_show_the_hook_answers_through_a_function_called_once_members_reported():
-    drawn = []
-    hook = epoch_shares_hook(lambda member, share: None, [2, 2], lambda member, metrics: (lambda: f"decided {member}"), show=lambda: drawn.append(1))
-    decide = hook(1, {})
-    assert drawn == []  # nothing drawn while the population's members are still reporting
-    assert decide() == "decided 1" and drawn == [1]
-    assert epoch_shares_hook(lambda member, share: None, [2], None, show=lambda: drawn.append(2))(0, {})() is None
-    assert drawn == [1, 2]
-
-
 def test_a_lost_tally_leaves_the_progress_to_the_tasks_results_and_the_sweep_goes_on():
     ray = _Ray()
     progress = _progress(total=2)
     tasks = TaskProgress(ray, progress)
-    tasks.start(0)
     hook = tasks.reporter(0, [{"epochs": 2}])()
     hook(0, {})
 

@@ -183,7 +183,7 @@ def run_search(
 def _search_here(search: _Search, samples: int, batch: int, population: dict[str, Any] | None, progress: SweepProgress) -> None:
     """Batches trained in this process: one population each (or one run after another)."""
     from reglab.sweep.backends.hooked_batch import train_batch
-    from reglab.sweep.backends.remote_progress import epoch_shares_hook
+    from reglab.sweep.member_epochs import MemberShares
 
     while (done := search.done()) < samples:
         size = min(batch, samples - done)
@@ -193,17 +193,13 @@ def _search_here(search: _Search, samples: int, batch: int, population: dict[str
         if not trials:
             continue
         pruner = TrialPruner(trials, search.objective.metric, search.spec.pruner)
-        shown: dict[int, float] = {}  # each trial's epochs shown as parts of a config
-
-        def count(index: int, share: float) -> None:
-            shown[index] = shown.get(index, 0.0) + share
-            progress.step(share, show=False)
+        shares = MemberShares(progress)  # each trial's epochs shown as parts of its config
 
         def finished(index: int, outcome: Any) -> None:
             search.tell(trials[index], outcome, pruner.reported[index])
-            progress.advance(settled=shown.pop(index, 0.0))
+            progress.advance(settled=shares.settle(index))
 
-        hook = epoch_shares_hook(count, [config.epochs for config in configs], pruner, show=progress.show)
+        hook = shares.hook([config.epochs for config in configs], pruner)
         train_batch(configs, search.store, search.spec.name, population, hook, on_run=finished)
 
 
@@ -242,7 +238,6 @@ def _search_on_ray(search: _Search, samples: int, batch: int, options: Any, prog
                     earlier = [trial for trial in search.study.get_trials(deepcopy=False) if trial.number < trials[0].number]
                     mirror = MirrorPruner(spec.name, search.objective.direction, spec.pruner, configs[0].epochs, earlier, len(trials), search.objective.metric)
                     task, submitted = submitted, submitted + 1
-                    tasks.start(task)
                     mappings = [config.to_dict() for config in configs]
                     ref = trainer.remote(mappings, spec.name, population, options.torch_threads, tasks.reporter(task, mappings, mirror))
                     pending[ref] = (task, trials)

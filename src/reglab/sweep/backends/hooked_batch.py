@@ -13,11 +13,9 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping, Sequence
 
 from reglab.store import RunStore
+from reglab.sweep.member_epochs import EpochHook
 
 __all__ = ["train_batch", "EpochHook"]
-
-# (index in the batch, epoch metrics) -> a Stop or None
-EpochHook = Callable[[int, Mapping[str, float]], Any]
 
 
 def _shifted(hook: EpochHook | None, indices: Sequence[int]) -> EpochHook | None:

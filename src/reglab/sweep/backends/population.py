@@ -12,7 +12,7 @@ in one line. A group of one config is a plain single run.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Sequence
 
 from reglab.config import ConfigError
 from reglab.population import PopulationUnsupported, group_configs, train_population
@@ -20,6 +20,7 @@ from reglab.population.checkpoint import read_member_checkpoint, resume_key
 from reglab.sweep.backends.context import SweepContext
 from reglab.sweep.backends.sequential import describe_point, run_sequential
 from reglab.sweep.expand import SweepPoint
+from reglab.sweep.member_epochs import MemberShares
 from reglab.tracking.sinks import track_recorded, wants_tracking
 
 __all__ = ["run_population"]
@@ -63,20 +64,14 @@ def _train_claimed(members: list[SweepPoint], context: SweepContext, resume: lis
     one per member, when given); return the members to train from the start instead
     (checkpoints that cannot continue together)."""
     finished = 0
-    counted: dict[int, float] = {}  # each member's epochs shown as parts of a config so far
-
-    def epoch_done(member: int, metrics) -> Callable[[], None]:
-        share = min(1.0 / members[member].config.epochs, 1.0 - counted.get(member, 0.0))  # lottery rounds: capped
-        counted[member] = counted.get(member, 0.0) + share
-        context.progress.step(share, show=False)
-        return context.progress.show  # called once the population's members have reported the epoch
+    shares = MemberShares(context.progress)  # each member's epochs shown as parts of its config
 
     def advance(run) -> None:
         nonlocal finished
         finished += 1
         if wants_tracking(run.config):  # tracking.*: mirrored as each member is recorded
             track_recorded(context.store, run.id)
-        context.progress.advance(settled=counted.pop((run.summary.get("population") or {}).get("member"), 0.0))
+        context.progress.advance(settled=shares.settle((run.summary.get("population") or {}).get("member")))
 
     try:
         context.trained += len(members)
@@ -88,13 +83,13 @@ def _train_claimed(members: list[SweepPoint], context: SweepContext, resume: lis
             engine=context.population.engine,
             shards=None if context.population.shards is None else min(context.population.shards, len(members)),
             on_member_end=advance,
-            on_member_epoch=epoch_done,
+            on_member_epoch=shares.hook([point.config.epochs for point in members]),
             resume=resume,
         )
     except ConfigError as reason:
         if resume is None:  # bad input is found before a sweep starts: this is a failure
             context.failed(f"population of {len(members)} ({describe_point(members[0])}, ...)", reason)
-            context.progress.advance(len(members) - finished, settled=sum(counted.values()))
+            context.progress.advance(len(members) - finished, settled=shares.settle_all())
             return []
         context.trained -= len(members)
         context.progress.note(f"{len(members)} interrupted runs train again: {reason}")
@@ -106,7 +101,7 @@ def _train_claimed(members: list[SweepPoint], context: SweepContext, resume: lis
         run_sequential(members, context, claimed=True)
     except Exception as error:  # members still training are stored as failed; the sweep goes on
         context.failed(f"population of {len(members)} ({describe_point(members[0])}, ...)", error)
-        context.progress.advance(len(members) - finished, settled=sum(counted.values()))
+        context.progress.advance(len(members) - finished, settled=shares.settle_all())
     return []
 
 

@@ -103,7 +103,6 @@ def run_ray(points: Sequence[SweepPoint], context: SweepContext) -> None:
         pending = {}
         for task, group in enumerate(groups):
             configs = [point.config.to_dict() for point in group]
-            tasks.start(task)
             pending[trainer.remote(configs, context.sweep, population, options.torch_threads, tasks.reporter(task, configs))] = (task, group)
         try:
             while pending:

@@ -11,8 +11,8 @@ report every epoch to a small actor, and the driver polls it while it waits:
 The reports are fire-and-forget: the worker never waits on the driver, and a report
 that arrives after its task's result was recorded is dropped (`advance` settles the
 whole config then). Shares are capped at one config per member, as the population
-backend caps them (a lottery ticket trains more epochs than `epochs`). Searches that
-train in this process use the same hook (`epoch_shares_hook`) without the actor.
+backend caps them (`reglab.sweep.member_epochs.epoch_shares_hook`, the hook every backend
+uses).
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Callable, Mapping, Sequence
 
-from reglab.sweep.backends.hooked_batch import EpochHook
+from reglab.sweep.member_epochs import EpochHook, epoch_shares_hook
 from reglab.sweep.progress import SweepProgress
 
-__all__ = ["EpochTally", "POLL_SECONDS", "TaskProgress", "epoch_shares_hook", "reporting_factory"]
+__all__ = ["EpochTally", "POLL_SECONDS", "TaskProgress", "reporting_factory"]
 
 POLL_SECONDS = 0.5
 TALLY_SECONDS = 10.0
@@ -41,36 +41,6 @@ class EpochTally:
     def take(self) -> dict[tuple[int, int], float]:
         shares, self._shares = self._shares, {}
         return shares
-
-
-def epoch_shares_hook(
-    report: Callable[[int, float], Any], epochs: Sequence[int], hook: EpochHook | None = None, show: Callable[[], None] | None = None
-) -> EpochHook:
-    """The epoch hook that calls `report(member, share)` after each member epoch (share: 1/epochs
-    of a config, capped at one config per member), then runs `hook` (Optuna pruning).
-
-    Without `show` it returns what `hook` returns. With `show`, it returns a function that
-    calls `show` and then gives `hook`'s answer: a population calls it once its members have
-    all reported the epoch (`train_population(on_member_epoch=...)`), so the progress is
-    drawn once per epoch with every member counted."""
-    counted: dict[int, float] = {}
-
-    def report_epoch(member: int, metrics: Mapping[str, float]) -> Any:
-        share = min(1.0 / max(int(epochs[member]), 1), 1.0 - counted.get(member, 0.0))
-        if share > 0:
-            counted[member] = counted.get(member, 0.0) + share
-            report(member, share)
-        answer = hook(member, metrics) if hook is not None else None
-        if show is None:
-            return answer
-
-        def shown_then_answer() -> Any:
-            show()
-            return answer() if callable(answer) else answer
-
-        return shown_then_answer
-
-    return report_epoch
 
 
 def _tally_actor(ray: Any) -> Any:
@@ -98,7 +68,7 @@ class TaskProgress:
 
     Example:
         >>> tasks = TaskProgress(ray, progress)
-        >>> tasks.start(task); ref = trainer.remote(configs, ..., tasks.reporter(task, configs))
+        >>> ref = trainer.remote(configs, ..., tasks.reporter(task, configs))
         >>> tasks.poll()                                            # while waiting
         >>> progress.advance(settled=tasks.settle(task, member))    # as each member is recorded
         >>> tasks.finish(task)
@@ -110,12 +80,10 @@ class TaskProgress:
         self.running: set[int] = set()
         self.shown: dict[tuple[int, int], float] = {}
 
-    def start(self, task: int) -> None:
-        """`task` was submitted: its reports count from now on."""
-        self.running.add(task)
-
     def reporter(self, task: int, configs: Sequence[Mapping[str, Any]], factory: Callable[[], EpochHook] | None = None) -> Callable[[], EpochHook] | None:
-        """The `on_epoch` factory to send with `task` (wrapping `factory`, e.g. Optuna's pruner)."""
+        """The `on_epoch` factory to send with `task` (wrapping `factory`, e.g. Optuna's pruner);
+        the task's reports count from now on."""
+        self.running.add(task)
         if self.tally is None:
             return factory
         return reporting_factory(self.tally, task, configs, factory)

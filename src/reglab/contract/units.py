@@ -311,6 +311,19 @@ class MemberUnit:
         return self.slot_order.get(slot, self.order)
 
 
+def _check_state_keys(units: Sequence[MemberUnit]) -> None:
+    """Refuse two stateful units keeping their checkpoint parts under one key (the second
+    would overwrite the first in every checkpoint; EMA and SWA share theirs and never meet)."""
+    keepers: dict[str, str] = {}
+    for unit in units:
+        if type(unit).member_state is MemberUnit.member_state:
+            continue  # keeps no state
+        key = unit.state_key or unit.name
+        if key in keepers:
+            raise ValueError(f"units {keepers[key]!r} and {unit.name!r} both keep their checkpoint state under {key!r}: give one its own state_key")
+        keepers[key] = unit.name
+
+
 class StepUnits:
     """The units of one population, listed per slot in order.
 
@@ -328,6 +341,7 @@ class StepUnits:
         }
         self._epoch_order = sorted(self.units, key=lambda unit: unit.position("epoch_end"))
         self.reads_hidden = any(unit.reads_hidden for unit in self.units)
+        _check_state_keys(self.units)
         self.configure(hyper)
 
     def of(self, slot: Slot) -> list[MemberUnit]:

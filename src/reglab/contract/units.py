@@ -204,7 +204,8 @@ class MemberUnit:
             default, `slot_order` overrides it for single slots (and for the epoch hooks, "epoch_end").
         reads_hidden: the loop hands it the hidden blocks' outputs (`MemberStep.hidden`).
         regradients: the loop gives it `MemberStep.regradient` (a second pass, as SAM's).
-        state_key: its part of a member's checkpoint is saved under this key (default `name`).
+        state_key: its part of a member's checkpoint is saved under this key (default `name`);
+            two units of a population that keep state may not share one.
     """
 
     name: ClassVar[str] = "unit"

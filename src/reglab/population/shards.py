@@ -31,9 +31,10 @@ epoch's end (`rebalance`): merged and split again, into fewer shards once fewer 
 CNNs shard the other way. Their stacked feature maps, (B, K·C, H, W), outgrow the caches
 as K grows, and max-pool, batch norm and ReLU then run from memory: on one thread, per
 member-epoch of 1,024 images of `cnn_population.py` (one process, alternating), one run
-costs 0.17 s, 4 stacked CNNs 0.14 s each, 8 stacked 0.13 s and 32 stacked 0.15 s. So a CPU population of CNNs trains in shards
-of at most `CONV_SHARD_MEMBERS` members, queued over T workers (64 members on 2 threads:
-0.15–0.16 s per member-epoch of 2,000 images, one run 0.27–0.32 s).
+costs 0.17 s, 4 stacked CNNs 0.14 s each, 8 stacked 0.13 s and 32 stacked 0.15 s. So a
+CPU population of CNNs trains in shards of at most `CONV_SHARD_MEMBERS` members, queued
+over T workers (64 members on 2 threads: 0.15–0.16 s per member-epoch of 2,000 images,
+one run 0.27–0.32 s).
 """
 
 from __future__ import annotations

@@ -117,3 +117,25 @@ def test_feature_maps_are_channels_last_also_for_one_input_channel(monkeypatch, 
     rates = MemberRates.dropout_only([None] * len(models[0].hidden))
     stacked_cnn_forward(describe_cnn(models[0]), params, buffers, inputs, rates, True, shared)
     assert layouts == [True, True]
+
+
+def test_the_pooled_maps_gradient_comes_back_channels_last(monkeypatch):
+    # The flatten reads the last pooled maps in the single run's (C, H, W) order; their
+    # gradient used to come back NCHW, and max-pool's backward copied its input to match.
+    import torch.nn.functional as F
+
+    gradients = []
+    pool = F.max_pool2d
+
+    def recording_pool(*args, **kwargs):
+        pooled = pool(*args, **kwargs)
+        if pooled.requires_grad:
+            pooled.register_hook(lambda gradient: gradients.append(gradient.stride(1) == 1))
+        return pooled
+
+    monkeypatch.setattr(F, "max_pool2d", recording_pool)
+    models = _members((1, 8, 8), norm="batch")
+    params, buffers = stack_states(models)
+    rates = MemberRates.dropout_only([None] * len(models[0].hidden))
+    stacked_cnn_forward(describe_cnn(models[0]), params, buffers, torch.randn(5, 1, 8, 8), rates, True, True).sum().backward()
+    assert gradients == [True, True]  # both blocks' pooled maps (the hooks fire last block first)

@@ -153,3 +153,16 @@ def test_checkpoint_history_keeps_the_last_row_of_each_epoch_and_skips_a_cut_lin
     rows = read_history_rows(tmp_path, 3)
     assert [row["loss"] for row in rows[:2]] == [0.5, 0.3] and math.isnan(rows[2]["loss"])
     assert read_history_rows(tmp_path, 2) == [{"epoch": 1, "loss": 0.5}, {"epoch": 2, "loss": 0.3}]
+
+
+def test_a_resumed_cnn_ends_with_byte_identical_weights(store_dir):
+    """A CNN run (the stacked CNN engine: channels-last maps, batch norm, channel dropout) resumes exactly."""
+    config = tiny_digits(epochs=4, **{"model.kind": "cnn", "model.channels": [4, 6], "model.hidden": [8],
+                                      "model.norm": "batch", "model.dropout": 0.1})
+    whole = reglab.train(config, store=store_dir)
+    with pytest.raises(KeyboardInterrupt):
+        reglab.train(config, store=store_dir, callbacks=[InterruptAt(3)])
+    stopped = next(run for run in RunStore(store_dir).runs() if run.status == "interrupted")
+    resumed = reglab.resume(stopped.id, store=store_dir)
+    assert weights_bytes(store_dir, resumed.id) == weights_bytes(store_dir, whole.id)
+    assert [row["train/loss"] for row in resumed.history] == [row["train/loss"] for row in whole.history]

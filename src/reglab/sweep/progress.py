@@ -87,11 +87,7 @@ class SweepProgress:
         long); the caller calls `show` once they all have."""
         self.partial += fraction
         if show:
-            self._show()
-
-    def show(self) -> None:
-        """Draw the bar, or a plain line when `interval` has passed since the last one."""
-        self._show()
+            self.show()
 
     def advance(self, count: int = 1, settled: float = 0.0) -> None:
         """`count` configs finished; `settled` is the part of them `step` had counted already."""
@@ -100,12 +96,13 @@ class SweepProgress:
         self.partial -= settled
         if self.partial < 1e-9:  # every part settled (sums of 1/epochs leave rounding behind)
             self.partial = 0.0
-        self._show()
+        self.show()
 
     def _done_text(self) -> str:
         return f"{self.done:>{len(str(self.total))}}"
 
-    def _show(self) -> None:
+    def show(self) -> None:
+        """Draw the bar, or a plain line when `interval` has passed since the last one."""
         if self._progress is not None:
             self._progress.update(self._task, completed=self.done + self.partial, done=self._done_text())
         elif self.enabled and (time.monotonic() - self._last_line >= self.interval or self.done >= self.total):

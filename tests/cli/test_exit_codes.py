@@ -137,3 +137,22 @@ def test_bad_input_exits_2_and_help_exits_0(capsys, store_dir):
     assert run_cli(capsys, "--help")[0] == 0
     assert run_cli(capsys)[0] == 0
     assert not store_dir.exists()
+
+
+def test_ctrl_c_says_which_runs_train_again_for_want_of_a_checkpoint(store_dir, monkeypatch):
+    """A Ray driver stores its members' epochs as they come, without checkpoints: a rerun trains them again."""
+    import reglab.cli.interrupt as interrupt
+    from reglab.engine.checkpoint import CHECKPOINT_FILE
+
+    monkeypatch.setattr(interrupt, "_watched", {})
+    interrupt.watch_store(store_dir, resumes=True, sweep="s")
+    with RunStore(store_dir) as store:
+        ids = [store.start_run("run", {**TINY, "seed": seed}, sweep="s") for seed in range(3)]
+        for run_id in ids:
+            store.log_epoch(run_id, 1, {"val/acc": 0.5})
+        (store.run_dir(ids[0]) / CHECKPOINT_FILE).write_bytes(b"")  # this one continues from its checkpoint
+    line = interrupt.interrupted_line(["sweep", "s.yaml"])
+    assert line.startswith("interrupted: 3 runs keep their epochs: ")
+    assert line.endswith(" (2 of them train again: no checkpoint); resume with: reglab sweep s.yaml")
+    with RunStore(store_dir) as store:
+        assert {run.status for run in store.runs()} == {"interrupted"}

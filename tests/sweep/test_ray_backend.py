@@ -172,21 +172,25 @@ def test_optuna_search_on_ray_tasks(tmp_path, cluster_address):
 
 PROGRESS_DRIVER = """
 import json, sys
+from reglab.store import RunStore
 from reglab.sweep import run_sweep
 from reglab.sweep.progress import SweepProgress
-shown = []
+shown, running = [], []
 step = SweepProgress.step
-def recording(self, fraction):
+def recording(self, fraction, show=True):
     shown.append(fraction)
-    step(self, fraction)
+    with RunStore(sys.argv[2]) as store:  # what `reglab runs list` and the dashboard see now
+        running.append([len(store.history(run.id)) for run in store.runs(sweep="progress") if run.status == "running"])
+    step(self, fraction, show)
 SweepProgress.step = recording
 result = run_sweep(json.loads(sys.argv[1]), backend="ray", store=sys.argv[2], quiet=True, address=sys.argv[3])
-print(json.dumps({"statuses": result.statuses, "shown": shown}))
+print(json.dumps({"statuses": result.statuses, "shown": shown, "running": running}))
 """
 
 
 def test_members_epochs_in_ray_tasks_move_the_drivers_progress(tmp_path, cluster_address):
-    """Each member epoch in a task reaches the driver's progress as 1/epochs of a config."""
+    """Each member epoch in a task reaches the driver's progress as 1/epochs of a config, and
+    the store as a running run with its epochs, before the task returns."""
     import json
 
     from tests.conftest import tiny_digits
@@ -207,3 +211,8 @@ def test_members_epochs_in_ray_tasks_move_the_drivers_progress(tmp_path, cluster
     # the epochs a member reported between two polls arrive together
     assert all(share * 8 == pytest.approx(round(share * 8)) and share > 0 for share in outcome["shown"]), outcome["shown"]
     assert sum(outcome["shown"]) <= 3 + 1e-9
+    # the members ran in the store while the task trained, their epochs written as they came
+    assert any(len(epochs) == 3 and all(0 < count < 8 for count in epochs) for epochs in outcome["running"]), outcome["running"]
+    with RunStore(tmp_path / "store") as store:
+        runs = store.runs(sweep="progress")
+        assert len(runs) == 3 and all(len(store.history(run.id)) == 8 for run in runs)  # the same runs, completed

@@ -92,3 +92,37 @@ def test_a_lost_tally_leaves_the_progress_to_the_tasks_results_and_the_sweep_goe
     assert tasks.tally is None and progress.partial == 0.0
     assert tasks.reporter(1, [{"epochs": 2}], None) is None  # later tasks report nowhere
     assert tasks.finish(0) == 0.0
+
+
+def test_with_a_store_members_runs_are_written_as_their_epochs_arrive(tmp_path):
+    """The dashboard sees a task's members while it trains; the result completes the same runs."""
+    from reglab.store import RunStore
+    from reglab.sweep.backends.remote_members import MemberResult, record_member
+    from tests.conftest import tiny_digits
+
+    store = RunStore(tmp_path / "store")
+    tasks = TaskProgress(_Ray(), _progress(total=4), store, "grid")
+    configs = [{**tiny_digits(epochs=3), "name": f"lr {lr}", "optimizer": {"lr": lr}} for lr in (0.1, 0.2)]
+    hooks = {task: tasks.reporter(task, configs)() for task in (0, 1)}
+    for epoch in (1, 2):
+        for member in (0, 1):
+            hooks[0](member, {"epoch": epoch, "val/acc": 0.1 * epoch + member})
+    hooks[1](0, {"epoch": 1, "val/acc": 0.7})
+    tasks.poll()
+    live = {run.id: run for run in store.runs(sweep="grid")}
+    assert sorted(run.status for run in live.values()) == ["running"] * 3
+    first = tasks.live_run(0, 0)
+    assert [row["val/acc"] for row in store.history(first)] == pytest.approx([0.1, 0.2])
+    assert live[first].config["name"] == "lr 0.1"
+
+    history = [{"epoch": epoch, "val/acc": 0.1 * epoch} for epoch in (1, 2, 3)]
+    recorded = record_member(store, "grid", MemberResult(configs[0], "completed", history, {"epochs": 3}), first)
+    assert recorded == first and store.get_run(first).status == "completed"
+    assert [row["val/acc"] for row in store.history(first)] == pytest.approx([0.1, 0.2, 0.3])
+    tasks.end_run(0, 1, "failed", "ValueError: member 1 broke")  # a member whose training raised
+    tasks.finish(0)
+    tasks.finish(1, "interrupted", "the sweep was stopped")  # Ctrl-C while task 1 trained
+    statuses = {run.id: run.status for run in store.runs(sweep="grid")}
+    assert sorted(statuses.values()) == ["completed", "failed", "interrupted"]
+    assert store.get_run([run_id for run_id, status in statuses.items() if status == "failed"][0]).error == "ValueError: member 1 broke"
+    store.close()

@@ -32,8 +32,11 @@ def watch_store(directory: Path, resumes: bool, sweep: str | None = None) -> Non
     _watched.update(directory=Path(directory), resumes=resumes, sweep=sweep, started=started)
 
 
-def _runs_left(directory: Path) -> list[tuple[str, int]]:
-    """(id, epochs kept) of the runs this command left unfinished, after marking its own interrupted."""
+def _runs_left(directory: Path) -> list[tuple[str, int, bool]]:
+    """(id, epochs kept, has a checkpoint) of the runs this command left unfinished, after
+    marking its own interrupted. A run without a checkpoint (a Ray task's member, whose
+    epochs the driver stored as they came) cannot continue: a rerun trains it again."""
+    from reglab.engine.checkpoint import CHECKPOINT_FILE
     from reglab.store import RunStore
 
     if not (directory / "reglab.db").is_file():
@@ -50,7 +53,7 @@ def _runs_left(directory: Path) -> list[tuple[str, int]]:
                     run for run in store.runs(sweep=str(sweep))
                     if run.id not in mine and run.status in ("interrupted", "running") and run.started_at >= since
                 ]
-            return [(run.id, run.epochs) for run in runs]
+            return [(run.id, run.epochs, (store.run_dir(run.id) / CHECKPOINT_FILE).is_file()) for run in runs]
     except Exception:  # a second Ctrl-C or a damaged store must not hide the first line
         return []
 
@@ -66,11 +69,14 @@ def interrupted_line(argv: list[str]) -> str:
     if not left:
         return f"interrupted before a run started: nothing stored; {verb}: {command}"
     if len(left) == 1:
-        run_id, epochs = left[0]
+        run_id, epochs, _ = left[0]
         kept = f"run {run_id} keeps {epochs} epoch{'s' if epochs != 1 else ''}"
         if argv[:1] == ["train"] and epochs > 0:  # a single run continues from its checkpoint
             return f"interrupted: {kept}; resume with: " + shlex.join(["reglab", "train", "--resume", run_id, "--store", str(directory)])
     else:
-        shown = ", ".join(f"{run_id} ({epochs})" for run_id, epochs in left[:4])
+        shown = ", ".join(f"{run_id} ({epochs})" for run_id, epochs, _ in left[:4])
         kept = f"{len(left)} runs keep their epochs: {shown}{', ...' if len(left) > 4 else ''}"
+    again = sum(1 for _, epochs, checkpointed in left if epochs > 0 and not checkpointed)
+    if again and _watched.get("resumes"):
+        kept += f" ({again} of them train{'s' if again == 1 else ''} again: no checkpoint)"
     return f"interrupted: {kept}; {verb}: {command}"

@@ -221,7 +221,7 @@ def _search_on_ray(search: _Search, samples: int, batch: int, options: Any, prog
     population = spec.population.model_dump()
     with ray_session(options) as ray:
         trainer = remote_trainer(ray, options)
-        tasks = TaskProgress(ray, progress)
+        tasks = TaskProgress(ray, progress, search.store, spec.name)
         progress.start_clock()
         slots = _slots(ray, options)
         pending: dict[Any, tuple[int, list[Any]]] = {}
@@ -256,17 +256,19 @@ def _search_on_ray(search: _Search, samples: int, batch: int, options: Any, prog
                     search.failures.append(f"task of {len(trials)} trials: {type(error).__name__}: {error}")
                     for trial in trials:
                         search.study.tell(trial, state=TrialState.FAIL)
-                    progress.step(-tasks.finish(task))  # their trials are asked again: take back their epochs
+                    progress.step(-tasks.finish(task, "failed", f"{type(error).__name__}: {error}"))  # asked again: take back their epochs
                     continue
                 for member, (trial, result) in enumerate(zip(trials, results)):
                     if isinstance(result, BaseException):
                         search.tell(trial, result, None)
+                        tasks.end_run(task, member, "failed", f"{type(result).__name__}: {result}")
                     else:
-                        run_id = record_member(search.store, spec.name, result)
+                        run_id = record_member(search.store, spec.name, result, tasks.live_run(task, member))
                         tell_run(search.study, trial, result.status, result.history, search.objective, run_id)
                     progress.advance(settled=tasks.settle(task, member))
                 tasks.finish(task)
         except BaseException:
-            for ref in pending:
+            for ref, (task, _) in pending.items():
                 ray.cancel(ref, force=True)
+                tasks.finish(task, "interrupted", "the search was stopped")
             raise

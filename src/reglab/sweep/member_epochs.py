@@ -20,11 +20,12 @@ EpochHook = Callable[[int, Mapping[str, float]], Any]
 
 
 def epoch_shares_hook(
-    report: Callable[[int, float], Any], epochs: Sequence[int], hook: EpochHook | None = None, show: Callable[[], None] | None = None
+    report: Callable[[int, float, Mapping[str, float]], Any], epochs: Sequence[int], hook: EpochHook | None = None,
+    show: Callable[[], None] | None = None,
 ) -> EpochHook:
-    """The epoch hook that calls `report(member, share)` after each member epoch (share: 1/epochs
-    of a config, capped at one config per member: a lottery ticket trains more epochs than
-    `epochs`), then runs `hook` (Optuna pruning).
+    """The epoch hook that calls `report(member, share, metrics)` after each member epoch (share:
+    1/epochs of a config, capped at one config per member: a lottery ticket trains more epochs
+    than `epochs`, its later epochs have share 0), then runs `hook` (Optuna pruning).
 
     Without `show` it returns what `hook` returns. With `show`, it returns a function that
     calls `show` and then gives `hook`'s answer: a population calls it once its members have
@@ -34,10 +35,9 @@ def epoch_shares_hook(
     counted: dict[int, float] = {}
 
     def report_epoch(member: int, metrics: Mapping[str, float]) -> Any:
-        share = min(1.0 / max(int(epochs[member]), 1), 1.0 - counted.get(member, 0.0))
-        if share > 0:
-            counted[member] = counted.get(member, 0.0) + share
-            report(member, share)
+        share = max(min(1.0 / max(int(epochs[member]), 1), 1.0 - counted.get(member, 0.0)), 0.0)
+        counted[member] = counted.get(member, 0.0) + share
+        report(member, share, metrics)
         answer = hook(member, metrics) if hook is not None else None
         if show is None:
             return answer
@@ -68,7 +68,7 @@ class MemberShares:
         """The epoch hook for members with `epochs` epochs each, around `inner` (Optuna pruning)."""
         return epoch_shares_hook(self._count, epochs, inner, show=self.progress.show)
 
-    def _count(self, member: int, share: float) -> None:
+    def _count(self, member: int, share: float, metrics: Mapping[str, float]) -> None:
         self.shown[member] = self.shown.get(member, 0.0) + share
         self.progress.step(share, show=False)
 

@@ -98,7 +98,7 @@ def run_ray(points: Sequence[SweepPoint], context: SweepContext) -> None:
         return
     with ray_session(options) as ray:
         trainer = remote_trainer(ray, options)
-        tasks = TaskProgress(ray, context.progress)
+        tasks = TaskProgress(ray, context.progress, context.store, context.sweep)
         context.progress.start_clock()
         pending = {}
         for task, group in enumerate(groups):
@@ -116,19 +116,21 @@ def run_ray(points: Sequence[SweepPoint], context: SweepContext) -> None:
                     results = ray.get(ready[0])
                 except Exception as error:  # a failed task or a lost worker: its configs stay untrained
                     context.failed(f"population of {len(group)} ({describe_point(group[0])}, ...)", error)
-                    context.progress.advance(len(group), settled=tasks.finish(task))
+                    context.progress.advance(len(group), settled=tasks.finish(task, "failed", f"{type(error).__name__}: {error}"))
                     context.release(group)
                     continue
                 for member, (point, result) in enumerate(zip(group, results)):
-                    if isinstance(result, BaseException):  # stored nowhere: the rerun trains it again
+                    if isinstance(result, BaseException):  # its live run ends failed: the rerun trains it again
                         context.failed(describe_point(point), result)
+                        tasks.end_run(task, member, "failed", f"{type(result).__name__}: {result}")
                     else:
-                        record_member(context.store, context.sweep, result)
+                        record_member(context.store, context.sweep, result, tasks.live_run(task, member))
                     context.progress.advance(settled=tasks.settle(task, member))
                 tasks.finish(task)
                 context.release(group)
         except BaseException:
-            for ref, (_, group) in pending.items():
+            for ref, (task, group) in pending.items():
                 ray.cancel(ref, force=True)
+                tasks.finish(task, "interrupted", "the sweep was stopped")
                 context.release(group)
             raise

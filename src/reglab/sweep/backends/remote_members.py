@@ -3,9 +3,10 @@
 A worker (a Ray task) trains into a scratch store in a temporary folder and returns,
 per member, a `MemberResult`: its config, status, per-epoch history, summary and the
 files of its run folder (weights, metrics, snapshots) as bytes. Only the driver
-writes the sweep's store (`record_member`): one `running` row, the files, every
-epoch, then the final status, so a driver killed mid-record leaves a row that the
-next open marks `interrupted` and the next rerun replaces.
+writes the sweep's store (`record_member`): one `running` row (started when the member's
+first epoch was reported, or now), the files, every epoch, then the final status, so a
+driver killed mid-record leaves a row that the next open marks `interrupted` and the next
+rerun replaces.
 """
 
 from __future__ import annotations
@@ -75,12 +76,17 @@ def train_members(
             store.close()
 
 
-def record_member(store: RunStore, sweep: str, result: MemberResult) -> str:
-    """Write one member's row, epochs and files into the sweep's store; return its run id."""
+def record_member(store: RunStore, sweep: str, result: MemberResult, run_id: str | None = None) -> str:
+    """Write one member's row, epochs and files into the sweep's store; return its run id.
+
+    `run_id`: the run the driver started for the member while it trained (its epochs
+    reported live, `backends.remote_progress`); it is completed (every epoch written again
+    as the worker ended it). None starts a new run."""
     from reglab.store import write_config
     from reglab.tracking.sinks import track_recorded, wants_tracking
 
-    run_id = store.start_run(result.config.get("name", "run"), result.config, sweep=sweep)
+    if run_id is None:
+        run_id = store.start_run(result.config.get("name", "run"), result.config, sweep=sweep)
     folder = store.run_dir(run_id)
     for relative, contents in result.files.items():
         path = folder / relative

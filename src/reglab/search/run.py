@@ -212,7 +212,7 @@ def _slots(ray: Any, options: Any) -> int:
 
 
 def _search_on_ray(search: _Search, samples: int, batch: int, options: Any, progress: SweepProgress) -> None:
-    """Batches as Ray tasks, as many at once as the cluster fits; members recorded as tasks return."""
+    """Batches as Ray tasks, as many at once as the cluster fits; members stored as their epochs come, completed as tasks return."""
     from reglab.sweep.backends.ray_backend import ray_session, remote_trainer
     from reglab.sweep.backends.remote_members import record_member
     from reglab.sweep.backends.remote_progress import POLL_SECONDS, TaskProgress

@@ -3,8 +3,8 @@
     driver (reglab sweep --backend ray)            Ray workers (this machine or a cluster)
     group configs by shape ─ config dicts ─────▶   torch.set_num_threads(cpus_per_task)
                                                    train the population in a scratch folder
-    progress.step per member epoch  ◀── actor ───  each member epoch reported (remote_progress)
-    record each member as its task returns ◀─────  history, summary, weights (bytes)
+    progress, running rows per epoch ◀── actor ──  each member epoch reported (remote_progress)
+    complete each member as its task returns ◀───  history, summary, weights (bytes)
 
 Workers never open the sweep's store: only the driver writes it (see
 `reglab.sweep.backends.remote_members`). A killed driver or a lost worker loses

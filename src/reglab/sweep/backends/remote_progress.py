@@ -61,8 +61,8 @@ def _tally_actor(ray: Any) -> Any:
 
 
 def reporting_factory(tally: Any, task: int, configs: Sequence[Mapping[str, Any]], factory: Callable[[], EpochHook] | None) -> Callable[[], EpochHook]:
-    """The `on_epoch` factory a task runs on its worker: `epoch_shares_hook` sending each share
-    to `tally`, around the hook `factory` builds."""
+    """The `on_epoch` factory a task runs on its worker: `epoch_shares_hook` sending each
+    member epoch's share and metrics row to `tally`, around the hook `factory` builds."""
     epochs = [int(config.get("epochs", 1)) for config in configs]
     return lambda: epoch_shares_hook(partial(_send, tally, task), epochs, factory() if factory is not None else None)
 
@@ -132,8 +132,8 @@ class TaskProgress:
 
     def _start_run(self, task: int, member: int) -> str:
         config = dict(self.configs[task][member])
-        run_id = self.live[task, member] = self.store.start_run(config.get("name", "run"), config, sweep=self.sweep)
-        return run_id
+        self.live[task, member] = self.store.start_run(config.get("name", "run"), config, sweep=self.sweep)
+        return self.live[task, member]
 
     def live_run(self, task: int, member: int) -> str | None:
         """The run the store holds for `task`'s `member` while it trains, or None."""

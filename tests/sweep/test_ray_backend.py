@@ -171,19 +171,40 @@ def test_optuna_search_on_ray_tasks(tmp_path, cluster_address):
 
 
 PROGRESS_DRIVER = """
-import json, sys
+import json, os, sys, time
+import ray
 from reglab.store import RunStore
 from reglab.sweep import run_sweep
 from reglab.sweep.progress import SweepProgress
+sweep, store_dir, address = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
+seen = os.path.join(os.path.dirname(store_dir), "seen")
+
+def hold_at_the_second_epoch():
+    # on each worker: a member's second-epoch report waits until the driver saw the members
+    # running, so what the test asserts does not hang on how fast this machine trains
+    from reglab.sweep.backends import remote_progress
+    send = remote_progress._send
+    def holding(tally, task, member, share, metrics):
+        send(tally, task, member, share, metrics)
+        deadline = time.monotonic() + 60
+        while metrics["epoch"] == 2 and not os.path.exists(seen) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    remote_progress._send = holding
+
 shown, running = [], []
 step = SweepProgress.step
 def recording(self, fraction, show=True):
     shown.append(fraction)
-    with RunStore(sys.argv[2]) as store:  # what `reglab runs list` and the dashboard see now
-        running.append([len(store.history(run.id)) for run in store.runs(sweep="progress") if run.status == "running"])
+    with RunStore(store_dir) as store:  # what `reglab runs list` and the dashboard see now
+        epochs = [len(store.history(run.id)) for run in store.runs(sweep="progress") if run.status == "running"]
+    running.append(epochs)
+    if len(epochs) == 3 and all(0 < count < 8 for count in epochs):
+        open(seen, "w").close()
     step(self, fraction, show)
 SweepProgress.step = recording
-result = run_sweep(json.loads(sys.argv[1]), backend="ray", store=sys.argv[2], quiet=True, address=sys.argv[3])
+ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level="WARNING",
+         runtime_env={"worker_process_setup_hook": hold_at_the_second_epoch})
+result = run_sweep(sweep, backend="ray", store=store_dir, quiet=True, address=address)
 print(json.dumps({"statuses": result.statuses, "shown": shown, "running": running}))
 """
 

@@ -9,7 +9,9 @@ Here the widths are chosen before rich draws anything, in three steps:
    the table).
 2. Every column at its natural width, if that fits; else headers wrap at `/`, `.`,
    `_` and spaces, and text columns (run names) wrap at spaces. Numbers never wrap.
-   Columns are two spaces apart, one when that is what makes the table fit.
+   Columns are two spaces apart, or one when that is what makes the table fit (headers
+   then break at every space, so no header line reads across two columns); a name is
+   wrapped only when one-space gaps do not make room for it whole.
 3. If even that does not fit, the table is transposed: one block per row, its
    identity on the first line and `header value` pairs below, on a grid shared by
    every block so that values line up from row to row.
@@ -129,18 +131,21 @@ def _header_pieces(header: str) -> list[str]:
     return [piece for piece in HEADER_BREAK.split(header) if piece]
 
 
-def _wrap_header(header: str, width: int) -> str:
+def _wrap_header(header: str, width: int, gap: int = 2) -> str:
+    """`header` in lines of at most `width`; with one-space gaps every space breaks a line,
+    so that a header line never reads as words of two columns ("val acc test acc")."""
     lines: list[str] = []
     for piece in _header_pieces(header):
-        if lines and len(lines[-1]) + len(piece) <= width:
+        if lines and len(lines[-1]) + len(piece) <= width and not (gap == 1 and lines[-1].endswith(" ")):
             lines[-1] += piece
         else:
             lines.append(piece)
     return "\n".join(line.strip() for line in lines)
 
 
-def _natural_width(column: Column) -> int:
-    return max([len(column.header), *(len(cell) for cell in column.cells)])
+def _natural_width(column: Column, gap: int = 2) -> int:
+    header = max(map(len, column.header.split(" "))) if gap == 1 else len(column.header)
+    return max([header, *(len(cell) for cell in column.cells)])
 
 
 def _min_width(column: Column) -> int:
@@ -181,7 +186,7 @@ def _draw_table(columns: Sequence[Column], widths: Sequence[int], gap: int) -> s
     """Headers (wrapped, bottom-aligned), a rule, then the rows (cells top-aligned),
     columns `gap` spaces apart, trailing spaces removed."""
     separator = " " * gap
-    headers = [_wrap_header(column.header, width).split("\n") for column, width in zip(columns, widths)]
+    headers = [_wrap_header(column.header, width, gap).split("\n") for column, width in zip(columns, widths)]
     height = max(len(lines) for lines in headers)
     lines = []
     for level in range(height):
@@ -201,22 +206,27 @@ def _draw_table(columns: Sequence[Column], widths: Sequence[int], gap: int) -> s
 
 
 def _layout(columns: Sequence[Column], width: int) -> tuple[list[int], int] | None:
-    """(column widths, gap) that fit `width`: two spaces between columns, one when two do
-    not fit; None when the table must be transposed."""
-    for gap in (2, 1):
-        widths = _fit_widths(columns, width, gap)
-        if widths is not None:
-            return widths, gap
+    """(column widths, gap) that fit `width`, None when the table must be transposed.
+
+    In order of preference: two spaces between columns, then one, with every name on one
+    line (headers may wrap); then two and one with names wrapped."""
+    for wrap_text in (False, True):
+        for gap in (2, 1):
+            widths = _fit_widths(columns, width, gap, wrap_text)
+            if widths is not None:
+                return widths, gap
     return None
 
 
-def _fit_widths(columns: Sequence[Column], width: int, gap: int = 2) -> list[int] | None:
-    """Column widths that fit `width` with `gap` spaces between columns, or None."""
+def _fit_widths(columns: Sequence[Column], width: int, gap: int = 2, wrap_text: bool = True) -> list[int] | None:
+    """Column widths that fit `width` with `gap` spaces between columns (text columns kept
+    whole unless `wrap_text`), or None."""
     budget = width - gap * (len(columns) - 1)
-    natural = [_natural_width(column) for column in columns]
+    natural = [_natural_width(column, gap) for column in columns]
     if sum(natural) <= budget:
         return natural
-    minimum = [_min_width(column) for column in columns]
+    minimum = [_min_width(column) if wrap_text or not column.wrap else max(_min_width(column), *map(len, column.cells))
+               for column in columns]
     if sum(minimum) > budget:
         return None
     widths = list(minimum)

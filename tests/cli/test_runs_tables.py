@@ -223,6 +223,28 @@ def test_table_falls_back_to_one_block_per_row_without_cutting():
     assert text.count("metric/number11 0.9") == 2
 
 
+def test_names_stay_whole_when_one_space_gaps_make_room_and_headers_then_break_at_spaces():
+    """The demo's table at 80 columns: with two-space gaps "weight decay 5e-4" would wrap;
+    one-space gaps fit it whole, and no header line runs two columns' words together."""
+    names = ["plain", "weight decay 5e-4", "batchnorm", "batchnorm + dropout"]
+    columns = [Column("run", names, align="left", wrap=True, identity=True, optional=False),
+               Column("id", ["7f352a87", "d128c748", "ad34b3ef", "c4545ece"], align="left", optional=False)]
+    columns += [Column(header, ["0.9235", "0.8964", "0.9521", "0.9150"], optional=False)
+                for header in ("train acc", "val acc", "test acc", "test loss")]
+    columns += [Column("‖θ‖₂", ["12.41", "12.72", "16.48", "17.12"], optional=False),
+                Column("best epoch", ["4", "5", "3", "5"], optional=False),
+                Column("seconds", ["0.1813", "0.1532", "0.2051", "0.2255"], optional=False)]
+    text = render_table(TextTable(columns, "seed 000 lab on digits"), 80)
+    _assert_readable(text)
+    lines = text.splitlines()
+    assert lines[1].split() == ["train", "val", "test", "test", "best"]
+    assert lines[2].split() == ["run", "id", "acc", "acc", "acc", "loss", "‖θ‖₂", "epoch", "seconds"]
+    assert [line[:20].rstrip() for line in lines[4:]] == names
+    assert lines[5] == "weight decay 5e-4   d128c748 0.8964 0.8964 0.8964 0.8964 12.72     5  0.1532"
+    # with room for two-space gaps the headers keep their spaces
+    assert "train acc" in render_table(TextTable(columns, ""), 120)
+
+
 def test_short_names_and_ids():
     assert short_names(["optimizer.lr", "regularization.l2", "model.dropout", "augment.dropout"]) == {
         "optimizer.lr": "lr", "regularization.l2": "l2", "model.dropout": "model.dropout",

@@ -211,6 +211,8 @@ def test_a_running_run_gains_an_epoch_without_a_reload(page, served_store, brows
     table.page.evaluate("window.notReloaded = true")
     page.open(f"/runs/{run_id}")
     page.page.wait_for_function(f"() => (document.getElementById('epoch-count') || {{}}).textContent === 'epoch {done} of 10'")
+    # the header comes with the page, the curves once the history is fetched
+    trace_count(page, "plot-loss")
     assert page.page.evaluate("document.getElementById('plot-loss').data[0].x.length") == done
     page.page.evaluate("window.notReloaded = true")
     row = contents.running_history[done]

@@ -90,6 +90,22 @@ def test_ctrl_c_on_sweep_exits_130_and_says_how_to_resume(tmp_path, store_dir):
     assert err == f"interrupted: run {run.id} keeps {run.epochs} epochs; resume with: reglab sweep {sweep_file} --store {store_dir} --quiet\n"
 
 
+def test_ctrl_c_on_a_processes_sweep_exits_130_without_starting_the_queued_configs(tmp_path, store_dir):
+    """The pool had queued the next configs for its worker: once interrupted, the worker
+    starts none of them, and the sweep exits at once instead of training them first."""
+    sweep_file = tmp_path / "s.yaml"
+    sweep_file.write_text(yaml.safe_dump({"name": "s", "backend": "processes", "base": {**TINY, "epochs": 100000},
+                                          "parameters": {"optimizer.lr": [0.1, 0.05, 0.02]}}))
+    command = [sys.executable, "-m", "reglab", "sweep", str(sweep_file), "--store", str(store_dir), "--workers", "1", "--quiet"]
+    process, err = interrupt_after_two_epochs(command, store_dir)
+    assert process.returncode == 130, err
+    with RunStore(store_dir) as store:
+        (run,) = store.runs()
+        assert store.claims("s") == []
+    assert run.status == "interrupted" and run.epochs >= 2
+    assert err.startswith(f"interrupted: run {run.id} keeps {run.epochs} epochs; resume with: reglab sweep {sweep_file}")
+
+
 def test_ctrl_c_on_compare_exits_130(capsys, store_dir, ctrl_c_after_two_epochs):
     code, _, err = run_cli(capsys, "compare", "--vary", "optimizer.lr=0.1,0.01", "--set", "epochs=3", "--set", "device=cpu",
                            "--set", "data.train_size=100", "--set", "model.hidden=[8]", "--store", str(store_dir), "--quiet")

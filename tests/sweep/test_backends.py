@@ -50,9 +50,19 @@ def test_population_backend_matches_sequential_runs(store_dir, shards):
         assert population[key] == pytest.approx(value, rel=1e-5)
 
 
-def test_processes_backend_stores_every_config(store_dir):
+def test_processes_backend_stores_every_config_and_shows_each_epoch(store_dir, monkeypatch):
+    """Each epoch a worker trains reaches the driver's progress as 1/epochs of its config, all
+    of them before the config is settled: nothing is lost or counted twice."""
+    from reglab.sweep.progress import SweepProgress
+
+    steps, settled_parts = [], []
+    step, advance = SweepProgress.step, SweepProgress.advance
+    monkeypatch.setattr(SweepProgress, "step", lambda self, fraction, show=True: (steps.append(fraction), step(self, fraction, show)))
+    monkeypatch.setattr(SweepProgress, "advance", lambda self, count=1, settled=0.0: (settled_parts.append(settled), advance(self, count, settled)))
     result = run_sweep(sweep("workers", "processes", parameters={"seed": [0, 1]}), store=store_dir, workers=1, quiet=True)
     assert result.statuses == {"completed": 2} and not result.failures
+    assert sum(steps) == pytest.approx(2.0) and all(round(share * 2, 9) == int(share * 2) for share in steps)
+    assert settled_parts == [pytest.approx(1.0), pytest.approx(1.0)]  # both epochs of each config, shown before it was done
 
 
 def test_mlps_and_cnns_train_as_populations_of_their_own(store_dir):

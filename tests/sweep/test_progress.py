@@ -89,6 +89,24 @@ def test_a_populations_epoch_is_drawn_once_every_member_has_reported_it(tmp_path
     assert drawn[-1] == "sweep grid: 3/3 configs done"
 
 
+def test_a_sequential_sweeps_runs_move_the_progress_every_epoch(tmp_path, monkeypatch):
+    """A single run's epochs count as parts of its config: 1/4 per epoch, settled when it ends."""
+    from functools import partial
+
+    import reglab.sweep.runner as runner
+    from reglab.sweep import run_sweep
+    from tests.conftest import tiny_digits
+
+    monkeypatch.setattr(runner, "SweepProgress", partial(SweepProgress, interval=0.0))  # a line at every draw
+    out = io.StringIO()
+    sweep = {"name": "grid", "method": "grid", "base": tiny_digits(epochs=4), "parameters": {"optimizer.lr": [0.1, 0.05]}}
+    run_sweep(sweep, backend="sequential", store=tmp_path / "store", console=Console(file=out, width=120))
+    lines = [line.split(", ETA")[0] for line in out.getvalue().splitlines() if "configs done" in line]
+    assert lines == [f"sweep grid: 0/2 configs done ({percent}% trained)" for percent in (12, 25, 38, 50)] + [
+        "sweep grid: 1/2 configs done"] + [f"sweep grid: 1/2 configs done ({percent}% trained)" for percent in (62, 75, 88, 100)] + [
+        "sweep grid: 2/2 configs done"]
+
+
 def test_on_a_terminal_the_bar_moves_with_parts_and_the_count_stays_whole_configs():
     out = io.StringIO()
     console = Console(file=out, width=80, force_terminal=True)

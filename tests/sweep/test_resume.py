@@ -94,3 +94,43 @@ def test_an_interrupted_population_continues_from_its_checkpoints(tmp_path):
         got = load_file(str(cut.run_dir(run.id) / "model.safetensors"))
         expected = load_file(str(whole.run_dir(reference[key].id) / "model.safetensors"))
         assert all(torch.equal(got[name], expected[name]) for name in expected)
+
+
+def test_interrupted_runs_continue_from_their_checkpoints_in_worker_processes(tmp_path):
+    """The processes backend continues an interrupted run in a worker (`reglab.resume`): same
+    run id, and the rows and weights of a sweep that was never interrupted."""
+    import pytest
+    import torch
+    from safetensors.torch import load_file
+
+    from reglab.contract.events import Callback
+    from reglab.engine.run import train
+
+    class InterruptAtEpoch3(Callback):
+        def on_epoch_start(self, record):
+            if record.epoch == 3:
+                raise KeyboardInterrupt
+
+    spec = {**SWEEP, "name": "workers", "backend": "processes", "base": {**SWEEP["base"], "epochs": 4}, "parameters": {"optimizer.lr": [0.1, 0.01]}}
+    cut, whole = RunStore(tmp_path / "cut"), RunStore(tmp_path / "whole")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as in the workers, so the two halves of a run add up bit for bit
+    try:
+        for point in expand_sweep(load_sweep(spec)):
+            with pytest.raises(KeyboardInterrupt):
+                train(point.config, store=cut, sweep="workers", callbacks=[InterruptAtEpoch3()])
+    finally:
+        torch.set_num_threads(threads)
+    interrupted = {config_hash(run.config): run.id for run in cut.runs(sweep="workers")}
+    assert {run.status for run in cut.runs(sweep="workers")} == {"interrupted"}
+
+    assert run_sweep(spec, store=cut, quiet=True, workers=1).statuses == {"completed": 2}
+    run_sweep(spec, store=whole, quiet=True, workers=1)
+    reference = {config_hash(run.config): run for run in whole.runs(sweep="workers")}
+    for run in cut.runs(sweep="workers"):
+        key = config_hash(run.config)
+        assert run.id == interrupted[key]  # continued, not replaced
+        assert [row["val/loss"] for row in cut.history(run.id)] == [row["val/loss"] for row in whole.history(reference[key].id)]
+        got = load_file(str(cut.run_dir(run.id) / "model.safetensors"))
+        expected = load_file(str(whole.run_dir(reference[key].id) / "model.safetensors"))
+        assert all(torch.equal(got[name], expected[name]) for name in expected)

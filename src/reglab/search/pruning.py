@@ -1,9 +1,9 @@
 """Optuna pruning of reglab runs and population members: report each epoch, stop when told.
 
 A `TrialPruner` is the per-member epoch hook of `reglab.train_population`
-(`on_member_epoch`) and, through `single_run_callback`, an ordinary `Callback` of
-`reglab.train`: after each epoch it reports the objective metric to the member's trial
-(`trial.report(value, epoch)`) and returns the decision as a function, which the
+(`on_member_epoch`) and, through `reglab.sweep.member_epochs.single_run_callback`, an
+ordinary `Callback` of `reglab.train`: after each epoch it reports the objective metric
+to the member's trial (`trial.report(value, epoch)`) and returns the decision as a function, which the
 population calls once every member has reported the epoch (`reglab.population.epoch_end`),
 so the pruner may compare a member with its batch-mates at that epoch and no member's
 fate depends on its place in the batch; a single run calls it at once. When the study's
@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping, Sequence
 
-from reglab.contract.events import Callback, EpochRecord, Stop
+from reglab.contract.events import Stop
 
-__all__ = ["TrialPruner", "MirrorPruner", "single_run_callback"]
+__all__ = ["TrialPruner", "MirrorPruner"]
 
 
 class TrialPruner:
@@ -57,24 +57,6 @@ class TrialPruner:
         if self.trials[member].should_prune():
             return Stop(f"pruned by the {self.pruner} pruner after epoch {epoch} ({self.metric} {value:.4g})", status="pruned", criterion=self.pruner)
         return None
-
-
-class _EpochHookCallback(Callback):
-    """A per-member epoch hook as a single run's observer callback."""
-
-    kind = "observer"
-
-    def __init__(self, hook: Any, member: int) -> None:
-        self.hook, self.member = hook, member
-
-    def on_epoch_end(self, record: EpochRecord) -> Stop | None:
-        asked = self.hook(self.member, {**record.metrics, "epoch": record.epoch})
-        return asked() if callable(asked) else asked
-
-
-def single_run_callback(hook: Any, member: int) -> Callback:
-    """`hook(member, metrics)` run after every epoch of one `reglab.train` run."""
-    return _EpochHookCallback(hook, member)
 
 
 class MirrorPruner:

@@ -1,19 +1,23 @@
-"""Population members' epochs shown as parts of their configs on a sweep's progress.
+"""Members' epochs shown as parts of their configs on a sweep's progress.
 
-A population's members finish together at its last epoch, so a sweep counts each member
-epoch as 1/epochs of its config (`SweepProgress.step`) and settles that part when the
-member is recorded (`SweepProgress.advance(settled=...)`). The hook is the same wherever
-the members train: in this process (population backend, Optuna searches: `MemberShares`)
-or in a Ray task, which sends its shares to the driver (`backends.remote_progress`).
+A population's members finish together at its last epoch, and a single run may train for
+minutes, so a sweep counts each epoch as 1/epochs of its config (`SweepProgress.step`)
+and settles that part when the config is recorded (`SweepProgress.advance(settled=...)`).
+The hook is the same wherever the members train: in this process (population and
+sequential backends, Optuna searches: `MemberShares`), in a worker process, which puts
+its shares on a queue (`backends.processes`), or in a Ray task, which sends them to the
+driver (`backends.remote_progress`). A single run takes the hook as a callback
+(`single_run_callback`).
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable, Mapping, Sequence
 
+from reglab.contract.events import Callback, EpochRecord
 from reglab.sweep.progress import SweepProgress
 
-__all__ = ["EpochHook", "MemberShares", "epoch_shares_hook"]
+__all__ = ["EpochHook", "MemberShares", "epoch_shares_hook", "single_run_callback"]
 
 # (member index, epoch metrics) -> a Stop, a function returning one, or None
 EpochHook = Callable[[int, Mapping[str, float]], Any]
@@ -81,3 +85,22 @@ class MemberShares:
         total = sum(self.shown.values())
         self.shown.clear()
         return total
+
+
+class _EpochHookCallback(Callback):
+    """A per-member epoch hook as a single run's observer callback."""
+
+    kind = "observer"
+
+    def __init__(self, hook: EpochHook, member: int) -> None:
+        self.hook, self.member = hook, member
+
+    def on_epoch_end(self, record: EpochRecord) -> Any:
+        asked = self.hook(self.member, {**record.metrics, "epoch": record.epoch})
+        return asked() if callable(asked) else asked
+
+
+def single_run_callback(hook: EpochHook, member: int = 0) -> Callback:
+    """`hook(member, metrics)` run after every epoch of one `reglab.train` run (a Stop or a
+    function returning one, as a population's hook may return, is the run's answer)."""
+    return _EpochHookCallback(hook, member)

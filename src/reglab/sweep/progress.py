@@ -4,9 +4,10 @@ On a terminal, a rich progress bar (configs done / total, `TimeRemainingColumn`)
 elsewhere (logs, CI) one plain line at most every `interval` seconds and at the end.
 The ETA is rich's estimate from the recent completion rate, so configs already
 done when a sweep resumes do not distort it. A population's members finish together at
-its last epoch, so the population and Ray backends and Optuna searches also count each
-member's epochs as parts of a config (`step`): the bar and the ETA move with every epoch,
-not only at the end.
+its last epoch, and a single run may train for minutes, so every backend and Optuna
+searches also count each epoch as a part of its config (`step`,
+`reglab.sweep.member_epochs`): the bar and the ETA move with every epoch, not only as
+configs finish.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ completed config is never trained twice.
 
 A config whose run was interrupted (its process was killed or stopped by Ctrl-C; the
 store marks it when reopened) after finishing an epoch left a checkpoint in its folder:
-the sequential and population backends continue it from there under the same run id
-(`reglab.resume`; members of a population resume together, see
+the sequential, population and processes backends continue it from there under the same
+run id (`reglab.resume`; members of a population resume together, see
 `reglab.population.checkpoint`) and it ends as if never interrupted. Any other run cut
 short (`failed`, or interrupted before its first epoch ended, or with another backend)
 is trained again, and its old row and folder are deleted just before, so the sweep

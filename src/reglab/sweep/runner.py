@@ -120,7 +120,7 @@ def run_sweep(
         # An existing store is read to resume; a new one is created only after the pre-flight,
         # so bad input leaves nothing behind.
         run_store = RunStore(folder) if (folder / DATABASE_NAME).exists() else None
-    continuing = chosen in ("sequential", "population")  # the backends that continue checkpoints
+    continuing = chosen in ("sequential", "population", "processes")  # the backends that continue checkpoints
     plan = plan_resume(run_store, spec.name, points, continuing) if run_store is not None else ResumePlan(list(points), 0)
     if plan.todo:
         preflight(plan.todo)

@@ -44,7 +44,7 @@ def train_batch(
     """
     from reglab.engine.run import as_config, train
     from reglab.population import PopulationUnsupported, group_configs, train_population
-    from reglab.search.pruning import single_run_callback
+    from reglab.sweep.member_epochs import single_run_callback
     from reglab.tracking.sinks import track_recorded, wants_tracking
 
     configs = [as_config(config) for config in configs]

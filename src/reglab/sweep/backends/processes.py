@@ -5,43 +5,128 @@ OpenMP kernels on the same cores slow each other by an order of magnitude or mor
 Workers are started with `spawn` (a fresh interpreter: no forked OpenMP or CUDA
 state) by the standard library's `ProcessPoolExecutor`. Every worker writes its own
 runs to the store (SQLite in WAL mode takes several writers), claiming each config first
-with the worker's own process id, so a claim frees itself if the worker dies.
+with the worker's own process id, so a claim frees itself if the worker dies. An
+interrupted run with a checkpoint continues from it (`reglab.resume`), as on the
+sequential and population backends.
+
+Each epoch a worker trains is put on a queue the workers share, as 1/epochs of its config
+(`reglab.sweep.member_epochs`); the driver shows those parts every POLL_SECONDS while it
+waits, so a sweep of long runs moves with every epoch, not only as runs finish. A worker
+puts an epoch's part on the queue before it returns the run, so when a run's result
+arrives every part of it is there to be read and settled.
+
+Ctrl-C: a terminal sends it to the workers too, and each interrupts its run at once (stored
+`interrupted`, as `reglab train` does); a signal sent to the driver alone reaches them
+through a shared event, before their next epoch. Either way a worker then starts none of the
+configs the pool had queued for it, and the driver waits for the workers before it exits,
+so the line it prints reads the store as the workers left it.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from typing import Any, Sequence
+import signal
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from typing import Any, Iterator, Sequence
 
+from reglab.contract.events import Callback, EpochRecord
 from reglab.sweep.backends.context import SweepContext
 from reglab.sweep.backends.sequential import describe_point
 from reglab.sweep.expand import SweepPoint
+from reglab.sweep.member_epochs import epoch_shares_hook, single_run_callback
 
-__all__ = ["run_processes"]
+__all__ = ["POLL_SECONDS", "run_processes"]
+
+POLL_SECONDS = 0.5
+# In a worker: where its epochs' parts go; the driver's stop event; whether Ctrl-C reached it.
+_epochs_queue: Any = None
+_stop: Any = None
+_interrupted = False
 
 
-def _one_thread() -> None:
+def _start_worker(epochs_queue: Any, stop: Any) -> None:
+    """A worker's start: one torch thread, the queue its epochs are put on, the driver's stop
+    event; Ctrl-C ignored while idle (it would end the pool's loop with a traceback)."""
+    global _epochs_queue, _stop
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ["OMP_NUM_THREADS"] = "1"
     import torch
 
     torch.set_num_threads(1)
+    _epochs_queue, _stop = epochs_queue, stop
 
 
-def _train_in_worker(config: dict[str, Any], key: str, store: str, sweep: str) -> str | None:
-    """Claim the config for this worker, train it, drop the claim; None when another
-    process had claimed or finished it."""
-    from reglab.engine.run import train
+@contextmanager
+def _ctrl_c_interrupts() -> Iterator[None]:
+    """Ctrl-C interrupts the training inside; once it has, this worker trains no more."""
+    global _interrupted
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    except KeyboardInterrupt:
+        _interrupted = True
+        raise
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class _StopWhenAsked(Callback):
+    """Interrupts the run before its next epoch once the driver was stopped."""
+
+    kind = "observer"
+
+    def on_epoch_start(self, record: EpochRecord) -> None:
+        if _stop.is_set():
+            raise KeyboardInterrupt
+
+
+def _train_in_worker(config: dict[str, Any], key: str, store: str, sweep: str, continued: str | None = None) -> tuple[str, str | None] | None:
+    """Claim the config for this worker, train it (each epoch's part of the config put on
+    the queue as `(key, share)`), drop the claim. `continued`: an interrupted run of the
+    config to continue from its checkpoint (`reglab.resume`).
+
+    Returns the run's status and a note (a continued run that trains again, and why), or
+    None when another process had claimed or finished the config, or the sweep was
+    interrupted."""
+    from reglab.config import ConfigError
+    from reglab.engine.run import resume, train
     from reglab.store import RunStore
+    from reglab.sweep.resume import drop_partial_runs
 
+    if _interrupted or _stop.is_set():
+        return None
+    report = epoch_shares_hook(lambda member, share, metrics: _epochs_queue.put((key, share)), [int(config.get("epochs", 1))])
+    callbacks = [single_run_callback(report), _StopWhenAsked()]
+    note = None
     with RunStore(store) as run_store:
         if not run_store.claim(sweep, [key]):
             return None
         try:
-            return train(config, store=run_store, sweep=sweep).status
+            with _ctrl_c_interrupts():
+                if continued is not None:
+                    try:
+                        return resume(continued, store=run_store, callbacks=callbacks).status, None
+                    except ConfigError as reason:  # a run whose units cannot continue: trained anew
+                        note = f"run {continued[:8]} trains again: {reason}"
+                        drop_partial_runs(run_store, [continued])
+                return train(config, store=run_store, sweep=sweep, callbacks=callbacks).status, note
         finally:
             run_store.release(sweep, [key])
+
+
+def _show_epochs(epochs_queue: Any, shown: dict[str, float], running: set[str], context: SweepContext) -> None:
+    """Step the progress by the parts of configs the workers put on the queue since last time
+    (parts of configs no longer running are dropped)."""
+    total = 0.0
+    while not epochs_queue.empty():
+        key, share = epochs_queue.get()
+        if key in running:
+            shown[key] = shown.get(key, 0.0) + share
+            total += share
+    if total:
+        context.progress.step(total)
 
 
 def run_processes(points: Sequence[SweepPoint], context: SweepContext) -> None:
@@ -50,24 +135,39 @@ def run_processes(points: Sequence[SweepPoint], context: SweepContext) -> None:
         return
     workers = max(1, min(context.workers, len(points)))
     spawn = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=spawn, initializer=_one_thread)
+    epochs_queue, stop = spawn.SimpleQueue(), spawn.Event()
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=spawn, initializer=_start_worker, initargs=(epochs_queue, stop))
     try:
         futures = {
-            pool.submit(_train_in_worker, point.config.to_dict(), point.hash, str(context.store.directory), context.sweep): point
+            pool.submit(_train_in_worker, point.config.to_dict(), point.hash, str(context.store.directory), context.sweep,
+                        context.continued_run(point)): point
             for point in points
         }
-        for future in as_completed(futures):
-            error = future.exception()
-            if error is not None:
-                context.trained += 1
-                context.failed(describe_point(futures[future]), error)
-            elif future.result() is None:
-                context.elsewhere += 1
-            else:
-                context.trained += 1
-            context.progress.advance()
+        shown: dict[str, float] = {}
+        running = {point.hash for point in points}
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+            _show_epochs(epochs_queue, shown, running, context)
+            for future in finished:
+                point = futures[future]
+                running.discard(point.hash)
+                error = future.exception()
+                if error is not None:
+                    context.trained += 1
+                    context.failed(describe_point(point), error)
+                elif future.result() is None:
+                    context.elsewhere += 1
+                else:
+                    context.trained += 1
+                    _, note = future.result()
+                    if note is not None:
+                        context.progress.note(note)
+                context.progress.advance(settled=shown.pop(point.hash, 0.0))
     except BaseException:
-        # Ctrl-C: the workers get the signal too and store their runs as interrupted.
-        pool.shutdown(wait=False, cancel_futures=True)
+        # Ctrl-C: the workers end their runs as interrupted and start no queued config
+        # (see the module docstring); a second Ctrl-C stops the wait.
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)

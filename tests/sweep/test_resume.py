@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from reglab.contract.events import Callback
 from reglab.store import RunStore, config_hash
 from reglab.sweep import expand_sweep, load_sweep, plan_resume, run_sweep
 
@@ -23,6 +28,25 @@ SWEEP = {
 
 def completed_by_hash(store: RunStore, sweep: str) -> Counter:
     return Counter(config_hash(run.config) for run in store.runs(sweep=sweep) if run.status == "completed")
+
+
+class InterruptAtEpoch3(Callback):
+    def on_epoch_start(self, record):
+        if record.epoch == 3:
+            raise KeyboardInterrupt
+
+
+def assert_continued_as_if_never_interrupted(cut: RunStore, whole: RunStore, sweep: str, interrupted: dict[str, str]) -> None:
+    """Every run of `cut` kept its interrupted run id and ends with the rows and weights of
+    the same config in `whole`, trained without interruption."""
+    reference = {config_hash(run.config): run for run in whole.runs(sweep=sweep)}
+    for run in cut.runs(sweep=sweep):
+        key = config_hash(run.config)
+        assert run.id == interrupted[key]  # continued, not replaced
+        assert [row["val/loss"] for row in cut.history(run.id)] == [row["val/loss"] for row in whole.history(reference[key].id)]
+        got = load_file(str(cut.run_dir(run.id) / "model.safetensors"))
+        expected = load_file(str(whole.run_dir(reference[key].id) / "model.safetensors"))
+        assert all(torch.equal(got[name], expected[name]) for name in expected)
 
 
 def test_plan_resume_sorts_configs_by_what_the_store_holds(store_dir):
@@ -63,17 +87,7 @@ def test_rerun_trains_only_what_is_missing_and_keeps_one_row_per_config(store_di
 def test_an_interrupted_population_continues_from_its_checkpoints(tmp_path):
     """Members cut short after two of four epochs continue under their run ids and end with
     the weights and rows of a sweep that was never interrupted."""
-    import pytest
-    import torch
-    from safetensors.torch import load_file
-
-    from reglab.contract.events import Callback
     from reglab.population import train_population
-
-    class InterruptAtEpoch3(Callback):
-        def on_epoch_start(self, record):
-            if record.epoch == 3:
-                raise KeyboardInterrupt
 
     spec = {**SWEEP, "name": "cut", "backend": "population", "base": {**SWEEP["base"], "epochs": 4, "model": {"hidden": [8], "dropout": 0.2}}}
     points = expand_sweep(load_sweep(spec))
@@ -86,30 +100,13 @@ def test_an_interrupted_population_continues_from_its_checkpoints(tmp_path):
     result = run_sweep(spec, store=cut, quiet=True)
     assert result.statuses == {"completed": 4}
     run_sweep(spec, store=whole, quiet=True)
-    reference = {config_hash(run.config): run for run in whole.runs(sweep="cut")}
-    for run in cut.runs(sweep="cut"):
-        key = config_hash(run.config)
-        assert run.id == interrupted[key]  # continued, not replaced
-        assert [row["val/loss"] for row in cut.history(run.id)] == [row["val/loss"] for row in whole.history(reference[key].id)]
-        got = load_file(str(cut.run_dir(run.id) / "model.safetensors"))
-        expected = load_file(str(whole.run_dir(reference[key].id) / "model.safetensors"))
-        assert all(torch.equal(got[name], expected[name]) for name in expected)
+    assert_continued_as_if_never_interrupted(cut, whole, "cut", interrupted)
 
 
 def test_interrupted_runs_continue_from_their_checkpoints_in_worker_processes(tmp_path):
     """The processes backend continues an interrupted run in a worker (`reglab.resume`): same
     run id, and the rows and weights of a sweep that was never interrupted."""
-    import pytest
-    import torch
-    from safetensors.torch import load_file
-
-    from reglab.contract.events import Callback
     from reglab.engine.run import train
-
-    class InterruptAtEpoch3(Callback):
-        def on_epoch_start(self, record):
-            if record.epoch == 3:
-                raise KeyboardInterrupt
 
     spec = {**SWEEP, "name": "workers", "backend": "processes", "base": {**SWEEP["base"], "epochs": 4}, "parameters": {"optimizer.lr": [0.1, 0.01]}}
     cut, whole = RunStore(tmp_path / "cut"), RunStore(tmp_path / "whole")
@@ -126,11 +123,4 @@ def test_interrupted_runs_continue_from_their_checkpoints_in_worker_processes(tm
 
     assert run_sweep(spec, store=cut, quiet=True, workers=1).statuses == {"completed": 2}
     run_sweep(spec, store=whole, quiet=True, workers=1)
-    reference = {config_hash(run.config): run for run in whole.runs(sweep="workers")}
-    for run in cut.runs(sweep="workers"):
-        key = config_hash(run.config)
-        assert run.id == interrupted[key]  # continued, not replaced
-        assert [row["val/loss"] for row in cut.history(run.id)] == [row["val/loss"] for row in whole.history(reference[key].id)]
-        got = load_file(str(cut.run_dir(run.id) / "model.safetensors"))
-        expected = load_file(str(whole.run_dir(reference[key].id) / "model.safetensors"))
-        assert all(torch.equal(got[name], expected[name]) for name in expected)
+    assert_continued_as_if_never_interrupted(cut, whole, "workers", interrupted)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 
 import pytest
 import torch
@@ -58,3 +59,10 @@ def tiny_digits(**overrides):
             node = node.setdefault(part, {})
         node[parts[-1]] = value
     return config
+
+
+def sigint_as_in_a_terminal() -> None:
+    """`preexec_fn` of a child process a test stops with SIGINT: the default action back.
+    A shell that starts the tests in the background leaves SIGINT ignored in every child,
+    and Python then never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

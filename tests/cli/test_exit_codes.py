@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from tests.cli.cli_helpers import run_cli
+from tests.conftest import sigint_as_in_a_terminal
 from reglab.config import ConfigError
 from reglab.store import RunStore
 from reglab.store.sqlite import RunStore as StoreClass
@@ -38,12 +39,17 @@ def stored_epochs(store_dir) -> int:
 def interrupt_after_two_epochs(command: list[str], store_dir) -> tuple[subprocess.Popen, str]:
     """Start `command`, send it SIGINT once the store holds two epochs; return it and its stderr."""
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "OMP_NUM_THREADS": "1"})
-    deadline = time.monotonic() + 120
-    while stored_epochs(store_dir) < 2 and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.2)
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=60)
+                               env={**os.environ, "OMP_NUM_THREADS": "1"}, preexec_fn=sigint_as_in_a_terminal)
+    try:
+        deadline = time.monotonic() + 120
+        while stored_epochs(store_dir) < 2 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.2)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:  # it never stopped: no stray process trains on after the test
+            process.kill()
+            process.communicate()
     return process, err
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from reglab.store import RunStore
+from tests.conftest import sigint_as_in_a_terminal
 from tests.ui.synthetic_store import start_running_run, write_run, write_sweep
 
 URL_LINE = re.compile(r"reglab ui: (http://127\.0\.0\.1:\d+/)")
@@ -75,6 +76,7 @@ def start_ui(store_dir: Path, extra: list[str] | None = None, prefix: list[str] 
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, **(env or {})},
+        preexec_fn=sigint_as_in_a_terminal,
     )
     lines: list[str] = []
     deadline = time.monotonic() + timeout

@@ -116,11 +116,11 @@ def test_interrupted_runs_continue_from_their_checkpoints_in_worker_processes(tm
         for point in expand_sweep(load_sweep(spec)):
             with pytest.raises(KeyboardInterrupt):
                 train(point.config, store=cut, sweep="workers", callbacks=[InterruptAtEpoch3()])
+        run_sweep({**spec, "backend": "sequential"}, store=whole, quiet=True)  # the uninterrupted runs
     finally:
         torch.set_num_threads(threads)
     interrupted = {config_hash(run.config): run.id for run in cut.runs(sweep="workers")}
     assert {run.status for run in cut.runs(sweep="workers")} == {"interrupted"}
 
     assert run_sweep(spec, store=cut, quiet=True, workers=1).statuses == {"completed": 2}
-    run_sweep(spec, store=whole, quiet=True, workers=1)
     assert_continued_as_if_never_interrupted(cut, whole, "workers", interrupted)

@@ -3,14 +3,14 @@
 A `TrialPruner` is the per-member epoch hook of `reglab.train_population`
 (`on_member_epoch`) and, through `reglab.sweep.member_epochs.single_run_callback`, an
 ordinary `Callback` of `reglab.train`: after each epoch it reports the objective metric
-to the member's trial (`trial.report(value, epoch)`) and returns the decision as a function, which the
-population calls once every member has reported the epoch (`reglab.population.epoch_end`),
-so the pruner may compare a member with its batch-mates at that epoch and no member's
-fate depends on its place in the batch; a single run calls it at once. When the study's
-pruner says so (`trial.should_prune()`), the decision is a `Stop` with status `pruned`:
-the member stops after that epoch, keeps every epoch it trained, and leaves its
-population. (A large CPU population trained as several shards decides shard by shard:
-the members of later shards have not reported the epoch yet.)
+to the member's trial (`trial.report(value, epoch)`) and returns the decision as a
+function, which the population calls once every member has reported the epoch
+(`reglab.population.epoch_end`), so the pruner may compare a member with its batch-mates
+at that epoch and no member's fate depends on its place in the batch; a single run calls
+it at once. When the study's pruner says so (`trial.should_prune()`), the decision is a
+`Stop` with status `pruned`: the member stops after that epoch, keeps every epoch it
+trained, and leaves its population. (A large CPU population trained as several shards
+decides shard by shard: the members of later shards have not reported the epoch yet.)
 
 On a Ray worker, which cannot reach the driver's study, `MirrorPruner` builds the same
 decision from a copy: an in-memory study holding the trials finished when the batch

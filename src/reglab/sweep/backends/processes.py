@@ -156,13 +156,12 @@ def run_processes(points: Sequence[SweepPoint], context: SweepContext) -> None:
                 if error is not None:
                     context.trained += 1
                     context.failed(describe_point(point), error)
-                elif future.result() is None:
+                elif (outcome := future.result()) is None:
                     context.elsewhere += 1
                 else:
                     context.trained += 1
-                    _, note = future.result()
-                    if note is not None:
-                        context.progress.note(note)
+                    if outcome[1] is not None:  # a continued run that trains again, and why
+                        context.progress.note(outcome[1])
                 context.progress.advance(settled=shown.pop(point.hash, 0.0))
     except BaseException:
         # Ctrl-C: the workers end their runs as interrupted and start no queued config

@@ -198,7 +198,7 @@ def recording(self, fraction, show=True):
     with RunStore(store_dir) as store:  # what `reglab runs list` and the dashboard see now
         epochs = [len(store.history(run.id)) for run in store.runs(sweep="progress") if run.status == "running"]
     running.append(epochs)
-    if len(epochs) == 3 and all(0 < count < 8 for count in epochs):
+    if len(epochs) == 3 and all(0 < count < 4 for count in epochs):
         open(seen, "w").close()
     step(self, fraction, show)
 SweepProgress.step = recording
@@ -218,7 +218,7 @@ def test_members_epochs_in_ray_tasks_move_the_drivers_progress(tmp_path, cluster
 
     sweep = {
         "name": "progress", "method": "grid",
-        "base": tiny_digits(**{"epochs": 8, "data.train_size": 1000, "data.batch_size": 16}),
+        "base": tiny_digits(**{"epochs": 4, "data.train_size": 400, "data.batch_size": 16}),
         "parameters": {"optimizer.lr": [0.1, 0.05, 0.02]},
     }
     done = subprocess.run(
@@ -230,10 +230,10 @@ def test_members_epochs_in_ray_tasks_move_the_drivers_progress(tmp_path, cluster
     assert outcome["statuses"] == {"completed": 3}
     assert outcome["shown"], "no member epoch reached the driver before its task returned"
     # the epochs a member reported between two polls arrive together
-    assert all(share * 8 == pytest.approx(round(share * 8)) and share > 0 for share in outcome["shown"]), outcome["shown"]
+    assert all(share * 4 == pytest.approx(round(share * 4)) and share > 0 for share in outcome["shown"]), outcome["shown"]
     assert sum(outcome["shown"]) <= 3 + 1e-9
     # the members ran in the store while the task trained, their epochs written as they came
-    assert any(len(epochs) == 3 and all(0 < count < 8 for count in epochs) for epochs in outcome["running"]), outcome["running"]
+    assert any(len(epochs) == 3 and all(0 < count < 4 for count in epochs) for epochs in outcome["running"]), outcome["running"]
     with RunStore(tmp_path / "store") as store:
         runs = store.runs(sweep="progress")
-        assert len(runs) == 3 and all(len(store.history(run.id)) == 8 for run in runs)  # the same runs, completed
+        assert len(runs) == 3 and all(len(store.history(run.id)) == 4 for run in runs)  # the same runs, completed

@@ -45,6 +45,9 @@ class _Ray:
             raise value
         return value
 
+    def wait(self, values, timeout=None):
+        return values, []  # every call has been answered
+
 
 @pytest.fixture(autouse=True)
 def tally_here(monkeypatch):
@@ -92,6 +95,30 @@ def test_a_lost_tally_leaves_the_progress_to_the_tasks_results_and_the_sweep_goe
     assert tasks.tally is None and progress.partial == 0.0
     assert tasks.reporter(1, [{"epochs": 2}], None) is None  # later tasks report nowhere
     assert tasks.finish(0) == 0.0
+
+
+def test_a_tally_slow_to_answer_is_read_by_a_later_poll():
+    """A tally whose worker is still starting delays the display; it is not taken for lost
+    (a 10 s timeout used to turn the per-epoch progress off for the whole sweep)."""
+
+    class Starting(_Ray):
+        answered = False
+
+        def wait(self, values, timeout=None):
+            assert timeout == remote_progress.ANSWER_SECONDS  # the driver never waits long
+            return (values, []) if self.answered else ([], values)
+
+    ray = Starting()
+    progress = _progress(total=2)
+    tasks = TaskProgress(ray, progress)
+    hook = tasks.reporter(0, [{"epochs": 2}])()
+    hook(0, {})
+    tasks.poll()
+    tasks.poll()
+    assert tasks.tally is not None and progress.partial == 0.0
+    ray.answered = True
+    tasks.poll()
+    assert progress.partial == pytest.approx(0.5)
 
 
 def test_with_a_store_members_runs_are_written_as_their_epochs_arrive(tmp_path):

@@ -29,10 +29,10 @@ from typing import Any, Callable, Mapping, Sequence
 from reglab.sweep.member_epochs import EpochHook, epoch_shares_hook
 from reglab.sweep.progress import SweepProgress
 
-__all__ = ["EpochTally", "POLL_SECONDS", "TaskProgress", "reporting_factory"]
+__all__ = ["ANSWER_SECONDS", "EpochTally", "POLL_SECONDS", "TaskProgress", "reporting_factory"]
 
 POLL_SECONDS = 0.5
-TALLY_SECONDS = 10.0
+ANSWER_SECONDS = 0.05  # a poll's wait for the tally's answer
 
 
 class EpochTally:
@@ -92,6 +92,7 @@ class TaskProgress:
     def __init__(self, ray: Any, progress: SweepProgress, store: Any = None, sweep: str | None = None) -> None:
         self.ray, self.progress, self.store, self.sweep = ray, progress, store, sweep
         self.tally: Any = _tally_actor(ray)
+        self._asked: Any = None  # the tally's `take` not read yet
         self.configs: dict[int, Sequence[Mapping[str, Any]]] = {}  # the running tasks' configs
         self.shown: dict[tuple[int, int], float] = {}
         self.live: dict[tuple[int, int], str] = {}  # (task, member) -> run id in the store
@@ -108,12 +109,20 @@ class TaskProgress:
         """Show the epochs reported since the last poll, all at once, and write their rows
         (reports of finished tasks are dropped).
 
-        If the tally is lost or does not answer within TALLY_SECONDS, the progress moves only
-        as tasks return, as it did without it: the sweep itself goes on."""
+        Waits at most ANSWER_SECONDS for the tally: a question it has not answered yet (a
+        busy node takes seconds to start the actor's worker) is read by a later poll, so
+        a slow start only delays the display. If the tally is lost (its actor died), the
+        progress moves only as tasks return, as it did without it: the sweep itself goes on."""
         if self.tally is None:
             return
+        if self._asked is None:
+            self._asked = self.tally.take.remote()
+        ready, _ = self.ray.wait([self._asked], timeout=ANSWER_SECONDS)
+        if not ready:
+            return
+        asked, self._asked = self._asked, None
         try:
-            reports = self.ray.get(self.tally.take.remote(), timeout=TALLY_SECONDS)
+            reports = self.ray.get(asked)
         except self.ray.exceptions.RayError:
             self.tally = None
             return

@@ -182,12 +182,17 @@ seen = os.path.join(os.path.dirname(store_dir), "seen")
 def hold_at_the_second_epoch():
     # on each worker: a member's second-epoch report waits until the driver saw the members
     # running, so what the test asserts does not hang on how fast this machine trains
+    # (one deadline per worker, generous: a loaded machine may take a minute to start the
+    # driver's tally actor)
     from reglab.sweep.backends import remote_progress
-    send = remote_progress._send
+    send, deadline = remote_progress._send, []
     def holding(tally, task, member, share, metrics):
         send(tally, task, member, share, metrics)
-        deadline = time.monotonic() + 60
-        while metrics["epoch"] == 2 and not os.path.exists(seen) and time.monotonic() < deadline:
+        if metrics["epoch"] != 2:
+            return
+        if not deadline:
+            deadline.append(time.monotonic() + 150)
+        while not os.path.exists(seen) and time.monotonic() < deadline[0]:
             time.sleep(0.05)
     remote_progress._send = holding
 

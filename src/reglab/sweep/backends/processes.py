@@ -33,7 +33,7 @@ from typing import Any, Iterator, Sequence
 
 from reglab.contract.events import Callback, EpochRecord
 from reglab.sweep.backends.context import SweepContext
-from reglab.sweep.backends.sequential import describe_point
+from reglab.sweep.backends.sequential import continue_or_train, describe_point
 from reglab.sweep.expand import SweepPoint
 from reglab.sweep.member_epochs import epoch_shares_hook, single_run_callback
 
@@ -90,8 +90,6 @@ def _train_in_worker(config: dict[str, Any], key: str, store: str, sweep: str, c
     Returns the run's status and a note (a continued run that trains again, and why), or
     None when another process had claimed or finished the config, or the sweep was
     interrupted."""
-    from reglab.config import ConfigError
-    from reglab.engine.run import resume, train
     from reglab.store import RunStore
     from reglab.sweep.resume import drop_partial_runs
 
@@ -99,21 +97,21 @@ def _train_in_worker(config: dict[str, Any], key: str, store: str, sweep: str, c
         return None
     report = epoch_shares_hook(lambda member, share, metrics: _epochs_queue.put((key, share)), [int(config.get("epochs", 1))])
     callbacks = [single_run_callback(report), _StopWhenAsked()]
-    note = None
+    notes: list[str] = []
     with RunStore(store) as run_store:
         if not run_store.claim(sweep, [key]):
             return None
+
+        def restart(note: str) -> None:
+            notes.append(note)
+            drop_partial_runs(run_store, [continued])
+
         try:
             with _ctrl_c_interrupts():
-                if continued is not None:
-                    try:
-                        return resume(continued, store=run_store, callbacks=callbacks).status, None
-                    except ConfigError as reason:  # a run whose units cannot continue: trained anew
-                        note = f"run {continued[:8]} trains again: {reason}"
-                        drop_partial_runs(run_store, [continued])
-                return train(config, store=run_store, sweep=sweep, callbacks=callbacks).status, note
+                run = continue_or_train(config, run_store, sweep, continued, callbacks, restart)
         finally:
             run_store.release(sweep, [key])
+    return run.status, (notes[0] if notes else None)
 
 
 def _show_epochs(epochs_queue: Any, shown: dict[str, float], running: set[str], context: SweepContext) -> None:

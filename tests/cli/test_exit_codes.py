@@ -58,7 +58,7 @@ def test_ctrl_c_on_train_exits_130_with_one_line(store_dir):
     command = [sys.executable, "-m", "reglab", "train", "--set", "epochs=100000", "--set", "device=cpu",
                "--set", "data.train_size=100", "--set", "model.hidden=[8]", "--store", str(store_dir), "--quiet"]
     process, err = interrupt_after_two_epochs(command, store_dir)
-    assert process.returncode == 130
+    assert process.returncode == 130, err
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
     with RunStore(store_dir, read_only=True) as store:
@@ -88,7 +88,7 @@ def test_ctrl_c_on_sweep_exits_130_and_says_how_to_resume(tmp_path, store_dir):
                                           "parameters": {"optimizer.lr": [0.1, 0.01]}}))
     command = [sys.executable, "-m", "reglab", "sweep", str(sweep_file), "--store", str(store_dir), "--quiet"]
     process, err = interrupt_after_two_epochs(command, store_dir)
-    assert process.returncode == 130
+    assert process.returncode == 130, err
     with RunStore(store_dir) as store:
         (run,) = store.runs()
         assert store.claims("s") == []  # the claim went with the interrupted run

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
@@ -124,3 +125,52 @@ def test_interrupted_runs_continue_from_their_checkpoints_in_worker_processes(tm
 
     assert run_sweep(spec, store=cut, quiet=True, workers=1).statuses == {"completed": 2}
     assert_continued_as_if_never_interrupted(cut, whole, "workers", interrupted)
+
+
+def give_checkpoint_a_wrong_shape(store: RunStore, run_id: str) -> None:
+    """Rewrite the run's checkpoint with its first weight one row short, as a checkpoint
+    taken from another model would be."""
+    import json
+
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    path = store.run_dir(run_id) / "checkpoint.safetensors"
+    with safe_open(str(path), framework="pt") as handle:
+        metadata = handle.metadata()
+        tensors = {key: handle.get_tensor(key) for key in handle.keys()}
+    first = sorted(key for key in tensors if key.startswith("model/"))[0]
+    tensors[first] = tensors[first][1:].clone()
+    assert json.loads(metadata["reglab"])["epoch"] == 2
+    save_file(tensors, str(path), metadata=metadata)
+
+
+@pytest.mark.parametrize("backend", ["sequential", "population"])
+def test_interrupted_runs_whose_checkpoints_do_not_fit_train_again(tmp_path, backend, capsys):
+    """A checkpoint that cannot continue is not an error: the sweep says why, drops the
+    interrupted run and trains its config from the start, ending as a run never interrupted."""
+    from reglab.population import train_population
+
+    spec = {**SWEEP, "name": "again", "backend": backend, "base": {**SWEEP["base"], "epochs": 3}, "parameters": {"optimizer.lr": [0.1, 0.01]}}
+    configs = [point.config for point in expand_sweep(load_sweep(spec))]
+    cut, whole = RunStore(tmp_path / "cut"), RunStore(tmp_path / "whole")
+    with pytest.raises(KeyboardInterrupt):
+        train_population(configs, store=cut, sweep="again", callbacks=[InterruptAtEpoch3()])
+    interrupted = [run.id for run in cut.runs(sweep="again")]
+    assert len(interrupted) == 2
+    for run_id in interrupted:
+        give_checkpoint_a_wrong_shape(cut, run_id)
+
+    result = run_sweep(spec, store=cut, quiet=False)
+    assert (result.statuses, result.trained) == ({"completed": 2}, 2)
+    said = capsys.readouterr()
+    assert re.search(r"trains? again", " ".join((said.out + said.err).split()))
+    runs = cut.runs(sweep="again")
+    assert len(runs) == 2 and not {run.id for run in runs} & set(interrupted)
+    assert not any(cut.run_dir(run_id).exists() for run_id in interrupted)
+    run_sweep(spec, store=whole, quiet=True)
+    reference = {config_hash(run.config): run for run in whole.runs(sweep="again")}
+    for run in runs:
+        expected = reference[config_hash(run.config)]
+        assert [row["val/loss"] for row in cut.history(run.id)] == [row["val/loss"] for row in whole.history(expected.id)]
+        assert len(cut.history(run.id)) == 3

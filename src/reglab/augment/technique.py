@@ -28,10 +28,11 @@ def member_units(start: MemberStart) -> list[MemberUnit]:
         return []
     is_image = len(data.input_shape) == 3
     splits = data.member_splits or (data.reference,) * len(configs)
-    fills = [
-        background_fill(split.train_x) if is_image and split.train_x.dim() == 4 and split.train_x.shape[0] else None
-        for split in splits
-    ]
+    fill_of: dict[int, torch.Tensor | None] = {}  # members sharing splits share one pass over the images
+    for split in splits:
+        if id(split) not in fill_of:
+            fill_of[id(split)] = background_fill(split.train_x) if is_image and split.train_x.dim() == 4 and split.train_x.shape[0] else None
+    fills = [fill_of[id(split)] for split in splits]
     try:
         return [MemberAugment([config.augment for config in configs], data.input_shape, data.num_classes, fills)]
     except ValueError as error:  # members that mix in different ways
@@ -56,14 +57,11 @@ def build_technique(config: Any, model: torch.nn.Module, data: Any) -> Technique
             augment.label_smoothing,
             f"0 for the {data.task} dataset {data.name}; label smoothing needs class labels",
         )
-    is_image = len(data.input_shape) == 3 and data.train_x.dim() == 4
-    fill = background_fill(data.train_x) if is_image and data.train_x.shape[0] else None
-    pipeline = build_pipeline(
+    pipeline = build_pipeline(  # checks the keys; the members' units transform (with their backgrounds)
         augment,
         input_shape=tuple(data.input_shape),
         task=data.task,
         num_classes=data.num_classes,
         dataset=data.name,
-        fill=fill,
     )
     return None if pipeline is None else Technique()

@@ -17,10 +17,19 @@ With a momentum schedule (`onecycle`, `reglab.population.schedule`) μ_k (SGD) i
 step's (K,) row instead of a constant. Adam's β₁ is never scheduled: the single run's
 OneCycleLR cycles momentum for SGD only.
 
-SGD is three `torch._foreach_*` calls over all tensors. Adam and AdamW run PyTorch's fused
-kernel (`torch._fused_adam_`, what `torch.optim.Adam(fused=True)` calls) on a zeroed
-direction with lr 1, then move each member by its own η_k (see `_adam_step`): the kernel
-takes one lr for all tensors, and K members have K.
+SGD is two passes over the weights' memory: b ← g + μ_k·b as one `addcmul` per tensor,
+then w ← w − η_k·b as one `torch._foreach_addcmul_` (`torch.optim.SGD` takes three: scale
+b, add g, move w). Where the CPU kernel fuses the multiply-add, b is rounded once instead of
+twice, a difference of at most one unit in the last place per step (the tests compare with
+torch.optim to rel 1e-6). At small batches the update's memory traffic is a third of the
+step: a population of 36 members of a 784-100-100-10 MLP with batch 32 trains about 1.1×
+faster per epoch than with three passes (medians of 6 and 10 alternating rounds in one
+process, one thread: 1.09×, 1.13×).
+
+Adam and AdamW run PyTorch's fused kernel (`torch._fused_adam_`, what
+`torch.optim.Adam(fused=True)` calls) on a zeroed direction with lr 1, then move each
+member by its own η_k (see `_adam_step`): the kernel takes one lr for all tensors, and K
+members have K.
 
 Hand-written because torch.optim takes one scalar lr per parameter group: K groups
 would loop over members in Python at every step.
@@ -145,8 +154,8 @@ class StackedOptimizer:
 
     def _sgd_step(self, grads: dict[str, torch.Tensor], lr: torch.Tensor, hyper: MemberHyperparameters,
                   momenta: torch.Tensor | None, uses_decay: bool) -> None:
-        """g ← ∇ + λ_k·w;  b ← μ_k·b + g;  g ← g + μ_k·b (Nesterov) or b;  w ← w − η_k·g, for every
-        tensor at once as `torch._foreach_*` calls (no Python call per tensor and operation)."""
+        """g ← ∇ + λ_k·w;  b ← μ_k·b + g;  g ← g + μ_k·b (Nesterov) or b;  w ← w − η_k·g, each a
+        pass over every tensor (a Python call per tensor for b, `torch._foreach_*` for the rest)."""
         names = list(self.params)
         params = [self.params[name] for name in names]
         steps = [
@@ -156,8 +165,8 @@ class StackedOptimizer:
         if momenta is not None:
             buffers = [self._state(name, param, ("momentum_buffer",))["momentum_buffer"] for name, param in zip(names, params)]
             member_momenta = [per_member(momenta, param) for param in params]
-            torch._foreach_mul_(buffers, member_momenta)
-            torch._foreach_add_(buffers, steps)
+            for buffer, step, momentum in zip(buffers, steps, member_momenta):
+                torch.addcmul(step, buffer, momentum, out=buffer)  # b ← g + μ_k·b in one pass
             steps = torch._foreach_addcmul(steps, buffers, member_momenta) if self.nesterov else buffers
         torch._foreach_addcmul_(params, steps, [per_member(lr, param) for param in params], value=-1)
 

@@ -68,3 +68,39 @@ def test_select_keeps_the_chosen_members_state():
     kept = {"w": params["w"].detach().index_select(0, keep).requires_grad_(True)}
     optimizer.select(keep, kept, hyper.select([0, 2]))
     assert optimizer.state["w"]["momentum_buffer"].tolist() == [[1.0, 1.0], [3.0, 3.0]]
+
+
+@pytest.mark.parametrize("name", ["adam", "adamw"])
+def test_members_sharing_a_rate_move_exactly_as_torch_fused_adam(name):
+    """Members large enough to be moved by rows (one fused call per rate, on their rows of
+    the stacked tensors) move bit for bit as `torch.optim.Adam(fused=True)` moves one run,
+    also after a member leaves the stacked tensors."""
+    rates = (0.1, 0.01, 0.1, 0.01)  # two rates, their members not side by side
+    configs = [load_config(overrides=[f"optimizer.name={name}", f"optimizer.lr={lr}", "optimizer.weight_decay=0"]) for lr in rates]
+    hyper = MemberHyperparameters.from_configs(configs, torch.device("cpu"))
+    generator = torch.Generator().manual_seed(0)
+    start = {"w": torch.randn(4, 64, 64, generator=generator), "b": torch.randn(4, 64, generator=generator)}
+    stacked = {key: value.clone().requires_grad_(True) for key, value in start.items()}
+    optimizer = StackedOptimizer(stacked, decayed={"w"}, hyper=hyper, name=name)
+    assert [rows for _, rows in optimizer._rate_groups(hyper.lr, list(stacked.values()))] == [[0, 2], [1, 3]]
+    singles = [[torch.nn.Parameter(start[key][k].clone()) for key in ("w", "b")] for k in range(4)]
+    single_optimizer = torch.optim.Adam if name == "adam" else torch.optim.AdamW
+    references = [single_optimizer(params, lr=lr, weight_decay=0.0, fused=True) for params, lr in zip(singles, hyper.lr.tolist())]
+    members = [0, 1, 2, 3]
+    for step in range(12):
+        if step == 6:  # member 1 leaves: the optimizer keeps the others' state, its row views follow
+            members = [0, 2, 3]
+            keep = torch.tensor(members)
+            stacked = {key: value.detach().index_select(0, keep).requires_grad_(True) for key, value in stacked.items()}
+            hyper = hyper.select(members)
+            optimizer.select(keep, stacked, hyper)
+        grads = {key: torch.randn(len(members), *value.shape[1:], generator=generator) for key, value in stacked.items()}
+        optimizer.step(grads, hyper.lr, hyper)
+        for row, member in enumerate(members):
+            for param, key in zip(singles[member], ("w", "b")):
+                param.grad = grads[key][row].clone()
+            references[member].step()
+    for row, member in enumerate(members):
+        assert torch.equal(stacked["w"][row], singles[member][0].detach())
+        assert torch.equal(stacked["b"][row], singles[member][1].detach())
+    assert not torch.equal(stacked["w"][0], stacked["w"][1])

@@ -45,6 +45,10 @@ from reglab.population.members import MemberHyperparameters, per_member
 
 __all__ = ["StackedOptimizer"]
 
+# Adam moves members by rows when each member's tensor holds at least this many elements on
+# average (`StackedOptimizer._rate_groups`).
+ROW_CALL_ELEMENTS = 2048
+
 
 class StackedOptimizer:
     """`optimizer.name` sgd | adam | adamw over a dict of stacked parameters.
@@ -84,6 +88,7 @@ class StackedOptimizer:
         self.steps = 0
         self.state: dict[str, dict[str, torch.Tensor]] = {}
         self._directions: dict[str, torch.Tensor] = {}
+        self._row_views: dict[tuple[str, str], tuple[torch.Tensor, tuple[torch.Tensor, ...]]] = {}
         self.last_lr: torch.Tensor | None = None
         self.last_momentum: torch.Tensor | None = None
         self.configure(hyper)
@@ -114,14 +119,20 @@ class StackedOptimizer:
         self._adam_step(grads, lr, hyper, uses_decay)
 
     def _adam_step(self, grads: dict[str, torch.Tensor], lr: torch.Tensor, hyper: MemberHyperparameters, uses_decay: bool) -> None:
-        """Adam or AdamW: PyTorch's fused kernel moves a zeroed direction d with lr 1,
+        """Adam or AdamW through PyTorch's fused kernel: one pass over w, m, v and the gradient
+        instead of eight elementwise passes with four temporaries the size of the weights
+        (measured 10x faster on a (18, 200, 784) weight). The decay terms come first, per
+        member: the gradient gains λ_k·w (Adam), or the weights shrink to w·(1 − η_k·λ_k) (AdamW).
+
+        The kernel takes one lr. Members that share η move in one call with lr η, on their
+        rows of the stacked tensors (`_rate_groups`), exactly as `torch.optim.Adam(fused=True)`
+        moves one run. Otherwise (many small members, or not on a CPU) the kernel moves a
+        zeroed direction d with lr 1,
 
             d = −(1/(1−β₁ᵗ)) · m / (√v/√(1−β₂ᵗ) + ε)      (m, v updated in the same pass)
 
-        then w ← w + η_k·d per member. The decay terms come first, per member: the gradient
-        gains λ_k·w (Adam), or the weights shrink to w·(1 − η_k·λ_k) (AdamW).
-        One pass over m, v and the gradient instead of eight elementwise passes with four
-        temporaries the size of the weights (measured 10x faster on a (18, 200, 784) weight)."""
+        and then w ← w + η_k·d per member: two more passes over the weights, but no call per
+        member."""
         names = list(self.params)
         params = [self.params[name] for name in names]
         steps = []
@@ -135,15 +146,54 @@ class StackedOptimizer:
                     gradient = gradient.addcmul(param, decay)
             steps.append(gradient.contiguous())  # the fused kernel walks memory in order
         states = [self._state(name, param, ("exp_avg", "exp_avg_sq")) for name, param in zip(names, params)]
-        directions = [self._direction(name, param) for name, param in zip(names, params)]
-        torch._foreach_zero_(directions)
+        moments = [state["exp_avg"] for state in states], [state["exp_avg_sq"] for state in states]
         count = torch.tensor(float(self.steps), device=params[0].device)
-        torch._fused_adam_(
-            directions, steps, [state["exp_avg"] for state in states], [state["exp_avg_sq"] for state in states], [],
-            [count] * len(params), lr=1.0, beta1=self.betas[0], beta2=self.betas[1], weight_decay=0.0, eps=self.eps,
-            amsgrad=False, maximize=False,
-        )
-        torch._foreach_addcmul_(params, directions, [per_member(lr, param) for param in params])
+        constants = dict(beta1=self.betas[0], beta2=self.betas[1], weight_decay=0.0, eps=self.eps, amsgrad=False, maximize=False)
+        groups = self._rate_groups(lr, params)
+        if groups is None:
+            directions = [self._direction(name, param) for name, param in zip(names, params)]
+            torch._foreach_zero_(directions)
+            torch._fused_adam_(directions, steps, *moments, [], [count] * len(params), lr=1.0, **constants)
+            torch._foreach_addcmul_(params, directions, [per_member(lr, param) for param in params])
+            return
+        if len(groups) == 1:  # one rate: the whole stacked tensors in one call
+            torch._fused_adam_(params, steps, *moments, [], [count] * len(params), lr=groups[0][0], **constants)
+            return
+        tensors = [self._rows(names, "param", params), [step.unbind(0) for step in steps]]
+        tensors += [self._rows(names, kind, stacked) for kind, stacked in zip(("exp_avg", "exp_avg_sq"), moments)]
+        for rate, rows in groups:
+            picked = [[member[row] for member in kind for row in rows] for kind in tensors]
+            torch._fused_adam_(*picked, [], [count] * len(picked[0]), lr=rate, **constants)
+
+    def _rate_groups(self, lr: torch.Tensor, params: list[torch.Tensor]) -> list[tuple[float, list[int]]] | None:
+        """The members grouped by equal η (rate, rows), for one fused call per rate; None
+        when a zeroed direction is cheaper: off the CPU (reading η would wait for the device),
+        or when the calls would cost more than the two passes they save. A member's tensor
+        in a call costs the kernel and its view about 1-2 µs, about what two passes over
+        2,048 of its elements cost (measured: 64 members of 14,146 weights in 8 tensors are
+        faster with the direction, 36 members of 89,610 in 6 tensors 1.5x faster by rows)."""
+        if params[0].device.type != "cpu" or not all(param.is_contiguous() for param in params):
+            return None
+        rates = lr.tolist()
+        rows_of: dict[float, list[int]] = {}
+        for row, rate in enumerate(rates):
+            rows_of.setdefault(rate, []).append(row)
+        if len(rows_of) == 1:
+            return [(rates[0], list(range(len(rates))))]
+        weights = sum(param[0].numel() for param in params)
+        if weights < ROW_CALL_ELEMENTS * len(params):
+            return None
+        return list(rows_of.items())
+
+    def _rows(self, names: list[str], kind: str, stacked: list[torch.Tensor]) -> list[tuple[torch.Tensor, ...]]:
+        """Each stacked tensor's member rows as views, kept while the tensor stays the same."""
+        rows = []
+        for name, tensor in zip(names, stacked):
+            kept = self._row_views.get((name, kind))
+            if kept is None or kept[0] is not tensor:
+                kept = self._row_views[(name, kind)] = (tensor, tensor.unbind(0))
+            rows.append(kept[1])
+        return rows
 
     def _direction(self, name: str, param: torch.Tensor) -> torch.Tensor:
         """A scratch tensor shaped as `param`, kept between steps (not part of the state)."""

@@ -7,6 +7,7 @@ import torch
 
 from reglab.config import load_config
 from reglab.population.members import MemberHyperparameters
+from reglab.population.fused_groups import setting_groups
 from reglab.population.optim import StackedOptimizer
 
 SETTINGS = [  # (lr, momentum, weight_decay) of three members
@@ -70,22 +71,43 @@ def test_select_keeps_the_chosen_members_state():
     assert optimizer.state["w"]["momentum_buffer"].tolist() == [[1.0, 1.0], [3.0, 3.0]]
 
 
-@pytest.mark.parametrize("name", ["adam", "adamw"])
-def test_members_sharing_a_rate_move_exactly_as_torch_fused_adam(name):
-    """Members large enough to be moved by rows (one fused call per rate, on their rows of
-    the stacked tensors) move bit for bit as `torch.optim.Adam(fused=True)` moves one run,
-    also after a member leaves the stacked tensors."""
-    rates = (0.1, 0.01, 0.1, 0.01)  # two rates, their members not side by side
-    configs = [load_config(overrides=[f"optimizer.name={name}", f"optimizer.lr={lr}", "optimizer.weight_decay=0"]) for lr in rates]
+FUSED_CASES = {  # name: (optimizer, nesterov, each member's (lr, momentum))
+    "adam": ("adam", False, [(0.1, 0.0), (0.01, 0.0), (0.1, 0.0), (0.01, 0.0)]),
+    "adamw": ("adamw", False, [(0.1, 0.0), (0.01, 0.0), (0.1, 0.0), (0.01, 0.0)]),
+    "sgd": ("sgd", False, [(0.1, 0.9), (0.01, 0.9), (0.1, 0.9), (0.01, 0.0)]),
+    "nesterov": ("sgd", True, [(0.1, 0.9), (0.01, 0.5), (0.1, 0.9), (0.01, 0.5)]),
+}
+
+
+def _fused_reference(name: str, nesterov: bool, params: list, lr: float, momentum: float) -> torch.optim.Optimizer:
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=momentum, nesterov=nesterov, fused=True)
+    return (torch.optim.Adam if name == "adam" else torch.optim.AdamW)(params, lr=lr, weight_decay=0.0, fused=True)
+
+
+@pytest.mark.parametrize("case", list(FUSED_CASES))
+def test_members_sharing_settings_move_exactly_as_torch_fused_optimizers(case):
+    """Members large enough to be moved by rows (one fused call per (lr, momentum), on their
+    rows of the stacked tensors) move bit for bit as the fused `torch.optim` optimizer moves
+    one run, also after a member leaves the stacked tensors."""
+    name, nesterov, settings = FUSED_CASES[case]  # members sharing settings are not side by side
+    configs = [
+        load_config(overrides=[f"optimizer.name={name}", f"optimizer.lr={lr}", f"optimizer.momentum={momentum}", "optimizer.weight_decay=0"])
+        for lr, momentum in settings
+    ]
     hyper = MemberHyperparameters.from_configs(configs, torch.device("cpu"))
     generator = torch.Generator().manual_seed(0)
     start = {"w": torch.randn(4, 64, 64, generator=generator), "b": torch.randn(4, 64, generator=generator)}
     stacked = {key: value.clone().requires_grad_(True) for key, value in start.items()}
-    optimizer = StackedOptimizer(stacked, decayed={"w"}, hyper=hyper, name=name)
-    assert [rows for _, rows in optimizer._rate_groups(hyper.lr, list(stacked.values()))] == [[0, 2], [1, 3]]
+    optimizer = StackedOptimizer(stacked, decayed={"w"}, hyper=hyper, name=name, nesterov=nesterov)
+    by_rows = setting_groups(list(stacked.values()), hyper.lr, *([hyper.momentum] if name == "sgd" else []))
+    assert by_rows is not None and sorted(rows for _, rows in by_rows) == ([[0, 2], [1], [3]] if case == "sgd" else [[0, 2], [1, 3]])
     singles = [[torch.nn.Parameter(start[key][k].clone()) for key in ("w", "b")] for k in range(4)]
-    single_optimizer = torch.optim.Adam if name == "adam" else torch.optim.AdamW
-    references = [single_optimizer(params, lr=lr, weight_decay=0.0, fused=True) for params, lr in zip(singles, hyper.lr.tolist())]
+    # each single run gets the rate its member holds (float32, as every member's settings)
+    references = [
+        _fused_reference(name, nesterov, params, lr, momentum)
+        for params, lr, momentum in zip(singles, hyper.lr.tolist(), hyper.momentum.tolist())
+    ]
     members = [0, 1, 2, 3]
     for step in range(12):
         if step == 6:  # member 1 leaves: the optimizer keeps the others' state, its row views follow
@@ -104,3 +126,16 @@ def test_members_sharing_a_rate_move_exactly_as_torch_fused_adam(name):
         assert torch.equal(stacked["w"][row], singles[member][0].detach())
         assert torch.equal(stacked["b"][row], singles[member][1].detach())
     assert not torch.equal(stacked["w"][0], stacked["w"][1])
+
+
+def test_the_members_shapes_alone_choose_the_kernel_calls():
+    """Members of at least 2,048 elements per tensor are moved by rows, in groups of equal
+    settings; smaller ones by per-member tensor operations (None), also alone (K = 1) or all
+    at one setting, so that a member computes the same numbers alone as among others."""
+    large, small = torch.zeros(3, 64, 64), torch.zeros(3, 4, 5)
+    assert setting_groups([large], torch.tensor([0.1, 0.2, 0.1])) == [((pytest.approx(0.1),), [0, 2]), ((pytest.approx(0.2),), [1])]
+    assert setting_groups([large], torch.tensor([0.1, 0.1, 0.1])) == [((pytest.approx(0.1),), [0, 1, 2])]
+    assert setting_groups([large[:1]], torch.tensor([0.1])) == [((pytest.approx(0.1),), [0])]
+    for lr in ([0.1, 0.2, 0.1], [0.1, 0.1, 0.1]):
+        assert setting_groups([small], torch.tensor(lr)) is None
+    assert setting_groups([small[:1]], torch.tensor([0.1])) is None

@@ -215,3 +215,29 @@ def test_restore_best_ends_each_member_with_its_best_weights(store_dir):
         assert member.summary["final_eval"] == pytest.approx(single.summary["final_eval"], rel=1e-5)
         for name, tensor in single.model.state_dict().items():
             torch.testing.assert_close(member.model.state_dict()[name], tensor, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("optimizer", [{"optimizer.name": "sgd"}, {"optimizer.name": "adam", "optimizer.momentum": 0.0}])
+def test_members_moved_by_rows_equal_their_single_runs(store_dir, optimizer):
+    """Members large enough for the fused kernels' row calls (`reglab.population.fused_groups`)
+    end with the weights of their single runs, whatever their group of settings (to rel 1e-5:
+    a population's batched products may round differently from one run's on another CPU;
+    test_optim checks the row calls bit for bit)."""
+    from reglab.population.fused_groups import ROW_CALL_ELEMENTS
+
+    large = {"model.hidden": [128, 64], **optimizer}
+    configs = [
+        digits(0, 0.05, **large),
+        digits(1, 0.02, **large, **({"optimizer.momentum": 0.0} if optimizer["optimizer.name"] == "sgd" else {})),
+        digits(2, 0.05, **large),
+    ]
+    members = train_population(configs, store=store_dir, data_order="independent")
+    weights = [tensor for name, tensor in members[0].model.named_parameters()]
+    assert sum(tensor.numel() for tensor in weights) >= ROW_CALL_ELEMENTS * len(weights)
+    for config, member in zip(configs, members):
+        single = reglab.train(config, store=store_dir)
+        expected = single.model.state_dict()
+        for name, tensor in member.model.state_dict().items():
+            torch.testing.assert_close(tensor, expected[name], rtol=1e-5, atol=1e-6)
+        assert_same_history(member, single)
+    assert not torch.equal(members[0].model.state_dict()["head.weight"], members[2].model.state_dict()["head.weight"])

@@ -41,13 +41,10 @@ from typing import Iterable, Sequence
 
 import torch
 
+from reglab.population.fused_groups import RowViews, setting_groups
 from reglab.population.members import MemberHyperparameters, per_member
 
 __all__ = ["StackedOptimizer"]
-
-# Adam moves members by rows when each member's tensor holds at least this many elements on
-# average (`StackedOptimizer._rate_groups`).
-ROW_CALL_ELEMENTS = 2048
 
 
 class StackedOptimizer:
@@ -88,7 +85,7 @@ class StackedOptimizer:
         self.steps = 0
         self.state: dict[str, dict[str, torch.Tensor]] = {}
         self._directions: dict[str, torch.Tensor] = {}
-        self._row_views: dict[tuple[str, str], tuple[torch.Tensor, tuple[torch.Tensor, ...]]] = {}
+        self._rows = RowViews()
         self.last_lr: torch.Tensor | None = None
         self.last_momentum: torch.Tensor | None = None
         self.configure(hyper)
@@ -125,8 +122,8 @@ class StackedOptimizer:
         member: the gradient gains λ_k·w (Adam), or the weights shrink to w·(1 − η_k·λ_k) (AdamW).
 
         The kernel takes one lr. Members that share η move in one call with lr η, on their
-        rows of the stacked tensors (`_rate_groups`), exactly as `torch.optim.Adam(fused=True)`
-        moves one run. Otherwise (many small members, or not on a CPU) the kernel moves a
+        rows of the stacked tensors (`reglab.population.fused_groups`), exactly as
+        `torch.optim.Adam(fused=True)` moves one run. Otherwise (many small members, or not on a CPU) the kernel moves a
         zeroed direction d with lr 1,
 
             d = −(1/(1−β₁ᵗ)) · m / (√v/√(1−β₂ᵗ) + ε)      (m, v updated in the same pass)
@@ -149,51 +146,16 @@ class StackedOptimizer:
         moments = [state["exp_avg"] for state in states], [state["exp_avg_sq"] for state in states]
         count = torch.tensor(float(self.steps), device=params[0].device)
         constants = dict(beta1=self.betas[0], beta2=self.betas[1], weight_decay=0.0, eps=self.eps, amsgrad=False, maximize=False)
-        groups = self._rate_groups(lr, params)
+        groups = setting_groups(params, lr)
         if groups is None:
             directions = [self._direction(name, param) for name, param in zip(names, params)]
             torch._foreach_zero_(directions)
             torch._fused_adam_(directions, steps, *moments, [], [count] * len(params), lr=1.0, **constants)
             torch._foreach_addcmul_(params, directions, [per_member(lr, param) for param in params])
             return
-        if len(groups) == 1:  # one rate: the whole stacked tensors in one call
-            torch._fused_adam_(params, steps, *moments, [], [count] * len(params), lr=groups[0][0], **constants)
-            return
-        tensors = [self._rows(names, "param", params), [step.unbind(0) for step in steps]]
-        tensors += [self._rows(names, kind, stacked) for kind, stacked in zip(("exp_avg", "exp_avg_sq"), moments)]
-        for rate, rows in groups:
-            picked = [[member[row] for member in kind for row in rows] for kind in tensors]
-            torch._fused_adam_(*picked, [], [count] * len(picked[0]), lr=rate, **constants)
-
-    def _rate_groups(self, lr: torch.Tensor, params: list[torch.Tensor]) -> list[tuple[float, list[int]]] | None:
-        """The members grouped by equal η (rate, rows), for one fused call per rate; None
-        when a zeroed direction is cheaper: off the CPU (reading η would wait for the device),
-        or when the calls would cost more than the two passes they save. A member's tensor
-        in a call costs the kernel and its view about 1-2 µs, about what two passes over
-        2,048 of its elements cost (measured: 64 members of 14,146 weights in 8 tensors are
-        faster with the direction, 36 members of 89,610 in 6 tensors 1.5x faster by rows)."""
-        if params[0].device.type != "cpu" or not all(param.is_contiguous() for param in params):
-            return None
-        rates = lr.tolist()
-        rows_of: dict[float, list[int]] = {}
-        for row, rate in enumerate(rates):
-            rows_of.setdefault(rate, []).append(row)
-        if len(rows_of) == 1:
-            return [(rates[0], list(range(len(rates))))]
-        weights = sum(param[0].numel() for param in params)
-        if weights < ROW_CALL_ELEMENTS * len(params):
-            return None
-        return list(rows_of.items())
-
-    def _rows(self, names: list[str], kind: str, stacked: list[torch.Tensor]) -> list[tuple[torch.Tensor, ...]]:
-        """Each stacked tensor's member rows as views, kept while the tensor stays the same."""
-        rows = []
-        for name, tensor in zip(names, stacked):
-            kept = self._row_views.get((name, kind))
-            if kept is None or kept[0] is not tensor:
-                kept = self._row_views[(name, kind)] = (tensor, tensor.unbind(0))
-            rows.append(kept[1])
-        return rows
+        lists = [("param", params), (None, steps), ("exp_avg", moments[0]), ("exp_avg_sq", moments[1])]
+        for (rate,), tensors in self._rows.split(groups, names, lists):
+            torch._fused_adam_(*tensors, [], [count] * len(tensors[0]), lr=rate, **constants)
 
     def _direction(self, name: str, param: torch.Tensor) -> torch.Tensor:
         """A scratch tensor shaped as `param`, kept between steps (not part of the state)."""
@@ -204,16 +166,33 @@ class StackedOptimizer:
 
     def _sgd_step(self, grads: dict[str, torch.Tensor], lr: torch.Tensor, hyper: MemberHyperparameters,
                   momenta: torch.Tensor | None, uses_decay: bool) -> None:
-        """g ← ∇ + λ_k·w;  b ← μ_k·b + g;  g ← g + μ_k·b (Nesterov) or b;  w ← w − η_k·g, each a
-        pass over every tensor (a Python call per tensor for b, `torch._foreach_*` for the rest)."""
+        """g ← ∇ + λ_k·w;  b ← μ_k·b + g;  g ← g + μ_k·b (Nesterov) or b;  w ← w − η_k·g.
+
+        Members that share (η, μ) move in one call of PyTorch's fused kernel on their rows
+        (`reglab.population.fused_groups`), one pass over w, b and g, exactly as
+        `torch.optim.SGD(fused=True)` moves one run; a member with μ_k = 0 keeps its buffer.
+        Otherwise each of the steps above is a pass over every tensor."""
         names = list(self.params)
         params = [self.params[name] for name in names]
         steps = [
             grads[name].addcmul(param, per_member(hyper.weight_decay, param)) if uses_decay and name in self.decayed else grads[name]
             for name, param in zip(names, params)
         ]
+        buffers = None
         if momenta is not None:
             buffers = [self._state(name, param, ("momentum_buffer",))["momentum_buffer"] for name, param in zip(names, params)]
+        groups = setting_groups(params, lr, *([] if momenta is None else [momenta]))
+        if groups is not None:
+            lists = [("param", params), (None, [step.contiguous() for step in steps])]
+            lists += [] if buffers is None else [("momentum_buffer", buffers)]
+            for settings, tensors in self._rows.split(groups, names, lists):
+                rate, momentum = settings if len(settings) == 2 else (settings[0], 0.0)
+                torch._fused_sgd_(
+                    tensors[0], tensors[1], tensors[2] if momentum else [], weight_decay=0.0, momentum=momentum, lr=rate,
+                    dampening=0.0, nesterov=self.nesterov and momentum > 0, maximize=False, is_first_step=False,
+                )
+            return
+        if momenta is not None:
             member_momenta = [per_member(momenta, param) for param in params]
             for buffer, step, momentum in zip(buffers, steps, member_momenta):
                 torch.addcmul(step, buffer, momentum, out=buffer)  # b ← g + μ_k·b in one pass

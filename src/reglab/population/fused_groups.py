@@ -46,7 +46,7 @@ def setting_groups(params: Sequence[torch.Tensor], *settings: torch.Tensor) -> G
     None when per-member tensor operations are the way (see the module docstring)."""
     if params[0].device.type != "cpu" or not all(param.is_contiguous() for param in params):
         return None
-    if sum(param[0].numel() for param in params) < ROW_CALL_ELEMENTS * len(params):
+    if sum(param.numel() // param.shape[0] for param in params) < ROW_CALL_ELEMENTS * len(params):
         return None
     rows_of: dict[tuple[float, ...], list[int]] = {}
     for row, key in enumerate(zip(*(setting.tolist() for setting in settings))):

@@ -23,10 +23,12 @@ machine. The passes they save cost per element. Members under 2,048 elements per
 on average (`ROW_CALL_ELEMENTS`) are moved by per-member tensor operations instead, alone
 or not (the choice depends on the members' shapes only), as are members on an
 accelerator, whose settings would have to be read back from the device at every step;
-`setting_groups` then returns None. Measured (one thread, optimizer step alone): 32 members of seed 000's
-14,146-weight MLP in 8 tensors moved 0.62× (SGD) and 0.71× (Adam) as fast by rows as by
-per-member tensor operations; 36 members of a 784-100-100-10 MLP (89,610 weights in 6
-tensors) 1.14× and 1.43× faster.
+`setting_groups` then returns None.
+
+Measured (one thread, the optimizer step alone): 32 members of seed 000's 14,146-weight
+MLP in 8 tensors moved 0.62× (SGD) and 0.71× (Adam) as fast by rows as by per-member
+tensor operations; 36 members of a 784-100-100-10 MLP (89,610 weights in 6 tensors)
+1.14× and 1.43× faster.
 """
 
 from __future__ import annotations

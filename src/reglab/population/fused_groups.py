@@ -12,10 +12,11 @@ call on their rows of the stacked tensors, so each member moves exactly as the f
 
 Each member's rows are their own tensors in a call, even when all members share their
 settings: a kernel's arithmetic on an element may depend on where the element sits in its
-tensor (vector lanes, then a scalar tail), so a member computes the same numbers alone as
-among others only if its tensors always start at its own first element. A single run
-(K = 1) hands the kernel its stacked (1, ...) tensors, which are its rows element for
-element.
+tensor (vector lanes, then a scalar tail; `_fused_sgd_` on a whole (3, 100) tensor ends a
+few elements one bit away from the same call on its three rows), so a member computes
+the same numbers alone as among others only if its tensors always start at its own first
+element. A single run (K = 1) hands the kernel its stacked (1, ...) tensors, which are its
+rows element for element.
 
 Row calls cost per tensor, not per element: each member's tensor in a call is a view and
 a step of the kernel's loop over tensors, about 3 µs in all on the 2-core development

@@ -135,7 +135,9 @@ def give_checkpoint_a_wrong_shape(store: RunStore, run_id: str) -> None:
     from safetensors import safe_open
     from safetensors.torch import save_file
 
-    path = store.run_dir(run_id) / "checkpoint.safetensors"
+    from reglab.engine.checkpoint import CHECKPOINT_FILE
+
+    path = store.run_dir(run_id) / CHECKPOINT_FILE
     with safe_open(str(path), framework="pt") as handle:
         metadata = handle.metadata()
         tensors = {key: handle.get_tensor(key) for key in handle.keys()}

@@ -74,7 +74,7 @@ class RowViews:
         """For each group (settings, one list of row tensors per entry of `lists`). `lists`
         pairs a kind with one stacked tensor per name: a kind names tensors whose row views
         are kept, None fresh tensors."""
-        if len(groups) == 1 and len(groups[0][1]) == 1 and lists[0][1][0].shape[0] == 1:
+        if len(groups) == 1 and len(groups[0][1]) == 1:
             # one member (K = 1): its stacked tensors are its rows, element for element
             return [(groups[0][0], [list(stacked) for _, stacked in lists])]
         rows = [self._rows(kind, names, stacked) if kind else [tensor.unbind(0) for tensor in stacked] for kind, stacked in lists]

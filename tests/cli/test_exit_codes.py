@@ -96,6 +96,56 @@ def test_ctrl_c_on_sweep_exits_130_and_says_how_to_resume(tmp_path, store_dir):
     assert err == f"interrupted: run {run.id} keeps {run.epochs} epochs; resume with: reglab sweep {sweep_file} --store {store_dir} --quiet\n"
 
 
+class _InterruptedAfterBegin:
+    """A store connection whose `nth` BEGIN IMMEDIATE returns and then meets a Ctrl-C:
+    the window, between two Python statements, where a real SIGINT can land."""
+
+    def __init__(self, connection, nth: int, begun: list[int]):
+        self._connection, self._nth, self._begun = connection, nth, begun
+
+    def cursor(self):
+        outer = self
+
+        class Cursor:
+            def __init__(self, cursor):
+                self._cursor = cursor
+
+            def execute(self, sql, *args):
+                result = self._cursor.execute(sql, *args)
+                if sql == "BEGIN IMMEDIATE":
+                    outer._begun[0] += 1
+                    if outer._begun[0] == outer._nth:
+                        raise KeyboardInterrupt
+                return result
+
+            def __getattr__(self, name):
+                return getattr(self._cursor, name)
+
+        return Cursor(self._connection.cursor())
+
+    def __getattr__(self, name):
+        return getattr(self._connection, name)
+
+
+@pytest.mark.parametrize("nth", [4, 7, 9])
+def test_ctrl_c_just_after_a_store_transaction_began_still_exits_130(capsys, tmp_path, store_dir, monkeypatch, nth):
+    """The interrupt leaves a transaction open; recording the interruption must not fail
+    on it ("cannot start a transaction within a transaction" exited 1 with a traceback)."""
+    begun = [0]
+    connect = StoreClass._connect
+    monkeypatch.setattr(StoreClass, "_connect", lambda store: _InterruptedAfterBegin(connect(store), nth, begun))
+    sweep_file = tmp_path / "s.yaml"
+    sweep_file.write_text(yaml.safe_dump({"name": "s", "backend": "sequential", "base": {**TINY, "epochs": 5},
+                                          "parameters": {"optimizer.lr": [0.1, 0.01]}}))
+    code, _, err = run_cli(capsys, "sweep", str(sweep_file), "--store", str(store_dir), "--quiet")
+    assert begun[0] > nth and code == 130, err  # the interruption was recorded by later transactions
+    assert err.startswith("interrupted: run ") and err.endswith(f"resume with: reglab sweep {sweep_file} --store {store_dir} --quiet\n")
+    monkeypatch.undo()
+    with RunStore(store_dir) as store:
+        (run,) = store.runs()
+        assert run.status == "interrupted" and store.claims("s") == []
+
+
 def test_ctrl_c_on_a_processes_sweep_exits_130_without_starting_the_queued_configs(tmp_path, store_dir):
     """The pool had queued the next configs for its worker: once interrupted, the worker
     starts none of them, and the sweep exits at once instead of training them first."""

@@ -136,3 +136,20 @@ def test_unreadable_weights_and_escaping_names(tmp_path):
     for name in ("../../etc/hostname", "/etc/hostname", "..", "a/b", ""):
         with pytest.raises(UnreadableArtifact, match="leaves its run folder"):
             child_path(tmp_path, name)
+
+
+def test_a_transaction_that_ctrl_c_cut_short_is_rolled_back_by_the_next_write(tmp_path):
+    """A Ctrl-C that lands just after BEGIN returned (or just before COMMIT) leaves the
+    connection inside a transaction the store never finished; the write that records
+    the interruption must still go through, and nothing of the cut transaction stays."""
+    store = RunStore(tmp_path)
+    run_id = store.start_run("r", {"seed": 0})
+    store.log_epoch(run_id, 1, {"train/loss": 0.5})
+    store._connection.execute("BEGIN IMMEDIATE")  # what the interrupt leaves behind
+    store._connection.execute("INSERT INTO metrics (run_id, epoch, key, value) VALUES (?, 2, 'train/loss', 0.25)", (run_id,))
+    store.finish_run(run_id, "interrupted", {}, error="interrupted by the user")
+    assert not store._connection.in_transaction
+    store.close()
+    with RunStore(tmp_path, read_only=True) as reader:
+        assert reader.get_run(run_id).status == "interrupted"
+        assert reader.history(run_id) == [{"epoch": 1, "train/loss": 0.5}]

@@ -153,29 +153,42 @@ class RunStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Cursor]:
-        """One write transaction (BEGIN IMMEDIATE: the write lock is taken at once)."""
+        """One write transaction (BEGIN IMMEDIATE: the write lock is taken at once).
+
+        A Ctrl-C can land between two statements, after BEGIN returned and before the
+        body's `try`, or after the body and before COMMIT. Such a transaction never
+        committed; the next one on this connection rolls it back first, so the writes
+        that record the interruption (the run's status) still go through.
+        """
         if self.read_only:
             raise read_only_store(self.directory)
         cursor = self._connection.cursor()
+        if self._connection.in_transaction:  # one that an interrupt cut short: nothing of it was committed
+            cursor.execute("ROLLBACK")
+        try:
+            self._begin(cursor)
+            yield cursor
+        except BaseException as error:
+            if self._connection.in_transaction:
+                cursor.execute("ROLLBACK")
+            if isinstance(error, sqlite3.OperationalError) and "readonly" in str(error):
+                raise read_only_store(self.directory) from None
+            raise
+        else:
+            cursor.execute("COMMIT")
+
+    def _begin(self, cursor: sqlite3.Cursor) -> None:
+        """BEGIN IMMEDIATE, waiting while another process holds the write lock."""
         for attempt in range(50):
             try:
                 cursor.execute("BEGIN IMMEDIATE")
-                break
+                return
             except sqlite3.OperationalError as error:
                 if "readonly" in str(error):
                     raise read_only_store(self.directory) from None
                 if "locked" not in str(error) or attempt == 49:
                     raise
                 time.sleep(0.05 * (attempt + 1))
-        try:
-            yield cursor
-        except BaseException as error:
-            cursor.execute("ROLLBACK")
-            if isinstance(error, sqlite3.OperationalError) and "readonly" in str(error):
-                raise read_only_store(self.directory) from None
-            raise
-        else:
-            cursor.execute("COMMIT")
 
     def start_run(
         self,

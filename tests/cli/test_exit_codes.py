@@ -146,6 +146,27 @@ def test_ctrl_c_just_after_a_store_transaction_began_still_exits_130(capsys, tmp
         assert run.status == "interrupted" and store.claims("s") == []
 
 
+def test_ctrl_c_between_two_runs_of_a_sweep_says_how_many_finished(capsys, tmp_path, store_dir, monkeypatch):
+    """Interrupted as it claims its second config, the sweep has finished one run and left none."""
+    from reglab.sweep.backends.context import SweepContext
+
+    claim, claims = SweepContext.claim, []
+
+    def claim_then_ctrl_c(context, points):
+        claims.append(points)
+        if len(claims) == 2:
+            raise KeyboardInterrupt
+        return claim(context, points)
+
+    monkeypatch.setattr(SweepContext, "claim", claim_then_ctrl_c)
+    sweep_file = tmp_path / "s.yaml"
+    sweep_file.write_text(yaml.safe_dump({"name": "s", "backend": "sequential", "base": TINY,
+                                          "parameters": {"optimizer.lr": [0.1, 0.01]}}))
+    code, _, err = run_cli(capsys, "sweep", str(sweep_file), "--store", str(store_dir), "--quiet")
+    assert code == 130
+    assert err == f"interrupted between runs: 1 finished, none left unfinished; resume with: reglab sweep {sweep_file} --store {store_dir} --quiet\n"
+
+
 def test_ctrl_c_on_a_processes_sweep_exits_130_without_starting_the_queued_configs(tmp_path, store_dir):
     """The pool had queued the next configs for its worker: once interrupted, the worker
     starts none of them, and the sweep exits at once instead of training them first."""

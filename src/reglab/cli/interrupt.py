@@ -5,6 +5,8 @@ A training command names its store with `watch_store` before it starts; on Ctrl-
 committed as it ends) and marks any still `running` as `interrupted`:
 
     interrupted: run 3f2a9b1c0d12 keeps 4 epochs; resume with: reglab sweep grid.yaml --store runs
+
+A sweep stopped between two runs says how many it finished instead.
 """
 
 from __future__ import annotations
@@ -32,30 +34,31 @@ def watch_store(directory: Path, resumes: bool, sweep: str | None = None) -> Non
     _watched.update(directory=Path(directory), resumes=resumes, sweep=sweep, started=started)
 
 
-def _runs_left(directory: Path) -> list[tuple[str, int, bool]]:
+def _runs_left(directory: Path) -> tuple[list[tuple[str, int, bool]], int]:
     """(id, epochs kept, has a checkpoint) of the runs this command left unfinished, after
-    marking its own interrupted. A run without a checkpoint (a Ray task's member, whose
-    epochs the driver stored as they came) cannot continue: a rerun trains it again."""
+    marking its own interrupted, and how many runs it finished. A run without a checkpoint
+    (a Ray task's member, whose epochs the driver stored as they came) cannot continue: a
+    rerun trains it again."""
     from reglab.engine.checkpoint import CHECKPOINT_FILE
     from reglab.store import RunStore
 
     if not (directory / "reglab.db").is_file():
-        return []
+        return [], 0
     try:
         with RunStore(directory) as store:
             store.mark_own_interrupted()
-            runs = [run for run in store.runs_of_process() if run.status == "interrupted"]
+            own = store.runs_of_process()
+            since = str(_watched.get("started", ""))
             sweep = _watched.get("sweep")
-            if sweep:
-                since = str(_watched.get("started", ""))
-                mine = {run.id for run in runs}
-                runs += [
-                    run for run in store.runs(sweep=str(sweep))
-                    if run.id not in mine and run.status in ("interrupted", "running") and run.started_at >= since
-                ]
-            return [(run.id, run.epochs, (store.run_dir(run.id) / CHECKPOINT_FILE).is_file()) for run in runs]
+            if sweep:  # the runs its worker processes started since the command began
+                mine = {run.id for run in own}
+                own += [run for run in store.runs(sweep=str(sweep)) if run.id not in mine and run.started_at >= since]
+            runs = [run for run in own if run.status in ("interrupted", "running")]
+            left = [(run.id, run.epochs, (store.run_dir(run.id) / CHECKPOINT_FILE).is_file()) for run in runs]
+            finished = sum(1 for run in own if run.status not in ("interrupted", "running") and run.started_at >= since)
+            return left, finished
     except Exception:  # a second Ctrl-C or a damaged store must not hide the first line
-        return []
+        return [], 0
 
 
 def interrupted_line(argv: list[str]) -> str:
@@ -65,7 +68,9 @@ def interrupted_line(argv: list[str]) -> str:
     verb = "resume with" if _watched.get("resumes") else "start again with"
     if not isinstance(directory, Path):
         return "interrupted: nothing stored"
-    left = _runs_left(directory)
+    left, finished = _runs_left(directory)
+    if not left and finished:
+        return f"interrupted between runs: {finished} finished, none left unfinished; {verb}: {command}"
     if not left:
         return f"interrupted before a run started: nothing stored; {verb}: {command}"
     if len(left) == 1:

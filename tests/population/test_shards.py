@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import threading
+import time
 import warnings
 
 import pytest
@@ -12,6 +14,9 @@ import reglab
 from reglab.config import ConfigError
 from reglab.engine.run import as_config
 from reglab.population import build_population, train_population
+from reglab.contract.events import Callback
+from reglab.population import cancel
+from reglab.population.cancel import ShardCancelled, stop_if_cancelled
 from reglab.population.shards import (
     CONV_SHARD_MEMBERS,
     MIN_SHARD_MEMBERS,
@@ -228,3 +233,84 @@ def test_shards_are_rebalanced_as_members_stop(store_dir, monkeypatch):
         assert a.status == b.status
         assert_same_history(b, a)
     assert [run.status for run in sharded[:2]] == ["stopped_early"] * 2
+
+
+def _step_until_cancelled(outcome: list[str]) -> None:
+    """A shard's phase that steps for up to a minute, checking for cancellation at each step."""
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            stop_if_cancelled()
+            time.sleep(0.002)
+    except ShardCancelled:
+        outcome.append("stopped")
+        raise
+    outcome.append("ran to the end")
+
+
+def _ctrl_c_to_the_main_thread() -> None:
+    """What a terminal's Ctrl-C does: SIGINT, which Python handles on the main thread."""
+    signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+
+
+def test_a_failed_shard_stops_the_other_shards_at_their_next_step():
+    started, outcome = threading.Event(), []
+
+    def phase(item):
+        if item == 0:
+            assert started.wait(60)
+            raise ValueError("shard 0 failed")
+        started.set()
+        _step_until_cancelled(outcome)
+
+    with pytest.raises(ValueError, match="shard 0 failed"):
+        with ShardThreads(2) as threads:
+            threads.map(phase, range(2))
+    assert outcome == ["stopped"]
+
+
+def test_ctrl_c_stops_every_shard_at_its_next_step():
+    """Python delivers Ctrl-C to the calling thread only; the shards' threads stop too
+    instead of training their epoch to its end before the command can exit."""
+    both, outcome = threading.Barrier(2), []
+
+    def phase(item):
+        both.wait(60)
+        if item == 0:
+            _ctrl_c_to_the_main_thread()
+        _step_until_cancelled(outcome)
+
+    with pytest.raises(KeyboardInterrupt):
+        with ShardThreads(2) as threads:
+            threads.map(phase, range(2))
+    assert outcome == ["stopped", "stopped"]
+    stop_if_cancelled()  # the calling thread is not a shard: nothing to stop
+
+
+class CtrlCAtStep(Callback):
+    """Sends Ctrl-C at member 0's second step, then returns once its shard was told to stop."""
+
+    step_every = 1
+
+    def __init__(self) -> None:
+        self.steps: list[tuple[int, int]] = []
+
+    def on_step_end(self, record):
+        self.steps.append((record.member, record.step))
+        if record.member == 0 and record.step == 2:
+            _ctrl_c_to_the_main_thread()
+            deadline = time.monotonic() + 60
+            while not cancel._worker.event.is_set() and time.monotonic() < deadline:
+                time.sleep(0.002)
+
+
+def test_an_interrupted_sharded_population_stops_within_the_step(store_dir):
+    from reglab.store import RunStore
+
+    watcher = CtrlCAtStep()
+    configs = [digits(seed, epochs=3) for seed in range(2)]
+    with pytest.raises(KeyboardInterrupt):
+        train_population(configs, store=store_dir, shards=2, callbacks=[watcher])
+    assert max(step for member, step in watcher.steps if member == 0) == 2  # no step after the signal's
+    with RunStore(store_dir) as store:
+        assert sorted((run.status, run.epochs) for run in store.runs()) == [("interrupted", 0), ("interrupted", 0)]

@@ -24,6 +24,7 @@ from typing import Callable, Sequence
 import torch
 
 from reglab.contract.batches import batch_starts
+from reglab.population.cancel import stop_if_cancelled
 from reglab.population.epoch_end import EpochSink, MemberEnd, record_epoch
 from reglab.population.shards import ShardThreads, rebalance
 from reglab.population.state import PopulationState
@@ -92,6 +93,7 @@ def _train_epoch(state: PopulationState, lrs: torch.Tensor) -> dict[str, torch.T
     evaluate = partial(_evaluation_forward, state)
     generators = state.generators or [None] * state.size
     for index, start in enumerate(starts):
+        stop_if_cancelled()
         positions = order[..., start : start + state.batch_size]
         inputs, labels = state.data.train_x.rows(positions), state.data.train_y.rows(positions)
         step = MemberStep(

@@ -41,13 +41,15 @@ from __future__ import annotations
 
 import copy
 import math
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import replace
 from typing import Callable, Iterable, Sequence, TypeVar
 
 import numpy as np
 import torch
 
+from reglab.population.cancel import cancelled_by
 from reglab.population.data import PopulationData
 from reglab.population.members import MemberHyperparameters
 from reglab.population.state import PopulationState
@@ -160,7 +162,11 @@ def _one_worker_setup(threads: int) -> None:
 class ShardThreads:
     """Runs a function over the shards: inline for one shard, else on `workers` threads
     (default one per shard) with T / workers torch threads each; shards beyond the workers
-    queue (CNN shards, see `CONV_SHARD_MEMBERS`: at most T workers), and one worker runs inline.
+    queue (CNN shards, see `CONV_SHARD_MEMBERS`: at most T workers).
+
+    When `map` ends by an exception (Ctrl-C reaches the calling thread; a shard failed),
+    the other shards stop at their next step (`stop_if_cancelled`), so the caller
+    does not wait for them to finish their epoch.
 
     Example:
         >>> with ShardThreads(2) as threads:
@@ -171,6 +177,7 @@ class ShardThreads:
         self.workers = shards if workers is None else max(1, min(workers, shards))
         self.previous_threads = torch.get_num_threads()
         self.pool: ThreadPoolExecutor | None = None
+        self.cancelled = threading.Event()
 
     def __enter__(self) -> "ShardThreads":
         workers = self.workers
@@ -190,8 +197,22 @@ class ShardThreads:
         """`function` over the zipped arguments, concurrently when sharded; results in order."""
         if self.pool is None:
             return [function(*items) for items in zip(*arguments)]
-        futures = [self.pool.submit(function, *items) for items in zip(*arguments)]
-        return [future.result() for future in futures]
+        futures = [self.pool.submit(self._cancellable, function, *items) for items in zip(*arguments)]
+        try:
+            wait(futures, return_when=FIRST_EXCEPTION)
+            failed = [future.exception() for future in futures if future.done() and future.exception() is not None]
+            if failed:  # the first shard that failed ends the phase for all
+                raise failed[0]
+            return [future.result() for future in futures]
+        except BaseException:
+            self.cancelled.set()
+            for future in futures:
+                future.cancel()  # a queued shard does not start
+            raise
+
+    def _cancellable(self, function: Callable[..., Result], *items) -> Result:
+        with cancelled_by(self.cancelled):
+            return function(*items)
 
     def __exit__(self, *exc_info) -> None:
         self.close()

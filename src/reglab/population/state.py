@@ -15,6 +15,7 @@ import torch
 from reglab.config import Config
 from reglab.contract.units import StepUnits
 from reglab.population.callbacks import MemberCallbacks
+from reglab.population.cancel import stop_if_cancelled
 from reglab.population.data import PopulationData
 from reglab.population.members import MemberHyperparameters
 from reglab.objective.members import MemberObjective
@@ -96,6 +97,7 @@ class PopulationState:
         loss_sum = torch.zeros(self.size, device=self.device)
         correct = torch.zeros(self.size, device=self.device)
         for start in range(0, count, self.eval_batch_size):
+            stop_if_cancelled()
             end = min(start + self.eval_batch_size, count)
             x, y = inputs.chunk(start, end), targets.chunk(start, end)
             outputs = self.forward(params, buffers, x, self.dropout, False, inputs.shared)

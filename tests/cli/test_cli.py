@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -24,10 +25,17 @@ def test_train_json_prints_one_summary_object(capsys, store_dir):
     assert {"train/loss", "val/acc", "test/acc", "lr", "time/epoch"} <= set(summary["metrics"])
 
 
-def test_train_prints_seed000_epoch_lines(capsys, store_dir):
+def test_train_prints_seed000_epoch_lines(capsys, store_dir, monkeypatch):
+    """One line per epoch, however narrow the terminal (a log is read line by line)."""
+    monkeypatch.setenv("COLUMNS", "60")
     code, out, _ = run_cli(capsys, "train", *TINY, "--store", str(store_dir))
     assert code == 0
-    assert "Epoch 1 completed. Loss - total: " in out and "; Performance: " in out and "| val loss" in out
+    epochs = [line for line in out.splitlines() if line.startswith("Epoch ")]
+    number = r"[0-9]+\.[0-9]+"
+    assert len(epochs) == 2
+    for epoch, line in enumerate(epochs, start=1):
+        assert re.fullmatch(rf"Epoch {epoch} completed\. Loss - total: {number} - average: {number}; "
+                            rf"Performance: {number} \| val loss {number} acc {number}", line), line
     assert "weight decay on" in out
 
 

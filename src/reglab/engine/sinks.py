@@ -29,7 +29,7 @@ class RunHeader(Callback):
         from reglab.regularizers.decay import decay_groups
 
         decay = decay_groups(record.model, 1.0, record.config.optimizer.decay_exclude)
-        self.console.print(f"run {record.run_id}: {decay.describe()}", markup=False)
+        self.console.print(f"run {record.run_id}: {decay.describe()}", markup=False, soft_wrap=True)
         return None
 
 
@@ -89,7 +89,7 @@ class ConsoleSink(Callback):
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
-        self.console.print(epoch_line(record.epoch, dict(record.metrics)), markup=False)
+        self.console.print(epoch_line(record.epoch, dict(record.metrics)), markup=False, soft_wrap=True)
         return None
 
     def on_fit_end(self, record: FitRecord) -> None:

@@ -167,6 +167,32 @@ def test_compare_table_and_grouped_table_fit_80_columns(tmp_path):
     assert cell == "0.9602 ± 0.0028" and cell in grouped
 
 
+def test_compare_names_show_vary_keys_by_their_short_names_and_say_so(tmp_path):
+    import torch
+
+    from reglab.compare.table import comparison_table, shown_names
+    from reglab.compare.vary import vary_variants
+    from reglab.config import load_config
+    from reglab.engine.run import Run
+
+    labels = [variant.label for variant in vary_variants(["optimizer.lr=0.1,0.01", "regularization.l2=0,0.001"])]
+    assert labels[1] == "optimizer.lr=0.1, regularization.l2=0.001"
+    runs = []
+    for index, name in enumerate(labels):
+        history = [{"epoch": 1, "train/acc": 0.9, "val/acc": 0.95, "test/acc": 0.9 + index / 100, "test/loss": 0.1}]
+        runs.append(Run(f"{index:02d}ab34cd56ef", name, "completed", load_config(overrides=[("name", name)]),
+                        torch.nn.Linear(4, 3), history, {"best_epoch": 1, "time/total": 1.0}))
+    table = render_table(comparison_table(runs, "grid"), 80)
+    _assert_readable(table)
+    rows = [line for line in table.splitlines() if re.match(r"lr=", line)]
+    assert [row.split("  ")[0] for row in rows] == ["lr=0.1, l2=0", "lr=0.1, l2=0.001", "lr=0.01, l2=0", "lr=0.01, l2=0.001"]
+    assert "run names: lr = optimizer.lr, l2 = regularization.l2" in table
+    # a value with ", " inside (a list) stays whole; keys that would clash keep their prefix
+    assert shown_names(["model.dropout=0.1, augment.dropout=0.2, model.hidden=[64, 32]"]) == (
+        ["model.dropout=0.1, augment.dropout=0.2, hidden=[64, 32]"], ["run names: hidden = model.hidden"])
+    assert shown_names(["plain", "weight decay 5e-4"]) == (["plain", "weight decay 5e-4"], [])
+
+
 def test_runs_show_prints_config_differences_summary_and_history(capsys, monkeypatch, slice_store):
     with RunStore(slice_store) as store:
         run = store.runs(sweep="seed004_slice")[0]

@@ -104,7 +104,7 @@ def compare_command(
         typer.echo(wrap_line(progress_line(run), width))
 
     if not quiet:
-        console.print(f"{plan.title}: {len(plan.configs)} runs", markup=False, soft_wrap=True)
+        console.print(f"{plan.title}: {len(plan.configs)} runs", markup=False)
     from reglab.config import ConfigError
 
     try:

@@ -40,10 +40,9 @@ def demo_command(
         console.print(
             f"  {variant.label:<22} test acc {final['test/acc']:.4f}  ({run.summary['time/total']:.2f} s training)",
             markup=False,
-            soft_wrap=True,
         )
 
-    console.print(f"reglab demo: the seed-000 MLP (16-32-24) on digits, {epochs} epochs each", markup=False, soft_wrap=True)
+    console.print(f"reglab demo: the seed-000 MLP (16-32-24) on digits, {epochs} epochs each", markup=False)
     runs = train_variants(base, variants, run_store, on_run=report)
     console.print(comparison_table(runs, title="seed 000 lab on digits"))
-    console.print(f"runs stored in {run_store.directory} (see: reglab runs list --store {run_store.directory})", markup=False, soft_wrap=True)
+    console.print(f"runs stored in {run_store.directory} (see: reglab runs list --store {run_store.directory})", markup=False)

@@ -9,15 +9,16 @@ for every run move under it, and it turns into one block per run when it is too 
 
 from __future__ import annotations
 
+import re
 from typing import Any, Sequence
 
 import torch
 
-from reglab.text_table import Column, TextTable
+from reglab.text_table import Column, TextTable, short_names
 from reglab.engine.run import Run
 from reglab.formatting import MISSING, column_formatter, mean_and_std, mean_std_column
 
-__all__ = ["comparison_table", "grouped_comparison_table", "final_weight_stats", "run_figures", "progress_line"]
+__all__ = ["comparison_table", "grouped_comparison_table", "final_weight_stats", "run_figures", "progress_line", "shown_names"]
 
 # (metric key, header, where it comes from): `last` = the last epoch, `kept` = the kept weights.
 COLUMNS = (
@@ -27,6 +28,9 @@ COLUMNS = (
     ("test/loss", "test loss", "kept"),
 )
 CAPTION = "train acc: last epoch; val, test, ‖θ‖₂ and sparsity: the weights each run kept"
+# A dotted config key that starts a `key=value` pair of a run name (`--vary` labels:
+# `optimizer.lr=0.1, regularization.l2=0 | other=1`).
+NAMED_KEY = re.compile(r"(?:^|(?<=, )|(?<=\| ))([A-Za-z_]\w*(?:\.\w+)+)(?==)")
 
 
 @torch.no_grad()
@@ -63,6 +67,23 @@ def progress_line(run: Run) -> str:
     return f"  {run.name}: {run.status}, {epochs}; " + "; ".join(part for part in parts if part)
 
 
+def shown_names(names: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Run names with each dotted config key of their `key=value` pairs by its shortest
+    unique suffix, so a `--vary` grid's names fit a narrow table, and the note that says
+    what the short keys stand for (none when nothing was shortened).
+
+    Example:
+        >>> shown_names(["optimizer.lr=0.1, regularization.l2=0", "optimizer.lr=0.01, regularization.l2=0"])
+        (['lr=0.1, l2=0', 'lr=0.01, l2=0'], ['run names: lr = optimizer.lr, l2 = regularization.l2'])
+    """
+    keys = list(dict.fromkeys(match.group(1) for name in names for match in NAMED_KEY.finditer(name)))
+    short = {key: name for key, name in short_names(keys).items() if name != key}
+    if not short:
+        return list(names), []
+    shown = [NAMED_KEY.sub(lambda match: short.get(match.group(1), match.group(1)), name) for name in names]
+    return shown, ["run names: " + ", ".join(f"{name} = {key}" for key, name in short.items())]
+
+
 def _column(header: str, values: Sequence[Any], **options: Any) -> Column:
     formatter = column_formatter(values)
     return Column(header, [formatter(value) for value in values], **options)
@@ -74,8 +95,9 @@ def comparison_table(runs: Sequence[Run], title: str = "comparison") -> TextTabl
     `reglab.text_table.render_table(table, width)`."""
     figures = [run_figures(run) for run in runs]
     stats = [final_weight_stats(run.model) for run in runs]
+    names, legend = shown_names([run.name for run in runs])
     columns = [
-        Column("run", [run.name for run in runs], align="left", wrap=True, identity=True, optional=False),
+        Column("run", names, align="left", wrap=True, identity=True, optional=False),
         Column("id", [(run.id or MISSING)[:8] for run in runs], align="left", identity=True, optional=False),
     ]
     for key, header, _ in COLUMNS:
@@ -89,7 +111,7 @@ def comparison_table(runs: Sequence[Run], title: str = "comparison") -> TextTabl
         Column("status", [run.status for run in runs], align="left"),
         _column("seconds", [float(run.summary.get("time/total", 0.0)) for run in runs]),
     ]
-    return TextTable(columns, title, [CAPTION])
+    return TextTable(columns, title, [CAPTION, *legend])
 
 
 def grouped_comparison_table(runs: Sequence[Run], title: str = "comparison") -> TextTable:
@@ -98,8 +120,9 @@ def grouped_comparison_table(runs: Sequence[Run], title: str = "comparison") -> 
     groups: dict[str, list[Run]] = {}
     for run in runs:
         groups.setdefault(run.name, []).append(run)
+    names, legend = shown_names(list(groups))
     columns = [
-        Column("run", list(groups), align="left", wrap=True, identity=True, optional=False),
+        Column("run", names, align="left", wrap=True, identity=True, optional=False),
         Column("seeds", [", ".join(str(run.config.seed) for run in members) for members in groups.values()],
                align="left", wrap=True),
         Column("n", [str(len(members)) for members in groups.values()]),
@@ -110,4 +133,4 @@ def grouped_comparison_table(runs: Sequence[Run], title: str = "comparison") -> 
         stats = [mean_and_std([found.get(key) for found in measured[name]]) for name in groups]
         if any(count for _, _, count in stats):
             columns.append(Column(header, mean_std_column(stats), optional=False))
-    return TextTable(columns, title, [CAPTION, "each figure: mean ± sample standard deviation (n − 1) over the seeds"])
+    return TextTable(columns, title, [CAPTION, "each figure: mean ± sample standard deviation (n − 1) over the seeds", *legend])

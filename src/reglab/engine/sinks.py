@@ -29,7 +29,7 @@ class RunHeader(Callback):
         from reglab.regularizers.decay import decay_groups
 
         decay = decay_groups(record.model, 1.0, record.config.optimizer.decay_exclude)
-        self.console.print(f"run {record.run_id}: {decay.describe()}", markup=False, soft_wrap=True)
+        self.console.print(f"run {record.run_id}: {decay.describe()}", markup=False)
         return None
 
 
@@ -89,6 +89,7 @@ class ConsoleSink(Callback):
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
+        # one line per epoch, however narrow the terminal: logs are read line by line
         self.console.print(epoch_line(record.epoch, dict(record.metrics)), markup=False, soft_wrap=True)
         return None
 

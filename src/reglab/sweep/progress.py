@@ -110,13 +110,13 @@ class SweepProgress:
             self._last_line = time.monotonic()
             share = f" ({100 * (self.done + self.partial) / self.total:.0f}% trained)" if self.partial else ""
             self.console.print(
-                f"sweep {self.name}: {self.done}/{self.total} configs done{share}, ETA {format_eta(self.eta_seconds())}", markup=False, soft_wrap=True
+                f"sweep {self.name}: {self.done}/{self.total} configs done{share}, ETA {format_eta(self.eta_seconds())}", markup=False
             )
 
     def note(self, message: str) -> None:
         """A one-line message above the bar."""
         if self.enabled:
-            self.console.print(message, markup=False, soft_wrap=True)
+            self.console.print(message, markup=False)
 
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:

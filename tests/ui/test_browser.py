@@ -166,6 +166,25 @@ def test_run_page_shows_curves_trajectory_and_histograms(page, served_store, scr
     page.check()
 
 
+def test_a_constant_curve_is_drawn_at_its_value_not_on_the_zero_line(page, served_store):
+    """A fixed learning rate of 0.01: Plotly alone ranges a constant line over value ± 1."""
+    contents, _ = served_store
+    page.open(f"/runs/{contents.ids['plain']}")
+    ranges = page.page.evaluate("""async () => {
+        const ranges = [];
+        for (const y of [[0.01, 0.01, 0.01], [0, 0, 0], [0.01, 0.02, 0.04]]) {
+            const node = document.createElement("div");
+            document.body.append(node);
+            await reglab.plot(node, [{x: [1, 2, 3], y, mode: "lines"}], {title: "t"});
+            ranges.push(node._fullLayout.yaxis.range);
+        }
+        return ranges;
+    }""")
+    assert ranges[0] == pytest.approx([0.005, 0.015])
+    assert ranges[1][0] < 0 < ranges[1][1]  # zero keeps Plotly's own range around it
+    assert ranges[2][0] < 0.01 and 0.04 < ranges[2][1] < 0.06  # a changing line: Plotly's own autorange
+
+
 def test_selecting_two_runs_shows_both_curves(page, served_store, browser, screenshots):
     contents, server = served_store
     plain, decayed = contents.ids["plain"], contents.ids["weight decay"]

@@ -117,7 +117,15 @@ const reglab = (() => {
     if (epochs.length && epochs.every(Number.isInteger)) {
       base.xaxis.dtick = Math.max(1, Math.ceil((Math.max(...epochs) - Math.min(...epochs)) / 10));
     }
-    const merged = Object.assign(base, layout, {title: base.title});
+    // A constant line (a fixed learning rate of 0.01) sits in the middle of ±50 % of its
+    // value: Plotly's own range for it, value ± 1, draws 0.01 on the zero line.
+    const values = traces.flatMap((trace) => ((trace.type || "scatter") === "scatter" ? trace.y || [] : [])).filter(Number.isFinite);
+    const linear = !(layout.yaxis && layout.yaxis.type === "log");
+    if (linear && values.length && values[0] !== 0 && values.every((value) => value === values[0])) {
+      const half = Math.abs(values[0]) / 2;
+      base.yaxis.range = [values[0] - half, values[0] + half];
+    }
+    const merged = Object.assign(base, layout, {title: base.title, yaxis: {...base.yaxis, ...(layout.yaxis || {})}});
     return Plotly.react(container, traces, merged, PLOT_CONFIG);
   }
 

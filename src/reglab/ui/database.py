@@ -58,23 +58,31 @@ class ReadOnlyDatabase:
     def _wal_present(self) -> bool:
         return self.path.with_name(self.path.name + "-wal").exists()
 
+    def _file_state(self) -> tuple[int, int, int]:
+        stat = self.path.stat()
+        return stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size
+
     def _reopen(self) -> None:
         if self._connection is not None:
             self._connection.close()
         self._immutable = not self._wal_present()
+        self._opened_file = self._file_state()
         self._connection = sqlite3.connect(
             read_only_uri(self.path, self._immutable), uri=True, check_same_thread=False, timeout=10.0
         )
         self._connection.execute("PRAGMA query_only = ON")
 
     def version(self) -> tuple[Any, ...]:
-        """A token that changes when the database's content may have changed."""
+        """A token that changes when the database's content may have changed.
+
+        An immutable connection keeps the pages it has read: when a writer came and went
+        between two calls (a short run trained while nobody looked, its `-wal` file gone
+        again), the file changed under it, and it is opened anew."""
         with self._lock:
-            if self._immutable and self._wal_present():
+            if self._immutable and (self._wal_present() or self._file_state() != self._opened_file):
                 self._reopen()
             if self._immutable:
-                stat = self.path.stat()
-                return ("file", stat.st_mtime_ns, stat.st_size)
+                return ("file", *self._opened_file)
             return ("wal", self._connection.execute("PRAGMA data_version").fetchone()[0])
 
     def query(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple]:

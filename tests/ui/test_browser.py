@@ -185,6 +185,24 @@ def test_a_constant_curve_is_drawn_at_its_value_not_on_the_zero_line(page, serve
     assert ranges[2][0] < 0.01 and 0.04 < ranges[2][1] < 0.06  # a changing line: Plotly's own autorange
 
 
+def test_parallel_axes_of_a_weight_decay_grid_with_zero_are_evenly_ticked(page, served_store):
+    page.open("/sweeps/grid")
+    axes = page.page.evaluate("""() => [
+        figures.parallelAxis("optimizer.weight_decay", [0, 0.0001, 0.001, 0.01, 0.001], reglab.format),
+        figures.parallelAxis("optimizer.lr", [0.01, 0.1, 1], reglab.format),
+        figures.parallelAxis("optimizer.momentum", [0, 0.5, 0.9], reglab.format),
+        figures.parallelAxis("model.norm", ["none", "batch"], reglab.format),
+        figures.parallelAxis("seed", [1, 0, 1], reglab.format),
+    ]""")
+    decay, lr, momentum, norm, seed = axes
+    assert decay["values"] == [0, 1, 2, 3, 2] and decay["tickvals"] == [0, 1, 2, 3] and len(decay["ticktext"]) == 4
+    assert decay["ticktext"][0] == "0" and decay["label"] == "optimizer.weight_decay"
+    assert lr["label"] == "log10 optimizer.lr" and lr["values"] == pytest.approx([-2, -1, 0])
+    assert momentum == {"label": "optimizer.momentum", "values": [0, 0.5, 0.9]}  # no decades: linear
+    assert norm["ticktext"] == ["batch", "none"] and norm["values"] == [1, 0]
+    assert seed["tickvals"] == [0, 1] and seed["ticktext"] == ["0", "1"] and seed["values"] == [1, 0, 1]
+
+
 def test_selecting_two_runs_shows_both_curves(page, served_store, browser, screenshots):
     contents, server = served_store
     plain, decayed = contents.ids["plain"], contents.ids["weight decay"]

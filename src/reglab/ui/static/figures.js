@@ -80,5 +80,29 @@ const figures = (() => {
     return values.length > 1 && Math.max(...values) / Math.min(...values) > 20;
   }
 
-  return {spansDecades, CURVES, TRAJECTORY, points, presentCurves, presentPanels, panelKeys, runTraces, overlayTraces, bestLine};
+  // One axis of the parallel coordinates for a swept key's values (one per run):
+  // log10 when all are positive over a factor of 10 or more; one evenly spaced tick per
+  // value when a few values span decades with a zero among them (weight decay 0, 1e-4,
+  // 1e-3, 1e-2, which a linear axis would crowd at its bottom) or are integers (seeds);
+  // else linear; text values as sorted categories.
+  const MAX_TICKED_VALUES = 12;
+  function parallelAxis(key, values, format) {
+    const numeric = values.every((value) => typeof value === "number" || value === null);
+    if (numeric) {
+      const positive = values.filter((value) => value > 0);
+      const decades = positive.length > 0 && Math.max(...positive) / Math.min(...positive) >= 10;
+      if (decades && positive.length === values.length) return {label: `log10 ${key}`, values: values.map((value) => Math.log10(value))};
+      const distinct = [...new Set(values.filter((value) => value !== null))].sort((a, b) => a - b);
+      if ((decades || distinct.every(Number.isInteger)) && distinct.length <= MAX_TICKED_VALUES) {
+        return {label: key, values: values.map((value) => (value === null ? NaN : distinct.indexOf(value))),
+          tickvals: distinct.map((_, index) => index), ticktext: distinct.map((value) => format(value))};
+      }
+      return {label: key, values: values.map((value) => (value === null ? NaN : value))};
+    }
+    const texts = values.map((value) => format(value));
+    const distinct = [...new Set(texts)].sort();
+    return {label: key, values: texts.map((text) => distinct.indexOf(text)), tickvals: distinct.map((_, index) => index), ticktext: distinct};
+  }
+
+  return {parallelAxis, spansDecades, CURVES, TRAJECTORY, points, presentCurves, presentPanels, panelKeys, runTraces, overlayTraces, bestLine};
 })();

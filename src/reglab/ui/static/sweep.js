@@ -44,18 +44,7 @@
   }
 
   function axis(rows, key) {
-    const values = rows.map((row) => table.columns[key][row]);
-    const numeric = values.every((value) => typeof value === "number" || value === null);
-    if (numeric) {
-      const positive = values.filter((value) => value > 0);
-      const logScale = positive.length === values.length && positive.length && Math.max(...positive) / Math.min(...positive) >= 10;
-      return logScale
-        ? {label: `log10 ${key}`, values: values.map((value) => Math.log10(value))}
-        : {label: key, values: values.map((value) => (value === null ? NaN : value))};
-    }
-    const texts = values.map((value) => format(value));
-    const distinct = [...new Set(texts)].sort();
-    return {label: key, values: texts.map((text) => distinct.indexOf(text)), tickvals: distinct.map((_, index) => index), ticktext: distinct};
+    return figures.parallelAxis(key, rows.map((row) => table.columns[key][row]), format);
   }
 
   function drawParallel() {

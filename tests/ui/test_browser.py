@@ -203,6 +203,21 @@ def test_parallel_axes_of_a_weight_decay_grid_with_zero_are_evenly_ticked(page, 
     assert seed["tickvals"] == [0, 1] and seed["ticktext"] == ["0", "1"] and seed["values"] == [1, 0, 1]
 
 
+def test_compare_legends_name_vary_keys_by_their_short_names(page, served_store):
+    """`compare --vary` names runs `optimizer.lr=0.1, regularization.l2=0`: in legends the
+    keys go by their short names, so the legend leaves the plot its width."""
+    contents, _ = served_store
+    page.open(f"/runs/{contents.ids['plain']}")
+    shown = page.page.evaluate("""() => [
+        figures.shortRunNames(["optimizer.lr=0.1, regularization.l2=0", "optimizer.lr=0.01, regularization.l2=0.001 (3f2a9b)"]),
+        figures.shortRunNames(["model.dropout=0.1, augment.dropout=0.2, model.hidden=[64, 32]"]),
+        figures.shortRunNames(["plain", "weight decay 5e-4"]),
+    ]""")
+    assert shown[0] == {"names": ["lr=0.1, l2=0", "lr=0.01, l2=0.001 (3f2a9b)"], "legend": "run names: lr = optimizer.lr, l2 = regularization.l2"}
+    assert shown[1] == {"names": ["model.dropout=0.1, augment.dropout=0.2, hidden=[64, 32]"], "legend": "run names: hidden = model.hidden"}
+    assert shown[2] == {"names": ["plain", "weight decay 5e-4"], "legend": ""}
+
+
 def test_selecting_two_runs_shows_both_curves(page, served_store, browser, screenshots):
     contents, server = served_store
     plain, decayed = contents.ids["plain"], contents.ids["weight decay"]

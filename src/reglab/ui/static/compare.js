@@ -26,7 +26,8 @@
       return;
     }
     const histories = await Promise.all(data.runs.map((run) => getJSON(`/api/runs/${encodeURIComponent(run.id)}/history`)));
-    const names = data.runs.map((run, index) => data.runs.filter((other) => other.name === run.name).length > 1 ? `${run.name} (${run.id.slice(0, 6)})` : run.name);
+    const fullNames = data.runs.map((run) => data.runs.filter((other) => other.name === run.name).length > 1 ? `${run.name} (${run.id.slice(0, 6)})` : run.name);
+    const {names, legend} = figures.shortRunNames(fullNames);
 
     main.append(el("div", {class: "facts"},
       el("div", {}, el("span", {}, "permalink"), el("a", {id: "permalink", href: permalink}, permalink)),
@@ -40,12 +41,13 @@
         const last = histories[index];
         const latest = (key) => key in final ? final[key] : (last.series[key] || []).slice(-1)[0];
         return el("tr", {dataset: {id: run.id}},
-          el("td", {}, el("span", {class: "swatch", style: `background:${COLORS[index % COLORS.length]}`}), el("a", {href: `/runs/${encodeURIComponent(run.id)}`}, names[index])),
+          el("td", {}, el("span", {class: "swatch", style: `background:${COLORS[index % COLORS.length]}`}), el("a", {href: `/runs/${encodeURIComponent(run.id)}`, title: fullNames[index]}, names[index])),
           el("td", {}, badge(run.status)),
           el("td", {class: "number"}, format(run.epochs)),
           el("td", {class: "number"}, format((run.summary || {}).best_epoch)),
           ["val/acc", "test/acc", "val/loss", "test/loss"].map((key) => el("td", {class: "number"}, format(latest(key)))));
       }))));
+    if (legend) main.append(el("p", {class: "muted", id: "run-names"}, legend));
 
     const curves = el("div", {class: "grid", id: "compare-curves"});
     main.append(el("h2", {}, "Curves"), curves);

@@ -218,6 +218,12 @@ def test_compare_legends_name_vary_keys_by_their_short_names(page, served_store)
     assert shown[2] == {"names": ["plain", "weight decay 5e-4"], "legend": ""}
 
 
+def test_durations_read_to_a_tenth_under_ten_seconds(page, served_store):
+    page.open("/")
+    shown = page.page.evaluate("() => [0.04, 0.44, 9.94, 9.96, 59.4, 61, 3723, null].map(reglab.duration)")
+    assert shown == ["0.0 s", "0.4 s", "9.9 s", "10 s", "59 s", "1:01", "1:02:03", "—"]
+
+
 def test_selecting_two_runs_shows_both_curves(page, served_store, browser, screenshots):
     contents, server = served_store
     plain, decayed = contents.ids["plain"], contents.ids["weight decay"]

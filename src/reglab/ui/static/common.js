@@ -56,6 +56,7 @@ const reglab = (() => {
 
   function duration(seconds) {
     if (seconds === null || seconds === undefined) return "—";
+    if (seconds < 9.95) return `${seconds.toFixed(1)} s`;  // a run of digits takes under a second
     seconds = Math.round(seconds);
     if (seconds < 60) return `${seconds} s`;
     const hours = Math.floor(seconds / 3600), minutes = Math.floor((seconds % 3600) / 60), rest = seconds % 60;

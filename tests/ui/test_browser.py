@@ -303,12 +303,15 @@ def test_sweep_pages(page, served_store, screenshots):
     page.shot(screenshots, "sweep")
 
     contents = served_store[0]
-    late = write_run(contents.writer, "grid-late", [("optimizer.lr", 0.01), ("seed", 7)], epochs=4, sweep="grid", files=False)
+    # named after its sweep, as `reglab sweep` names runs; lr 0.03 is the best of the surface
+    late = write_run(contents.writer, "grid", [("optimizer.lr", 0.03), ("seed", 7)], epochs=4, sweep="grid", files=False)
     try:  # a result arrives while the page is open: offered, drawn on request, without a reload
         page.page.wait_for_selector("#update", state="visible")
         page.page.click("#update")
         page.page.wait_for_function("() => document.getElementById('parallel-caption').textContent.startsWith('13 runs')")
         assert page.page.locator("#update").is_hidden()
+        # a run named like its sweep is told apart by its id in the best runs
+        assert page.page.locator(f"#best-runs tr[data-id='{late}'] a").text_content() == late[:8]
     finally:
         contents.writer.delete_run(late)
     page.check()

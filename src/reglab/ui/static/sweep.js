@@ -76,7 +76,8 @@
       el("thead", {}, el("tr", {}, el("th", {}, "#"), el("th", {}, "run"), el("th", {}, "status"), columns.map((key) => el("th", {}, key)))),
       el("tbody", {}, table.best.map((row, index) => el("tr", {dataset: {id: row.id}},
         el("td", {}, String(index + 1)),
-        el("td", {}, el("a", {href: `/runs/${encodeURIComponent(row.id)}`}, row.name)),
+        // a sweep's runs usually share its name: the run's id tells them apart
+        el("td", {}, el("a", {href: `/runs/${encodeURIComponent(row.id)}`, title: row.name}, row.name === name ? row.id.slice(0, 8) : row.name)),
         el("td", {}, badge(row.status)),
         columns.map((key) => el("td", {class: typeof row.values[key] === "number" ? "number" : null}, format(row.values[key]))))))));
   }

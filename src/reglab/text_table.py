@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
-__all__ = ["Column", "TextTable", "short_names", "render_table", "terminal_width", "wrap_line"]
+__all__ = ["Column", "TextTable", "short_names", "shown_names", "render_table", "terminal_width", "wrap_line"]
 
 # Narrowest a wrapping text column (a run name) is made before the table is transposed.
 MIN_TEXT_WIDTH = 12
@@ -42,6 +42,9 @@ MAX_WORD = 20
 # Identity columns whose value speaks for itself on a block's first line.
 NAMELESS = {"id", "name", "run"}
 HEADER_BREAK = re.compile(r"(?<=[/._ \-])")
+# A dotted config key that starts a `key=value` pair of a run name (`compare --vary`
+# labels: `optimizer.lr=0.1, regularization.l2=0 | other=1`).
+NAMED_KEY = re.compile(r"(?:^|(?<=, )|(?<=\| ))([A-Za-z_]\w*(?:\.\w+)+)(?==)")
 
 
 @dataclass
@@ -125,6 +128,23 @@ def short_names(keys: Sequence[str], taken: Sequence[str] = ()) -> dict[str, str
         else:
             names[key] = key
     return names
+
+
+def shown_names(names: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Run names with each dotted config key of their `key=value` pairs by its shortest
+    unique suffix, so a `--vary` grid's names fit a narrow table, and the note that says
+    what the short keys stand for (none when nothing was shortened).
+
+    Example:
+        >>> shown_names(["optimizer.lr=0.1, regularization.l2=0", "optimizer.lr=0.01, regularization.l2=0"])
+        (['lr=0.1, l2=0', 'lr=0.01, l2=0'], ['run names: lr = optimizer.lr, l2 = regularization.l2'])
+    """
+    keys = list(dict.fromkeys(match.group(1) for name in names for match in NAMED_KEY.finditer(name)))
+    short = {key: name for key, name in short_names(keys).items() if name != key}
+    if not short:
+        return list(names), []
+    shown = [NAMED_KEY.sub(lambda match: short.get(match.group(1), match.group(1)), name) for name in names]
+    return shown, ["run names: " + ", ".join(f"{name} = {key}" for key, name in short.items())]
 
 
 def _header_pieces(header: str) -> list[str]:

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from tests.cli.cli_helpers import run_cli
-from reglab.cli.runs_table import short_ids
+from reglab.cli.runs_table import runs_table, short_ids
 from reglab.config import load_config
 from reglab.engine.summary import summarize
 from reglab.formatting import column_formatter, format_column, mean_and_std, mean_std_column
 from reglab.store import RunStore
 from reglab.sweep import expand_sweep, load_sweep
-from reglab.text_table import Column, TextTable, render_table, short_names
+from reglab.text_table import Column, TextTable, render_table, short_names, shown_names
 
 SWEEP = Path(__file__).resolve().parents[2] / "examples" / "sweeps" / "seed004_slice.yaml"
 SLICE_COLUMNS = "model.init,model.activation,model.hidden,optimizer.lr,optimizer.momentum"
@@ -167,10 +167,10 @@ def test_compare_table_and_grouped_table_fit_80_columns(tmp_path):
     assert cell == "0.9602 ± 0.0028" and cell in grouped
 
 
-def test_compare_names_show_vary_keys_by_their_short_names_and_say_so(tmp_path):
+def test_vary_names_show_their_keys_by_short_names_and_say_so(tmp_path):
     import torch
 
-    from reglab.compare.table import comparison_table, shown_names
+    from reglab.compare.table import comparison_table
     from reglab.compare.vary import vary_variants
     from reglab.config import load_config
     from reglab.engine.run import Run
@@ -191,6 +191,10 @@ def test_compare_names_show_vary_keys_by_their_short_names_and_say_so(tmp_path):
     assert shown_names(["model.dropout=0.1, augment.dropout=0.2, model.hidden=[64, 32]"]) == (
         ["model.dropout=0.1, augment.dropout=0.2, hidden=[64, 32]"], ["run names: hidden = model.hidden"])
     assert shown_names(["plain", "weight decay 5e-4"]) == (["plain", "weight decay 5e-4"], [])
+    # `reglab runs list` shows them so too
+    listed = render_table(runs_table([{"id": f"{index:02d}ab34cd56ef", "name": name, "status": "completed"}
+                                      for index, name in enumerate(labels)], [], "runs"), 80)
+    assert "lr=0.01, l2=0.001" in listed and "run names: lr = optimizer.lr, l2 = regularization.l2" in listed
 
 
 def test_runs_show_prints_config_differences_summary_and_history(capsys, monkeypatch, slice_store):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Sequence
 
-from reglab.text_table import Column, TextTable, short_names
+from reglab.text_table import Column, TextTable, short_names, shown_names
 from reglab.formatting import MISSING, column_formatter, format_plain, mean_and_std, mean_std_column
 
 __all__ = [
@@ -138,9 +138,10 @@ def runs_table(rows: Sequence[dict[str, Any]], config_columns: Sequence[str], ti
         explicit: columns the user asked for; kept even when the same in every row.
     """
     ids = short_ids([row["id"] for row in rows])  # shortest unique prefixes, at least 7 characters (as git)
+    run_names, legend = shown_names([str(row.get("name", "")) for row in rows])
     columns = [
         Column("id", [ids[row["id"]] for row in rows], align="left", identity=True, optional=False),
-        Column("name", [str(row.get("name", "")) for row in rows], align="left", wrap=True, identity=True),
+        Column("name", run_names, align="left", wrap=True, identity=True),
         Column("status", [str(row.get("status", "")) for row in rows], align="left", identity=True),
         Column("started", [started_text(row.get("started")) for row in rows], align="left", wrap=True, optional=False),
         Column("epochs", _cells([row.get("epochs") for row in rows])),
@@ -162,7 +163,7 @@ def runs_table(rows: Sequence[dict[str, Any]], config_columns: Sequence[str], ti
     abbreviated = [f"{short} = {key}" for key, short in names.items() if short != key]
     if abbreviated:
         notes.append("columns: " + ", ".join(abbreviated))
-    return TextTable(columns, title, notes)
+    return TextTable(columns, title, notes + legend)
 
 
 def group_rows(rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> list[tuple[tuple, list[dict[str, Any]]]]:

@@ -9,16 +9,15 @@ for every run move under it, and it turns into one block per run when it is too 
 
 from __future__ import annotations
 
-import re
 from typing import Any, Sequence
 
 import torch
 
-from reglab.text_table import Column, TextTable, short_names
+from reglab.text_table import Column, TextTable, shown_names
 from reglab.engine.run import Run
 from reglab.formatting import MISSING, column_formatter, mean_and_std, mean_std_column
 
-__all__ = ["comparison_table", "grouped_comparison_table", "final_weight_stats", "run_figures", "progress_line", "shown_names"]
+__all__ = ["comparison_table", "grouped_comparison_table", "final_weight_stats", "run_figures", "progress_line"]
 
 # (metric key, header, where it comes from): `last` = the last epoch, `kept` = the kept weights.
 COLUMNS = (
@@ -28,9 +27,6 @@ COLUMNS = (
     ("test/loss", "test loss", "kept"),
 )
 CAPTION = "train acc: last epoch; val, test, ‖θ‖₂ and sparsity: the weights each run kept"
-# A dotted config key that starts a `key=value` pair of a run name (`--vary` labels:
-# `optimizer.lr=0.1, regularization.l2=0 | other=1`).
-NAMED_KEY = re.compile(r"(?:^|(?<=, )|(?<=\| ))([A-Za-z_]\w*(?:\.\w+)+)(?==)")
 
 
 @torch.no_grad()
@@ -65,23 +61,6 @@ def progress_line(run: Run) -> str:
     parts = [f"last epoch: {last}" if last else "", f"weights kept: {kept}" if kept else ""]
     epochs = f"{len(run.history)} epoch{'' if len(run.history) == 1 else 's'}"
     return f"  {run.name}: {run.status}, {epochs}; " + "; ".join(part for part in parts if part)
-
-
-def shown_names(names: Sequence[str]) -> tuple[list[str], list[str]]:
-    """Run names with each dotted config key of their `key=value` pairs by its shortest
-    unique suffix, so a `--vary` grid's names fit a narrow table, and the note that says
-    what the short keys stand for (none when nothing was shortened).
-
-    Example:
-        >>> shown_names(["optimizer.lr=0.1, regularization.l2=0", "optimizer.lr=0.01, regularization.l2=0"])
-        (['lr=0.1, l2=0', 'lr=0.01, l2=0'], ['run names: lr = optimizer.lr, l2 = regularization.l2'])
-    """
-    keys = list(dict.fromkeys(match.group(1) for name in names for match in NAMED_KEY.finditer(name)))
-    short = {key: name for key, name in short_names(keys).items() if name != key}
-    if not short:
-        return list(names), []
-    shown = [NAMED_KEY.sub(lambda match: short.get(match.group(1), match.group(1)), name) for name in names]
-    return shown, ["run names: " + ", ".join(f"{name} = {key}" for key, name in short.items())]
 
 
 def _column(header: str, values: Sequence[Any], **options: Any) -> Column:

@@ -197,8 +197,10 @@ class ShardThreads:
         """`function` over the zipped arguments, concurrently when sharded; results in order."""
         if self.pool is None:
             return [function(*items) for items in zip(*arguments)]
-        futures = [self.pool.submit(self._cancellable, function, *items) for items in zip(*arguments)]
-        try:
+        futures = []
+        try:  # from the first submit on: a Ctrl-C in between cancels what was submitted
+            for items in zip(*arguments):
+                futures.append(self.pool.submit(self._cancellable, function, *items))
             wait(futures, return_when=FIRST_EXCEPTION)
             failed = [future.exception() for future in futures if future.done() and future.exception() is not None]
             if failed:  # the first shard that failed ends the phase for all

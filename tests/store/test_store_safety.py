@@ -80,10 +80,12 @@ def test_a_store_with_read_only_permissions_lists_runs(tmp_path):
 
 def test_runs_list_works_on_a_read_only_store(tmp_path, monkeypatch, capsys):
     from reglab.cli import main
+    import reglab.cli.paths as paths  # binds `may_write` when first imported: patched here too
 
     with RunStore(tmp_path) as store:
         run_id = a_run(store)
     monkeypatch.setattr(opening, "may_write", lambda path: False)
+    monkeypatch.setattr(paths, "may_write", lambda path: False)
     main(["runs", "list", "--store", str(tmp_path)])
     assert run_id[:7] in capsys.readouterr().out  # ids show as their shortest unique prefix of 7 or more
     with pytest.raises(SystemExit) as exit_:
@@ -153,3 +155,14 @@ def test_a_transaction_that_ctrl_c_cut_short_is_rolled_back_by_the_next_write(tm
     with RunStore(tmp_path, read_only=True) as reader:
         assert reader.get_run(run_id).status == "interrupted"
         assert reader.history(run_id) == [{"epoch": 1, "train/loss": 0.5}]
+
+
+def test_a_store_transaction_inside_another_is_refused_instead_of_rolling_it_back(tmp_path):
+    store = RunStore(tmp_path)
+    with pytest.raises(RuntimeError, match="inside another"):
+        with store._transaction():
+            store.start_run("r", {"seed": 0})
+    assert store.runs() == [] and not store._connection.in_transaction
+    run_id = store.start_run("r", {"seed": 0})  # the store writes again afterwards
+    assert [run.id for run in store.runs()] == [run_id]
+    store.close()

@@ -90,6 +90,7 @@ class RunStore:
         if self.read_only and not self.path.is_file():
             raise ConfigError("--store", str(self.directory), "a folder made by 'reglab train' (no reglab.db here)")
         existed = self.path.is_file() and self.path.stat().st_size > 0
+        self._writing = False  # inside `_transaction` (nesting is refused)
         try:
             self._connection = self._connect()
             if existed:
@@ -162,10 +163,13 @@ class RunStore:
         """
         if self.read_only:
             raise read_only_store(self.directory)
+        if self._writing:
+            raise RuntimeError("a store transaction inside another one (each write method commits its own)")
         cursor = self._connection.cursor()
         if self._connection.in_transaction:  # one that an interrupt cut short: nothing of it was committed
             cursor.execute("ROLLBACK")
         try:
+            self._writing = True
             self._begin(cursor)
             yield cursor
         except BaseException as error:
@@ -176,6 +180,8 @@ class RunStore:
             raise
         else:
             cursor.execute("COMMIT")
+        finally:
+            self._writing = False
 
     def _begin(self, cursor: sqlite3.Cursor) -> None:
         """BEGIN IMMEDIATE, waiting while another process holds the write lock."""

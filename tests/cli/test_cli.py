@@ -137,3 +137,15 @@ def test_demo_trains_four_variants(capsys, store_dir):
     for label in ("plain", "weight decay 5e-4", "batchnorm", "batchnorm + dropout"):
         assert label in out
     assert f"runs stored in {store_dir}" in out.replace("\n", "")
+
+
+@pytest.mark.parametrize("command", [[], ["runs"]])
+def test_command_lists_fit_80_columns_without_cut_descriptions(capsys, monkeypatch, command):
+    """Click cuts a command's first docstring line with '...' when it is too long for the
+    terminal: every command carries a short help that fits 80 columns whole."""
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = run_cli(capsys, *command, "--help")
+    listed = out.split("Commands:")[1].strip().splitlines()
+    assert code == 0 and len(listed) == (9 if not command else 5)
+    for line in listed:
+        assert len(line) <= 80 and not line.endswith("...") and len(line.split(None, 1)) == 2, line

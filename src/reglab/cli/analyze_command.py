@@ -14,7 +14,7 @@ from reglab.cli.options import StoreOption, existing_store
 __all__ = ["analyze_command"]
 
 
-@app.command("analyze")
+@app.command("analyze", short_help="Weight-trajectory PCA, loss along init→final, loss surface")
 def analyze_command(
     run_id: Optional[str] = typer.Argument(None, help="Run id (a unique prefix is enough); or use --sweep."),
     store: Optional[Path] = StoreOption,

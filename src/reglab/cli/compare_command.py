@@ -29,7 +29,7 @@ def _list_presets() -> None:
     make_console().print(table)
 
 
-@app.command("compare")
+@app.command("compare", short_help="Train several configs on one split and seed; one HTML report")
 def compare_command(
     configs: Optional[List[Path]] = typer.Argument(None, help="YAML configs, one run each."),
     preset: Optional[str] = typer.Option(None, "--preset", help="A named comparison (see --list)."),

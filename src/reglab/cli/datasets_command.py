@@ -7,7 +7,7 @@ from reglab.cli.app import app
 __all__ = ["datasets_command"]
 
 
-@app.command("datasets")
+@app.command("datasets", short_help="List the datasets: samples, shape, classes, offline or not")
 def datasets_command() -> None:
     """List the datasets: name, samples, shape, classes, offline or not."""
     from rich.table import Table

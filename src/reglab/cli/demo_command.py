@@ -22,7 +22,7 @@ def demo_plan(epochs: int):
     return {**base, "epochs": epochs}, list(SEED000_LAB.variants[:4])
 
 
-@app.command("demo")
+@app.command("demo", short_help="Seed 000's regularization lab on digits, four ways, in seconds")
 def demo_command(
     store: Optional[Path] = StoreOption,
     epochs: int = typer.Option(30, "--epochs", min=1, help="Epochs per run."),

@@ -13,7 +13,7 @@ from reglab.cli.options import StoreOption, existing_store
 __all__ = ["report_command"]
 
 
-@app.command("report")
+@app.command("report", short_help="One self-contained HTML report of stored runs")
 def report_command(
     run_ids: List[str] = typer.Argument(..., help="Run ids (a unique prefix is enough)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Report file (default: <store>/reports/report-<time>.html)."),

@@ -60,7 +60,7 @@ def _list_rows(run_store, sweep: Optional[str], status: Optional[str], tag: Opti
     return rows, config_keys
 
 
-@runs_app.command("list")
+@runs_app.command("list", short_help="A table of stored runs, newest first, fitted to the terminal")
 def list_command(
     sort: Optional[str] = typer.Option(None, "--sort", help="Column to sort by: started (default), test/acc, optimizer.lr, ..."),
     ascending: bool = typer.Option(False, "--ascending", help="Sort from small to large (default: large first, newest first)."),
@@ -124,7 +124,7 @@ def list_command(
     _echo(render_table(table, width))
 
 
-@runs_app.command("show")
+@runs_app.command("show", short_help="One run: config differences, summary, per-epoch history")
 def show_command(
     run_id: str = typer.Argument(..., help="Run id (a unique prefix is enough)."),
     as_json: bool = typer.Option(False, "--json", help="Print config, summary and history as JSON."),
@@ -159,7 +159,7 @@ def show_command(
     _echo(run_details(run, history, tags))
 
 
-@runs_app.command("export")
+@runs_app.command("export", short_help="One row per run (csv, json), or the runs into MLflow/TensorBoard")
 def export_command(
     format_: str = typer.Option("csv", "--format", help="csv, json, mlflow or tensorboard."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write to this file instead of stdout (tensorboard: the log folder)."),
@@ -191,7 +191,7 @@ def export_command(
         typer.echo(f"wrote {len(rows)} runs to {out}", err=True)
 
 
-@runs_app.command("delete")
+@runs_app.command("delete", short_help="Delete runs: their rows and their folders")
 def delete_command(
     run_ids: List[str] = typer.Argument(..., help="Run ids (unique prefixes are enough)."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Delete without asking."),
@@ -215,7 +215,7 @@ def delete_command(
     _echo(f"deleted {len(deleted)} run{'s' if len(deleted) != 1 else ''}")
 
 
-@runs_app.command("tag")
+@runs_app.command("tag", short_help="Tag a run (shown and filtered by 'runs list')")
 def tag_command(
     run_id: str = typer.Argument(..., help="Run id (a unique prefix is enough)."),
     tag: str = typer.Argument(..., help="The tag, e.g. baseline."),

@@ -13,7 +13,7 @@ from reglab.cli.options import SetOption, StoreOption, store_dir
 __all__ = ["sweep_command"]
 
 
-@app.command("sweep")
+@app.command("sweep", short_help="Train every config of a sweep; rerunning it resumes")
 def sweep_command(
     sweep_file: Path = typer.Argument(..., help="Sweep YAML: name, base, method, parameters (see docs/sweeps.md)."),
     backend: Optional[str] = typer.Option(None, "--backend", help="sequential | population | processes | ray (default: the file's)."),

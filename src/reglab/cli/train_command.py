@@ -14,7 +14,7 @@ from reglab.cli.options import SetOption, StoreOption, store_dir
 __all__ = ["train_command"]
 
 
-@app.command("train")
+@app.command("train", short_help="Train one configuration and store the run, or resume one")
 def train_command(
     config: Optional[Path] = typer.Argument(None, help="YAML config file (keys: docs/config.md)."),
     set_: Optional[List[str]] = SetOption,

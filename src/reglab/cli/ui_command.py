@@ -13,7 +13,7 @@ from reglab.cli.options import StoreOption
 __all__ = ["ui_command"]
 
 
-@app.command("ui")
+@app.command("ui", short_help="A local, read-only dashboard of the runs")
 def ui_command(
     store: Optional[Path] = StoreOption,
     port: int = typer.Option(8765, "--port", help="Port to listen on (0: any free port)."),

@@ -35,7 +35,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-runs_app = typer.Typer(help="List, show and export stored runs.", no_args_is_help=True)
+runs_app = typer.Typer(help="List, show, export, tag and delete stored runs.", no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
 
 

@@ -96,35 +96,27 @@ def test_ctrl_c_on_sweep_exits_130_and_says_how_to_resume(tmp_path, store_dir):
     assert err == f"interrupted: run {run.id} keeps {run.epochs} epochs; resume with: reglab sweep {sweep_file} --store {store_dir} --quiet\n"
 
 
-class _InterruptedAfterBegin:
-    """A store connection whose `nth` BEGIN IMMEDIATE returns and then meets a Ctrl-C:
-    the window, between two Python statements, where a real SIGINT can land."""
+class _CtrlCAfterBegin:
+    """Wraps a store connection (or its cursor): the `nth` BEGIN IMMEDIATE returns and then
+    meets a Ctrl-C, the window between two Python statements where a real SIGINT can land.
+    `begun` counts the BEGINs of every connection it wraps."""
 
-    def __init__(self, connection, nth: int, begun: list[int]):
-        self._connection, self._nth, self._begun = connection, nth, begun
+    def __init__(self, wrapped, nth: int, begun: list[int]):
+        self._wrapped, self._nth, self._begun = wrapped, nth, begun
 
     def cursor(self):
-        outer = self
+        return _CtrlCAfterBegin(self._wrapped.cursor(), self._nth, self._begun)
 
-        class Cursor:
-            def __init__(self, cursor):
-                self._cursor = cursor
-
-            def execute(self, sql, *args):
-                result = self._cursor.execute(sql, *args)
-                if sql == "BEGIN IMMEDIATE":
-                    outer._begun[0] += 1
-                    if outer._begun[0] == outer._nth:
-                        raise KeyboardInterrupt
-                return result
-
-            def __getattr__(self, name):
-                return getattr(self._cursor, name)
-
-        return Cursor(self._connection.cursor())
+    def execute(self, sql, *args):
+        result = self._wrapped.execute(sql, *args)
+        if sql == "BEGIN IMMEDIATE":
+            self._begun[0] += 1
+            if self._begun[0] == self._nth:
+                raise KeyboardInterrupt
+        return result
 
     def __getattr__(self, name):
-        return getattr(self._connection, name)
+        return getattr(self._wrapped, name)
 
 
 @pytest.mark.parametrize("nth", [4, 7, 9])
@@ -133,7 +125,7 @@ def test_ctrl_c_just_after_a_store_transaction_began_still_exits_130(capsys, tmp
     on it ("cannot start a transaction within a transaction" exited 1 with a traceback)."""
     begun = [0]
     connect = StoreClass._connect
-    monkeypatch.setattr(StoreClass, "_connect", lambda store: _InterruptedAfterBegin(connect(store), nth, begun))
+    monkeypatch.setattr(StoreClass, "_connect", lambda store: _CtrlCAfterBegin(connect(store), nth, begun))
     sweep_file = tmp_path / "s.yaml"
     sweep_file.write_text(yaml.safe_dump({"name": "s", "backend": "sequential", "base": {**TINY, "epochs": 5},
                                           "parameters": {"optimizer.lr": [0.1, 0.01]}}))

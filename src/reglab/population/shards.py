@@ -202,9 +202,9 @@ class ShardThreads:
             for items in zip(*arguments):
                 futures.append(self.pool.submit(self._cancellable, function, *items))
             wait(futures, return_when=FIRST_EXCEPTION)
-            failed = [future.exception() for future in futures if future.done() and future.exception() is not None]
-            if failed:  # the first shard that failed ends the phase for all
-                raise failed[0]
+            errors = [error for error in (future.exception() for future in futures if future.done()) if error is not None]
+            if errors:  # the first shard that failed ends the phase for all
+                raise errors[0]
             return [future.result() for future in futures]
         except BaseException:
             self.cancelled.set()

@@ -3,9 +3,9 @@
 Files live in torchvision's layout under `data.root`, e.g.
 `root/MNIST/raw/train-images-idx3-ubyte` (also `train-labels-idx1-ubyte`,
 `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`; FashionMNIST/raw and
-KMNIST/raw for the others). They are read once by torchvision's dataset class and
-its whole `.data` tensor is converted — no per-sample iteration. Pixels are
-scaled to [0, 1] (value / 255).
+KMNIST/raw for the others). Each file is read whole into one tensor
+(`reglab.data.idx`) — no per-sample iteration; torchvision is imported only to
+download them. Pixels are scaled to [0, 1] (value / 255).
 
 References:
     Y. LeCun, L. Bottou, Y. Bengio, P. Haffner. "Gradient-based learning applied
@@ -17,6 +17,7 @@ References:
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 
 import torch
 
@@ -24,6 +25,7 @@ from reglab.config.data import DataConfig
 from reglab.config.errors import ConfigError
 from reglab.data.bundle import SourceData
 from reglab.data.files import download_failed_error, missing_files, missing_files_error
+from reglab.data.idx import IdxError, read_idx
 from reglab.data.registry import DatasetInfo, register_dataset
 
 __all__ = ["IDX_FILES", "expected_idx_files", "load_idx_family"]
@@ -42,6 +44,13 @@ _FAMILY = {
     "kmnist": ("KMNIST", "Kuzushiji-MNIST Japanese characters"),
 }
 
+# The class names the datasets publish (torchvision's `classes` of each dataset class).
+_CLASSES = {
+    "mnist": ("0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine"),
+    "fashion_mnist": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+    "kmnist": ("o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"),
+}
+
 
 def expected_idx_files(folder: str) -> list[str]:
     """The four IDX files torchvision reads, relative to `data.root`."""
@@ -53,35 +62,41 @@ def load_idx_family(config: DataConfig, seed: int, name: str) -> SourceData:
 
     Raises:
         ConfigError: files missing and `data.download` off, download failed, or
-            files that torchvision cannot read.
+            files that are not whole IDX files of images and their labels.
     """
-    import torchvision.datasets
-
     folder, _ = _FAMILY[name]
-    dataset_class = getattr(torchvision.datasets, folder)
     expected = expected_idx_files(folder)
     layout = f"{folder}/raw/ with {', '.join(IDX_FILES)}"
     if missing_files(config.root, expected):
         if not config.download:
             raise missing_files_error(config.root, layout)
-        try:
-            dataset_class(config.root, train=True, download=True)
-        except (RuntimeError, OSError, ValueError) as error:
-            raise download_failed_error(config.root, name, layout, error) from None
+        _download(config.root, folder, name, layout)
     try:
-        train = dataset_class(config.root, train=True, download=False)
-        test = dataset_class(config.root, train=False, download=False)
-    except (RuntimeError, OSError, ValueError, AssertionError) as error:
+        train_x, train_y, test_x, test_y = (read_idx(Path(config.root) / path) for path in expected)
+        for images, labels in ((train_x, train_y), (test_x, test_y)):
+            if images.dim() != 3 or labels.dim() != 1 or len(images) != len(labels):
+                raise IdxError(f"images {tuple(images.shape)} with labels {tuple(labels.shape)}: want (N, H, W) and (N,)")
+    except (IdxError, OSError) as error:
         raise ConfigError("data.root", config.root, f"readable IDX files in {layout} ({error})") from None
     return SourceData(
         task="classification",
         num_classes=10,
-        train_x=_as_images(train.data),
-        train_y=train.targets.to(torch.int64),
-        test_x=_as_images(test.data),
-        test_y=test.targets.to(torch.int64),
-        info={"source_files": [str(config.root) + "/" + path for path in expected], "classes": list(train.classes)},
+        train_x=_as_images(train_x),
+        train_y=train_y.to(torch.int64),
+        test_x=_as_images(test_x),
+        test_y=test_y.to(torch.int64),
+        info={"source_files": [str(config.root) + "/" + path for path in expected], "classes": list(_CLASSES[name])},
     )
+
+
+def _download(root: str, folder: str, name: str, layout: str) -> None:
+    """Fetch the four files into root/<folder>/raw with torchvision (imported only here)."""
+    import torchvision.datasets
+
+    try:
+        getattr(torchvision.datasets, folder)(root, train=True, download=True)
+    except (RuntimeError, OSError, ValueError) as error:
+        raise download_failed_error(root, name, layout, error) from None
 
 
 def _as_images(pixels: torch.Tensor) -> torch.Tensor:

@@ -33,8 +33,11 @@ class Normalization:
     scale: Tensor
 
     def apply(self, inputs: Tensor) -> Tensor:
-        """Scale a split (any number of rows) with the statistics of the train split."""
-        return (inputs - self.shift) / self.scale
+        """Scale a split (any number of rows) with the statistics of the train split.
+
+        `inputs` is left as it is (it may be a user's tensor); the division runs in place
+        on the subtraction's fresh result, so a split costs one new tensor, not two."""
+        return (inputs - self.shift).div_(self.scale)
 
     def describe(self) -> dict[str, object]:
         """Plain values for `DataSplits.info`: the method and per-channel/feature statistics."""

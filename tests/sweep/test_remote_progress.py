@@ -153,3 +153,53 @@ def test_with_a_store_members_runs_are_written_as_their_epochs_arrive(tmp_path):
     assert sorted(statuses.values()) == ["completed", "failed", "interrupted"]
     assert store.get_run([run_id for run_id, status in statuses.items() if status == "failed"][0]).error == "ValueError: member 1 broke"
     store.close()
+
+
+def _counting_transactions(store) -> list[int]:
+    """Counts the store's write transactions (one entry each)."""
+    opened, transaction = [], store._transaction
+    store._transaction = lambda: (opened.append(1), transaction())[1]
+    return opened
+
+
+def test_a_members_epochs_are_written_once_and_its_record_adds_only_what_the_live_run_lacks(tmp_path):
+    """The epochs reported live are not written again as the task returns; a member's dropped
+    report (epoch 1) and one not read yet (epoch 3) are, in one transaction."""
+    from reglab.store import RunStore
+    from reglab.sweep.backends.remote_members import MemberResult, record_member
+    from tests.conftest import tiny_digits
+
+    store = RunStore(tmp_path / "store")
+    tasks = TaskProgress(_Ray(), _progress(total=2), store, "grid")
+    configs = [tiny_digits(epochs=3), tiny_digits(epochs=3, **{"optimizer.lr": 0.2})]
+    hook = tasks.reporter(0, configs)()
+    history = {member: [{"epoch": epoch, "val/acc": 0.1 * epoch + member, "loss/l1": float("nan")} for epoch in (1, 2, 3)] for member in (0, 1)}
+    for epoch in (1, 2, 3):
+        hook(0, history[0][epoch - 1])
+    hook(1, history[1][1])  # member 1's epoch 1 report is lost, its epoch 3 not read yet
+    opened = _counting_transactions(store)
+    tasks.poll()
+    assert len(opened) == 2 + 2  # each member: its run started, then its epochs of this poll at once
+    for member in (0, 1):
+        opened.clear()
+        run_id = record_member(store, "grid", MemberResult(configs[member], "completed", history[member], {"epochs": 3}), tasks.live_run(0, member))
+        assert len(opened) == (1 if member == 0 else 2)  # member 0: its status only; member 1: epochs 1 and 3, then its status
+        got = store.history(run_id)
+        assert [row["epoch"] for row in got] == [1, 2, 3]
+        assert [row["val/acc"] for row in got] == pytest.approx([row["val/acc"] for row in history[member]])
+        assert store.get_run(run_id).status == "completed" and store.get_run(run_id).epochs == 3
+    store.close()
+
+
+def test_the_epochs_to_write_are_those_missing_or_differing_as_the_store_keeps_them():
+    from reglab.sweep.backends.remote_members import epochs_to_write
+
+    stored = [{"epoch": 1, "a": 0.5, "b": float("nan")}, {"epoch": 2, "a": 0.25, "b": 1.0}, {"epoch": 3, "a": 1.0}]
+    history = [
+        {"epoch": 1, "a": 0.5, "b": float("inf")},  # held: the store keeps a non-finite value as NULL
+        {"epoch": 2, "a": 0.3, "b": 1.0},           # another value
+        {"epoch": 3, "a": 1.0, "c": 2.0},           # another key
+        {"epoch": 4, "a": 1.0},                     # missing
+    ]
+    assert [row["epoch"] for row in epochs_to_write(stored, history)] == [2, 3, 4]
+    assert epochs_to_write([], history) == history

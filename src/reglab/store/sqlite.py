@@ -234,6 +234,15 @@ class RunStore:
             cursor.executemany("INSERT OR REPLACE INTO metrics VALUES (?, ?, ?, ?)", rows)
             cursor.execute("UPDATE runs SET epochs = MAX(epochs, ?) WHERE id = ?", (epoch, run_id))
 
+    def log_epochs(self, run_id: str, rows: Sequence[Mapping[str, float]]) -> None:
+        """Commit several epochs' metrics (each row with its `epoch`) in one transaction."""
+        if not rows:
+            return
+        values = [(run_id, int(row["epoch"]), key, _finite_or_none(value)) for row in rows for key, value in row.items() if key != "epoch"]
+        with self._transaction() as cursor:
+            cursor.executemany("INSERT OR REPLACE INTO metrics VALUES (?, ?, ?, ?)", values)
+            cursor.execute("UPDATE runs SET epochs = MAX(epochs, ?) WHERE id = ?", (max(int(row["epoch"]) for row in rows), run_id))
+
     def finish_run(
         self, run_id: str, status: str, summary: Mapping[str, Any], error: str | None = None
     ) -> None:

@@ -14,7 +14,8 @@ members report every epoch to a small actor, and the driver polls it while it wa
 
 The reports are fire-and-forget: the worker never waits on the driver, and a report
 that arrives after its task's result was recorded is dropped (`record_member` writes
-every epoch again, `advance` settles the whole config). A share is 1/epochs of a config,
+the epochs the live run lacks, `advance` settles the whole config). The epochs of one
+member read in one poll are written in one transaction. A share is 1/epochs of a config,
 capped at one config per member (`reglab.sweep.member_epochs.epoch_shares_hook`, the hook
 every backend uses). Live runs of a task that fails or is cut short end `failed` or
 `interrupted`; a driver killed outright leaves them `running`, which the next open of the
@@ -133,9 +134,7 @@ class TaskProgress:
             self.shown[task, member] = self.shown.get((task, member), 0.0) + share
             total += share
             if self.store is not None:
-                run_id = self.live_run(task, member) or self._start_run(task, member)
-                for row in rows:
-                    self.store.log_epoch(run_id, int(row["epoch"]), {key: value for key, value in row.items() if key != "epoch"})
+                self.store.log_epochs(self.live_run(task, member) or self._start_run(task, member), rows)
         if total:
             self.progress.step(total)
 

@@ -93,3 +93,28 @@ def test_parameter_norm_of_a_config_over_seeds_is_its_mean_with_a_band(store):
     assert line.get_label() == "plain (mean ± std, 2 seeds)"
     np.testing.assert_allclose(line.get_ydata(), (runs[0].series("param/l2/total")[1] + runs[1].series("param/l2/total")[1]) / 2)
     assert len(norm_axes.collections) == 1  # the ±1 std band
+
+
+def test_layer_norms_of_configs_over_seeds_are_one_row_each_with_the_seeds_mean(store):
+    """Configs over seeds are one heatmap row each (a lottery-ticket report drew 70 rows for 14 configs)."""
+    state = tiny_state(0)
+    extra = {f"hidden.{index}.linear.weight": torch.full((4, 4), float(index + 1)) for index in range(1, 6)}
+    history = [{key: value for key, value in row.items() if not key.startswith("param/")} for row in make_history()]
+    ids = []
+    for config in ("ticket", "control", "dense"):
+        for seed in range(3):
+            scaled = {key: value * (1 + seed) for key, value in extra.items()}
+            ids.append(store_run(store, config, history, [("seed", seed)], weights={**state, **scaled}))
+    axes = plot_layer_norms(load_report_runs(store, ids)).axes[0]
+    assert [tick.get_text() for tick in axes.get_yticklabels()] == [f"{config} (mean of 3 seeds)" for config in ("ticket", "control", "dense")]
+    assert axes.get_images()[0].get_array().shape == (3, len(state) + len(extra) + 1)
+    # ‖6·1₄ₓ₄‖_F = 24 scaled by 1, 2, 3 over the seeds: mean 48.
+    assert f"{48.0:.3g}" in {text.get_text() for text in axes.texts}
+
+
+def test_layer_bars_of_a_config_over_seeds_are_its_mean(store):
+    ids = [store_run(store, "plain", make_history(scale), [("seed", seed)]) for seed, scale in enumerate((1.0, 0.5))]
+    (axes,) = plot_layer_norms(load_report_runs(store, ids)).axes
+    # Last epoch: hidden 2 + 0.3·6 = 3.8 and head 1.6 at scale 1, half at scale 0.5.
+    assert [patch.get_height() for patch in axes.patches] == pytest.approx([0.75 * 3.8, 0.75 * 1.6])
+    assert axes.get_legend().get_texts()[0].get_text().startswith("plain (mean of 2 seeds)")

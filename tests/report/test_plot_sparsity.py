@@ -59,3 +59,15 @@ def test_accuracy_against_sparsity_from_history_levels(store):
     np.testing.assert_allclose(last.get_xydata(), [[0.0, 0.6], [50.0, 0.75]])
     assert [text.get_text() for text in figure.axes[0].texts] == ["epoch 3", "epoch 6"]
     assert plot_accuracy_vs_sparsity(load_report_runs(store, [store_run(store, "dense", make_history())])) is None
+
+
+def test_sparsity_of_a_config_over_seeds_is_one_mean_line_with_a_band(store):
+    """Five seeds of a pruned config are one legend entry (a lottery-ticket report had one per run)."""
+    ids = [store_run(store, "pruned", make_history(sparsity=0.3 + 0.1 * seed), [("seed", seed)]) for seed in range(3)]
+    ids.append(store_run(store, "dense", make_history()))
+    figure = plot_sparsity(load_report_runs(store, ids))
+    axes = figure.axes[0]
+    assert [line.get_label() for line in axes.get_lines()] == ["pruned (mean ± std, 3 seeds)", "dense"]
+    # Mean of 30, 40 and 50 % at the last epoch, ramping up linearly from epoch 1.
+    np.testing.assert_allclose(axes.get_lines()[0].get_ydata(), [40.0 * epoch / 6 for epoch in range(1, 7)])
+    assert len(axes.collections) == 1  # the ±1 std band of the seeds

@@ -66,8 +66,8 @@ class ReportFigure:
 def _layer_norms_figure(runs: Sequence[ReportRun]) -> ReportFigure:
     figure = plot_layer_norms(runs)
     if figure is not None and figure.axes and figure.axes[0].get_images():
-        caption = ("Frobenius norm of every tensor at the end of training, one row per run, the whole model in the "
-                   "last column: the number in each cell is the norm; its colour compares the runs within a column "
+        caption = ("Frobenius norm of every tensor at the end of training, one row per run (a config over seeds: "
+                   "the mean of its seeds), the whole model in the last column: the number in each cell is the norm; its colour compares the runs within a column "
                    "(tensors differ in size by orders of magnitude). Too many runs × tensors for seed 002's bars.")
     else:
         caption = ("Seed 002's plot_weights: Frobenius norm of each layer at the end of training (bars), "
@@ -97,7 +97,8 @@ def _comparison_figures(runs: Sequence[ReportRun]) -> list[ReportFigure]:
                      plot_parameter_norm(runs)),
         _layer_norms_figure(runs),
         ReportFigure("sparsity", "Sparsity over epochs",
-                     "Percentage of weights that are exactly zero (pruning, proximal L1).",
+                     "Percentage of weights that are exactly zero (pruning, proximal L1); a config over seeds as its "
+                     "mean with a ±1 std band.",
                      plot_sparsity(runs)),
         ReportFigure("accuracy-vs-sparsity", "Accuracy against sparsity",
                      "Test accuracy against the share of weights pruned. Lottery-ticket runs: one point per round, "

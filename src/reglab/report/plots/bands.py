@@ -7,7 +7,7 @@ from matplotlib.axes import Axes
 
 from reglab.report.groups import RunGroup
 
-__all__ = ["draw_group", "group_label"]
+__all__ = ["BAND_ALPHA", "draw_group", "group_label"]
 
 BAND_ALPHA = 0.18
 

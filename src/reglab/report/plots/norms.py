@@ -108,17 +108,30 @@ def final_layer_norms(run: ReportRun) -> tuple[dict[str, float], float] | None:
 MAX_BARS = 24
 
 
+def _mean_norms(found: Sequence[tuple[dict[str, float], float]]) -> tuple[dict[str, float], float]:
+    """The mean of each tensor's norm (over the members that have it) and of the total."""
+    layers = list(dict.fromkeys(layer for norms, _ in found for layer in norms))
+    means = {layer: float(np.mean([norms[layer] for norms, _ in found if layer in norms])) for layer in layers}
+    return means, float(np.mean([total for _, total in found]))
+
+
 @styled
 def plot_layer_norms(runs: Sequence[ReportRun]) -> Figure | None:
     """Final Frobenius norm per layer: bars (one per run in each group, each run's total
     norm as a dashed line in its colour: seed 002's `plot_weights`) for a few runs and
     tensors; a heatmap (runs × tensors, the value written in each cell) beyond
-    `MAX_BARS` bars, where grouped bars could no longer be told apart.
+    `MAX_BARS` bars, where grouped bars could no longer be told apart. A config over
+    seeds is one bar or row: the mean norms of its seeds.
 
     Returns:
         The figure, or None when no run has per-layer norms or weights.
     """
-    measured = [(run, found) for run in runs if (found := final_layer_norms(run)) is not None]
+    measured: list[tuple[str, tuple[dict[str, float], float]]] = []
+    for group in seed_groups(runs):
+        found = [norms for run in group.runs if (norms := final_layer_norms(run)) is not None]
+        if found:
+            label = group.label if len(found) == 1 else f"{group.label} (mean of {len(found)} seeds)"
+            measured.append((label, _mean_norms(found)))
     if not measured:
         return None
     layers: list[str] = []
@@ -132,10 +145,10 @@ def plot_layer_norms(runs: Sequence[ReportRun]) -> Figure | None:
     colors = run_colors(len(measured))
     width = 0.8 / len(measured)
     positions = np.arange(len(layers))
-    for index, (color, (run, (norms, total))) in enumerate(zip(colors, measured)):
+    for index, (color, (label, (norms, total))) in enumerate(zip(colors, measured)):
         heights = [norms.get(layer, 0.0) for layer in layers]
         axes.bar(positions - 0.4 + width * (index + 0.5), heights, width=width, color=color,
-                 label=f"{run.label} (total {total:.3g})")
+                 label=f"{label} (total {total:.3g})")
         axes.axhline(total, color=color, linestyle="--", linewidth=1.2)
     axes.set_xticks(positions, [_short(layer) for layer in layers], rotation=30, ha="right")
     axes.set_title("Weight size per layer (bars) and of the whole model (dashed)")
@@ -145,7 +158,7 @@ def plot_layer_norms(runs: Sequence[ReportRun]) -> Figure | None:
     return figure
 
 
-def _layer_norm_heatmap(measured: Sequence[tuple[ReportRun, tuple[dict[str, float], float]]], layers: Sequence[str]) -> Figure:
+def _layer_norm_heatmap(measured: Sequence[tuple[str, tuple[dict[str, float], float]]], layers: Sequence[str]) -> Figure:
     """Runs as rows, tensors (then the whole model) as columns; each cell coloured by
     its norm relative to the largest run in that column, so each column compares runs
     (layers differ in size by orders of magnitude), and labelled with the norm itself."""
@@ -162,7 +175,7 @@ def _layer_norm_heatmap(measured: Sequence[tuple[ReportRun, tuple[dict[str, floa
                 axes.text(column, row, f"{values[row, column]:.3g}", ha="center", va="center", fontsize=7,
                           color="white" if relative[row, column] < 0.6 else "black")
     axes.set_xticks(np.arange(len(names)), names, rotation=40, ha="right", fontsize=8)
-    axes.set_yticks(np.arange(len(measured)), [run.label for run, _ in measured], fontsize=8.5)
+    axes.set_yticks(np.arange(len(measured)), [label for label, _ in measured], fontsize=8.5)
     axes.axvline(len(layers) - 0.5, color="white", linewidth=2.5)
     axes.grid(False)
     figure.colorbar(image, ax=axes, label="norm / largest norm of that column", shrink=0.9)

@@ -10,6 +10,8 @@ from typing import Sequence
 
 from matplotlib.figure import Figure
 
+from reglab.report.groups import seed_groups
+from reglab.report.plots.bands import BAND_ALPHA, group_label
 from reglab.report.plots.style import epoch_axis, finish_legend, new_figure, run_colors, run_widths, styled
 from reglab.report.runs import ReportRun, layer_names
 
@@ -18,8 +20,9 @@ __all__ = ["plot_sparsity", "plot_accuracy_vs_sparsity", "accuracy_by_sparsity",
 
 @styled
 def plot_sparsity(runs: Sequence[ReportRun]) -> Figure | None:
-    """`param/sparsity/total` per epoch for every run on one axis; for a single run, a
-    second panel with each layer's sparsity.
+    """`param/sparsity/total` per epoch for every run on one axis, a config over seeds as
+    its mean with a ±1 std band (one legend entry per config, as in the other figures);
+    for a single run, a second panel with each layer's sparsity.
 
     Returns:
         The figure, or None when no run recorded sparsity or every value is zero
@@ -32,10 +35,12 @@ def plot_sparsity(runs: Sequence[ReportRun]) -> Figure | None:
     panels = 2 if layers else 1
     figure = new_figure(6.0 * panels + 1.5, 4.2)
     axes = figure.add_subplot(1, panels, 1)
-    for color, width, run in zip(run_colors(len(runs)), run_widths(len(runs)), runs):
-        epochs, values = run.series(key)
-        if len(values):
-            axes.plot(epochs, 100 * values, color=color, linewidth=width, label=run.label)
+    groups = [group for group in seed_groups(runs) if group.has(key)]
+    for color, width, group in zip(run_colors(len(groups)), run_widths(len(groups)), groups):
+        epochs, mean, std, _ = group.series(key)
+        axes.plot(epochs, 100 * mean, color=color, linewidth=width, label=group_label(group))
+        if group.size > 1:
+            axes.fill_between(epochs, 100 * (mean - std), 100 * (mean + std), color=color, alpha=BAND_ALPHA, linewidth=0)
     axes.set_title("Sparsity of the weights")
     epoch_axis(axes)
     axes.set_ylabel("weights exactly zero (%)")

@@ -72,6 +72,20 @@ def test_compare_lists_the_differing_keys(client, store_contents):
     assert client.get("/api/compare", params={"ids": "nope"}).status_code == 404
 
 
+def test_compare_gives_the_run_names_as_shown_and_what_the_short_keys_stand_for(client, store_contents):
+    from tests.ui.synthetic_store import write_run
+
+    names = ["optimizer.lr=0.1, model.dropout=0.5", "optimizer.lr=0.01, model.dropout=0.5", "optimizer.lr=0.01, model.dropout=0.5"]
+    ids = [write_run(store_contents.writer, name, epochs=2, trajectory=False) for name in names]
+    body = client.get("/api/compare", params={"ids": ",".join(ids)}).json()
+    twins = [f"({run_id[:6]})" for run_id in ids[1:]]
+    assert [run["label"] for run in body["runs"]] == [names[0], *(f"{names[1]} {twin}" for twin in twins)]
+    assert [run["shown_name"] for run in body["runs"]] == ["lr=0.1, dropout=0.5", *(f"lr=0.01, dropout=0.5 {twin}" for twin in twins)]
+    assert body["run_names"] == "run names: lr = optimizer.lr, dropout = model.dropout"
+    plain = client.get("/api/compare", params={"ids": store_contents.ids["plain"]}).json()
+    assert plain["runs"][0]["shown_name"] == "plain" and plain["run_names"] == ""
+
+
 def test_sweeps_endpoints(client):
     assert client.get("/api/sweeps").json()["sweeps"][0] | {"started_at": None} == {
         "name": "grid", "runs": 12, "running": 0, "finished": 12, "failed": 0, "started_at": None

@@ -204,18 +204,25 @@ def test_parallel_axes_of_a_weight_decay_grid_with_zero_are_evenly_ticked(page, 
 
 
 def test_compare_legends_name_vary_keys_by_their_short_names(page, served_store):
-    """`compare --vary` names runs `optimizer.lr=0.1, regularization.l2=0`: in legends the
-    keys go by their short names, so the legend leaves the plot its width."""
+    """`compare --vary` names runs `optimizer.lr=0.1, regularization.l2=0`: the table and the
+    legends show the short names the server computed (the terminal tables' rule), the full
+    name is the link's tooltip, and a line says what the short keys stand for."""
     contents, _ = served_store
-    page.open(f"/runs/{contents.ids['plain']}")
-    shown = page.page.evaluate("""() => [
-        figures.shortRunNames(["optimizer.lr=0.1, regularization.l2=0", "optimizer.lr=0.01, regularization.l2=0.001 (3f2a9b)"]),
-        figures.shortRunNames(["model.dropout=0.1, augment.dropout=0.2, model.hidden=[64, 32]"]),
-        figures.shortRunNames(["plain", "weight decay 5e-4"]),
-    ]""")
-    assert shown[0] == {"names": ["lr=0.1, l2=0", "lr=0.01, l2=0.001 (3f2a9b)"], "legend": "run names: lr = optimizer.lr, l2 = regularization.l2"}
-    assert shown[1] == {"names": ["model.dropout=0.1, augment.dropout=0.2, hidden=[64, 32]"], "legend": "run names: hidden = model.hidden"}
-    assert shown[2] == {"names": ["plain", "weight decay 5e-4"], "legend": ""}
+    names = ["optimizer.lr=0.1, regularization.l2=0", "optimizer.lr=0.01, regularization.l2=0.001", "optimizer.lr=0.01, regularization.l2=0.001"]
+    ids = [write_run(contents.writer, name, epochs=3, trajectory=False) for name in names]
+    try:
+        page.open(f"/compare?ids={','.join(ids)}")
+        page.page.wait_for_selector("#run-names")
+        twin = [f"lr=0.01, l2=0.001 ({run_id[:6]})" for run_id in ids[1:]]
+        shown = page.page.eval_on_selector_all("#compare-runs tbody a", "links => links.map(link => [link.textContent, link.title])")
+        assert shown == [["lr=0.1, l2=0", names[0]], [twin[0], f"{names[1]} ({ids[1][:6]})"], [twin[1], f"{names[2]} ({ids[2][:6]})"]]
+        assert page.page.text_content("#run-names") == "run names: lr = optimizer.lr, l2 = regularization.l2"
+        assert trace_count(page, "plot-val-acc") == 3
+        assert page.page.evaluate("document.getElementById('plot-val-acc').data.map(trace => trace.name)") == ["lr=0.1, l2=0", *twin]
+        page.check()
+    finally:
+        for run_id in ids:
+            contents.writer.delete_run(run_id)
 
 
 def test_durations_read_to_a_tenth_under_ten_seconds(page, served_store):

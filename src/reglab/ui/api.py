@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from reglab.text_table import shown_names
 from reglab.ui.filters import FilterError
 from reglab.ui.histograms import weight_histograms
 from reglab.ui.run_detail import config_differences, run_details, run_history
@@ -174,15 +175,33 @@ def compare(request: Request, ui: UIState) -> Response:
         if found is None:
             raise LookupError(f"run {run_id}")
         details.append(found)
+    labels, shown, legend = compared_names([item["name"] for item in details], ids)
     return json_response(
         {
             "runs": [
                 {key: item[key] for key in ("id", "name", "status", "sweep", "epochs", "epochs_planned", "started_at", "ended_at", "summary")}
-                for item in details
+                | {"label": label, "shown_name": name}
+                for item, label, name in zip(details, labels, shown)
             ],
+            "run_names": legend,
             "config_differences": config_differences([item["config"] for item in details]),
         }
     )
+
+
+def compared_names(names: list[str], ids: list[str]) -> tuple[list[str], list[str], str]:
+    """Each compared run's label (its name, with the id's first six characters when two runs
+    share the name), the label as shown (`compare --vary` keys by their short names, by
+    the rule of the terminal's tables: `reglab.text_table.shown_names`), and the line
+    saying what the short keys stand for ("" when nothing was shortened).
+
+    Example:
+        >>> compared_names(["optimizer.lr=0.1", "optimizer.lr=0.1"], ["3f2a9b1c", "9b1c3f2a"])
+        (['optimizer.lr=0.1 (3f2a9b)', 'optimizer.lr=0.1 (9b1c3f)'], ['lr=0.1 (3f2a9b)', 'lr=0.1 (9b1c3f)'], 'run names: lr = optimizer.lr')
+    """
+    labels = [f"{name} ({run_id[:6]})" if names.count(name) > 1 else name for name, run_id in zip(names, ids)]
+    shown, legend = shown_names(labels)
+    return labels, shown, " ".join(legend)
 
 
 def sweeps(request: Request, ui: UIState) -> Response:

@@ -26,8 +26,10 @@
       return;
     }
     const histories = await Promise.all(data.runs.map((run) => getJSON(`/api/runs/${encodeURIComponent(run.id)}/history`)));
-    const fullNames = data.runs.map((run) => data.runs.filter((other) => other.name === run.name).length > 1 ? `${run.name} (${run.id.slice(0, 6)})` : run.name);
-    const {names, legend} = figures.shortRunNames(fullNames);
+    // Labels and their short forms come from the server, which shortens them as the terminal's tables do.
+    const fullNames = data.runs.map((run) => run.label);
+    const names = data.runs.map((run) => run.shown_name);
+    const legend = data.run_names;
 
     main.append(el("div", {class: "facts"},
       el("div", {}, el("span", {}, "permalink"), el("a", {id: "permalink", href: permalink}, permalink)),

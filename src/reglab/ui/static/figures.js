@@ -104,24 +104,5 @@ const figures = (() => {
     return {label: key, values: texts.map((text) => distinct.indexOf(text)), tickvals: distinct.map((_, index) => index), ticktext: distinct};
   }
 
-  // Run names of `key=value` pairs (compare --vary labels) with each dotted key by its
-  // shortest unique suffix (`optimizer.lr=0.1, regularization.l2=0` → `lr=0.1, l2=0`), so
-  // legends leave the plots their width; `legend` says what the short keys stand for.
-  const NAMED_KEY = /(^|, |\| )([A-Za-z_]\w*(?:\.\w+)+)(?==)/g;
-  function shortRunNames(names) {
-    const keys = [...new Set(names.flatMap((name) => [...name.matchAll(NAMED_KEY)].map((match) => match[2])))];
-    const short = {};
-    for (const key of keys) {
-      const parts = key.split(".");
-      for (let start = parts.length - 1; start > 0; start--) {
-        const suffix = parts.slice(start).join(".");
-        if (!keys.some((other) => other !== key && (other === suffix || other.endsWith(`.${suffix}`)))) { short[key] = suffix; break; }
-      }
-    }
-    const shown = names.map((name) => name.replace(NAMED_KEY, (match, before, key) => before + (short[key] || key)));
-    const pairs = Object.entries(short).map(([key, name]) => `${name} = ${key}`);
-    return {names: shown, legend: pairs.length ? `run names: ${pairs.join(", ")}` : ""};
-  }
-
-  return {parallelAxis, shortRunNames, spansDecades, CURVES, TRAJECTORY, points, presentCurves, presentPanels, panelKeys, runTraces, overlayTraces, bestLine};
+  return {parallelAxis, spansDecades, CURVES, TRAJECTORY, points, presentCurves, presentPanels, panelKeys, runTraces, overlayTraces, bestLine};
 })();

@@ -27,6 +27,20 @@ def test_runs_endpoint_pages_sorts_and_filters(client, store_contents):
     assert filtered["total"] == 4 and all(row["values"].get("optimizer.lr", 0.3) == 0.3 for row in filtered["rows"])
 
 
+def test_runs_endpoint_gives_short_headers_and_metrics_in_one_format(client):
+    from reglab.formatting import format_column
+
+    body = client.get("/api/runs", params={"columns": "optimizer.lr,optimizer.weight_decay,seed,val/acc,val/loss"}).json()
+    assert body["headers"] == {"optimizer.lr": "lr", "optimizer.weight_decay": "weight_decay", "seed": "seed",
+                               "val/acc": "val/acc", "val/loss": "val/loss"}
+    assert body["header_legend"] == "columns: lr = optimizer.lr, weight_decay = optimizer.weight_decay"
+    for key in ("val/acc", "val/loss"):
+        values = [row["values"][key] for row in body["rows"]]
+        assert [row["text"][key] for row in body["rows"]] == format_column(values)
+        assert len({len(row["text"][key].split(".")[1]) for row in body["rows"]}) == 1
+    assert all("optimizer.lr" not in row["text"] for row in body["rows"])  # config values keep their own form
+
+
 def test_groups_endpoint(client):
     body = client.get("/api/runs", params={"q": "sweep=grid", "group": "optimizer.lr"}).json()
     assert [group["key"] for group in body["groups"]] == [[0.01], [0.1], [0.3]]

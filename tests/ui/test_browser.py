@@ -107,6 +107,34 @@ def test_runs_table_lists_every_run(page, served_store, screenshots):
     page.check()
 
 
+def test_runs_table_fits_1280_pixels_with_long_config_keys(page, served_store):
+    """Config keys head their columns by their short names (as `reglab runs list` prints
+    them) and break after '.' or '_'; a run's start takes two lines. Six dotted keys and
+    four metrics had made the table 1,882 px wide at 1280."""
+    page.page.set_viewport_size({"width": 1280, "height": 900})
+    keys = ["data.batch_size", "data.dataset", "early_stopping.alpha", "early_stopping.criterion", "early_stopping.monitor",
+            "early_stopping.restore_best", "val/acc", "test/acc", "train/acc", "val/loss"]
+    page.open(f"/?columns={','.join(keys)}")
+    page.page.wait_for_selector("#runs-table tbody tr")
+    headers = page.page.eval_on_selector_all("#runs-table th.key", "cells => cells.map(cell => [cell.dataset.key, cell.textContent])")
+    assert headers[:6] == [["data.batch_size", "batch_size"], ["data.dataset", "dataset"], ["early_stopping.alpha", "alpha"],
+                           ["early_stopping.criterion", "criterion"], ["early_stopping.monitor", "monitor"],
+                           ["early_stopping.restore_best", "restore_best"]]
+    assert page.page.text_content("#column-names").startswith("columns: batch_size = data.batch_size, dataset = data.dataset")
+    assert page.page.evaluate("document.documentElement.scrollWidth") <= 1280
+    page.check()
+
+
+def test_metric_columns_have_one_number_format(page, served_store):
+    page.open("/")
+    page.page.wait_for_selector("#runs-table tbody tr")
+    for key in ("val/acc", "val/loss"):
+        cells = [text for text in column_values(page, key) if text != "—"]
+        decimals = {len(text.split(".")[1]) for text in cells}
+        assert len(decimals) == 1 and len(cells) == 15, (key, cells)
+    page.check()
+
+
 def test_sorting_and_a_key_filter_change_the_rows(page, served_store, screenshots):
     contents, _ = served_store
     page.open("/")

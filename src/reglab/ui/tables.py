@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Iterable, Sequence
 
+from reglab.formatting import column_formatter
+from reglab.text_table import short_names
 from reglab.ui.filters import Filter, canonical_text, comparable_number, parse_filter
 from reglab.ui.records import IDENTITY_KEYS, MISSING, RunRecord
 from reglab.ui.snapshot import Snapshot, varying_keys
@@ -29,6 +31,8 @@ __all__ = [
     "run_groups",
     "record_row",
     "mean_and_std",
+    "column_headers",
+    "metric_cells",
 ]
 
 PREFERRED_METRICS = ("val/acc", "test/acc", "train/acc", "val/loss", "test/loss", "train/loss")
@@ -164,6 +168,40 @@ def record_row(snapshot: Snapshot, record: RunRecord, columns: Sequence[str], no
     }
 
 
+IDENTITY_HEADERS = ("name", "status", "sweep", "started", "duration", "runs")
+
+
+def column_headers(columns: Sequence[str]) -> tuple[dict[str, str], str]:
+    """Each column's header and the line saying what shortened ones stand for, by the
+    rule of `reglab runs list`: a config key by its shortest unique dotted suffix
+    (`optimizer.lr` → `lr`), metric keys (with a `/`) as they are.
+
+    Example:
+        >>> column_headers(["optimizer.lr", "model.dropout", "val/acc"])
+        ({'optimizer.lr': 'lr', 'model.dropout': 'dropout', 'val/acc': 'val/acc'}, 'columns: lr = optimizer.lr, dropout = model.dropout')
+    """
+    config = [column for column in columns if "/" not in column]
+    names = short_names(config, taken=[*IDENTITY_HEADERS, *(column for column in columns if "/" in column)])
+    abbreviated = [f"{short} = {key}" for key, short in names.items() if short != key]
+    return {column: names.get(column, column) for column in columns}, ("columns: " + ", ".join(abbreviated) if abbreviated else "")
+
+
+def metric_cells(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+    """Give each row `text`: its metric values (keys with a `/`) as the page shows them, in
+    one format per column (the same decimals in every row, as `reglab runs list` prints
+    them: `reglab.formatting.column_formatter`)."""
+    for row in rows:
+        row["text"] = {}
+    for column in columns:
+        if "/" not in column:
+            continue
+        values = [row["values"].get(column) for row in rows]
+        formatter = column_formatter(values)
+        for row, value in zip(rows, values):
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                row["text"][column] = formatter(value)
+
+
 def runs_page(snapshot: Snapshot, query: RunsQuery) -> dict[str, Any]:
     """One page of the filtered, sorted runs, with the total and the columns shown."""
     run_filter = parse_filter(query.filter, known_keys(snapshot))
@@ -175,6 +213,8 @@ def runs_page(snapshot: Snapshot, query: RunsQuery) -> dict[str, Any]:
     offset = max(0, query.offset)
     now = time.time()
     page = [record_row(snapshot, record, columns, now) for record in ordered[offset : offset + limit]]
+    metric_cells(page, columns)
+    headers, legend = column_headers(columns)
     return {
         "total": len(records),
         "store_total": len(snapshot.records),
@@ -183,6 +223,8 @@ def runs_page(snapshot: Snapshot, query: RunsQuery) -> dict[str, Any]:
         "sort": query.sort,
         "order": "desc" if query.descending else "asc",
         "columns": columns,
+        "headers": headers,
+        "header_legend": legend,
         "rows": page,
         "running": sum(1 for record in records if record.status == "running" and not record.stale),
         "version": snapshot.version,
@@ -254,4 +296,6 @@ def run_groups(snapshot: Snapshot, query: RunsQuery) -> dict[str, Any]:
         return (False, tuple((comparable_number(value) is None, comparable_number(value) or 0.0, canonical_text(value)) for value in row["key"]))
 
     rows.sort(key=order)
-    return {"by": list(query.group_by), "columns": columns, "total": len(records), "groups": rows, "version": snapshot.version}
+    headers, legend = column_headers([*query.group_by, *columns])
+    return {"by": list(query.group_by), "columns": columns, "headers": headers, "header_legend": legend, "total": len(records),
+            "groups": rows, "version": snapshot.version}

@@ -25,6 +25,7 @@
   const keyList = el("datalist", {id: "keys"});
   const message = el("div", {id: "message"});
   const table = el("table", {class: "data", id: "runs-table"});
+  const headerLegend = el("p", {class: "muted", id: "column-names"});
   const pager = el("div", {class: "pager", id: "pager"});
   const selectionCount = el("span", {id: "selection-count"});
   const compareButton = el("button", {class: "primary", id: "compare-button", onclick: () => {
@@ -41,7 +42,7 @@
       el("button", {onclick: () => apply({offset: 0})}, "Apply"),
       el("button", {id: "over-seeds", title: "group by every config key shown except seed: mean ± std over seeds", onclick: overSeeds}, "Mean over seeds"),
       el("div", {class: "selection"}, selectionCount, compareButton, clearButton)),
-    keyList, message, table, pager);
+    keyList, message, table, headerLegend, pager);
 
   for (const input of [filter, columns, group]) {
     input.addEventListener("keydown", (event) => { if (event.key === "Enter") apply({offset: 0}); });
@@ -95,11 +96,22 @@
     apply({sort: key, order, offset: 0});
   }
 
-  function header(key, label, numeric) {
+  // A key's header may break after ".", "_" and "/" (early_stopping.restore_best), never elsewhere.
+  function breakable(text) {
+    return text.split(/(?<=[._/])/).flatMap((piece, index) => (index ? [el("wbr"), piece] : [piece]));
+  }
+
+  function header(key, label, numeric, isKey) {
     const classes = ["sortable"];
     if (numeric) classes.push("number");
+    if (isKey) classes.push("key");
     if (state.sort === key) classes.push(`sorted-${state.order}`);
-    return el("th", {class: classes.join(" "), dataset: {key}, title: `sort by ${key}`, onclick: () => sortBy(key)}, label);
+    return el("th", {class: classes.join(" "), dataset: {key}, title: `sort by ${key}`, onclick: () => sortBy(key)}, isKey ? breakable(label) : label);
+  }
+
+  // Headers come from the server: config keys by their short names, as `reglab runs list` prints them.
+  function headerOf(column) {
+    return (data.headers || {})[column] || column;
   }
 
   function numeric(rows, column) {
@@ -115,7 +127,7 @@
     }});
     const head = el("tr", {}, el("th", {}, all),
       IDENTITY.map(([key, label]) => header(key, label, key === "duration_s")),
-      data.columns.map((column) => header(column, column, numeric(rows, column))));
+      data.columns.map((column) => header(column, headerOf(column), numeric(rows, column), true)));
     const body = rows.map((row) => {
       const checked = selection.has(row.id);
       const box = el("input", {type: "checkbox", class: "select-run", dataset: {id: row.id}, checked,
@@ -125,9 +137,10 @@
         el("td", {}, el("a", {href: `/runs/${encodeURIComponent(row.id)}`, class: "run-name"}, row.name), el("div", {class: "id"}, row.id)),
         el("td", {}, badge(row.status), el("div", {class: "progress"}, progress(row))),
         el("td", {}, row.sweep ? el("a", {href: `/sweeps/${encodeURIComponent(row.sweep)}`}, row.sweep) : "—"),
-        el("td", {class: "started"}, time(row.started_at)),
+        el("td", {class: "started"}, time(row.started_at).split(" ").map((part) => el("div", {}, part))),
         el("td", {class: "number"}, duration(row.duration_s)),
-        data.columns.map((column) => el("td", {class: typeof row.values[column] === "number" ? "number" : null, dataset: {key: column}}, format(row.values[column]))));
+        data.columns.map((column) => el("td", {class: typeof row.values[column] === "number" ? "number" : null, dataset: {key: column}},
+          column in (row.text || {}) ? row.text[column] : format(row.values[column]))));
     });
     table.replaceChildren(el("thead", {}, head), el("tbody", {}, body));
     const first = data.total ? data.offset + 1 : 0, last = data.offset + rows.length;
@@ -139,8 +152,8 @@
   }
 
   function renderGroups() {
-    const head = el("tr", {}, data.by.map((key) => el("th", {}, key)), el("th", {class: "number"}, "runs"),
-      data.columns.map((column) => header(column, `${column} (mean ± std)`, true)));
+    const head = el("tr", {}, data.by.map((key) => el("th", {class: "key", title: key}, breakable(headerOf(key)))), el("th", {class: "number"}, "runs"),
+      data.columns.map((column) => header(column, `${headerOf(column)} (mean ± std)`, true, true)));
     const body = data.groups.map((row) => {
       const conditions = data.by.map((key, index) => `${key}=${format(row.key[index]).replace(/ /g, "")}`).join(" ");
       return el("tr", {},
@@ -165,6 +178,7 @@
     message.replaceChildren();
     if (data.error) { message.replaceChildren(errorBox(data.error)); return; }
     if (data.groups) renderGroups(); else renderRuns();
+    headerLegend.textContent = data.header_legend || "";
     showSelection();
   }
 

@@ -25,17 +25,21 @@ def clock(monkeypatch):
 
 def test_epochs_of_members_count_as_parts_of_configs(clock):
     progress, out = _plain(total=4)
-    clock[0] += 10.0  # ten seconds in
-    for _ in range(2):  # two members of a 4-epoch population, one epoch each
-        progress.step(0.25)
-    assert progress.partial == 0.5
-    assert progress.eta_seconds() == pytest.approx((4 - 0.5) / (0.5 / 10.0), rel=1e-9)
-    progress.advance(settled=0.25)  # one of them stops early after that epoch
-    assert (progress.done, progress.partial) == (1, 0.25)
-    assert progress.eta_seconds() == pytest.approx((4 - 1.25) / (1.25 / 10.0), rel=1e-9)
-    lines = out.getvalue().splitlines()
-    assert lines[0] == "sweep grid: 0/4 configs done (6% trained), ETA 0:02:30"  # 3.75 configs at 0.025/s
-    assert lines[-1] == "sweep grid: 1/4 configs done (31% trained), ETA 0:00:22"
+    clock[0] += 10.0
+    progress.step(0.5)  # two members of a 4-epoch population, one epoch each: no rate yet
+    assert progress.eta_seconds() is None
+    clock[0] += 10.0
+    progress.step(0.5)  # their second epoch, ten seconds later
+    assert progress.partial == 1.0
+    assert progress.eta_seconds() == pytest.approx((4 - 1.0) / (0.5 / 10.0), rel=1e-9)
+    progress.advance(settled=0.5)  # one of them stops early after that epoch
+    assert (progress.done, progress.partial) == (1, 0.5)
+    assert progress.eta_seconds() == pytest.approx((4 - 1.5) / (1.0 / 10.0), rel=1e-9)
+    assert out.getvalue().splitlines() == [
+        "sweep grid: 0/4 configs done (12% trained), ETA ?",
+        "sweep grid: 0/4 configs done (25% trained), ETA 0:01:00",  # 3 configs at 0.05/s
+        "sweep grid: 1/4 configs done (38% trained), ETA 0:00:25",
+    ]
 
 
 def test_without_parts_the_eta_follows_whole_configs(clock):
@@ -43,8 +47,10 @@ def test_without_parts_the_eta_follows_whole_configs(clock):
     assert progress.eta_seconds() is None and format_eta(None) == "?"
     clock[0] += 60.0
     progress.advance(2)
-    assert progress.eta_seconds() == pytest.approx(4 / (2 / 60.0), rel=1e-9)
-    assert out.getvalue().strip() == "sweep grid: 6/10 configs done, ETA 0:02:00"
+    clock[0] += 60.0
+    progress.advance(1)
+    assert progress.eta_seconds() == pytest.approx(3 / (1 / 60.0), rel=1e-9)
+    assert out.getvalue().splitlines()[-1] == "sweep grid: 7/10 configs done, ETA 0:03:00"
 
 
 def test_the_last_line_counts_whole_configs_once_every_part_is_settled(clock):
@@ -59,16 +65,19 @@ def test_the_last_line_counts_whole_configs_once_every_part_is_settled(clock):
     assert out.getvalue().splitlines()[-1] == "sweep grid: 3/3 configs done, ETA 0:00:00"
 
 
-def test_the_eta_is_timed_from_the_end_of_a_backends_start_up(clock):
-    progress, _ = _plain(total=4)
-    clock[0] += 20.0  # connecting to Ray
-    progress.start_clock()
-    clock[0] += 10.0
-    progress.step(0.5)
-    assert progress.eta_seconds() == pytest.approx(3.5 / (0.5 / 10.0), rel=1e-9)
-    progress.start_clock()  # once training has been counted, the clock keeps running
-    clock[0] += 10.0
-    assert progress.eta_seconds() == pytest.approx(3.5 / (0.5 / 20.0), rel=1e-9)
+def test_the_eta_leaves_out_the_start_up_before_the_first_epochs(clock):
+    """A Ray sweep as measured: 18 s before the first epochs reach the driver (Ray, its
+    workers importing torch, the data), then 2.4 configs a second. The first line comes
+    5 s after the first epochs were drawn, with the rate of those 5 s; timed from the start,
+    it read 'ETA 0:07:42' with 8 s left."""
+    out = io.StringIO()
+    progress = SweepProgress("grid", total=32, done=0, console=Console(file=out, width=80))  # a line at most every 5 s
+    clock[0] += 18.0
+    for _ in range(12):  # a poll every 0.5 s, with 1.2 configs' epochs each
+        progress.step(1.2)
+        clock[0] += 0.5
+    assert out.getvalue().splitlines() == ["sweep grid: 0/32 configs done (41% trained), ETA 0:00:08"]  # (32 - 13.2) / 2.4
+    assert progress.eta_seconds() == pytest.approx((32 - 14.4) / (13.2 / 6.0), rel=1e-9)
 
 
 def test_a_populations_epoch_is_drawn_once_every_member_has_reported_it(tmp_path, monkeypatch):

@@ -222,7 +222,6 @@ def _search_on_ray(search: _Search, samples: int, batch: int, options: Any, prog
     with ray_session(options) as ray:
         trainer = remote_trainer(ray, options)
         tasks = TaskProgress(ray, progress, search.store, spec.name)
-        progress.start_clock()
         slots = _slots(ray, options)
         pending: dict[Any, tuple[int, list[Any]]] = {}
         submitted = 0

@@ -2,12 +2,17 @@
 
 On a terminal, a rich progress bar (configs done / total, `TimeRemainingColumn`);
 elsewhere (logs, CI) one plain line at most every `interval` seconds and at the end.
-The ETA is rich's estimate from the recent completion rate, so configs already
-done when a sweep resumes do not distort it. A population's members finish together at
-its last epoch, and a single run may train for minutes, so every backend and Optuna
-searches also count each epoch as a part of its config (`step`,
-`reglab.sweep.member_epochs`): the bar and the ETA move with every epoch, not only as
-configs finish.
+A population's members finish together at its last epoch, and a single run may train
+for minutes, so every backend and Optuna searches also count each epoch as a part of
+its config (`step`, `reglab.sweep.member_epochs`): the bar and the ETA move with every
+epoch, not only as configs finish.
+
+The ETA is the work left over the rate of the work counted since progress was first
+drawn, as rich's bar times its own: configs done before a resumed sweep, and whatever
+came before the first epochs (starting Ray, its worker processes importing torch,
+loading the data: 18 s of a 33 s Ray sweep on the 2-core development CPU, whose first
+line read "ETA 0:11:12" with 15 s left), are not training time. The first plain line
+comes `interval` seconds after the first draw, so its rate is timed over that long.
 """
 
 from __future__ import annotations
@@ -48,10 +53,10 @@ class SweepProgress:
     def __init__(self, name: str, total: int, done: int, console: Console, enabled: bool = True, interval: float = 5.0) -> None:
         self.name, self.total, self.done = name, total, done
         self.console, self.enabled, self.interval = console, enabled, interval
-        self.started = time.monotonic()
         self.finished_here = 0
         self.partial = 0.0  # parts of configs still training (epochs of population members)
-        self._last_line = self.started  # the first line after `interval` seconds: an ETA from a moment's work misleads
+        self._first: tuple[float, float] | None = None  # (time, configs trained) when work was first drawn
+        self._last_line = time.monotonic()
         self._progress: Progress | None = None
         self._task: Any = None
 
@@ -66,19 +71,22 @@ class SweepProgress:
             self._task = self._progress.add_task("configs", total=self.total, completed=self.done, done=self._done_text())
         return self
 
-    def start_clock(self) -> None:
-        """Time the ETA's rate from now: after a backend's start-up (connecting to Ray), which
-        would otherwise count as training time, made the first ETA hours too long."""
-        if self.finished_here == 0 and self.partial == 0:
-            self.started = self._last_line = time.monotonic()
+    def _trained(self) -> float:
+        return self.finished_here + self.partial
 
     def eta_seconds(self) -> float | None:
-        """Remaining seconds at the rate of the configs (and parts of configs) trained in this call."""
-        trained = self.finished_here + self.partial
-        if trained <= 0:
+        """Remaining seconds at the rate of the configs (and parts of configs) trained since
+        work was first drawn (see the module docstring); None until there is such a rate."""
+        remaining = max(self.total - self.done - self.partial, 0.0)
+        if remaining == 0:
+            return 0.0
+        if self._first is None:
             return None
-        rate = trained / max(time.monotonic() - self.started, 1e-9)
-        return max(self.total - self.done - self.partial, 0.0) / rate
+        since, trained = self._first
+        gained, elapsed = self._trained() - trained, time.monotonic() - since
+        if gained <= 0 or elapsed <= 0:
+            return None
+        return remaining / (gained / elapsed)
 
     def step(self, fraction: float, show: bool = True) -> None:
         """`fraction` of a config trained (one epoch of a population's member).
@@ -103,11 +111,15 @@ class SweepProgress:
         return f"{self.done:>{len(str(self.total))}}"
 
     def show(self) -> None:
-        """Draw the bar, or a plain line when `interval` has passed since the last one."""
+        """Draw the bar, or a plain line when `interval` has passed since the last one (or since
+        work was first drawn), and at the end."""
+        now = time.monotonic()
+        if self._first is None and self._trained() > 0:
+            self._first, self._last_line = (now, self._trained()), now
         if self._progress is not None:
             self._progress.update(self._task, completed=self.done + self.partial, done=self._done_text())
-        elif self.enabled and (time.monotonic() - self._last_line >= self.interval or self.done >= self.total):
-            self._last_line = time.monotonic()
+        elif self.enabled and (now - self._last_line >= self.interval or self.done >= self.total):
+            self._last_line = now
             share = f" ({100 * (self.done + self.partial) / self.total:.0f}% trained)" if self.partial else ""
             self.console.print(
                 f"sweep {self.name}: {self.done}/{self.total} configs done{share}, ETA {format_eta(self.eta_seconds())}", markup=False

@@ -99,7 +99,6 @@ def run_ray(points: Sequence[SweepPoint], context: SweepContext) -> None:
     with ray_session(options) as ray:
         trainer = remote_trainer(ray, options)
         tasks = TaskProgress(ray, context.progress, context.store, context.sweep)
-        context.progress.start_clock()
         pending = {}
         for task, group in enumerate(groups):
             configs = [point.config.to_dict() for point in group]

@@ -117,3 +117,29 @@ def test_hidden_outputs_are_the_single_runs_block_outputs():
             handle.remove()
         for stacked, single in zip(hidden, captured):
             torch.testing.assert_close(stacked[k], single, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(("batch", "inputs", "outputs"), [(32, 64, 10), (256, 24, 10), (32, 16, 3), (32, 128, 64)])
+def test_a_members_products_round_alike_at_every_population_size(batch, inputs, outputs):
+    """Member k's outputs and gradients through a layer of K = 1 and of K = 4 members, bit for
+    bit: each member's product has the same shape at every K (BLAS libraries choose kernels by
+    shape, and a population of one taking a plain (B, F) product instead rounded its weight
+    gradients differently from the batched product on AVX2 CPUs)."""
+    from reglab.population.stacked import _linear
+
+    generator = torch.Generator().manual_seed(batch + inputs + outputs)
+    x = torch.randn(4, batch, inputs, generator=generator)
+    weight = torch.randn(4, outputs, inputs, generator=generator)
+    bias = torch.randn(4, outputs, generator=generator)
+    upstream = torch.randn(4, batch, outputs, generator=generator)
+
+    def forward_and_gradients(rows: slice):
+        w, b = weight[rows].clone().requires_grad_(True), bias[rows].clone().requires_grad_(True)
+        out = _linear(x[rows], w, b)
+        return (out, *torch.autograd.grad(out, [w, b], upstream[rows]))
+
+    together = forward_and_gradients(slice(0, 4))
+    for member in range(4):
+        alone = forward_and_gradients(slice(member, member + 1))
+        for mine, theirs in zip(alone, together):
+            assert torch.equal(mine[0], theirs[member])

@@ -149,14 +149,17 @@ def stack_states(models: Sequence[nn.Module]) -> tuple[dict[str, torch.Tensor], 
 
 
 def _linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-    """Per-member x @ Wᵀ + b. x is (B, F) when shared by all members, else (K, B, F)."""
+    """Per-member x @ Wᵀ + b. x is (B, F) when shared by all members, else (K, B, F).
+
+    With inputs of its own, each member (a population of one too) takes a (B, F) @ (F, out)
+    product of one batched call, the same shape at every K: BLAS libraries choose kernels by
+    shape, so a plain product for K = 1 rounded differently from the batched one on some CPUs.
+    """
     members, out_features, in_features = weight.shape
     if x.dim() == 2:
         # One (B, F) @ (F, K·out) product for all members; the (K, B, out) result is a view.
         flat = torch.addmm(bias.reshape(members * out_features), x, weight.reshape(members * out_features, in_features).t())
         return flat.view(x.shape[0], members, out_features).transpose(0, 1)
-    if members == 1:  # a population of one: the plain (B, F) product, without batching overhead
-        return torch.addmm(bias.squeeze(0), x.squeeze(0), weight.squeeze(0).t()).unsqueeze(0)
     return torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
 
 

@@ -241,3 +241,19 @@ def test_members_moved_by_rows_equal_their_single_runs(store_dir, optimizer):
             torch.testing.assert_close(tensor, expected[name], rtol=1e-5, atol=1e-6)
         assert_same_history(member, single)
     assert not torch.equal(members[0].model.state_dict()["head.weight"], members[2].model.state_dict()["head.weight"])
+
+
+def test_a_plain_run_imports_neither_scikit_learn_nor_torch_dynamo(tmp_path):
+    """A run's start-up pays for neither: the digits are read from scikit-learn's bundled file
+    and the schedules' stand-in optimizer never runs torch.optim's first-call import of
+    torch._dynamo (each about a second of CPU)."""
+    import subprocess
+    import sys
+
+    program = (
+        "import sys, reglab; "
+        f"reglab.train(reglab.load_config(overrides=['data.dataset=digits', 'epochs=1', 'schedule.name=onecycle']), store={str(tmp_path)!r}); "
+        "print(sorted(name for name in ('sklearn', 'torch._dynamo', 'torchvision') if name in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"

@@ -1,7 +1,7 @@
 """Each member's learning rate and momentum at every step, from PyTorch's own schedulers.
 
 A single run steps a `torch.optim.lr_scheduler` (`reglab.engine.optim.build_schedule`)
-on its optimizer. Here a stand-in optimizer of the members' optimizer class holds one
+on its optimizer. Here a stand-in of the members' optimizer class (`_ScheduledGroups`) holds one
 parameter group per member (its lr, momentum or betas), and the same scheduler is
 built on it. Members whose schedule settings differ (`schedule.step_size`, `gamma`,
 `min_lr`, `max_lr`, `warmup_fraction` are member keys) get a stand-in each, shared by
@@ -24,6 +24,7 @@ and down to max_lr/10⁴ by cosine annealing, momentum 0.95 → 0.85 → 0.95).
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Sequence
 
@@ -35,16 +36,54 @@ from reglab.engine.optim import build_schedule
 __all__ = ["MemberSchedule"]
 
 
+class _ScheduledGroups:
+    """What a scheduler drives: one parameter group per member (its lr, momentum or betas),
+    with no parameters and nothing to step.
+
+    Mixed in before the members' `torch.optim` class, so the schedulers accept it (they
+    check `isinstance`) and `OneCycleLR` finds momentum or betas in `defaults`. The class's
+    own `__init__` and `step` are not run: the first call of either imports
+    `torch._dynamo`, about a second of every run's start-up, for nothing a schedule uses.
+    """
+
+    def __init__(self, groups: list[dict], defaults: dict) -> None:
+        self.defaults = defaults
+        self.param_groups = groups
+        self.state: dict = {}
+
+    def step(self, closure: object = None) -> None:
+        """Nothing to move (it tells the scheduler that the optimizer stepped)."""
+
+    def state_dict(self) -> dict:
+        return {"param_groups": copy.deepcopy(self.param_groups)}
+
+    def load_state_dict(self, state: dict) -> None:
+        for group, saved in zip(self.param_groups, state["param_groups"]):
+            group.clear()
+            group.update(copy.deepcopy(saved))
+
+
+class _SGDGroups(_ScheduledGroups, torch.optim.SGD):
+    pass
+
+
+class _AdamGroups(_ScheduledGroups, torch.optim.Adam):
+    pass
+
+
+class _AdamWGroups(_ScheduledGroups, torch.optim.AdamW):
+    pass
+
+
 def _stand_in(configs: Sequence[Config]) -> torch.optim.Optimizer:
-    """An optimizer of the members' class, one empty parameter group per member with its settings."""
+    """Groups of the members' optimizer class, one per member with its settings."""
     optimizer = configs[0].optimizer
-    groups = [{"params": [torch.zeros(0, requires_grad=True)], "lr": config.optimizer.lr} for config in configs]
     if optimizer.name == "sgd":
-        for group, config in zip(groups, configs):
-            group["momentum"] = config.optimizer.momentum
-        return torch.optim.SGD(groups, lr=optimizer.lr, momentum=optimizer.momentum)
-    kind = torch.optim.Adam if optimizer.name == "adam" else torch.optim.AdamW
-    return kind(groups, lr=optimizer.lr, betas=tuple(optimizer.betas), eps=optimizer.eps)
+        groups = [{"lr": config.optimizer.lr, "momentum": config.optimizer.momentum} for config in configs]
+        return _SGDGroups(groups, {"lr": optimizer.lr, "momentum": optimizer.momentum})
+    kind = _AdamGroups if optimizer.name == "adam" else _AdamWGroups
+    groups = [{"lr": config.optimizer.lr, "betas": tuple(optimizer.betas)} for config in configs]
+    return kind(groups, {"lr": optimizer.lr, "betas": tuple(optimizer.betas), "eps": optimizer.eps})
 
 
 def _scheduler_key(config: Config) -> str:
@@ -62,8 +101,8 @@ class _Scheduler:
         lrs = [config.optimizer.lr for config in configs]
         # onecycle's max_lr defaults to each member's own lr (a list: one per parameter group)
         self.scheduler, self.per_step = build_schedule(self.optimizer, configs[0].schedule, lrs, epochs, steps_per_epoch)  # type: ignore[arg-type]
-        # The stand-in has no gradients, so this step changes nothing; it tells the scheduler the
-        # optimizer has stepped (else PyTorch warns that the order of the two calls is wrong).
+        # The stand-in's step moves nothing; it tells the scheduler the optimizer has stepped
+        # (else PyTorch warns that the order of the two calls is wrong).
         self.optimizer.step()
         self.cycles_momentum = bool(getattr(self.scheduler, "cycle_momentum", False))
 

@@ -41,6 +41,23 @@ def test_runs_endpoint_gives_short_headers_and_metrics_in_one_format(client):
     assert all("optimizer.lr" not in row["text"] for row in body["rows"])  # config values keep their own form
 
 
+def test_a_lottery_run_plans_its_epochs_over_every_round(store_contents):
+    """3 epochs per round, 4 pruned rounds after the dense one: 15 epochs (the run page read 'epoch 15 of 3')."""
+    from tests.ui.synthetic_store import write_run
+
+    run_id = write_run(store_contents.writer, "ticket", [("pruning.method", "lottery"), ("pruning.rounds", 4)], epochs=3,
+                       trajectory=False)
+    app = create_app(store_contents.directory)
+    try:
+        with TestClient(app, base_url="http://127.0.0.1") as client:
+            assert client.get(f"/api/runs/{run_id}").json()["epochs_planned"] == 15
+            (row,) = client.get("/api/runs", params={"q": "ticket"}).json()["rows"]
+            assert row["id"] == run_id and row["epochs_planned"] == 15
+            assert client.get(f"/api/runs/{store_contents.ids['plain']}").json()["epochs_planned"] == 6
+    finally:
+        app.state.ui.close()
+
+
 def test_groups_endpoint(client):
     body = client.get("/api/runs", params={"q": "sweep=grid", "group": "optimizer.lr"}).json()
     assert [group["key"] for group in body["groups"]] == [[0.01], [0.1], [0.3]]

@@ -58,6 +58,24 @@ def _strict(value: Any) -> Any:
     return _finite(value)
 
 
+def planned_epochs(epochs: Any, pruning_method: Any = None, rounds: Any = None) -> int | None:
+    """The epochs a run trains in all: the config's `epochs`, or for lottery tickets
+    `epochs` per round over the dense round and `pruning.rounds` pruned ones
+    (`reglab.pruning.lottery_total_epochs`, imported only then: it brings torch).
+
+    Example:
+        >>> planned_epochs(3, "lottery", 4), planned_epochs(10, "magnitude", 4), planned_epochs(None)
+        (15, 10, None)
+    """
+    if not isinstance(epochs, int) or isinstance(epochs, bool):
+        return None
+    if pruning_method == "lottery" and isinstance(rounds, int):
+        from reglab.pruning.schedule import lottery_total_epochs
+
+        return lottery_total_epochs(epochs, rounds)
+    return epochs
+
+
 RUN_QUERY = (
     "SELECT id, name, status, config, summary, error, sweep, epochs, started_at, ended_at, reglab_version, host, pid"
     " FROM runs WHERE id = ?"
@@ -77,7 +95,8 @@ def run_details(database: ReadOnlyDatabase, run_id: str) -> dict[str, Any] | Non
         "status": status,
         "sweep": sweep,
         "epochs": epochs,
-        "epochs_planned": config.get("epochs"),
+        "epochs_planned": planned_epochs(config.get("epochs"), (config.get("pruning") or {}).get("method"),
+                                         (config.get("pruning") or {}).get("rounds")),
         "started_at": started,
         "ended_at": ended,
         "reglab_version": version,

@@ -16,6 +16,7 @@ from reglab.formatting import column_formatter
 from reglab.text_table import short_names
 from reglab.ui.filters import Filter, canonical_text, comparable_number, parse_filter
 from reglab.ui.records import IDENTITY_KEYS, MISSING, RunRecord
+from reglab.ui.run_detail import planned_epochs
 from reglab.ui.snapshot import Snapshot, varying_keys
 
 __all__ = [
@@ -148,7 +149,7 @@ def _json_number(value: Any) -> Any:
 
 def record_row(snapshot: Snapshot, record: RunRecord, columns: Sequence[str], now: float) -> dict[str, Any]:
     """One run as the API sends it: identity, progress, and the asked-for columns."""
-    planned = snapshot.value(record, "epochs_planned")[1]
+    planned = planned_epochs(*(snapshot.value(record, key)[1] for key in ("epochs_planned", "pruning.method", "pruning.rounds")))
     duration = record.duration_s(now)
     eta = record.eta_s(planned, now)
     return {
@@ -158,7 +159,7 @@ def record_row(snapshot: Snapshot, record: RunRecord, columns: Sequence[str], no
         "stale": record.stale,
         "sweep": record.sweep,
         "epochs": record.epochs,
-        "epochs_planned": planned if isinstance(planned, int) else None,
+        "epochs_planned": planned,
         "started_at": record.started_at,
         "ended_at": record.ended_at,
         "duration_s": None if duration is None else round(duration, 1),

@@ -194,6 +194,27 @@ def test_run_page_shows_curves_trajectory_and_histograms(page, served_store, scr
     page.check()
 
 
+def test_every_x_axis_title_is_inside_its_figure_also_after_a_resize(page, served_store):
+    """The x-axis titles (epoch, weight) were drawn 3 px below the bottom of each figure,
+    and a window resize changed every figure's height to that of its box (278 px)."""
+    contents, _ = served_store
+    page.open(f"/runs/{contents.ids['plain']}")
+    page.page.wait_for_selector("#plot-loss .xtitle")
+    page.page.wait_for_selector("#histograms .xtitle")
+    measure = """() => [...document.querySelectorAll('.js-plotly-plot')].map((node) => {
+        const title = node.querySelector('.xtitle'), box = title.getBBox();  // in the figure's units, not clipped
+        return [node.id, title.textContent, node._fullLayout.height, node.clientHeight, node.clientHeight - (box.y + box.height)];
+    })"""
+    placed = page.page.evaluate(measure)
+    assert {title for _, title, *_ in placed} == {"epoch", "weight"} and len(placed) >= 10
+    assert all(height == 290 and box == 290 and room >= 0 for _, _, height, box, room in placed), placed
+    page.page.set_viewport_size({"width": 1000, "height": 600})
+    page.page.evaluate("() => Promise.all([...document.querySelectorAll('.js-plotly-plot')].map((node) => Plotly.Plots.resize(node)))")
+    resized = page.page.evaluate(measure)
+    assert all(height == 290 and box == 290 and room >= 0 for _, _, height, box, room in resized), resized
+    page.check()
+
+
 def test_a_constant_curve_is_drawn_at_its_value_not_on_the_zero_line(page, served_store):
     """A fixed learning rate of 0.01: Plotly alone ranges a constant line over value ± 1."""
     contents, _ = served_store

@@ -106,7 +106,7 @@ const reglab = (() => {
   function plot(container, traces, layout) {
     const base = {
       height: 290,
-      margin: {l: 56, r: 12, t: 34, b: 40},
+      margin: {l: 56, r: 12, t: 34, b: 52},  // room for the x-axis title under the tick labels
       title: {text: layout.title || "", font: {size: 13}, x: 0.02},
       xaxis: {title: {text: "epoch", font: {size: 11}}, zeroline: false},
       yaxis: {zeroline: false, automargin: true},
@@ -127,6 +127,10 @@ const reglab = (() => {
       base.yaxis.range = [values[0] - half, values[0] + half];
     }
     const merged = Object.assign(base, layout, {title: base.title, yaxis: {...base.yaxis, ...(layout.yaxis || {})}});
+    // The box is the figure's height: a responsive figure takes the height of its box when
+    // the window is resized, and a box sized by its content had changed every figure's
+    // height at each resize (down to the stylesheet's minimum, cutting off the x-axis title).
+    container.style.height = `${merged.height}px`;
     return Plotly.react(container, traces, merged, PLOT_CONFIG);
   }
 

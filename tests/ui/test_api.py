@@ -123,6 +123,11 @@ def test_sweeps_endpoints(client):
     }
     table = client.get("/api/sweeps/grid/table", params={"metric": "test/acc"}).json()
     assert table["metric"] == "test/acc" and len(table["columns"]["test/acc"]) == 12 and len(table["best"]) == 10
+    assert table["headers"] == {"optimizer.lr": "lr", "optimizer.weight_decay": "weight_decay", "seed": "seed", "test/acc": "test/acc"}
+    assert table["header_legend"] == "columns: lr = optimizer.lr, weight_decay = optimizer.weight_decay"
+    from reglab.formatting import format_column
+
+    assert [row["text"]["test/acc"] for row in table["best"]] == format_column([row["values"]["test/acc"] for row in table["best"]])
     wider = client.get("/api/sweeps/grid/table", params={"columns": "val/loss,model.dropout"}).json()
     assert set(wider["columns"]) == {"optimizer.lr", "optimizer.weight_decay", "seed", "val/acc", "val/loss", "model.dropout"}
     assert client.get("/api/sweeps/none/table").status_code == 404

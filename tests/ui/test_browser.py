@@ -354,6 +354,11 @@ def test_sweep_pages(page, served_store, screenshots):
     assert trace_count(page, "heatmap") == 1
     assert page.page.evaluate("document.getElementById('heatmap').data[0].z.length") == 2  # two weight decays
     assert page.page.locator("#best-runs tbody tr").count() == 10
+    # swept keys by their short names, the metric in one format (0.9 beside 0.8925 before)
+    assert page.page.eval_on_selector_all("#best-runs th", "cells => cells.map(cell => cell.textContent)")[3:] == ["lr", "weight_decay", "seed", "val/acc"]
+    assert page.page.text_content("#best-columns") == "columns: lr = optimizer.lr, weight_decay = optimizer.weight_decay"
+    accuracies = page.page.eval_on_selector_all("#best-runs td[data-key='val/acc']", "cells => cells.map(cell => cell.textContent)")
+    assert len({len(text.split(".")[1]) for text in accuracies}) == 1
     page.page.select_option("#metric", "val/loss")
     page.page.wait_for_function("() => document.getElementById('parallel').data[0].dimensions[3].label === 'val/loss'")
     page.shot(screenshots, "sweep")

@@ -9,7 +9,7 @@ from typing import Any, Sequence
 from reglab.ui.filters import canonical_text, comparable_number
 from reglab.ui.records import MISSING, RunRecord
 from reglab.ui.snapshot import Snapshot, varying_keys
-from reglab.ui.tables import ColumnError, default_metrics, mean_and_std, record_row, sort_records
+from reglab.ui.tables import ColumnError, column_headers, default_metrics, mean_and_std, metric_cells, record_row, sort_records
 
 __all__ = ["sweep_list", "sweep_table", "sweep_heatmap", "lower_is_better"]
 
@@ -80,6 +80,8 @@ def sweep_table(
         for record in ranked[:best]
         if comparable_number(get_metric(record)) is not None
     ]
+    metric_cells(best_rows, shown)
+    headers, legend = column_headers(shown)
     return {
         "sweep": sweep,
         "total": len(records),
@@ -94,6 +96,8 @@ def sweep_table(
         },
         "columns": {key: _column(snapshot, records, key) for key in shown},
         "best": best_rows,
+        "headers": headers,
+        "header_legend": legend,
         "version": snapshot.version,
     }
 

@@ -72,14 +72,19 @@
 
   function drawBest() {
     const columns = table.keys.concat([table.metric]);
+    const numeric = (key) => table.best.some((row) => typeof row.values[key] === "number");
     best.replaceChildren(el("table", {class: "data", id: "best-runs"},
-      el("thead", {}, el("tr", {}, el("th", {}, "#"), el("th", {}, "run"), el("th", {}, "status"), columns.map((key) => el("th", {}, key)))),
+      // Headers and metric values as the server shows them (short keys, one number format per column).
+      el("thead", {}, el("tr", {}, el("th", {}, "#"), el("th", {}, "run"), el("th", {}, "status"),
+        columns.map((key) => el("th", {class: numeric(key) ? "number" : null, title: key}, table.headers[key] || key)))),
       el("tbody", {}, table.best.map((row, index) => el("tr", {dataset: {id: row.id}},
         el("td", {}, String(index + 1)),
         // a sweep's runs usually share its name: the run's id tells them apart
         el("td", {}, el("a", {href: `/runs/${encodeURIComponent(row.id)}`, title: row.name}, row.name === name ? row.id.slice(0, 8) : row.name)),
         el("td", {}, badge(row.status)),
-        columns.map((key) => el("td", {class: typeof row.values[key] === "number" ? "number" : null}, format(row.values[key]))))))));
+        columns.map((key) => el("td", {class: typeof row.values[key] === "number" ? "number" : null, dataset: {key}},
+          key in row.text ? row.text[key] : format(row.values[key]))))))),
+      table.header_legend ? el("p", {class: "muted", id: "best-columns"}, table.header_legend) : "");
   }
 
   async function load(metric) {

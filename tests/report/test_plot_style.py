@@ -21,6 +21,7 @@ def test_png_figures_are_palette_images_that_keep_the_drawing():
         assert image.mode == "P"
         assert len(image.getcolors(PNG_COLORS)) <= PNG_COLORS
         pixels = np.asarray(image.convert("RGB"))
+    assert tuple(pixels[0, 0]) == (255, 255, 255)  # the background stays white
     rgba = io.BytesIO()
     figure.savefig(rgba, format="png", dpi=110, bbox_inches="tight", facecolor="white")
     with Image.open(rgba) as full:

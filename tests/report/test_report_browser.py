@@ -47,4 +47,4 @@ def test_report_of_configs_over_seeds_opens_with_bands_and_the_seeds_table(store
     for image in check.images:
         assert image["complete"] and image["width"] > 200 and image["height"] > 150, image
     text = path.read_text()
-    assert '<h2 id="seeds">Configs over seeds</h2>' in text and "<td>plain</td><td>3</td><td>0, 1, 2</td>" in text
+    assert '<h2 id="seeds">Configs over seeds</h2>' in text and '<td><span class="word">plain</span></td><td>3</td><td>0, 1, 2</td>' in text

@@ -26,7 +26,7 @@ def test_report_holds_tables_notes_and_every_figure_as_png(store, tmp_path):
     assert text.startswith("<!DOCTYPE html>") and "<title>my &lt;report&gt;</title>" in text
     assert "weight &lt;decay&gt;" in text and "weight <decay>" not in text
     assert "<pre>a  b\nc</pre>" in text
-    assert "<td>optimizer.weight_decay</td><td>0</td><td>0.0005</td>" in text
+    assert '<td><span class="word">optimizer.weight_decay</span></td><td>0</td><td>0.0005</td>' in text
     assert "<td>0.9800</td>" in text  # final train acc, in its column's format
     assert "Configs over seeds" not in text  # no config repeats over seeds
     sources = re.findall(r'<img src="data:image/png;base64,([^"]+)"', text)
@@ -74,7 +74,7 @@ def test_configs_over_seeds_get_a_mean_and_std_table(store, tmp_path):
     assert '<h2 id="seeds">Configs over seeds</h2>' in text
     norms = [run.last("param/l2/total") for run in load_report_runs(store, ids[:3])]
     (cell,) = mean_std_column([mean_and_std(norms)])
-    assert "<td>plain</td><td>3</td><td>0, 1, 2</td>" in text and f"<td>{cell}</td>" in text
+    assert '<td><span class="word">plain</span></td><td>3</td><td>0, 1, 2</td>' in text and f"<td>{cell}</td>" in text
 
 
 def test_a_run_that_kept_an_earlier_epoch_shows_the_kept_figure(store, tmp_path):
@@ -91,3 +91,16 @@ def test_a_run_that_kept_an_earlier_epoch_shows_the_kept_figure(store, tmp_path)
     header, (row,) = metrics_rows(load_report_runs(store, [run_id]), FINAL_COLUMNS)
     assert row[header.index("test acc (weights kept)")] == "0.6500"  # not the last epoch's 0.75
     assert row[header.index("test loss (weights kept)")] == f"{history[-1]['test/loss']:.4f}"  # none kept: last epoch
+
+
+def test_vary_run_names_show_their_short_keys_and_wrap_only_between_words(store, tmp_path):
+    """`compare --vary` names read as in `reglab compare`'s table (`l2=1e-4`), with the line
+    saying what the short keys stand for; a narrow column had broken `l2=1e-` / `4`."""
+    names = ["regularization.l2=0, model.dropout=0.5", "regularization.l2=1e-4, model.dropout=0.5"]
+    ids = [store_run(store, name, make_history(1.0 - index / 4), [("regularization.l2", l2), ("model.dropout", 0.5)])
+           for index, (name, l2) in enumerate(zip(names, (0.0, 1e-4)))]
+    text = write_report(store, ids, tmp_path / "vary.html", "vary").read_text()
+    assert '<td><span class="word">l2=1e-4,</span> <span class="word">dropout=0.5</span></td>' in text
+    assert '<p class="meta" id="run-names">run names: l2 = regularization.l2, dropout = model.dropout</p>' in text
+    assert "<th>l2=0, dropout=0.5</th><th>l2=1e-4, dropout=0.5</th>" in text  # config differences
+    assert "td + td, .word { white-space: nowrap; }" in text

@@ -17,7 +17,7 @@ from typing import Iterable, Sequence
 
 from reglab.report.figures import ReportFigure, report_figures, write_figures
 from reglab.report.runs import ReportRun, load_report_runs
-from reglab.report.tables import BEST_COLUMNS, FINAL_COLUMNS, difference_rows, group_rows, metrics_rows
+from reglab.report.tables import BEST_COLUMNS, FINAL_COLUMNS, difference_rows, group_rows, metrics_rows, run_names_note
 from reglab.store import RunStore
 
 __all__ = ["ReportNote", "render_report", "write_report", "default_report_path"]
@@ -30,7 +30,7 @@ h2 { font-size: 1.25rem; margin-top: 2.2rem; border-bottom: 1px solid #ddd; padd
 .meta { color: #666; font-size: .9rem; }
 table { border-collapse: collapse; margin: .8rem 0; font-size: .85rem; }
 th, td { border: 1px solid #ddd; padding: .3rem .55rem; text-align: right; vertical-align: top; }
-td + td { white-space: nowrap; }
+td + td, .word { white-space: nowrap; }
 th { background: #f4f4f6; }
 td:first-child, th:first-child { text-align: left; }
 .scroll { overflow-x: auto; }
@@ -59,9 +59,18 @@ class ReportNote:
     figure: ReportFigure | None = None
 
 
+def _words(text: str) -> str:
+    """A first-column cell that may wrap between words only: a narrow column had broken
+    `l2=1e-4` after its hyphen."""
+    return " ".join(f'<span class="word">{html.escape(word)}</span>' for word in text.split(" "))
+
+
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     head = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_words(cell) if index == 0 else html.escape(cell)}</td>" for index, cell in enumerate(row)) + "</tr>"
+        for row in rows
+    )
     return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
@@ -126,6 +135,7 @@ def render_report(
         "<em>last epoch</em>; validation and test metrics of the <em>weights kept</em>, the weights the run "
         "ended with (after restoring the best epoch, averaging or pruning; the last epoch's otherwise).</p>",
         _table(final_header, final_rows),
+        *([f'<p class="meta" id="run-names">{html.escape(note)}</p>'] if (note := run_names_note(runs)) else []),
         "<p>At the best epoch, chosen by the metric named in <em>chosen by</em> (the metrics logged during "
         "that epoch).</p>",
         _table(best_header, best_rows),

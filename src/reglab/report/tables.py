@@ -8,8 +8,18 @@ from typing import Any, Sequence
 
 from reglab.formatting import format_column, mean_and_std, mean_std_column
 from reglab.report.runs import ReportRun, config_differences
+from reglab.text_table import shown_names
 
-__all__ = ["FINAL_COLUMNS", "BEST_COLUMNS", "GROUP_COLUMNS", "metrics_rows", "group_rows", "difference_rows", "format_value"]
+__all__ = [
+    "FINAL_COLUMNS",
+    "BEST_COLUMNS",
+    "GROUP_COLUMNS",
+    "metrics_rows",
+    "group_rows",
+    "difference_rows",
+    "format_value",
+    "run_names_note",
+]
 
 # (header, how to read it from a run); a column is shown when any run has a value.
 # A run's figures are the ones every output shows (the compare table, `runs list`):
@@ -66,6 +76,13 @@ def _read(run: ReportRun, where: str) -> Any:
     raise ValueError(f"unknown metric source {source!r}")
 
 
+def run_names_note(runs: Sequence[ReportRun]) -> str:
+    """What the short keys of the tables' run names stand for ("" when none was shortened):
+    `compare --vary` names (`regularization.l2=1e-4`) show by their short keys (`l2=1e-4`),
+    as in `reglab compare`'s table (`reglab.text_table.shown_names`)."""
+    return " ".join(shown_names([run.label for run in runs])[1])
+
+
 def metrics_rows(
     runs: Sequence[ReportRun], columns: Sequence[tuple[str, str]] = FINAL_COLUMNS, identity: bool = True
 ) -> tuple[list[str], list[list[str]]]:
@@ -75,11 +92,12 @@ def metrics_rows(
     shown = [(header, where) for header, where in columns if any(_read(run, where) is not None for run in runs)]
     header = ["run", *(["id", "status", "epochs"] if identity else []), *(name for name, _ in shown)]
     formatted = [format_column([_read(run, where) for run in runs]) for _, where in shown]
+    names, _ = shown_names([run.label for run in runs])
     rows = []
     for index, run in enumerate(runs):
         stop = run.summary.get("stop_criterion")
         status = f"{run.status} ({stop})" if stop else run.status
-        cells = [run.label, *([run.id, status, str(len(run.history))] if identity else [])]
+        cells = [names[index], *([run.id, status, str(len(run.history))] if identity else [])]
         rows.append([*cells, *(column[index] for column in formatted)])
     return header, rows
 
@@ -110,8 +128,9 @@ def group_rows(runs: Sequence[ReportRun]) -> tuple[list[str], list[list[str]]]:
         stats = [mean_and_std([_read(run, where) for run in group.runs]) for group in groups]
         columns.append(mean_std_column(stats))
     header = ["config", "n", "seeds", *(name for name, _ in shown)]
+    names, _ = shown_names([group.label for group in groups])
     rows = [
-        [group.label, str(group.size), ", ".join(str(run.config.get("seed")) for run in group.runs),
+        [names[index], str(group.size), ", ".join(str(run.config.get("seed")) for run in group.runs),
          *(column[index] for column in columns)]
         for index, group in enumerate(groups)
     ]
@@ -121,5 +140,5 @@ def group_rows(runs: Sequence[ReportRun]) -> tuple[list[str], list[list[str]]]:
 def difference_rows(runs: Sequence[ReportRun]) -> tuple[str, list[str], list[list[str]]]:
     """(what runs are compared with, header, rows of key then one value per run)."""
     against, differences = config_differences(runs)
-    header = ["config key", *(run.label for run in runs)]
+    header = ["config key", *shown_names([run.label for run in runs])[0]]
     return against, header, [[key, *(format_value(value) for value in values)] for key, values in differences]

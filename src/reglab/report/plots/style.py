@@ -137,6 +137,8 @@ def figure_bytes(figure: Figure, format: str = "png") -> bytes:
     buffer.seek(0)
     with Image.open(buffer) as image:
         palette = image.convert("RGB").quantize(PNG_COLORS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    # The quantizer averages each colour's pixels: the background's white came out 254.
+    palette.putpalette([255 if level >= 252 else 0 if level <= 3 else level for level in palette.getpalette()])
     out = io.BytesIO()
     palette.save(out, format="PNG")
     return out.getvalue()

@@ -104,3 +104,14 @@ def test_vary_run_names_show_their_short_keys_and_wrap_only_between_words(store,
     assert '<p class="meta" id="run-names">run names: l2 = regularization.l2, dropout = model.dropout</p>' in text
     assert "<th>l2=0, dropout=0.5</th><th>l2=1e-4, dropout=0.5</th>" in text  # config differences
     assert "td + td, .word { white-space: nowrap; }" in text
+
+
+def test_beside_the_id_column_a_run_is_named_without_its_id_suffix(store):
+    from reglab.report.tables import BEST_COLUMNS, metrics_rows
+
+    ids = [store_run(store, "ticket", make_history(1.0 + seed / 10), [("seed", seed)]) for seed in range(2)]
+    runs = load_report_runs(store, ids)
+    _, final = metrics_rows(runs)
+    assert [row[:2] for row in final] == [["ticket", ids[0]], ["ticket", ids[1]]]
+    _, best = metrics_rows(runs, BEST_COLUMNS, identity=False)
+    assert [row[0] for row in best] == [f"ticket ({ids[0][:6]})", f"ticket ({ids[1][:6]})"]

@@ -86,13 +86,15 @@ def run_names_note(runs: Sequence[ReportRun]) -> str:
 def metrics_rows(
     runs: Sequence[ReportRun], columns: Sequence[tuple[str, str]] = FINAL_COLUMNS, identity: bool = True
 ) -> tuple[list[str], list[list[str]]]:
-    """Header and one row per run: the run's label (with id, status and epochs when
-    `identity`), then the `columns` that at least one run has a value for, each column
-    in one number format (`reglab.formatting.column_formatter`)."""
+    """Header and one row per run: with `identity` the run's name, id, status and epochs,
+    else its label (the name, with the id's first characters when runs share it); then
+    the `columns` that at least one run has a value for, each column in one number
+    format (`reglab.formatting.column_formatter`)."""
     shown = [(header, where) for header, where in columns if any(_read(run, where) is not None for run in runs)]
     header = ["run", *(["id", "status", "epochs"] if identity else []), *(name for name, _ in shown)]
     formatted = [format_column([_read(run, where) for run in runs]) for _, where in shown]
-    names, _ = shown_names([run.label for run in runs])
+    # Beside the id column a run is named as stored: its label's id suffix would say it twice.
+    names, _ = shown_names([str(run.config.get("name") or run.label) if identity else run.label for run in runs])
     rows = []
     for index, run in enumerate(runs):
         stop = run.summary.get("stop_criterion")

@@ -11,7 +11,7 @@ from reglab.averaging import StochasticWeightAveraging, WeightEMA
 from reglab.config import validate_config
 from reglab.population import train_population
 from tests.conftest import tiny_digits
-from tests.population.test_train import assert_same_history
+from tests.population.test_train import assert_same_history, assert_same_weights
 
 # Batch norm (averaged buffers, SWA's statistics pass) and dropout (the pass draws masks).
 BASE = {"epochs": 3, "model.norm": "batch", "model.dropout": 0.2, "model.hidden": [16, 16]}
@@ -30,10 +30,8 @@ def _assert_members_equal_single_runs(configs, store_dir, keys):
         assert member.summary["final_eval"] == pytest.approx(single.summary["final_eval"], rel=1e-4, abs=1e-5)
         for key in keys:
             assert member.summary[key] == single.summary[key], key
-        weights, expected = member.model.state_dict(), single.model.state_dict()
-        assert set(weights) == set(expected)
-        for name, tensor in expected.items():
-            assert torch.allclose(weights[name].float(), tensor.float(), rtol=1e-4, atol=1e-6), name
+        # 2.8e-6 on a weight near zero, among weights up to 0.2, at 2 threads on an AMD EPYC
+        assert_same_weights(member.model.state_dict(), single.model.state_dict(), rtol=1e-4)
     return members
 
 

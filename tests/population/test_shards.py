@@ -26,7 +26,7 @@ from reglab.population.shards import (
     shard_count,
     split_population,
 )
-from tests.population.test_train import assert_same_history, digits
+from tests.population.test_train import assert_same_history, assert_same_weights, digits
 
 CPU = torch.device("cpu")
 
@@ -105,8 +105,7 @@ def test_sharded_members_equal_the_unsharded_population(store_dir, data_order):
     for a, b in zip(whole, sharded):
         assert a.status == b.status
         assert_same_history(b, a)
-        for name, tensor in a.model.state_dict().items():
-            torch.testing.assert_close(b.model.state_dict()[name], tensor, rtol=1e-5, atol=1e-6)
+        assert_same_weights(b.model.state_dict(), a.model.state_dict())
     if data_order == "independent":
         assert_same_history(sharded[1], reglab.train(configs[1], store=store_dir))
 
@@ -285,6 +284,27 @@ def test_ctrl_c_stops_every_shard_at_its_next_step():
             threads.map(phase, range(2))
     assert outcome == ["stopped", "stopped"]
     stop_if_cancelled()  # the calling thread is not a shard: nothing to stop
+
+
+def test_a_ctrl_c_that_comes_as_the_calling_thread_waits_stops_the_shards():
+    """A signal that arrives just before the calling thread blocks in its wait does not
+    interrupt the wait (`interrupt_main` sets Python's flag as such a signal does, without
+    waking the thread); the wait wakes to run the handler instead of sleeping until the
+    shards end their epoch."""
+    import _thread
+
+    outcome = []
+
+    def phase(item):
+        time.sleep(0.2)  # the calling thread is in its wait by now
+        if item == 0:
+            _thread.interrupt_main()
+        _step_until_cancelled(outcome)
+
+    with pytest.raises(KeyboardInterrupt):
+        with ShardThreads(2) as threads:
+            threads.map(phase, range(2))
+    assert outcome == ["stopped", "stopped"]
 
 
 class CtrlCAtStep(Callback):

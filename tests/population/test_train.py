@@ -40,6 +40,16 @@ def assert_same_history(member, single, rtol=1e-5):
             assert got[key] == pytest.approx(value, rel=rtol, abs=1e-5), key
 
 
+def assert_same_weights(got, expected, rtol=1e-5):
+    """Two state dicts equal to `rtol`, each tensor's absolute slack `rtol` times its largest
+    weight: a weight near zero carries the rounding drift of its neighbours, which grows with
+    the epochs and differs between CPU models."""
+    assert set(got) == set(expected)
+    for name, tensor in expected.items():
+        scale = float(tensor.float().abs().max()) if tensor.numel() else 0.0
+        torch.testing.assert_close(got[name].float(), tensor.float(), rtol=rtol, atol=rtol * scale, msg=lambda m: f"{name}: {m}")
+
+
 def assert_close_bounded(member, single):
     """Adam with batch norm amplifies last-bit differences of the stacked kernels (which
     differ between CPU models): compare what stays bounded. Accuracies may differ by one
@@ -139,8 +149,7 @@ def test_a_stopped_member_is_frozen_and_dropped(store_dir):
     single = reglab.train(configs[0], store=store_dir)
     assert single.status == "stopped_early"
     assert_same_history(frozen, single)
-    for name, tensor in single.model.state_dict().items():
-        torch.testing.assert_close(frozen.model.state_dict()[name], tensor, rtol=1e-5, atol=1e-6)
+    assert_same_weights(frozen.model.state_dict(), single.model.state_dict())
     assert frozen.summary["stop_epoch"] == single.summary["stop_epoch"]
     assert epochs_seen[0] == len(frozen.history)  # recorded (and dropped) as soon as it stopped
     assert len(running.history) >= len(frozen.history)
@@ -213,8 +222,7 @@ def test_restore_best_ends_each_member_with_its_best_weights(store_dir):
         single = reglab.train(config, store=store_dir)
         assert member.summary["restored_epoch"] == single.summary["restored_epoch"] == single.summary["best_epoch"]
         assert member.summary["final_eval"] == pytest.approx(single.summary["final_eval"], rel=1e-5)
-        for name, tensor in single.model.state_dict().items():
-            torch.testing.assert_close(member.model.state_dict()[name], tensor, rtol=1e-5, atol=1e-6)
+        assert_same_weights(member.model.state_dict(), single.model.state_dict())
 
 
 @pytest.mark.parametrize("optimizer", [{"optimizer.name": "sgd"}, {"optimizer.name": "adam", "optimizer.momentum": 0.0}])
@@ -236,9 +244,7 @@ def test_members_moved_by_rows_equal_their_single_runs(store_dir, optimizer):
     assert sum(tensor.numel() for tensor in weights) >= ROW_CALL_ELEMENTS * len(weights)
     for config, member in zip(configs, members):
         single = reglab.train(config, store=store_dir)
-        expected = single.model.state_dict()
-        for name, tensor in member.model.state_dict().items():
-            torch.testing.assert_close(tensor, expected[name], rtol=1e-5, atol=1e-6)
+        assert_same_weights(member.model.state_dict(), single.model.state_dict())
         assert_same_history(member, single)
     assert not torch.equal(members[0].model.state_dict()["head.weight"], members[2].model.state_dict()["head.weight"])
 

@@ -153,6 +153,21 @@ def rebalance(shards: Sequence[PopulationState], min_members: int, max_members: 
     return split_population(merge_shards(shards), target)
 
 
+WAKE_SECONDS = 0.1  # how soon the calling thread handles a Ctrl-C that came as it began to wait
+
+
+def _wait_for_shards(futures: list) -> None:
+    """Until every shard finished or one failed, waking every WAKE_SECONDS.
+
+    A SIGINT that arrives just before the calling thread blocks in a lock does not interrupt
+    the lock: Python would run its handler (KeyboardInterrupt) only when the shards end their
+    epoch. Waking runs a pending handler within WAKE_SECONDS."""
+    while True:
+        done, pending = wait(futures, timeout=WAKE_SECONDS, return_when=FIRST_EXCEPTION)
+        if not pending or any(future.exception() is not None for future in done):
+            return
+
+
 def _one_worker_setup(threads: int) -> None:
     # Per OS thread: OpenMP's thread count and the denormal flush are thread-local settings.
     torch.set_num_threads(threads)
@@ -201,7 +216,7 @@ class ShardThreads:
         try:  # from the first submit on: a Ctrl-C in between cancels what was submitted
             for items in zip(*arguments):
                 futures.append(self.pool.submit(self._cancellable, function, *items))
-            wait(futures, return_when=FIRST_EXCEPTION)
+            _wait_for_shards(futures)
             errors = [error for error in (future.exception() for future in futures if future.done()) if error is not None]
             if errors:  # the first shard that failed ends the phase for all
                 raise errors[0]

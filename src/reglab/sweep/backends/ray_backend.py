@@ -16,12 +16,18 @@ population's first member and size).
 
 `ray.init()` starts a local Ray on this machine unless an address is given
 (`--address` or `ray.address`; `auto` joins the cluster this machine belongs to).
+A Ctrl-C while Ray starts or stops is held until it has started or stopped: cut short
+while it waits for its node, `ray.init` left Ray's dashboard and runtime-env agents
+running after the command had exited (and once the command died of a segmentation fault).
+Ctrl-C frees the claims of every population not recorded, started or not.
 Each task reserves `ray.cpus_per_task` CPUs and `ray.gpus_per_task` GPUs (a fraction
 lets several populations share one GPU). Ray is the optional extra `reglab[ray]`.
 """
 
 from __future__ import annotations
 
+import signal
+import threading
 from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
@@ -33,7 +39,7 @@ from reglab.sweep.backends.sequential import describe_point
 from reglab.sweep.expand import SweepPoint
 from reglab.sweep.ray_options import RayOptions
 
-__all__ = ["run_ray", "require_ray", "ray_session", "remote_trainer"]
+__all__ = ["run_ray", "require_ray", "ray_session", "remote_trainer", "ctrl_c_held"]
 
 EXTRA_HINT = 'the Ray extra: pip install "reglab[ray]"'
 
@@ -48,17 +54,40 @@ def require_ray() -> Any:
 
 
 @contextmanager
+def ctrl_c_held() -> Iterator[None]:
+    """A Ctrl-C that arrives inside is raised as KeyboardInterrupt once the block has ended.
+
+    Only where Python raises KeyboardInterrupt for SIGINT (its default handler, on the main
+    thread); a SIGINT ignored or handled otherwise is left as it is."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
+    received: list[int] = []
+    signal.signal(signal.SIGINT, lambda number, frame: received.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if received:
+        raise KeyboardInterrupt
+
+
+@contextmanager
 def ray_session(options: RayOptions) -> Iterator[Any]:
-    """Connect to Ray (or start it locally) for the length of a sweep; leave a session the caller opened."""
+    """Connect to Ray (or start it locally) for the length of a sweep; leave a session the caller opened.
+
+    Ray starts and stops whole: a Ctrl-C meanwhile is raised once it has (see the module docstring)."""
     ray = require_ray()
     if ray.is_initialized():
         yield ray
         return
-    ray.init(address=options.address, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
     try:
+        with ctrl_c_held():
+            ray.init(address=options.address, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
         yield ray
     finally:
-        ray.shutdown()
+        with ctrl_c_held():
+            ray.shutdown()
 
 
 def _train_task(configs: list[dict[str, Any]], sweep: str, population: dict[str, Any], threads: int, on_epoch: Any = None) -> list[MemberResult]:
@@ -90,46 +119,56 @@ def run_ray(points: Sequence[SweepPoint], context: SweepContext) -> None:
     if not points:
         return
     options = context.ray or RayOptions()
-    population = context.population.model_dump()
     # Each group is claimed in the store before its task starts (several drivers on one
     # store share the sweep); a driver that dies leaves claims that free themselves.
     groups = [claimed for group in _groups(points, context.sweep_points, context.population.max_size) if (claimed := context.claim(group))]
     if not groups:
         return
-    with ray_session(options) as ray:
-        trainer = remote_trainer(ray, options)
-        tasks = TaskProgress(ray, context.progress, context.store, context.sweep)
-        pending = {}
+    unrecorded = dict(enumerate(groups))  # task -> its group, until the task's result is recorded
+    try:
+        with ray_session(options) as ray:
+            _train_groups(ray, options, groups, unrecorded, context)
+    finally:  # Ctrl-C or an error: the claims of the groups not recorded, their tasks started or not
+        for group in unrecorded.values():
+            context.release(group)
+
+
+def _train_groups(ray: Any, options: RayOptions, groups: list[list[SweepPoint]], unrecorded: dict[int, list[SweepPoint]], context: SweepContext) -> None:
+    """Submit a task per group, record each member as its task returns, and release the
+    group's claims (popped from `unrecorded`)."""
+    population = context.population.model_dump()
+    trainer = remote_trainer(ray, options)
+    tasks = TaskProgress(ray, context.progress, context.store, context.sweep)
+    pending = {}
+    try:
         for task, group in enumerate(groups):
             configs = [point.config.to_dict() for point in group]
             pending[trainer.remote(configs, context.sweep, population, options.torch_threads, tasks.reporter(task, configs))] = (task, group)
-        try:
-            while pending:
-                ready, _ = ray.wait(list(pending), num_returns=1, timeout=POLL_SECONDS)
-                tasks.poll()
-                if not ready:
-                    continue
-                task, group = pending.pop(ready[0])
-                context.trained += len(group)
-                try:
-                    results = ray.get(ready[0])
-                except Exception as error:  # a failed task or a lost worker: its configs stay untrained
-                    context.failed(f"population of {len(group)} ({describe_point(group[0])}, ...)", error)
-                    context.progress.advance(len(group), settled=tasks.finish(task, "failed", f"{type(error).__name__}: {error}"))
-                    context.release(group)
-                    continue
-                for member, (point, result) in enumerate(zip(group, results)):
-                    if isinstance(result, BaseException):  # its live run ends failed: the rerun trains it again
-                        context.failed(describe_point(point), result)
-                        tasks.end_run(task, member, "failed", f"{type(result).__name__}: {result}")
-                    else:
-                        record_member(context.store, context.sweep, result, tasks.live_run(task, member))
-                    context.progress.advance(settled=tasks.settle(task, member))
-                tasks.finish(task)
-                context.release(group)
-        except BaseException:
-            for ref, (task, group) in pending.items():
-                ray.cancel(ref, force=True)
-                tasks.finish(task, "interrupted", "the sweep was stopped")
-                context.release(group)
-            raise
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1, timeout=POLL_SECONDS)
+            tasks.poll()
+            if not ready:
+                continue
+            task, group = pending.pop(ready[0])
+            context.trained += len(group)
+            try:
+                results = ray.get(ready[0])
+            except Exception as error:  # a failed task or a lost worker: its configs stay untrained
+                context.failed(f"population of {len(group)} ({describe_point(group[0])}, ...)", error)
+                context.progress.advance(len(group), settled=tasks.finish(task, "failed", f"{type(error).__name__}: {error}"))
+                context.release(unrecorded.pop(task))
+                continue
+            for member, (point, result) in enumerate(zip(group, results)):
+                if isinstance(result, BaseException):  # its live run ends failed: the rerun trains it again
+                    context.failed(describe_point(point), result)
+                    tasks.end_run(task, member, "failed", f"{type(result).__name__}: {result}")
+                else:
+                    record_member(context.store, context.sweep, result, tasks.live_run(task, member))
+                context.progress.advance(settled=tasks.settle(task, member))
+            tasks.finish(task)
+            context.release(unrecorded.pop(task))
+    except BaseException:
+        for ref, (task, _) in pending.items():
+            ray.cancel(ref, force=True)
+            tasks.finish(task, "interrupted", "the sweep was stopped")
+        raise

@@ -1,0 +1,75 @@
+"""Ctrl-C while the Ray backend starts Ray: Ray starts and stops whole, and the sweep's claims
+are freed. Ray itself is replaced by a stand-in (the Ray backend's tests run the real thing)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import types
+
+import pytest
+
+from reglab.sweep.backends.ray_backend import ctrl_c_held, ray_session
+from reglab.sweep.ray_options import RayOptions
+
+
+def _ray(on_init) -> types.ModuleType:
+    """A `ray` module that records its calls; `init` runs `on_init` first."""
+    ray = types.ModuleType("ray")
+    ray.calls = []
+    ray.is_initialized = lambda: "init" in ray.calls and "shutdown" not in ray.calls
+
+    def init(**options):
+        on_init()
+        ray.calls.append("init")
+
+    ray.init = init
+    ray.shutdown = lambda: ray.calls.append("shutdown")
+    return ray
+
+
+@pytest.fixture
+def python_sigint():
+    """SIGINT raises KeyboardInterrupt, as in a terminal (a background shell ignores it)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_a_ctrl_c_while_ray_starts_is_raised_once_it_has_started_and_ray_is_stopped(monkeypatch, python_sigint):
+    """Raised inside `ray.init`, the interrupt left Ray's agents running after the command exited."""
+    ray = _ray(lambda: os.kill(os.getpid(), signal.SIGINT))
+    monkeypatch.setitem(sys.modules, "ray", ray)
+    with pytest.raises(KeyboardInterrupt):
+        with ray_session(RayOptions()):
+            ray.calls.append("sweep")
+    assert ray.calls == ["init", "shutdown"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_c_held_leaves_an_ignored_sigint_ignored():
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with ctrl_c_held():
+            os.kill(os.getpid(), signal.SIGINT)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_before_the_tasks_start_frees_the_sweeps_claims(tmp_path, monkeypatch):
+    """Every population is claimed before Ray starts; cut short there, the claims went with the process only."""
+    from reglab.store import RunStore
+    from reglab.sweep import run_sweep
+    from tests.conftest import tiny_digits
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(sys.modules, "ray", _ray(interrupted))
+    sweep = {"name": "grid", "base": tiny_digits(epochs=1), "parameters": {"optimizer.lr": [0.1, 0.05], "model.hidden": [[8], [12]]}}
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(sweep, backend="ray", store=tmp_path / "store", quiet=True)
+    with RunStore(tmp_path / "store") as store:
+        assert store.claims("grid") == [] and store.runs(sweep="grid") == []

@@ -255,7 +255,8 @@ def test_parallel_axes_of_a_weight_decay_grid_with_zero_are_evenly_ticked(page, 
 def test_compare_legends_name_vary_keys_by_their_short_names(page, served_store):
     """`compare --vary` names runs `optimizer.lr=0.1, regularization.l2=0`: the table and the
     legends show the short names the server computed (the terminal tables' rule), the full
-    name is the link's tooltip, and a line says what the short keys stand for."""
+    name is the link's tooltip, and a line says what the short keys stand for; the runs'
+    lines are drawn thick to thin, and the page fits 800 px."""
     contents, _ = served_store
     names = ["optimizer.lr=0.1, regularization.l2=0", "optimizer.lr=0.01, regularization.l2=0.001", "optimizer.lr=0.01, regularization.l2=0.001"]
     ids = [write_run(contents.writer, name, epochs=3, trajectory=False) for name in names]
@@ -268,6 +269,27 @@ def test_compare_legends_name_vary_keys_by_their_short_names(page, served_store)
         assert page.page.text_content("#run-names") == "run names: lr = optimizer.lr, l2 = regularization.l2"
         assert trace_count(page, "plot-val-acc") == 3
         assert page.page.evaluate("document.getElementById('plot-val-acc').data.map(trace => trace.name)") == ["lr=0.1, l2=0", *twin]
+        # equal curves (the twins) are drawn thick to thin, so each shows as a halo around the next
+        widths = page.page.evaluate("document.getElementById('plot-val-acc').data.map(trace => trace.line.width)")
+        assert widths == pytest.approx([5.0, 3.3, 1.6])
+        page.check()
+    finally:
+        for run_id in ids:
+            contents.writer.delete_run(run_id)
+
+
+def test_compare_of_six_runs_fits_800_pixels(page, served_store):
+    """The config differences have one column per run: six twins' columns (1,140 px) scroll
+    within the page instead of widening it."""
+    contents, _ = served_store
+    ids = [write_run(contents.writer, f"optimizer.lr={lr}, regularization.l2=0.001", [("optimizer.lr", lr)], epochs=2, trajectory=False)
+           for lr in (0.1, 0.01, 0.001) for _ in range(2)]
+    try:
+        page.page.set_viewport_size({"width": 800, "height": 900})
+        page.open(f"/compare?ids={','.join(ids)}")
+        page.page.wait_for_selector("#config-differences")
+        assert page.page.evaluate("document.getElementById('config-differences').scrollWidth") > 800
+        assert page.page.evaluate("document.documentElement.scrollWidth") <= 800
         page.check()
     finally:
         for run_id in ids:

@@ -89,9 +89,9 @@
 
     main.append(el("h2", {}, "Config differences"));
     if (!data.config_differences.length) main.append(el("p", {class: "muted"}, "The configs are identical."));
-    else main.append(el("table", {class: "data", id: "config-differences"},
+    else main.append(el("div", {class: "scroll-x"}, el("table", {class: "data", id: "config-differences"},
       el("thead", {}, el("tr", {}, el("th", {}, "key"), names.map((name, index) => el("th", {}, el("span", {class: "swatch", style: `background:${COLORS[index % COLORS.length]}`}), name)), el("th", {}, "default"))),
-      el("tbody", {}, data.config_differences.map((row) => el("tr", {}, el("td", {}, row.key), row.values.map((value) => el("td", {}, format(value))), el("td", {class: "muted"}, format(row.default)))))));
+      el("tbody", {}, data.config_differences.map((row) => el("tr", {}, el("td", {}, row.key), row.values.map((value) => el("td", {}, format(value))), el("td", {class: "muted"}, format(row.default))))))));
   }
 
   start();

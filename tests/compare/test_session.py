@@ -75,7 +75,7 @@ def test_comparison_trains_stores_and_reports(tmp_path):
     assert [run.name for run in store.runs()] == seen
     assert result.report.parent == tmp_path / "store" / "reports" and result.report.suffix == ".html"
     text = result.report.read_text()
-    assert "<td>optimizer.weight_decay</td><td>0</td><td>0.05</td>" in text
+    assert '<td><span class="word">optimizer.weight_decay</span></td><td>0</td><td>0.05</td>' in text
     assert text.count("<img ") >= 6
     plain, decayed = result.runs
     # Same seed and split: identical data, and the decayed run ends with the smaller norm.

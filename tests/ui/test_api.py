@@ -62,6 +62,13 @@ def test_groups_endpoint(client):
     body = client.get("/api/runs", params={"q": "sweep=grid", "group": "optimizer.lr"}).json()
     assert [group["key"] for group in body["groups"]] == [[0.01], [0.1], [0.3]]
     assert [group["count"] for group in body["groups"]] == [4, 4, 4]
+    # mean ± std in one format per column, as `reglab runs list --group-by` prints it
+    from reglab.formatting import mean_std_column
+
+    for column in body["columns"]:
+        stats = [group["stats"][column] for group in body["groups"]]
+        assert [group["text"][column] for group in body["groups"]] == mean_std_column([(s["mean"], s["std"], s["n"]) for s in stats])
+    assert body["headers"]["optimizer.lr"] == "lr"
 
 
 def test_bad_query_is_400_with_one_line(client):

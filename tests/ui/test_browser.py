@@ -160,6 +160,9 @@ def test_sorting_and_a_key_filter_change_the_rows(page, served_store, screenshot
     page.page.press("#group", "Enter")
     page.page.wait_for_function("() => document.getElementById('row-count').textContent.startsWith('3 groups of 12 runs')")
     assert "±" in page.page.text_content("#runs-table tbody")
+    for column in (3, 4, 5):  # the metrics: one number format per column (0.231 ± 0.0092 beside 0.2312 ± 0.0092 before)
+        cells = page.page.eval_on_selector_all(f"#runs-table tbody td:nth-child({column})", "cells => cells.map(cell => cell.textContent)")
+        assert len({tuple(len(part.split(".")[1]) for part in cell.split(" ± ")) for cell in cells}) == 1, cells
     page.shot(screenshots, "runs-grouped")
 
     page.page.fill("#group", "")

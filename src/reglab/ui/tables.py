@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Iterable, Sequence
 
-from reglab.formatting import column_formatter
+from reglab.formatting import column_formatter, mean_std_column
 from reglab.text_table import short_names
 from reglab.ui.filters import Filter, canonical_text, comparable_number, parse_filter
 from reglab.ui.records import IDENTITY_KEYS, MISSING, RunRecord
@@ -297,6 +297,15 @@ def run_groups(snapshot: Snapshot, query: RunsQuery) -> dict[str, Any]:
         return (False, tuple((comparable_number(value) is None, comparable_number(value) or 0.0, canonical_text(value)) for value in row["key"]))
 
     rows.sort(key=order)
+    # mean ± std as `reglab runs list --group-by` prints it: one format per column
+    for column in columns:
+        cells = mean_std_column([(found["mean"], found["std"], found["n"]) if (found := row["stats"].get(column)) else
+                                 (math.nan, math.nan, 0) for row in rows])
+        for row, cell in zip(rows, cells):
+            if column in row["stats"]:
+                row.setdefault("text", {})[column] = cell
+    for row in rows:
+        row.setdefault("text", {})
     headers, legend = column_headers([*query.group_by, *columns])
     return {"by": list(query.group_by), "columns": columns, "headers": headers, "header_legend": legend, "total": len(records),
             "groups": rows, "version": snapshot.version}

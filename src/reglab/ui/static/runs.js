@@ -166,7 +166,7 @@
         }}, String(row.count))),
         data.columns.map((column) => {
           const stats = row.stats[column];
-          const text = stats && stats.mean !== null ? `${format(stats.mean)} ± ${spread(stats.std)}` : "—";
+          const text = column in (row.text || {}) ? row.text[column] : stats && stats.mean !== null ? `${format(stats.mean)} ± ${spread(stats.std)}` : "—";
           return el("td", {class: "number", title: stats ? `n = ${stats.n}` : null}, text);
         }));
     });

@@ -119,23 +119,27 @@ def test_hidden_outputs_are_the_single_runs_block_outputs():
             torch.testing.assert_close(stacked[k], single, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("shared", [False, True])
 @pytest.mark.parametrize(("batch", "inputs", "outputs"), [(32, 64, 10), (256, 24, 10), (32, 16, 3), (32, 128, 64)])
-def test_a_members_products_round_alike_at_every_population_size(batch, inputs, outputs):
+def test_a_members_products_round_alike_at_every_population_size(batch, inputs, outputs, shared):
     """Member k's outputs and gradients through a layer of K = 1 and of K = 4 members, bit for
-    bit: each member's product has the same shape at every K (BLAS libraries choose kernels by
-    shape, and a population of one taking a plain (B, F) product instead rounded its weight
-    gradients differently from the batched product on AVX2 CPUs)."""
+    bit, with inputs of its own or shared: each member's product has the same shape at every K
+    (BLAS libraries choose kernels by shape: on AVX2 CPUs a plain product for K = 1 rounded
+    weight gradients differently from the batched product, and one (B, F) @ (F, K·out)
+    product for shared inputs rounded the outputs of layers up to 11 wide by K)."""
     from reglab.population.stacked import _linear
 
     generator = torch.Generator().manual_seed(batch + inputs + outputs)
     x = torch.randn(4, batch, inputs, generator=generator)
+    if shared:
+        x = x[0].expand(4, batch, inputs)
     weight = torch.randn(4, outputs, inputs, generator=generator)
     bias = torch.randn(4, outputs, generator=generator)
     upstream = torch.randn(4, batch, outputs, generator=generator)
 
     def forward_and_gradients(rows: slice):
         w, b = weight[rows].clone().requires_grad_(True), bias[rows].clone().requires_grad_(True)
-        out = _linear(x[rows], w, b)
+        out = _linear(x[0] if shared else x[rows], w, b)
         return (out, *torch.autograd.grad(out, [w, b], upstream[rows]))
 
     together = forward_and_gradients(slice(0, 4))

@@ -11,9 +11,11 @@ Forward pass of hidden layer l for all members at once:
     h = baddbmm(b, x, Wᵀ)              (K, B, in) @ (K, in, out) + (K, 1, out)
     h = [norm] → activation → dropout(p_k) → [norm];  x + drop_path(h, p_k) when residual
 
-When every member sees the same batch (shared data and data order) the first
-layer is one large matrix product instead: x (B, F) @ [W_1ᵀ … W_Kᵀ] (F, K·out),
-which keeps the CPU's matrix unit busy (this layer holds most of the parameters).
+When every member sees the same batch (shared data and data order) the first layer
+reads it through an expanded (K, B, F) view, not K copies. Each member's product keeps
+the shape of its single run's at every K: BLAS libraries choose kernels by shape, and one
+x (B, F) @ [W_1ᵀ … W_Kᵀ] (F, K·out) product rounded a member's outputs by K and by its
+place among the members on AVX2 CPUs (layers up to 11 units wide).
 Batch norm of all members is one `F.batch_norm` over K·width features, with the
 members' running statistics stacked in (K·width) views; group norm is one
 `F.group_norm` with K·G groups. Every dropout kind and drop-path draw each member's
@@ -21,7 +23,7 @@ noise from its own generator (`reglab.models.member_noise`), at its own rate.
 
 Written by hand because neither `torch.func.stack_module_state` + `vmap` (see
 `vmapped.py`, measured slower here) nor any library offers per-member dropout
-rates and the shared-input first layer.
+rates.
 """
 
 from __future__ import annotations
@@ -151,15 +153,14 @@ def stack_states(models: Sequence[nn.Module]) -> tuple[dict[str, torch.Tensor], 
 def _linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
     """Per-member x @ Wᵀ + b. x is (B, F) when shared by all members, else (K, B, F).
 
-    With inputs of its own, each member (a population of one too) takes a (B, F) @ (F, out)
-    product of one batched call, the same shape at every K: BLAS libraries choose kernels by
-    shape, so a plain product for K = 1 rounded differently from the batched one on some CPUs.
+    Each member, a population of one too, takes its own (B, F) @ (F, out) product in one
+    batched call (shared inputs as an expanded view, not copied), so its product has the
+    same shape at every K. BLAS libraries choose kernels by shape: one (B, F) @ (F, K·out)
+    product for shared inputs, or a plain product for K = 1, rounded a member's outputs
+    or weight gradients differently from K to K on AVX2 CPUs.
     """
-    members, out_features, in_features = weight.shape
     if x.dim() == 2:
-        # One (B, F) @ (F, K·out) product for all members; the (K, B, out) result is a view.
-        flat = torch.addmm(bias.reshape(members * out_features), x, weight.reshape(members * out_features, in_features).t())
-        return flat.view(x.shape[0], members, out_features).transpose(0, 1)
+        x = x.expand(weight.shape[0], *x.shape)
     return torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
 
 

@@ -10,7 +10,8 @@ import types
 
 import pytest
 
-from reglab.sweep.backends.ray_backend import ctrl_c_held, ray_session
+from reglab.sweep.backends.interrupts import ctrl_c_held
+from reglab.sweep.backends.ray_backend import ray_session
 from reglab.sweep.ray_options import RayOptions
 
 
@@ -27,14 +28,6 @@ def _ray(on_init) -> types.ModuleType:
     ray.init = init
     ray.shutdown = lambda: ray.calls.append("shutdown")
     return ray
-
-
-@pytest.fixture
-def python_sigint():
-    """SIGINT raises KeyboardInterrupt, as in a terminal (a background shell ignores it)."""
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    yield
-    signal.signal(signal.SIGINT, previous)
 
 
 def test_a_ctrl_c_while_ray_starts_is_raised_once_it_has_started_and_ray_is_stopped(monkeypatch, python_sigint):

@@ -25,7 +25,9 @@ Ctrl-C: a terminal sends it to the workers too, and each interrupts its run at o
 `interrupted`, as `reglab train` does); a signal sent to the driver alone reaches them
 through a shared event, before their next epoch. Either way a worker then starts none of the
 configs the pool had queued for it, and the driver waits for the workers before it exits,
-so the line it prints reads the store as the workers left it.
+so the line it prints reads the store as the workers left it. A Ctrl-C while the pool starts
+its workers (the first submits wait for the forkserver's imports) is raised once they have
+started (`reglab.sweep.backends.interrupts`).
 """
 
 from __future__ import annotations
@@ -33,12 +35,14 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
 from reglab.contract.events import Callback, EpochRecord
 from reglab.sweep.backends.context import SweepContext
+from reglab.sweep.backends.interrupts import ctrl_c_held
 from reglab.sweep.backends.sequential import continue_or_train, describe_point
 from reglab.sweep.expand import SweepPoint
 from reglab.sweep.member_epochs import epoch_shares_hook, single_run_callback
@@ -64,10 +68,35 @@ def worker_context() -> multiprocessing.context.BaseContext:
     return context
 
 
+def _start_forkserver() -> None:
+    """Start the forkserver (nothing to do once it runs) with SIGINT ignored.
+
+    The server imports torch before it ignores SIGINT itself, so a Ctrl-C in those seconds
+    printed its KeyboardInterrupt traceback under the sweep's one line; an ignored signal
+    stays ignored across the server's exec. The driver ignores SIGINT only for the moment the
+    server process takes to start, with SIGINT blocked on its main thread, where a Ctrl-C then
+    waits and is raised right after (another thread of the driver taking it in that moment
+    would drop it)."""
+    from multiprocessing import forkserver
+
+    if threading.current_thread() is not threading.main_thread():
+        forkserver.ensure_running()
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, handler)  # before the unblock: Linux keeps a blocked signal pending, ignored or not
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 def start_workers(workers: int) -> tuple[ProcessPoolExecutor, Any, Any]:
     """A pool of `workers` processes from `worker_context()`, the queue their epochs' parts
     are put on, and the event that stops them."""
     processes = worker_context()
+    if processes.get_start_method() == "forkserver":
+        _start_forkserver()
     epochs_queue, stop = processes.SimpleQueue(), processes.Event()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=processes, initializer=_start_worker, initargs=(epochs_queue, stop, dict(os.environ)))
     return pool, epochs_queue, stop
@@ -164,11 +193,12 @@ def run_processes(points: Sequence[SweepPoint], context: SweepContext) -> None:
     workers = max(1, min(context.workers, len(points)))
     pool, epochs_queue, stop = start_workers(workers)
     try:
-        futures = {
-            pool.submit(_train_in_worker, point.config.to_dict(), point.hash, str(context.store.directory), context.sweep,
-                        context.continued_run(point)): point
-            for point in points
-        }
+        with ctrl_c_held():  # the first submits start the workers: a start cut short left one reading a pool that was gone
+            futures = {
+                pool.submit(_train_in_worker, point.config.to_dict(), point.hash, str(context.store.directory), context.sweep,
+                            context.continued_run(point)): point
+                for point in points
+            }
         shown: dict[str, float] = {}
         running = {point.hash for point in points}
         pending = set(futures)

@@ -26,20 +26,19 @@ lets several populations share one GPU). Ray is the optional extra `reglab[ray]`
 
 from __future__ import annotations
 
-import signal
-import threading
 from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
 from reglab.config import ConfigError
 from reglab.sweep.backends.context import SweepContext
+from reglab.sweep.backends.interrupts import ctrl_c_held
 from reglab.sweep.backends.remote_members import MemberResult, record_member, train_members
 from reglab.sweep.backends.remote_progress import POLL_SECONDS, TaskProgress
 from reglab.sweep.backends.sequential import describe_point
 from reglab.sweep.expand import SweepPoint
 from reglab.sweep.ray_options import RayOptions
 
-__all__ = ["run_ray", "require_ray", "ray_session", "remote_trainer", "ctrl_c_held"]
+__all__ = ["run_ray", "require_ray", "ray_session", "remote_trainer"]
 
 EXTRA_HINT = 'the Ray extra: pip install "reglab[ray]"'
 
@@ -51,25 +50,6 @@ def require_ray() -> Any:
     except ImportError:
         raise ConfigError("--backend", "ray", f"sequential | population | processes, or install {EXTRA_HINT}") from None
     return ray
-
-
-@contextmanager
-def ctrl_c_held() -> Iterator[None]:
-    """A Ctrl-C that arrives inside is raised as KeyboardInterrupt once the block has ended.
-
-    Only where Python raises KeyboardInterrupt for SIGINT (its default handler, on the main
-    thread); a SIGINT ignored or handled otherwise is left as it is."""
-    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        yield
-        return
-    received: list[int] = []
-    signal.signal(signal.SIGINT, lambda number, frame: received.append(number))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-    if received:
-        raise KeyboardInterrupt
 
 
 @contextmanager

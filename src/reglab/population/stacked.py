@@ -11,11 +11,15 @@ Forward pass of hidden layer l for all members at once:
     h = baddbmm(b, x, Wᵀ)              (K, B, in) @ (K, in, out) + (K, 1, out)
     h = [norm] → activation → dropout(p_k) → [norm];  x + drop_path(h, p_k) when residual
 
-When every member sees the same batch (shared data and data order) the first layer
-reads it through an expanded (K, B, F) view, not K copies. Each member's product keeps
-the shape of its single run's at every K: BLAS libraries choose kernels by shape, and one
-x (B, F) @ [W_1ᵀ … W_Kᵀ] (F, K·out) product rounded a member's outputs by K and by its
-place among the members on AVX2 CPUs (layers up to 11 units wide).
+When every member sees the same batch (shared data and data order) the first
+layer is one large matrix product instead: x (B, F) @ [W_1ᵀ … W_Kᵀ] (F, K·out),
+which keeps the CPU's matrix unit busy (this layer holds most of the parameters):
+K products of (B, F) @ (F, out) over an expanded view of x made a population of 64
+members of `mlp_seed000` 1.19× slower per epoch. A BLAS library may round the columns
+of a wide product by where they sit (an AVX2 AMD EPYC: in layers up to 11 units wide),
+so with shared inputs a member's first layer can part from its single run's, or change
+as other members leave, in the last bits; with inputs of their own, members round
+alike at every K.
 Batch norm of all members is one `F.batch_norm` over K·width features, with the
 members' running statistics stacked in (K·width) views; group norm is one
 `F.group_norm` with K·G groups. Every dropout kind and drop-path draw each member's
@@ -23,7 +27,7 @@ noise from its own generator (`reglab.models.member_noise`), at its own rate.
 
 Written by hand because neither `torch.func.stack_module_state` + `vmap` (see
 `vmapped.py`, measured slower here) nor any library offers per-member dropout
-rates.
+rates and the shared-input first layer.
 """
 
 from __future__ import annotations
@@ -153,14 +157,17 @@ def stack_states(models: Sequence[nn.Module]) -> tuple[dict[str, torch.Tensor], 
 def _linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
     """Per-member x @ Wᵀ + b. x is (B, F) when shared by all members, else (K, B, F).
 
-    Each member, a population of one too, takes its own (B, F) @ (F, out) product in one
-    batched call (shared inputs as an expanded view, not copied), so its product has the
-    same shape at every K. BLAS libraries choose kernels by shape: one (B, F) @ (F, K·out)
-    product for shared inputs, or a plain product for K = 1, rounded a member's outputs
-    or weight gradients differently from K to K on AVX2 CPUs.
+    Shared inputs: one (B, F) @ (F, K·out) product for all members, the (K, B, out) result
+    a view. Inputs of their own: each member, a population of one too, takes its own
+    (B, F) @ (F, out) product in one batched call, the same shape at every K. BLAS
+    libraries choose kernels by shape: a plain product for K = 1 rounded weight gradients
+    differently from the batched one on AVX2 CPUs, and the wide shared product can round
+    a member's columns by K (see the module docstring).
     """
+    members, out_features, in_features = weight.shape
     if x.dim() == 2:
-        x = x.expand(weight.shape[0], *x.shape)
+        flat = torch.addmm(bias.reshape(members * out_features), x, weight.reshape(members * out_features, in_features).t())
+        return flat.view(x.shape[0], members, out_features).transpose(0, 1)
     return torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
 
 

@@ -67,7 +67,7 @@ class MemberRecorder:
         return self.run_ids
 
     def epoch(self, member: int, metrics: Mapping[str, float]) -> None:
-        self.store.log_epoch(self.run_ids[member], int(metrics["epoch"]), {k: v for k, v in metrics.items() if k != "epoch"})
+        self.store.log_epochs(self.run_ids[member], [metrics])
 
     def finish(
         self,

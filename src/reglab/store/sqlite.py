@@ -229,13 +229,11 @@ class RunStore:
 
     def log_epoch(self, run_id: str, epoch: int, metrics: Mapping[str, float]) -> None:
         """Commit one epoch's metrics (non-finite values stored as NULL)."""
-        rows = [(run_id, epoch, key, _finite_or_none(value)) for key, value in metrics.items()]
-        with self._transaction() as cursor:
-            cursor.executemany("INSERT OR REPLACE INTO metrics VALUES (?, ?, ?, ?)", rows)
-            cursor.execute("UPDATE runs SET epochs = MAX(epochs, ?) WHERE id = ?", (epoch, run_id))
+        self.log_epochs(run_id, [{**metrics, "epoch": epoch}])
 
     def log_epochs(self, run_id: str, rows: Sequence[Mapping[str, float]]) -> None:
-        """Commit several epochs' metrics (each row with its `epoch`) in one transaction."""
+        """Commit several epochs' metrics (each row with its `epoch`; non-finite values
+        stored as NULL) in one transaction."""
         if not rows:
             return
         values = [(run_id, int(row["epoch"]), key, _finite_or_none(value)) for row in rows for key, value in row.items() if key != "epoch"]

@@ -55,9 +55,11 @@ class _ScheduledGroups:
         """Nothing to move (it tells the scheduler that the optimizer stepped)."""
 
     def state_dict(self) -> dict:
+        """The groups' settings (a shard's copy of the schedule loads them)."""
         return {"param_groups": copy.deepcopy(self.param_groups)}
 
     def load_state_dict(self, state: dict) -> None:
+        """Settings from `state_dict`, written into the group dicts the scheduler holds."""
         for group, saved in zip(self.param_groups, state["param_groups"]):
             group.clear()
             group.update(copy.deepcopy(saved))
@@ -67,11 +69,7 @@ class _SGDGroups(_ScheduledGroups, torch.optim.SGD):
     pass
 
 
-class _AdamGroups(_ScheduledGroups, torch.optim.Adam):
-    pass
-
-
-class _AdamWGroups(_ScheduledGroups, torch.optim.AdamW):
+class _AdamGroups(_ScheduledGroups, torch.optim.Adam):  # AdamW's members too: the schedules treat both alike
     pass
 
 
@@ -81,9 +79,8 @@ def _stand_in(configs: Sequence[Config]) -> torch.optim.Optimizer:
     if optimizer.name == "sgd":
         groups = [{"lr": config.optimizer.lr, "momentum": config.optimizer.momentum} for config in configs]
         return _SGDGroups(groups, {"lr": optimizer.lr, "momentum": optimizer.momentum})
-    kind = _AdamGroups if optimizer.name == "adam" else _AdamWGroups
     groups = [{"lr": config.optimizer.lr, "betas": tuple(optimizer.betas)} for config in configs]
-    return kind(groups, {"lr": optimizer.lr, "betas": tuple(optimizer.betas), "eps": optimizer.eps})
+    return _AdamGroups(groups, {"lr": optimizer.lr, "betas": tuple(optimizer.betas), "eps": optimizer.eps})
 
 
 def _scheduler_key(config: Config) -> str:

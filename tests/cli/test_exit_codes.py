@@ -71,14 +71,14 @@ def test_ctrl_c_on_train_exits_130_with_one_line(store_dir):
 @pytest.fixture
 def ctrl_c_after_two_epochs(monkeypatch):
     """Ctrl-C in this process right after the second epoch of the first run is committed."""
-    original = StoreClass.log_epoch
+    original = StoreClass.log_epochs  # every epoch row goes through it
 
-    def log_then_interrupt(self, run_id, epoch, metrics):
-        original(self, run_id, epoch, metrics)
-        if epoch == 2:
+    def log_then_interrupt(self, run_id, rows):
+        original(self, run_id, rows)
+        if any(int(row["epoch"]) == 2 for row in rows):
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(StoreClass, "log_epoch", log_then_interrupt)
+    monkeypatch.setattr(StoreClass, "log_epochs", log_then_interrupt)
 
 
 def test_ctrl_c_on_sweep_exits_130_and_says_how_to_resume(tmp_path, store_dir):

@@ -8,7 +8,13 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from reglab.config.base import Section
 
-__all__ = ["PruningConfig"]
+__all__ = ["PruningConfig", "lottery_total_epochs"]
+
+
+def lottery_total_epochs(epochs_per_round: int, rounds: int) -> int:
+    """Epochs of a lottery run: `rounds` pruned rounds after the dense one, each `epochs_per_round` long
+    (here, beside the keys, so readers of stored configs need not import the pruning code and torch)."""
+    return epochs_per_round * (rounds + 1)
 
 
 class PruningConfig(Section):

@@ -19,6 +19,8 @@ from __future__ import annotations
 import math
 from typing import Literal, Sequence
 
+from reglab.config.pruning import lottery_total_epochs  # re-exported: the pruning code reads it from here
+
 __all__ = [
     "pruning_epochs",
     "lottery_round",
@@ -51,11 +53,6 @@ def lottery_round(epoch: int, epochs_per_round: int) -> int:
         [0, 0, 0, 1, 1, 1, 2]
     """
     return (epoch - 1) // epochs_per_round
-
-
-def lottery_total_epochs(epochs_per_round: int, rounds: int) -> int:
-    """Epochs of a lottery run: `rounds` pruned rounds after the dense one, each `epochs_per_round` long."""
-    return epochs_per_round * (rounds + 1)
 
 
 def remaining_fraction(amount: float, rounds: int) -> float:

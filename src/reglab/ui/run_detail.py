@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any, Sequence
 
 from reglab.config import Config, flatten
+from reglab.config.pruning import lottery_total_epochs
 from reglab.ui.database import ReadOnlyDatabase
 
 __all__ = ["default_config", "config_against_defaults", "run_details", "run_history", "config_differences"]
@@ -61,7 +62,7 @@ def _strict(value: Any) -> Any:
 def planned_epochs(epochs: Any, pruning_method: Any = None, rounds: Any = None) -> int | None:
     """The epochs a run trains in all: the config's `epochs`, or for lottery tickets
     `epochs` per round over the dense round and `pruning.rounds` pruned ones
-    (`reglab.pruning.lottery_total_epochs`, imported only then: it brings torch).
+    (`reglab.config.pruning.lottery_total_epochs`).
 
     Example:
         >>> planned_epochs(3, "lottery", 4), planned_epochs(10, "magnitude", 4), planned_epochs(None)
@@ -70,8 +71,6 @@ def planned_epochs(epochs: Any, pruning_method: Any = None, rounds: Any = None) 
     if not isinstance(epochs, int) or isinstance(epochs, bool):
         return None
     if pruning_method == "lottery" and isinstance(rounds, int):
-        from reglab.pruning.schedule import lottery_total_epochs
-
         return lottery_total_epochs(epochs, rounds)
     return epochs
 

@@ -31,10 +31,20 @@ def pytest_report_header(config):
 
 @pytest.fixture(autouse=True)
 def _isolated_store(tmp_path, monkeypatch):
-    """Point REGLAB_STORE at a fresh folder so no test writes to ./reglab-runs."""
+    """Point REGLAB_STORE at a fresh folder so no test writes to ./reglab-runs, and
+    forget the caller's terminal size (pytest-xdist's workers inherit COLUMNS=80):
+    tables fit the width a test sets itself, else the 200 columns of a pipe."""
     monkeypatch.setenv("REGLAB_STORE", str(tmp_path / "store"))
     monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("LINES", raising=False)
     yield
+
+
+def pytest_collection_modifyitems(items):
+    """Tests that share one `pytest -n` worker (`xdist_group`, such as the Ray cluster's)
+    go first, so the other worker trains the rest meanwhile instead of waiting at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
 
 
 @pytest.fixture

@@ -73,9 +73,9 @@ def test_seeds_repeat_every_config_and_print_mean_and_std(tmp_path, capsys, monk
     from reglab.formatting import mean_and_std, mean_std_column
 
     monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.chdir(tmp_path)  # short paths: the report's path is printed whole
     out = tmp_path / "cmp.html"
-    main(["compare", "--vary", "optimizer.lr=0.1,0.01", "--seeds", "2", *TINY, "--out", str(out),
-          "--store", str(tmp_path / "s")])
+    main(["compare", "--vary", "optimizer.lr=0.1,0.01", "--seeds", "2", *TINY, "--out", "cmp.html", "--store", "s"])
     printed = capsys.readouterr().out
     runs = RunStore(tmp_path / "s").runs()
     assert [(run.name, run.config["seed"]) for run in runs] == [

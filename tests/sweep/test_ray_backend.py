@@ -23,6 +23,9 @@ import yaml
 
 pytest.importorskip("ray")
 
+# One Ray cluster at a time: with `pytest -n 2` these tests share one worker.
+pytestmark = pytest.mark.xdist_group("ray")
+
 from reglab.store import RunStore, config_hash, load_weights
 from reglab.sweep import load_sweep, run_sweep
 

@@ -30,22 +30,19 @@ browser:
 		&& (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 		|| echo "chromium not installed: browser tests will be skipped"; }
 
-# The suite runs with one torch thread per test (tests/conftest.py), then the tests whose
-# numbers come out of float reductions (training loop, populations and shards, techniques,
-# trajectory, sweep backends) run again with two threads (REGLAB_TEST_THREADS=2): no test
-# may hold under one thread count only. `make test` on the 2-core development machine
-# shared with other jobs (load average 6-8): 5.7 min for the whole suite at one thread,
-# 2.5 min for this 2-thread pass (8.4 min wall, 4.7 min of CPU). The whole suite twice
-# would not stay under 10 minutes there (the compare presets alone took minutes at two
-# threads on busy cores). Left out of the second pass: command-line, store, config, data,
-# compare and report tests (their checks are not numeric, or check effects over long
-# trainings), and the tests that start other processes (those do not read
-# REGLAB_TEST_THREADS).
+# The suite runs with one torch thread per test (tests/conftest.py) on two pytest-xdist
+# workers, one per core, then the tests whose numbers come out of float reductions
+# (training loop, populations and shards, techniques, trajectory, sweep backends) run
+# again with two threads (REGLAB_TEST_THREADS=2), one test at a time: no test may hold
+# under one thread count only. Left out of the second pass: command-line, store, config,
+# data, compare and report tests (their checks are not numeric, or check effects over
+# long trainings), and the tests that start other processes (those do not read
+# REGLAB_TEST_THREADS). The Ray cluster's tests share one worker (`xdist_group`).
 THREAD_SENSITIVE_TESTS := tests/engine tests/population tests/stopping tests/regularizers \
 	tests/averaging tests/pruning tests/models tests/augment tests/trajectory tests/sweep/test_backends.py
 
 test: $(DEV_STAMP) browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 	REGLAB_TEST_THREADS=2 $(BIN)/python -m pytest $(THREAD_SENSITIVE_TESTS) -k "not processes and not sigkill"
 
 benchmarks: $(STAMP)

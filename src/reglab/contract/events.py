@@ -64,8 +64,22 @@ class Stop:
     metrics: Mapping[str, float] = field(default_factory=dict)
 
 
+class _MemberWeights:
+    """The `state_dict` of the records: the member's weights (views) when the record
+    carries them, else the model's own."""
+
+    weights: Mapping[str, torch.Tensor] | None
+    model: torch.nn.Module | None
+
+    def state_dict(self) -> Mapping[str, torch.Tensor]:
+        """This member's (or run's) weights as a state dict, whichever the record carries."""
+        if self.weights is not None:
+            return self.weights
+        return self.model.state_dict()
+
+
 @dataclass(frozen=True)
-class FitRecord:
+class FitRecord(_MemberWeights):
     """What callbacks see at fit_start and fit_end."""
 
     model: torch.nn.Module
@@ -80,15 +94,9 @@ class FitRecord:
     member: int | None = None  # the member's index among its population's configs
     weights: Mapping[str, torch.Tensor] | None = None  # the member's weights (views)
 
-    def state_dict(self) -> Mapping[str, torch.Tensor]:
-        """This member's (or run's) weights as a state dict, whichever the record carries."""
-        if self.weights is not None:
-            return self.weights
-        return self.model.state_dict()
-
 
 @dataclass(frozen=True)
-class EpochRecord:
+class EpochRecord(_MemberWeights):
     """What callbacks see at epoch_start and epoch_end (metrics empty at epoch_start).
 
     Every run is a member of a population (a single run is a population of one):
@@ -111,15 +119,9 @@ class EpochRecord:
     weights: Mapping[str, torch.Tensor] | None = None
     optimizer_state: Mapping[str, torch.Tensor] | None = None
 
-    def state_dict(self) -> Mapping[str, torch.Tensor]:
-        """This member's (or run's) weights as a state dict, whichever the record carries."""
-        if self.weights is not None:
-            return self.weights
-        return self.model.state_dict()
-
 
 @dataclass(frozen=True)
-class StepRecord:
+class StepRecord(_MemberWeights):
     """What callbacks see at step_end (loss stays a device tensor: no sync per step).
 
     One record per member, as `EpochRecord`: `member`, `model` and `weights` (views),
@@ -135,12 +137,6 @@ class StepRecord:
     member: int | None = None
     weights: Mapping[str, torch.Tensor] | None = None
     optimizer_state: Mapping[str, torch.Tensor] | None = None
-
-    def state_dict(self) -> Mapping[str, torch.Tensor]:
-        """This member's weights as a state dict (views)."""
-        if self.weights is not None:
-            return self.weights
-        return self.model.state_dict()
 
 
 class Callback:

@@ -33,11 +33,12 @@ def test_validation_is_carved_from_train_and_test_is_published(mnist_root):
 
 
 @pytest.mark.parametrize(("name", "folder"), FAMILY)
-def test_missing_files_offline_name_the_expected_files(tmp_path, name, folder):
+def test_missing_files_offline_name_the_expected_files(tmp_path, monkeypatch, name, folder):
+    monkeypatch.chdir(tmp_path)  # a short root: a long value would be shortened in the line
     with pytest.raises(ConfigError) as caught:
-        load_data(DataConfig(dataset=name, root=str(tmp_path)), seed=0)
+        load_data(DataConfig(dataset=name, root="data"), seed=0)
     message = str(caught.value)
-    assert message.startswith(f"data.root: got '{tmp_path}'")
+    assert message.startswith("data.root: got 'data'")
     assert f"{folder}/raw/" in message and "train-images-idx3-ubyte" in message and "t10k-labels-idx1-ubyte" in message
     assert "data.download=true" in message
 

@@ -8,7 +8,9 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
+from reglab.store import RunStore
 from tests.cli.cli_helpers import run_cli
 
 TINY = ["--set", "data.train_size=150", "--set", "model.hidden=[8]", "--set", "epochs=2", "--set", "device=cpu"]
@@ -137,6 +139,16 @@ def test_demo_trains_four_variants(capsys, store_dir):
     for label in ("plain", "weight decay 5e-4", "batchnorm", "batchnorm + dropout"):
         assert label in out
     assert f"runs stored in {store_dir}" in out.replace("\n", "")
+
+
+@pytest.mark.parametrize(("given", "expected"), [([], 1), (["--threads", "2"], 2)])
+def test_demo_trains_with_one_torch_thread_unless_told(capsys, store_dir, given, expected):
+    """As `reglab compare`: tiny networks are overhead-bound, and two OpenMP threads on
+    shared cores were measured many times slower than one."""
+    torch.set_num_threads(2)  # as a fresh process on two cores starts (the fixture restores it)
+    code, _, _ = run_cli(capsys, "demo", "--epochs", "1", *given, "--store", str(store_dir))
+    assert code == 0
+    assert [run.threads for run in RunStore(store_dir).runs()] == [expected] * 4
 
 
 @pytest.mark.parametrize("command", [[], ["runs"]])

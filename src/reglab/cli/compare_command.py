@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from reglab.cli.app import EXIT_FAILED, app, fail
-from reglab.cli.options import SetOption, StoreOption, open_store, store_dir
+from reglab.cli.options import SetOption, StoreOption, ThreadsOption, open_store, store_dir
 
 __all__ = ["compare_command"]
 
@@ -40,8 +40,7 @@ def compare_command(
     title: Optional[str] = typer.Option(None, "--title", help="Report title."),
     analyze: bool = typer.Option(False, "--analyze", help="Also run 'reglab analyze' on every run (interpolation, "
                                  "loss surface, PCA path) so the report shows those figures."),
-    threads: int = typer.Option(1, "--threads", min=1, help="torch CPU threads (1: small nets are overhead-bound; "
-                                "more threads on shared cores can be many times slower)."),
+    threads: int = ThreadsOption,
     backend: Optional[str] = typer.Option(None, "--backend", help="sequential | population (runs that share an "
                                           "architecture shape train at once, each reproducing its single run); "
                                           "default: the preset's, else sequential."),
@@ -92,9 +91,7 @@ def compare_command(
         warn_about(plan.configs)
     import torch
 
-    # Tiny networks spend their time in per-op overhead; on 2 shared cores two OpenMP
-    # threads were measured 10-40x slower than one (see docs/reports.md).
-    torch.set_num_threads(threads)
+    torch.set_num_threads(threads)  # one by default: see ThreadsOption
     console = make_console()
     width = terminal_width()
 

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from reglab.cli.app import app
-from reglab.cli.options import StoreOption, open_store
+from reglab.cli.options import StoreOption, ThreadsOption, open_store
 
 __all__ = ["demo_command", "demo_plan"]
 
@@ -26,11 +26,15 @@ def demo_plan(epochs: int):
 def demo_command(
     store: Optional[Path] = StoreOption,
     epochs: int = typer.Option(30, "--epochs", min=1, help="Epochs per run."),
+    threads: int = ThreadsOption,
 ) -> None:
     """Seed 000's regularization lab on digits, four ways, in a few seconds."""
+    import torch
+
     from reglab.cli.console import make_console
     from reglab.compare import comparison_table, train_variants
 
+    torch.set_num_threads(threads)  # one by default, as `reglab compare`: see ThreadsOption
     console = make_console()
     base, variants = demo_plan(epochs)
     run_store = open_store(store)

@@ -14,6 +14,10 @@ __all__ = ["StoreOption", "SetOption", "store_dir", "open_store", "existing_stor
 
 StoreOption = typer.Option(None, "--store", help="Store folder (default: $REGLAB_STORE or ./reglab-runs).")
 SetOption = typer.Option(None, "--set", help="Override a config key: --set optimizer.lr=0.05 (repeatable).")
+# Tiny networks spend their time in per-op overhead; on 2 shared cores two OpenMP threads
+# were measured 10-40x slower than one (see docs/reports.md).
+ThreadsOption = typer.Option(1, "--threads", min=1, help="torch CPU threads (1: small nets are overhead-bound; "
+                             "more threads on shared cores can be many times slower).")
 
 
 def store_dir(store: Optional[Path]) -> Path:

@@ -69,3 +69,15 @@ def tiny_state(seed: int, spread: float = 1.0) -> dict[str, torch.Tensor]:
 def store(tmp_path):
     with RunStore(tmp_path / "store") as opened:
         yield opened
+
+
+def early_stopping_reason(values, monitor: str = "val/acc") -> str:
+    """The stop reason the early-stopping callback writes (patience 1) for these monitored
+    values, one per epoch: e.g. 'patience fired after epoch 3 (val/acc = 0.868056)'."""
+    from reglab.contract.events import EpochRecord
+    from reglab.stopping import EarlyStopping, Patience
+
+    stopper = EarlyStopping(Patience(1, mode="max" if "acc" in monitor else "min"), monitor=monitor, planned_epochs=len(values) + 10)
+    for epoch, value in enumerate(values, 1):
+        result = stopper.on_epoch_end(EpochRecord(epoch=epoch, step=0, model=None, optimizer=None, metrics={monitor: value}))
+    return result.reason

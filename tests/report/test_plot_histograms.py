@@ -46,3 +46,29 @@ def test_histograms_count_every_weight(store):
 def test_no_histogram_without_weight_matrices():
     assert plot_weight_histograms({}) is None
     assert plot_weight_histograms({1: {"bias": torch.zeros(3)}}) is None
+
+
+def test_pruned_weights_are_left_out_and_counted_in_the_title(store):
+    """A pruned layer's exact zeros were one spike that flattened every other bar: the
+    histogram draws the weights that remain, the title says how many are exactly 0."""
+    from reglab.report import report_figures
+    from reglab.report.pruned_weights import LEFT_OUT
+
+    dense, pruned = tiny_state(0), tiny_state(1)
+    hidden = pruned["hidden.0.linear.weight"]  # 8 × 4: 24 of its 32 weights pruned
+    hidden[:6] = 0.0
+    figure = plot_weight_histograms({0: dense, 6: pruned})
+    hidden_axes, head_axes = figure.axes
+    assert hidden_axes.get_title() == "hidden.0.linear.weight\nepoch 6: 75 % pruned (24 of 32 exactly 0)"
+    assert head_axes.get_title() == "head.weight"  # no weight exactly 0: nothing to say
+    kept = hidden[hidden != 0].numpy()
+    both = np.concatenate([dense["hidden.0.linear.weight"].flatten().numpy(), kept])
+    expected, _ = np.histogram(kept, bins=np.linspace(both.min(), both.max(), 41))
+    heights = hidden_axes.patches[1].get_xy()[1:-1:2, 1]
+    np.testing.assert_array_equal(heights[: len(expected)], expected)
+    assert heights.sum() == 8  # the 8 weights that remain, not 32
+
+    run = load_report_runs(store, [store_run(store, "pruned", make_history(), snapshots={0: dense, 6: pruned})])[0]
+    (histograms,) = [figure for figure in report_figures([run]) if figure.key.startswith("weight-histograms")]
+    assert histograms.caption.endswith(LEFT_OUT)
+    assert histograms.figure.axes[0].get_title().endswith("(24 of 32 exactly 0)")

@@ -115,3 +115,20 @@ def test_beside_the_id_column_a_run_is_named_without_its_id_suffix(store):
     assert [row[:2] for row in final] == [["ticket", ids[0]], ["ticket", ids[1]]]
     _, best = metrics_rows(runs, BEST_COLUMNS, identity=False)
     assert [row[0] for row in best] == [f"ticket ({ids[0][:6]})", f"ticket ({ids[1][:6]})"]
+
+
+def test_the_stop_reason_reads_its_value_in_the_format_of_the_tables(store):
+    """The early-stopping rule writes 'val/acc = 0.868056' beside a val acc column of 0.8000."""
+    from reglab.engine.summary import summarize
+    from reglab.report.tables import BEST_COLUMNS, metrics_rows
+    from tests.report.conftest import early_stopping_reason
+
+    reason = early_stopping_reason([0.868, 0.8681, 0.868056])
+    assert reason == "patience fired after epoch 3 (val/acc = 0.868056)"  # as the callback writes it
+    history = make_history()
+    stopped = store_run(store, "stopped", history)
+    store.finish_run(stopped, "stopped_early", summarize(history, "stopped_early", {"stop_reason": reason}))
+    plain = store_run(store, "plain", make_history())
+    header, rows = metrics_rows(load_report_runs(store, [stopped, plain]), BEST_COLUMNS, identity=False)
+    assert [row[header.index("val acc")] for row in rows] == ["0.8000", "0.8000"]
+    assert [row[header.index("stop reason")] for row in rows] == ["patience fired after epoch 3 (val/acc = 0.8681)", "–"]

@@ -10,7 +10,7 @@
 | `layer-norms`           | final norm per layer (bars) and total (line)        | `param/l2/<layer>` or weights file |
 | `sparsity`              | fraction of zero weights over epochs                | `param/sparsity/total` > 0         |
 | `accuracy-vs-sparsity`  | test accuracy at each pruning level                 | `lottery` summary or ≥ 2 sparsities|
-| `weight-histograms-<id>`| weight histograms per layer at 3 epochs             | snapshots                          |
+| `weight-histograms-<id>`| weight histograms per layer at 3 epochs, zeros said | snapshots                          |
 | `pca-path-<id>`         | trajectory in the PCA plane                         | analysis: PCA path                 |
 | `interpolation-<id>`    | loss along θ₀ → θ_T                                 | analysis: interpolation            |
 | `loss-surface-<id>`     | loss contours with the path                         | analysis: loss surface             |
@@ -29,11 +29,13 @@ from matplotlib.figure import Figure
 from reglab.report import analysis
 from reglab.report.gif import RegressionFrames, predictions_gif, regression_predictions, y_limits
 from reglab.report.plots.curves import plot_metric_comparison, plot_run_curves
-from reglab.report.plots.histograms import choose_epochs, plot_weight_histograms, snapshot_paths
+from reglab.report.plots.histograms import MAX_LAYERS as HISTOGRAM_LAYERS
+from reglab.report.plots.histograms import choose_epochs, plot_weight_histograms, snapshot_paths, weight_matrices
 from reglab.report.plots.norms import plot_layer_norms, plot_parameter_norm
 from reglab.report.plots.sparsity import plot_accuracy_vs_sparsity, plot_sparsity
 from reglab.report.plots.style import figure_bytes, save_figure
 from reglab.report.plots.trajectory import plot_interpolation, plot_loss_surface, plot_pca_path
+from reglab.report.pruned_weights import LEFT_OUT
 from reglab.report.runs import ReportRun
 from reglab.store import load_weights
 
@@ -115,10 +117,13 @@ def _histogram_figure(run: ReportRun) -> ReportFigure | None:
     if not paths:
         return None
     epochs = choose_epochs(list(paths), 3)
-    figure = plot_weight_histograms({epoch: load_weights(paths[epoch]) for epoch in epochs}, run.label)
-    return ReportFigure(f"weight-histograms-{run.id}", f"Weight histograms: {run.label}",
-                        f"Distribution of each layer's weights at epochs {', '.join(map(str, epochs))} "
-                        "(from the run's snapshots).", figure)
+    states = {epoch: load_weights(paths[epoch]) for epoch in epochs}
+    figure = plot_weight_histograms(states, run.label)
+    caption = f"Distribution of each layer's weights at epochs {', '.join(map(str, epochs))} (from the run's snapshots)."
+    drawn = list(weight_matrices(states[epochs[-1]]))[:HISTOGRAM_LAYERS]
+    if any(bool((state[layer] == 0).any()) for state in states.values() for layer in drawn if layer in state):
+        caption += " " + LEFT_OUT
+    return ReportFigure(f"weight-histograms-{run.id}", f"Weight histograms: {run.label}", caption, figure)
 
 
 def _trajectory_figures(run: ReportRun) -> list[ReportFigure]:

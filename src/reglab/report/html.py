@@ -15,9 +15,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from reglab.report.config_table import config_table
 from reglab.report.figures import ReportFigure, report_figures, write_figures
 from reglab.report.runs import ReportRun, load_report_runs
-from reglab.report.tables import BEST_COLUMNS, FINAL_COLUMNS, difference_rows, group_rows, metrics_rows, run_names_note
+from reglab.report.tables import BEST_COLUMNS, FINAL_COLUMNS, group_rows, metrics_rows, run_names_note
 from reglab.store import RunStore
 
 __all__ = ["ReportNote", "render_report", "write_report", "default_report_path"]
@@ -31,8 +32,10 @@ h2 { font-size: 1.25rem; margin-top: 2.2rem; border-bottom: 1px solid #ddd; padd
 table { border-collapse: collapse; margin: .8rem 0; font-size: .85rem; }
 th, td { border: 1px solid #ddd; padding: .3rem .55rem; text-align: right; vertical-align: top; }
 td + td, .word { white-space: nowrap; }
+td.long { white-space: normal; text-align: left; min-width: 14rem; }
 th { background: #f4f4f6; }
 td:first-child, th:first-child { text-align: left; }
+td:first-child { min-width: 9rem; } /* run and config names keep two words a line when the table scrolls */
 .scroll { overflow-x: auto; }
 figure { margin: 1.6rem 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
@@ -65,12 +68,22 @@ def _words(text: str) -> str:
     return " ".join(f'<span class="word">{html.escape(word)}</span>' for word in text.split(" "))
 
 
+# A value longer than this (a list of 13 pruning fractions) wraps between its words: on
+# one line it made its column as wide as the page and squeezed the run names.
+LONG_CELL = 40
+
+
+def _cell(index: int, text: str) -> str:
+    if index == 0:
+        return f"<td>{_words(text)}</td>"
+    if len(text) > LONG_CELL:
+        return f'<td class="long">{_words(text)}</td>'
+    return f"<td>{html.escape(text)}</td>"
+
+
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     head = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{_words(cell) if index == 0 else html.escape(cell)}</td>" for index, cell in enumerate(row)) + "</tr>"
-        for row in rows
-    )
+    body = "".join("<tr>" + "".join(_cell(index, cell) for index, cell in enumerate(row)) + "</tr>" for row in rows)
     return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
@@ -105,7 +118,7 @@ def render_report(
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     final_header, final_rows = metrics_rows(runs, FINAL_COLUMNS)
     best_header, best_rows = metrics_rows(runs, BEST_COLUMNS, identity=False)
-    against, difference_header, differences = difference_rows(runs)
+    config = config_table(runs)
     group_header, groups = group_rows(runs)
     group_section = [
         '<h2 id="seeds">Configs over seeds</h2>',
@@ -113,12 +126,11 @@ def render_report(
         "over them. The figures draw such a group as its mean curve with a ±1 std band.</p>",
         _table(group_header, groups),
     ] if groups else []
-    if differences:
-        config_section = f"<p>Config keys whose values differ from {html.escape(against)}.</p>" + _table(
-            difference_header, differences
-        )
-    else:
-        config_section = f"<p>No config key differs from {html.escape(against)}.</p>"
+    config_section = (
+        f"<p>{html.escape(config.intro)}</p>"
+        + (_table(config.header, config.rows) if config.rows else "")
+        + (f'<p class="meta" id="config-notes">{"<br>".join(html.escape(note) for note in config.notes)}</p>' if config.notes else "")
+    )
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',

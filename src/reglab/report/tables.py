@@ -1,4 +1,5 @@
-"""The report's tables as plain rows: final and best metrics of each run, config differences."""
+"""The report's tables as plain rows: final and best metrics of each run, configs over seeds
+(the config differences: `reglab.report.config_table`)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import json
 import math
 from typing import Any, Sequence
 
-from reglab.formatting import format_column, mean_and_std, mean_std_column
-from reglab.report.runs import ReportRun, config_differences
+from reglab.formatting import column_formatter, format_column, format_plain, mean_and_std, mean_std_column
+from reglab.report.runs import ReportRun
+from reglab.report.stop_reason import stop_reason_text
 from reglab.text_table import shown_names
 
 __all__ = [
@@ -16,7 +18,6 @@ __all__ = [
     "GROUP_COLUMNS",
     "metrics_rows",
     "group_rows",
-    "difference_rows",
     "format_value",
     "run_names_note",
 ]
@@ -36,6 +37,7 @@ FINAL_COLUMNS: tuple[tuple[str, str], ...] = (
     ("sparsity (last epoch)", "final:param/sparsity/total"),
     ("seconds", "summary:time/total"),
 )
+STOP_REASON = "summary:stop_reason"
 BEST_COLUMNS: tuple[tuple[str, str], ...] = (
     ("best epoch", "summary:best_epoch"),
     ("chosen by", "summary:best_monitor"),
@@ -43,7 +45,7 @@ BEST_COLUMNS: tuple[tuple[str, str], ...] = (
     ("val loss", "best:val/loss"),
     ("test acc", "best:test/acc"),
     ("test loss", "best:test/loss"),
-    ("stop reason", "summary:stop_reason"),
+    ("stop reason", STOP_REASON),
 )
 
 
@@ -76,6 +78,18 @@ def _read(run: ReportRun, where: str) -> Any:
     raise ValueError(f"unknown metric source {source!r}")
 
 
+def _stop_reasons(runs: Sequence[ReportRun]) -> list[str]:
+    """Each run's stop reason, its monitored value in the number format of that metric's
+    column of the best-epoch table (`0.8681`, not the reason's `0.868056`)."""
+
+    def formatter(key: str):
+        values = [_read(run, f"best:{key}") for run in runs]
+        return column_formatter(values) if any(isinstance(value, (int, float)) for value in values) else None
+
+    reasons = [_read(run, STOP_REASON) for run in runs]
+    return [stop_reason_text(reason, formatter) if isinstance(reason, str) else format_plain(reason) for reason in reasons]
+
+
 def run_names_note(runs: Sequence[ReportRun]) -> str:
     """What the short keys of the tables' run names stand for ("" when none was shortened):
     `compare --vary` names (`regularization.l2=1e-4`) show by their short keys (`l2=1e-4`),
@@ -92,7 +106,8 @@ def metrics_rows(
     format (`reglab.formatting.column_formatter`)."""
     shown = [(header, where) for header, where in columns if any(_read(run, where) is not None for run in runs)]
     header = ["run", *(["id", "status", "epochs"] if identity else []), *(name for name, _ in shown)]
-    formatted = [format_column([_read(run, where) for run in runs]) for _, where in shown]
+    formatted = [_stop_reasons(runs) if where == STOP_REASON else format_column([_read(run, where) for run in runs])
+                 for _, where in shown]
     # Beside the id column a run is named as stored: its label's id suffix would say it twice.
     names, _ = shown_names([str(run.config.get("name") or run.label) if identity else run.label for run in runs])
     rows = []
@@ -137,10 +152,3 @@ def group_rows(runs: Sequence[ReportRun]) -> tuple[list[str], list[list[str]]]:
         for index, group in enumerate(groups)
     ]
     return header, rows
-
-
-def difference_rows(runs: Sequence[ReportRun]) -> tuple[str, list[str], list[list[str]]]:
-    """(what runs are compared with, header, rows of key then one value per run)."""
-    against, differences = config_differences(runs)
-    header = ["config key", *shown_names([run.label for run in runs])[0]]
-    return against, header, [[key, *(format_value(value) for value in values)] for key, values in differences]

@@ -2,7 +2,10 @@
 
 Snapshots are the trajectory recorder's `runs/<id>/snapshots/epoch_XXXX.safetensors`
 (epoch 0 = the initial weights). Only weight matrices and kernels (ndim ≥ 2) are
-drawn: biases and normalisation parameters are a handful of numbers each.
+drawn: biases and normalisation parameters are a handful of numbers each. Weights that
+are exactly 0 (pruned) are left out and said in the panel's title
+(`reglab.report.pruned_weights`, the dashboard's rule too): their spike flattened the
+weights that remain.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import torch
 from matplotlib.figure import Figure
 
 from reglab.report.plots.style import new_figure, panel_grid, run_colors, styled
+from reglab.report.pruned_weights import pruned_note, split_pruned
 from reglab.report.runs import network_order
 
 __all__ = ["snapshot_paths", "choose_epochs", "weight_matrices", "plot_weight_histograms"]
@@ -55,7 +59,9 @@ def weight_matrices(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor
 
 @styled
 def plot_weight_histograms(states: Mapping[int, Mapping[str, torch.Tensor]], title: str = "") -> Figure | None:
-    """One panel per layer (at most six), one outlined histogram per epoch, shared bins.
+    """One panel per layer (at most six), one outlined histogram per epoch, shared bins,
+    of the weights that are not exactly 0; a panel whose layer has exact zeros (pruned)
+    says under its title how many, at the latest epoch that has them.
 
     Args:
         states: epoch -> state dict (e.g. `load_weights(snapshot_paths(run_dir)[epoch])`).
@@ -80,12 +86,16 @@ def plot_weight_histograms(states: Mapping[int, Mapping[str, torch.Tensor]], tit
     colors = run_colors(len(epochs))
     for axes, layer in zip(panel_grid(figure, len(layers), columns), layers):
         values = {epoch: states[epoch][layer].detach().float().flatten().numpy() for epoch in epochs if layer in states[epoch]}
-        low = min(float(array.min()) for array in values.values())
-        high = max(float(array.max()) for array in values.values())
+        split = {epoch: split_pruned(array) for epoch, array in values.items()}
+        low = min((float(kept.min()) for kept, _ in split.values() if kept.size), default=-1.0)
+        high = max((float(kept.max()) for kept, _ in split.values() if kept.size), default=1.0)
         bins = np.linspace(low, high if high > low else low + 1.0, 41)
-        for color, (epoch, array) in zip(colors, values.items()):
-            axes.hist(array, bins=bins, histtype="step", color=color, linewidth=1.4, label=f"epoch {epoch}")
-        axes.set_title(layer, fontsize=9.5)
+        for color, epoch in zip(colors, epochs):
+            if epoch in split:  # one colour per epoch in every panel, as the shared legend says
+                axes.hist(split[epoch][0], bins=bins, histtype="step", color=color, linewidth=1.4, label=f"epoch {epoch}")
+        pruned = [epoch for epoch in split if split[epoch][1]]
+        note = pruned_note(f"epoch {pruned[-1]}", split[pruned[-1]][1], values[pruned[-1]].size) if pruned else ""
+        axes.set_title(f"{layer}\n{note}" if note else layer, fontsize=9 if note else 9.5)
         axes.set_xlabel("weight value")
         axes.set_ylabel("count")
     # One legend under the panels: inside, it covered the bars of some layer or other.

@@ -16,6 +16,8 @@ import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from reglab.report.line_widths import run_widths  # one rule with the dashboard's compare page
+
 __all__ = [
     "STYLE",
     "figure_style",
@@ -86,14 +88,6 @@ def run_colors(count: int) -> list[str]:
     """Distinct colours for `count` runs (tab10, then tab20 beyond ten runs)."""
     palette = matplotlib.colormaps["tab10" if count <= 10 else "tab20"]
     return [matplotlib.colors.to_hex(palette(index % palette.N)) for index in range(count)]
-
-
-def run_widths(count: int, thin: float = 1.4, thick: float = 3.2) -> list[float]:
-    """Line widths from thick (first run) to thin (last): a run whose curve is hidden
-    under a later identical one still shows as a halo around it."""
-    if count <= 1:
-        return [thin + 0.4] * count
-    return [thick - (thick - thin) * index / (count - 1) for index in range(count)]
 
 
 def panel_grid(figure: Figure, panels: int, max_columns: int = 3) -> list[Axes]:

@@ -13,7 +13,7 @@ from safetensors.numpy import save_file
 from reglab.config import load_config
 from reglab.store import RunStore, write_config, write_metrics_csv, write_summary
 
-__all__ = ["LAYERS", "synthetic_history", "synthetic_summary", "write_run", "write_sweep", "start_running_run"]
+__all__ = ["LAYERS", "synthetic_history", "synthetic_summary", "write_run", "write_pruned_run", "write_sweep", "start_running_run"]
 
 LAYERS = ("hidden.0.linear.weight", "hidden.0.linear.bias", "head.weight", "head.bias")
 SHAPES = {"hidden.0.linear.weight": (16, 8), "hidden.0.linear.bias": (16,), "head.weight": (4, 16), "head.bias": (4,)}
@@ -116,6 +116,29 @@ def write_run(
         (folder / "snapshots").mkdir(exist_ok=True)
         spread = 0.3 + 0.05 * epoch
         save_file(snapshot_state(config["seed"] + epoch, spread), str(folder / "snapshots" / f"epoch_{epoch:04d}.safetensors"))
+    return run_id
+
+
+def zero_smallest(weights: np.ndarray, fraction: float) -> np.ndarray:
+    """`weights` with the round(fraction · size) smallest magnitudes set to exactly 0 (pruned)."""
+    pruned = weights.copy().ravel()
+    pruned[np.argsort(np.abs(pruned), kind="stable")[: round(fraction * pruned.size)]] = 0.0
+    return pruned.reshape(weights.shape)
+
+
+def write_pruned_run(store: RunStore, name: str, remaining: float = 0.25, epochs: int = 6) -> str:
+    """A run with snapshots at epochs 0, epochs / 2 and epochs whose weight matrices lose
+    (1 − remaining) · epoch / epochs of their weights to exact zeros, the final weights as
+    many as the last snapshot."""
+    from safetensors.numpy import load_file
+
+    run_id = write_run(store, name, epochs=epochs, snapshots=[0, epochs // 2, epochs])
+    folder = store.run_dir(run_id)
+    for path in [*sorted((folder / "snapshots").glob("epoch_*.safetensors")), folder / "model.safetensors"]:
+        epoch = int(path.stem.split("_")[1]) if path.stem.startswith("epoch_") else epochs
+        fraction = (1.0 - remaining) * epoch / epochs
+        state = {key: zero_smallest(value, fraction) if value.ndim >= 2 else value for key, value in load_file(str(path)).items()}
+        save_file(state, str(path))
     return run_id
 
 

@@ -184,3 +184,56 @@ def test_an_empty_store_serves_empty_pages(tmp_path):
         assert empty.get("/api/sweeps").json() == {"sweeps": []}
         assert empty.get("/api/runs", params={"group": "seed"}).status_code == 400  # no such column yet
     app.state.ui.close()
+
+
+def test_histograms_of_a_pruned_run_leave_out_its_zeros_and_say_how_many(client, store_contents):
+    """75 % of each weight matrix pruned: the spike of exact zeros had flattened the rest."""
+    from reglab.report.pruned_weights import LEFT_OUT
+    from tests.ui.synthetic_store import write_pruned_run
+
+    run_id = write_pruned_run(store_contents.writer, "pruned", remaining=0.25)
+    body = client.get(f"/api/runs/{run_id}/histograms").json()
+    layer = next(layer for layer in body["layers"] if layer["name"] == "hidden.0.linear.weight")  # 16 × 8
+    drawn = {item["label"]: (sum(item["counts"]), item["zeros"], item["size"]) for item in layer["histograms"]}
+    assert drawn == {"epoch 0": (128, 0, 128), "epoch 3": (80, 48, 128), "epoch 6": (32, 96, 128), "final": (32, 96, 128)}
+    assert layer["note"] == "final: 75 % pruned (96 of 128 exactly 0)"
+    assert body["left_out"] == LEFT_OUT
+    plain = client.get(f"/api/runs/{store_contents.ids['plain']}/histograms").json()
+    assert plain["left_out"] == "" and all(layer["note"] == "" for layer in plain["layers"])
+
+
+def test_the_summary_and_stop_reason_come_in_one_number_format(client, store_contents):
+    """The stopping rule's 'val/acc = 0.868056' stood beside a table of four decimals."""
+    from tests.report.conftest import early_stopping_reason
+    from tests.ui.synthetic_store import synthetic_history, synthetic_summary, write_run
+
+    run_id = write_run(store_contents.writer, "stopped", epochs=4, trajectory=False)
+    summary = synthetic_summary(synthetic_history(4, trajectory=False), "stopped_early")
+    summary["stop_reason"] = early_stopping_reason([0.868, 0.8681, 0.868056])
+    store_contents.writer.finish_run(run_id, "stopped_early", summary)
+    shown = client.get(f"/api/runs/{run_id}").json()["summary_table"]
+    rows = {row["key"]: row for row in shown["rows"]}
+    assert rows["val/acc"]["final"] == f"{summary['final']['val/acc']:.4f}" and rows["val/acc"]["best"] == f"{summary['best']['val/acc']:.4f}"
+    assert rows["final_eval/test/acc"] == {"key": "final_eval/test/acc", "final": f"{summary['final_eval']['test/acc']:.4f}", "best": ""}
+    assert shown["stop_reason"] == "patience fired after epoch 3 (val/acc = 0.8681)"
+
+
+def test_compare_gives_each_run_its_line_width_by_the_reports_rule(client, store_contents):
+    from reglab.report.line_widths import run_widths
+
+    ids = [store_contents.ids["plain"], store_contents.ids["weight decay"], *store_contents.sweep_ids[:1]]
+    widths = [run["line_width"] for run in client.get("/api/compare", params={"ids": ",".join(ids)}).json()["runs"]]
+    assert widths == pytest.approx([5.0, 3.3, 1.6]) and widths == run_widths(3, thin=1.6, thick=5.0)
+    assert [run["line_width"] for run in client.get("/api/compare", params={"ids": ids[0]}).json()["runs"]] == [2.0]
+
+
+def test_the_server_reads_the_reports_rules_without_matplotlib_or_torch():
+    """The dashboard shares small rules with the reports (line widths, pruned weights, stop
+    reasons); importing them must not load the reports' figure code (matplotlib, PyTorch)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, reglab.ui.app, reglab.ui.api, reglab.ui.histograms, reglab.ui.summary; "
+            "print(sorted(name for name in ('matplotlib', 'torch') if name in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"

@@ -125,6 +125,38 @@ def test_runs_table_fits_1280_pixels_with_long_config_keys(page, served_store):
     page.check()
 
 
+def test_runs_table_fits_800_pixels_with_name_status_and_metrics_in_view(page, served_store, screenshots):
+    """At 800 px the runs table made the whole page scroll sideways (1,067 px): sweep, start
+    and duration are left out (the name's tooltip says them) and more columns than fit
+    scroll within the table's box."""
+    contents, _ = served_store
+    page.page.set_viewport_size({"width": 800, "height": 900})
+    page.open("/")
+    page.page.wait_for_selector("#runs-table tbody tr")
+    assert page.page.evaluate("document.documentElement.scrollWidth") <= 800
+    shown = page.page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#runs-table thead th')].slice(1).map(
+        (th) => [th.dataset.key, getComputedStyle(th).display === 'none' ? null : Math.round(th.getBoundingClientRect().right)]))""")
+    box_right = page.page.evaluate("Math.round(document.getElementById('runs-table-box').getBoundingClientRect().right)")
+    assert shown["sweep"] is shown["started_at"] is shown["duration_s"] is None
+    for key in ("name", "status", "val/acc", "test/acc", "train/acc", "val/loss"):
+        assert shown[key] is not None and shown[key] <= box_right <= 800, (key, shown)
+    plain = f'#runs-table tr[data-id="{contents.ids["plain"]}"]'
+    assert page.page.text_content(f"{plain} .id") == contents.ids["plain"]
+    assert page.page.get_attribute(f"{plain} a.run-name", "title").startswith("started 20")
+    page.shot(screenshots, "runs-800")
+
+    keys = ["data.batch_size", "data.dataset", "early_stopping.alpha", "early_stopping.criterion", "early_stopping.monitor",
+            "early_stopping.restore_best", "optimizer.lr", "optimizer.weight_decay", "seed", "val/acc", "test/acc", "train/acc",
+            "val/loss", "train/loss", "test/loss"]
+    page.open(f"/?columns={','.join(keys)}")
+    page.page.wait_for_selector("#runs-table tbody tr")
+    box = page.page.evaluate("(() => { const box = document.getElementById('runs-table-box'); return [box.scrollWidth, box.clientWidth]; })()")
+    assert box[0] > 800 > box[1] and page.page.evaluate("document.documentElement.scrollWidth") <= 800  # the box scrolls, not the page
+    page.page.set_viewport_size({"width": 1280, "height": 900})
+    assert page.page.evaluate("getComputedStyle(document.querySelector('#runs-table th[data-key=sweep]')).display") != "none"
+    page.check()
+
+
 def test_metric_columns_have_one_number_format(page, served_store):
     page.open("/")
     page.page.wait_for_selector("#runs-table tbody tr")
@@ -195,6 +227,34 @@ def test_run_page_shows_curves_trajectory_and_histograms(page, served_store, scr
     assert f"/files/{contents.ids['plain']}/config.yaml" in links
     page.shot(screenshots, "run")
     page.check()
+
+
+def test_run_page_of_a_pruned_run_draws_the_weights_that_remain_and_says_how_many_are_zero(page, served_store, screenshots):
+    from tests.report.conftest import early_stopping_reason
+    from tests.ui.synthetic_store import synthetic_history, synthetic_summary, write_pruned_run
+
+    contents, _ = served_store
+    run_id = write_pruned_run(contents.writer, "pruned", remaining=0.25)
+    summary = synthetic_summary(synthetic_history(6), "stopped_early")
+    summary["stop_reason"] = early_stopping_reason([0.868, 0.8681, 0.868056])
+    contents.writer.finish_run(run_id, "stopped_early", summary)
+    try:
+        page.open(f"/runs/{run_id}")
+        assert trace_count(page, "histogram-0") == 4
+        layers = page.page.evaluate("""() => [...document.querySelectorAll('#histograms .js-plotly-plot')].map((node) => [
+            node.layout.title.text, node.data.map((trace) => [trace.name, trace.y.reduce((sum, count) => sum + count, 0)])])""")
+        hidden = next(layer for layer in layers if layer[0].startswith("hidden.0.linear.weight"))
+        assert "final: 75 % pruned (96 of 128 exactly 0)" in hidden[0]
+        assert hidden[1] == [["epoch 0", 128], ["epoch 3 · 37.5 % zero", 80], ["epoch 6 · 75 % zero", 32], ["final · 75 % zero", 32]]
+        assert page.page.text_content("#histogram-note").startswith("Weights exactly 0 (pruned) are not drawn")
+        # the stop reason's value in the format of the summary table beside it
+        assert page.page.text_content("#stop-reason") == "stoppedpatience fired after epoch 3 (val/acc = 0.8681)"
+        cells = page.page.eval_on_selector_all("#summary-table tbody td.number", "cells => cells.map(cell => cell.textContent)")
+        assert {len(text.split(".")[1]) for text in cells if text} == {4}
+        page.shot(screenshots, "run-pruned")
+        page.check()
+    finally:
+        contents.writer.delete_run(run_id)
 
 
 def test_every_x_axis_title_is_inside_its_figure_also_after_a_resize(page, served_store):
@@ -275,6 +335,10 @@ def test_compare_legends_name_vary_keys_by_their_short_names(page, served_store)
         # equal curves (the twins) are drawn thick to thin, so each shows as a halo around the next
         widths = page.page.evaluate("document.getElementById('plot-val-acc').data.map(trace => trace.line.width)")
         assert widths == pytest.approx([5.0, 3.3, 1.6])
+        # the widths are the server's (/api/compare, the reports' rule), not a copy of it in the page
+        given = page.page.evaluate("""() => figures.overlayTraces([{epochs: [1], series: {k: [1]}}, {epochs: [1], series: {k: [2]}}],
+            ["a", "b"], "k", [7, 0.5]).map((trace) => trace.line.width)""")
+        assert given == [7, 0.5]
         page.check()
     finally:
         for run_id in ids:
@@ -387,6 +451,16 @@ def test_sweep_pages(page, served_store, screenshots):
     page.page.select_option("#metric", "val/loss")
     page.page.wait_for_function("() => document.getElementById('parallel').data[0].dimensions[3].label === 'val/loss'")
     page.shot(screenshots, "sweep")
+    # the colour bar keeps clear of the last axis and its range labels (it touched them), inside the figure
+    for width in (1280, 800):
+        page.page.set_viewport_size({"width": width, "height": 900})
+        page.page.evaluate("Plotly.Plots.resize(document.getElementById('parallel'))")
+        bar_left, bar_right, axis_right, figure_right = page.page.evaluate("""() => {
+            const node = document.getElementById('parallel'), bar = node.querySelector('.colorbar').getBoundingClientRect();
+            const axes = [...node.querySelectorAll('.parcoords .y-axis')].map((axis) => axis.getBoundingClientRect().right);
+            return [bar.left, bar.right, Math.max(...axes), node.getBoundingClientRect().right];
+        }""")
+        assert bar_left - axis_right >= 40 and bar_right <= figure_right, (width, bar_left, axis_right, bar_right, figure_right)
 
     contents = served_store[0]
     # named after its sweep, as `reglab sweep` names runs; lr 0.03 is the best of the surface

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from reglab.report.line_widths import run_widths
 from reglab.text_table import shown_names
 from reglab.ui.filters import FilterError
 from reglab.ui.histograms import weight_histograms
@@ -22,6 +23,8 @@ from reglab.ui.tables import ColumnError, RunsQuery, run_groups, runs_page
 __all__ = ["api_routes", "runs_query", "json_response", "finite", "QueryError"]
 
 MAX_COMPARED = 12
+# The compare page's lines in CSS pixels, by the reports' rule (`reglab.report.line_widths`).
+LINE_WIDTHS_PX = {"thin": 1.6, "thick": 5.0}
 
 
 class QueryError(ValueError):
@@ -176,12 +179,13 @@ def compare(request: Request, ui: UIState) -> Response:
             raise LookupError(f"run {run_id}")
         details.append(found)
     labels, shown, legend = compared_names([item["name"] for item in details], ids)
+    widths = run_widths(len(details), **LINE_WIDTHS_PX)
     return json_response(
         {
             "runs": [
                 {key: item[key] for key in ("id", "name", "status", "sweep", "epochs", "epochs_planned", "started_at", "ended_at", "summary")}
-                | {"label": label, "shown_name": name}
-                for item, label, name in zip(details, labels, shown)
+                | {"label": label, "shown_name": name, "line_width": width}
+                for item, label, name, width in zip(details, labels, shown, widths)
             ],
             "run_names": legend,
             "config_differences": config_differences([item["config"] for item in details]),

@@ -4,7 +4,9 @@ Snapshots are `runs/<id>/snapshots/epoch_NNNN.safetensors` (see docs/trajectory.
 the final weights are `runs/<id>/model.safetensors`. Files are read with safetensors'
 `safe_open` into NumPy (read-only; never pickle). Every weight matrix or kernel
 (tensors with two or more dimensions) gets one histogram per epoch over shared bin edges,
-so the epochs of one layer overlay.
+so the epochs of one layer overlay. Weights that are exactly 0 (pruned) are counted, not
+drawn: their spike flattened the weights that remain (`reglab.report.pruned_weights`, the
+reports' rule); the layer's `note` says how many there are.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 
 import numpy as np
 from safetensors import safe_open
+
+from reglab.report.pruned_weights import LEFT_OUT, pruned_note, split_pruned
 
 __all__ = ["snapshot_files", "weight_histograms"]
 
@@ -63,27 +67,33 @@ def _cached_histograms(files: tuple[tuple[str, str, int, int], ...]) -> dict[str
     result: dict[str, Any] = {"labels": [label for label, *_ in files], "layers": []}
     for layer in layers[:MAX_LAYERS]:
         present = {label: weights[layer] for label, weights in by_label.items() if layer in weights}
-        finite = [values[np.isfinite(values)] for values in present.values()]
-        low = min((values.min() for values in finite if values.size), default=-1.0)
-        high = max((values.max() for values in finite if values.size), default=1.0)
+        split = {label: split_pruned(values) for label, values in present.items()}
+        low = min((kept.min() for kept, _ in split.values() if kept.size), default=-1.0)
+        high = max((kept.max() for kept, _ in split.values() if kept.size), default=1.0)
         if high <= low:
             low, high = low - 0.5, high + 0.5
         edges = np.linspace(low, high, BINS + 1)
         histograms = []
-        for label, values in present.items():
-            counts, _ = np.histogram(values[np.isfinite(values)], bins=edges)
-            zeros = int(np.count_nonzero(values == 0.0))
-            histograms.append({"label": label, "counts": counts.tolist(), "size": int(values.size), "zeros": zeros})
-        result["layers"].append({"name": layer, "edges": edges.tolist(), "histograms": histograms})
+        for label, (kept, zeros) in split.items():
+            counts, _ = np.histogram(kept, bins=edges)
+            histograms.append({"label": label, "counts": counts.tolist(), "size": int(present[label].size), "zeros": zeros})
+        # the latest epoch with exact zeros: pruning only adds them
+        pruned = [histogram for histogram in histograms if histogram["zeros"]]
+        note = pruned_note(pruned[-1]["label"], pruned[-1]["zeros"], pruned[-1]["size"]) if pruned else ""
+        result["layers"].append({"name": layer, "edges": edges.tolist(), "histograms": histograms, "note": note})
+    result["left_out"] = LEFT_OUT if any(layer["note"] for layer in result["layers"]) else ""
     return result
 
 
 def weight_histograms(folder: Path) -> dict[str, Any]:
-    """`{labels, layers: [{name, edges, histograms: [{label, counts, size, zeros}]}]}`."""
+    """`{labels, layers: [{name, edges, histograms: [{label, counts, size, zeros}], note}], left_out}`:
+    `counts` of the weights that are not exactly 0 over the layer's `edges`, `zeros` of
+    those that are, `note` the latest of them in words ("" when none), `left_out` the
+    line that says zeros are not drawn ("" when no layer has any)."""
     files = []
     for label, path in snapshot_files(folder):
         stat = path.stat()
         files.append((label, str(path), stat.st_mtime_ns, stat.st_size))
     if not files:
-        return {"labels": [], "layers": []}
+        return {"labels": [], "layers": [], "left_out": ""}
     return _cached_histograms(tuple(files))

@@ -11,6 +11,7 @@ from typing import Any, Sequence
 from reglab.config import Config, flatten
 from reglab.config.pruning import lottery_total_epochs
 from reglab.ui.database import ReadOnlyDatabase
+from reglab.ui.summary import summary_table
 
 __all__ = ["default_config", "config_against_defaults", "run_details", "run_history", "config_differences"]
 
@@ -82,12 +83,14 @@ RUN_QUERY = (
 
 
 def run_details(database: ReadOnlyDatabase, run_id: str) -> dict[str, Any] | None:
-    """Identity, config (against the defaults), summary and error of one run; None if unknown."""
+    """Identity, config (against the defaults), summary (and its table as shown) and error of
+    one run; None if unknown."""
     rows = database.query(RUN_QUERY, (run_id,))
     if not rows:
         return None
     run_id, name, status, config, summary, error, sweep, epochs, started, ended, version, host, pid = rows[0]
     config = json.loads(config)
+    summary = _strict(json.loads(summary)) if summary else {}
     return {
         "id": run_id,
         "name": name,
@@ -104,7 +107,8 @@ def run_details(database: ReadOnlyDatabase, run_id: str) -> dict[str, Any] | Non
         "error": error,
         "config": config,
         "config_rows": config_against_defaults(config),
-        "summary": _strict(json.loads(summary)) if summary else {},
+        "summary": summary,
+        "summary_table": summary_table(summary),
     }
 
 

@@ -30,6 +30,7 @@
     const fullNames = data.runs.map((run) => run.label);
     const names = data.runs.map((run) => run.shown_name);
     const legend = data.run_names;
+    const widths = data.runs.map((run) => run.line_width);
 
     main.append(el("div", {class: "facts"},
       el("div", {}, el("span", {}, "permalink"), el("a", {id: "permalink", href: permalink}, permalink)),
@@ -59,7 +60,7 @@
       if (!histories.some((history) => key in history.series)) continue;
       const node = el("div", {class: "plot", id: `plot-${key.replace(/\W/g, "-")}`, dataset: {key}});
       curves.append(node);
-      plot(node, figures.overlayTraces(histories, names, key), {title, yaxis: key === "lr" && histories.some((history) => figures.spansDecades(history, "lr")) ? {type: "log"} : {}});
+      plot(node, figures.overlayTraces(histories, names, key, widths), {title, yaxis: key === "lr" && histories.some((history) => figures.spansDecades(history, "lr")) ? {type: "log"} : {}});
     }
 
     const panels = el("div", {class: "grid", id: "compare-trajectory"});
@@ -80,7 +81,7 @@
         if (!histories.some((history) => key in history.series)) continue;
         const node = el("div", {class: "plot", id: `plot-${panel.id}`, dataset: {key}});
         panels.append(node);
-        plot(node, figures.overlayTraces(histories, names, key), {title: `${panel.title}: ${layer.value}`});
+        plot(node, figures.overlayTraces(histories, names, key, widths), {title: `${panel.title}: ${layer.value}`});
       }
       if (!panels.children.length) panels.append(el("p", {class: "muted"}, "None of these runs recorded trajectory keys for this tensor."));
     }

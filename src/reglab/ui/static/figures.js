@@ -61,17 +61,14 @@ const figures = (() => {
     });
   }
 
-  // One key of several runs (one line per run, in the run's colour), drawn thick to thin as
-  // the reports draw them: a run whose curve equals a later run's shows as a halo around it
-  // (with one width, runs of equal curves showed as the last one's line alone).
-  const THICK = 5, THIN = 1.6;
-  function overlayTraces(histories, names, key, dash) {
-    const count = histories.length;
+  // One key of several runs (one line per run, in the run's colour) at the widths the server
+  // gives (/api/compare's line_width: thick to thin by the reports' rule, so a run whose curve
+  // equals a later run's shows as a halo around it).
+  function overlayTraces(histories, names, key, widths, dash) {
     return histories.map((history, index) => {
       const {x, y} = points(history, key);
-      const width = count > 1 ? THICK - (THICK - THIN) * index / (count - 1) : 1.8;
       return {x, y, name: names[index], mode: "lines", type: "scatter", legendgroup: names[index],
-        line: {color: COLORS[index % COLORS.length], width, dash: dash || "solid"}};
+        line: {color: COLORS[index % COLORS.length], width: widths[index], dash: dash || "solid"}};
     });
   }
 

@@ -12,13 +12,14 @@
   const curves = el("div", {class: "grid", id: "curves"});
   const trajectory = el("div", {class: "grid", id: "trajectory"});
   const histograms = el("div", {class: "grid", id: "histograms"});
+  const histogramNote = el("p", {class: "muted", id: "histogram-note"});
   const config = el("div", {id: "config"});
   const files = el("div", {id: "files", class: "files"});
   main.append(header,
     el("h2", {}, "Summary"), summary,
     el("h2", {}, "Curves"), curves,
     el("h2", {}, "Trajectory"), trajectory,
-    el("h2", {}, "Weight histograms"), histograms,
+    el("h2", {}, "Weight histograms"), histogramNote, histograms,
     el("h2", {}, "Config (differences from the defaults first)"), config,
     el("h2", {}, "Files"), files);
 
@@ -49,11 +50,9 @@
 
   function renderSummary() {
     const s = run.summary || {};
-    const final = s.final || {};
-    const best = s.best || {};
-    const finalEval = s.final_eval || {};
-    const keys = ["train/loss", "train/acc", "val/loss", "val/acc", "test/loss", "test/acc", "lr"].filter((key) => key in final || key in best);
-    if (!keys.length && !Object.keys(finalEval).length) {
+    // Numbers as the server writes them: one format per metric, the stop reason's value in its metric's.
+    const shown = run.summary_table;
+    if (!shown.rows.length) {
       const last = history.epochs.length ? history.epochs.length - 1 : null;
       const liveKeys = LATEST_KEYS.filter((key) => key in history.series);
       summary.replaceChildren(last === null ? el("p", {class: "muted"}, "No epoch finished yet.") :
@@ -61,15 +60,12 @@
           el("tbody", {}, liveKeys.map((key) => el("tr", {}, el("td", {}, key), el("td", {class: "number"}, format(history.series[key][last])))))));
       return;
     }
-    const rows = keys.map((key) => el("tr", {}, el("td", {}, key), el("td", {class: "number"}, format(final[key])), el("td", {class: "number"}, format(best[key]))));
-    for (const [key, value] of Object.entries(finalEval)) {
-      rows.push(el("tr", {}, el("td", {}, `final_eval/${key}`), el("td", {class: "number"}, format(value)), el("td", {}, "")));
-    }
+    const rows = shown.rows.map((row) => el("tr", {}, el("td", {}, row.key), el("td", {class: "number"}, row.final), el("td", {class: "number"}, row.best)));
     summary.replaceChildren(
       el("div", {class: "facts"},
         el("div", {}, el("span", {}, "best epoch"), format(s.best_epoch), s.best_monitor ? ` (by ${s.best_monitor})` : ""),
         s["time/total"] !== undefined ? el("div", {}, el("span", {}, "training time"), duration(s["time/total"])) : null,
-        s.stop_reason ? el("div", {}, el("span", {}, "stopped"), format(s.stop_reason)) : null),
+        shown.stop_reason ? el("div", {id: "stop-reason"}, el("span", {}, "stopped"), shown.stop_reason) : null),
       el("table", {class: "data", id: "summary-table", style: "max-width: 640px"},
         el("thead", {}, el("tr", {}, el("th", {}, "metric"), el("th", {class: "number"}, "final"), el("th", {class: "number"}, `best epoch (${format(s.best_epoch)})`))),
         el("tbody", {}, rows)));
@@ -109,16 +105,22 @@
       return;
     }
     histograms.replaceChildren();
+    histogramNote.textContent = data.left_out;
     const count = data.labels.length;
     data.layers.forEach((layer, layerIndex) => {
       const centers = layer.edges.slice(0, -1).map((edge, index) => (edge + layer.edges[index + 1]) / 2);
+      // Counts are of the weights that are not exactly 0; the pruned ones are said in the
+      // legend (per epoch) and under the title (the latest epoch), as the reports do.
       const traces = layer.histograms.map((histogram) => {
         const position = data.labels.indexOf(histogram.label);
         const shade = count > 1 ? position / (count - 1) : 1;
         const color = histogram.label === "final" ? "#111" : `hsl(${220 - 200 * shade}, 70%, ${35 + 15 * shade}%)`;
-        return {x: centers, y: histogram.counts, name: histogram.label, mode: "lines", line: {shape: "hvh", color, width: 1.6}};
+        const zeros = histogram.zeros ? ` · ${parseFloat((100 * histogram.zeros / histogram.size).toPrecision(3))} % zero` : "";
+        return {x: centers, y: histogram.counts, name: `${histogram.label}${zeros}`, mode: "lines", line: {shape: "hvh", color, width: 1.6}};
       });
-      plot(ensurePlot(histograms, `histogram-${layerIndex}`), traces, {title: `${layer.name}`, xaxis: {title: {text: "weight", font: {size: 11}}}, yaxis: {title: {text: "count", font: {size: 11}}}, hovermode: "closest"});
+      const title = layer.note ? `${layer.name}<br><span style="font-size:11px;color:#667085">${layer.note}</span>` : layer.name;
+      plot(ensurePlot(histograms, `histogram-${layerIndex}`), traces, {title, margin: {l: 56, r: 12, t: layer.note ? 52 : 34, b: 52},
+        xaxis: {title: {text: "weight", font: {size: 11}}}, yaxis: {title: {text: "count", font: {size: 11}}}, hovermode: "closest"});
     });
   }
 

@@ -4,6 +4,9 @@
 (() => {
   const {el, initial, getJSON, format, spread, duration, time, progress, badge, errorBox, selection, setLive} = reglab;
   const IDENTITY = [["name", "Name"], ["status", "Status"], ["sweep", "Sweep"], ["started_at", "Started"], ["duration_s", "Duration"]];
+  // Left out below 1100 px (style.css), said in the name's tooltip instead: the id, name,
+  // status and the config and metric columns are what a narrow window must show.
+  const OPTIONAL = new Set(["sweep", "started_at", "duration_s"]);
   const params = new URLSearchParams(location.search);
   const state = {
     q: params.get("q") || "",
@@ -25,6 +28,8 @@
   const keyList = el("datalist", {id: "keys"});
   const message = el("div", {id: "message"});
   const table = el("table", {class: "data", id: "runs-table"});
+  // Scrolls sideways within itself when the columns are wider than a narrow window (style.css).
+  const tableBox = el("div", {class: "table-box", id: "runs-table-box"}, table);
   const headerLegend = el("p", {class: "muted", id: "column-names"});
   const pager = el("div", {class: "pager", id: "pager"});
   const selectionCount = el("span", {id: "selection-count"});
@@ -42,7 +47,7 @@
       el("button", {onclick: () => apply({offset: 0})}, "Apply"),
       el("button", {id: "over-seeds", title: "group by every config key shown except seed: mean ± std over seeds", onclick: overSeeds}, "Mean over seeds"),
       el("div", {class: "selection"}, selectionCount, compareButton, clearButton)),
-    keyList, message, table, headerLegend, pager);
+    keyList, message, tableBox, headerLegend, pager);
 
   for (const input of [filter, columns, group]) {
     input.addEventListener("keydown", (event) => { if (event.key === "Enter") apply({offset: 0}); });
@@ -105,6 +110,7 @@
     const classes = ["sortable"];
     if (numeric) classes.push("number");
     if (isKey) classes.push("key");
+    if (OPTIONAL.has(key)) classes.push("optional");
     if (state.sort === key) classes.push(`sorted-${state.order}`);
     return el("th", {class: classes.join(" "), dataset: {key}, title: `sort by ${key}`, onclick: () => sortBy(key)}, isKey ? breakable(label) : label);
   }
@@ -132,13 +138,14 @@
       const checked = selection.has(row.id);
       const box = el("input", {type: "checkbox", class: "select-run", dataset: {id: row.id}, checked,
         onchange: (event) => selection.toggle(row.id, event.target.checked)});
+      const about = `started ${time(row.started_at)} · ${duration(row.duration_s)}${row.sweep ? ` · sweep ${row.sweep}` : ""}`;
       return el("tr", {dataset: {id: row.id}, class: checked ? "selected" : null},
         el("td", {}, box),
-        el("td", {}, el("a", {href: `/runs/${encodeURIComponent(row.id)}`, class: "run-name"}, row.name), el("div", {class: "id"}, row.id)),
+        el("td", {}, el("a", {href: `/runs/${encodeURIComponent(row.id)}`, class: "run-name", title: about}, row.name), el("div", {class: "id"}, row.id)),
         el("td", {}, badge(row.status), el("div", {class: "progress"}, progress(row))),
-        el("td", {}, row.sweep ? el("a", {href: `/sweeps/${encodeURIComponent(row.sweep)}`}, row.sweep) : "—"),
-        el("td", {class: "started"}, time(row.started_at).split(" ").map((part) => el("div", {}, part))),
-        el("td", {class: "number"}, duration(row.duration_s)),
+        el("td", {class: "optional"}, row.sweep ? el("a", {href: `/sweeps/${encodeURIComponent(row.sweep)}`}, row.sweep) : "—"),
+        el("td", {class: "started optional"}, time(row.started_at).split(" ").map((part) => el("div", {}, part))),
+        el("td", {class: "number optional"}, duration(row.duration_s)),
         data.columns.map((column) => el("td", {class: typeof row.values[column] === "number" ? "number" : null, dataset: {key: column}},
           column in (row.text || {}) ? row.text[column] : format(row.values[column]))));
     });

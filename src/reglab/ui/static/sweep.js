@@ -27,6 +27,8 @@
   let table = null;
   // Parallel coordinates draw every line with WebGL; without a GPU 10,000 lines take seconds.
   const MAX_LINES = 1000, KEEP_BEST = 200;
+  // Room right of the last axis: its range labels (about 30 px), a gap, the colour bar and its ticks (about 70 px).
+  const PARALLEL_RIGHT_MARGIN = 150;
 
   // Run positions to draw: all of them, or the best ones and an even sample of the rest.
   function linesToDraw(positions, metric) {
@@ -54,8 +56,12 @@
     if (!rows.length || !table.keys.length) { Plotly.purge(parallel); parallel.replaceChildren(el("p", {class: "muted"}, "No finished run with this metric, or no swept key.")); return; }
     const dimensions = table.keys.map((key) => axis(rows, key)).concat([{label: metric, values: rows.map((row) => table.columns[metric][row])}]);
     const color = rows.map((row) => table.columns[metric][row]);
-    plot(parallel, [{type: "parcoords", dimensions, line: {color, colorscale: "Viridis", reversescale: table.lower_is_better, showscale: true, colorbar: {title: {text: metric}}}}],
-      {height: 420, margin: {l: 70, r: 80, t: 60, b: 30}, hovermode: false});
+    // The colour bar stands at the figure's right edge (container coordinates), and the right
+    // margin leaves a gap between it and the last axis, whose range labels reach past the
+    // axis: at the plot area's edge (Plotly's default) it touched them.
+    const colorbar = {title: {text: metric, side: "top"}, xref: "container", x: 1, xanchor: "right", xpad: 12, thickness: 14};
+    plot(parallel, [{type: "parcoords", dimensions, line: {color, colorscale: "Viridis", reversescale: table.lower_is_better, showscale: true, colorbar}}],
+      {height: 420, margin: {l: 70, r: PARALLEL_RIGHT_MARGIN, t: 60, b: 30}, hovermode: false});
     parallelCaption.textContent = `${measured.length.toLocaleString()} runs with ${metric}: each line is a run, from its swept keys to ${metric} (drag along an axis to pick a range).${note}`;
   }
 

@@ -52,7 +52,7 @@ def test_pruned_weights_are_left_out_and_counted_in_the_title(store):
     """A pruned layer's exact zeros were one spike that flattened every other bar: the
     histogram draws the weights that remain, the title says how many are exactly 0."""
     from reglab.report import report_figures
-    from reglab.report.pruned_weights import LEFT_OUT
+    from reglab.presentation.pruned_weights import LEFT_OUT
 
     dense, pruned = tiny_state(0), tiny_state(1)
     hidden = pruned["hidden.0.linear.weight"]  # 8 × 4: 24 of its 32 weights pruned

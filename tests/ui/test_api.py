@@ -188,7 +188,7 @@ def test_an_empty_store_serves_empty_pages(tmp_path):
 
 def test_histograms_of_a_pruned_run_leave_out_its_zeros_and_say_how_many(client, store_contents):
     """75 % of each weight matrix pruned: the spike of exact zeros had flattened the rest."""
-    from reglab.report.pruned_weights import LEFT_OUT
+    from reglab.presentation.pruned_weights import LEFT_OUT
     from tests.ui.synthetic_store import write_pruned_run
 
     run_id = write_pruned_run(store_contents.writer, "pruned", remaining=0.25)
@@ -219,7 +219,7 @@ def test_the_summary_and_stop_reason_come_in_one_number_format(client, store_con
 
 
 def test_compare_gives_each_run_its_line_width_by_the_reports_rule(client, store_contents):
-    from reglab.report.line_widths import run_widths
+    from reglab.presentation.line_widths import run_widths
 
     ids = [store_contents.ids["plain"], store_contents.ids["weight decay"], *store_contents.sweep_ids[:1]]
     widths = [run["line_width"] for run in client.get("/api/compare", params={"ids": ",".join(ids)}).json()["runs"]]

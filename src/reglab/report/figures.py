@@ -35,7 +35,7 @@ from reglab.report.plots.norms import plot_layer_norms, plot_parameter_norm
 from reglab.report.plots.sparsity import plot_accuracy_vs_sparsity, plot_sparsity
 from reglab.report.plots.style import figure_bytes, save_figure
 from reglab.report.plots.trajectory import plot_interpolation, plot_loss_surface, plot_pca_path
-from reglab.report.pruned_weights import LEFT_OUT
+from reglab.presentation.pruned_weights import LEFT_OUT
 from reglab.report.runs import ReportRun
 from reglab.store import load_weights
 

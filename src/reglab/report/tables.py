@@ -9,7 +9,7 @@ from typing import Any, Sequence
 
 from reglab.formatting import column_formatter, format_column, format_plain, mean_and_std, mean_std_column
 from reglab.report.runs import ReportRun
-from reglab.report.stop_reason import stop_reason_text
+from reglab.presentation.stop_reason import stop_reason_text
 from reglab.text_table import shown_names
 
 __all__ = [

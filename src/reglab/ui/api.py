@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from reglab.report.line_widths import run_widths
+from reglab.presentation.line_widths import run_widths
 from reglab.text_table import shown_names
 from reglab.ui.filters import FilterError
 from reglab.ui.histograms import weight_histograms
@@ -23,7 +23,7 @@ from reglab.ui.tables import ColumnError, RunsQuery, run_groups, runs_page
 __all__ = ["api_routes", "runs_query", "json_response", "finite", "QueryError"]
 
 MAX_COMPARED = 12
-# The compare page's lines in CSS pixels, by the reports' rule (`reglab.report.line_widths`).
+# The compare page's lines in CSS pixels, by the reports' rule (`reglab.presentation.line_widths`).
 LINE_WIDTHS_PX = {"thin": 1.6, "thick": 5.0}
 
 

@@ -5,7 +5,7 @@ the final weights are `runs/<id>/model.safetensors`. Files are read with safeten
 `safe_open` into NumPy (read-only; never pickle). Every weight matrix or kernel
 (tensors with two or more dimensions) gets one histogram per epoch over shared bin edges,
 so the epochs of one layer overlay. Weights that are exactly 0 (pruned) are counted, not
-drawn: their spike flattened the weights that remain (`reglab.report.pruned_weights`, the
+drawn: their spike flattened the weights that remain (`reglab.presentation.pruned_weights`, the
 reports' rule); the layer's `note` says how many there are.
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from safetensors import safe_open
 
-from reglab.report.pruned_weights import LEFT_OUT, pruned_note, split_pruned
+from reglab.presentation.pruned_weights import LEFT_OUT, pruned_note, split_pruned
 
 __all__ = ["snapshot_files", "weight_histograms"]
 

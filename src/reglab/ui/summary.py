@@ -2,7 +2,7 @@
 
 One format per metric (`reglab.formatting.column_formatter` over the metric's final,
 best-epoch and `final_eval` values), so the two cells of a row line up, and the stop
-reason's monitored value in its metric's format (`reglab.report.stop_reason`, the rule of
+reason's monitored value in its metric's format (`reglab.presentation.stop_reason`, the rule of
 the report's best-epoch table): `(val/acc = 0.8681)` beside a table of `0.8681`, not the
 six decimals the stopping rule wrote.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from reglab.formatting import column_formatter
-from reglab.report.stop_reason import stop_reason_text
+from reglab.presentation.stop_reason import stop_reason_text
 
 __all__ = ["SUMMARY_KEYS", "summary_table"]
 

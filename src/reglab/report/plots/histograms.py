@@ -4,7 +4,7 @@ Snapshots are the trajectory recorder's `runs/<id>/snapshots/epoch_XXXX.safetens
 (epoch 0 = the initial weights). Only weight matrices and kernels (ndim ≥ 2) are
 drawn: biases and normalisation parameters are a handful of numbers each. Weights that
 are exactly 0 (pruned) are left out and said in the panel's title
-(`reglab.report.pruned_weights`, the dashboard's rule too): their spike flattened the
+(`reglab.presentation.pruned_weights`, the dashboard's rule too): their spike flattened the
 weights that remain.
 """
 
@@ -19,7 +19,7 @@ import torch
 from matplotlib.figure import Figure
 
 from reglab.report.plots.style import new_figure, panel_grid, run_colors, styled
-from reglab.report.pruned_weights import pruned_note, split_pruned
+from reglab.presentation.pruned_weights import pruned_note, split_pruned
 from reglab.report.runs import network_order
 
 __all__ = ["snapshot_paths", "choose_epochs", "weight_matrices", "plot_weight_histograms"]

@@ -16,7 +16,7 @@ import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from reglab.report.line_widths import run_widths  # one rule with the dashboard's compare page
+from reglab.presentation.line_widths import run_widths  # one rule with the dashboard's compare page
 
 __all__ = [
     "STYLE",

@@ -125,3 +125,22 @@ def test_epochs_column_counts_epochs_trained(tmp_path):
     store.finish_run(run_id, "stopped_early", {"final": {}})
     (row,) = run_rows(store.runs())
     assert (row["epochs"], row["epochs_planned"], row["name"], row["seed"]) == (3, 30, "early", 3)
+
+
+def test_a_run_that_failed_before_it_started_is_one_failed_row_with_its_config_and_error(tmp_path):
+    from reglab.store import config_hash
+
+    store = RunStore(tmp_path)
+    config = {"seed": 1, "data": {"dataset": "mnist", "root": "/mnt/lab/mnist"}}
+    line = "ConfigError: data.root: got '/mnt/lab/mnist'; allowed: a folder holding the IDX files"
+    run_id = store.record_failed_run("grid", config, line, sweep="grid")
+    run = store.get_run(run_id)
+    assert (run.status, run.config, run.summary, run.error, run.sweep, run.epochs) == ("failed", config, {"error": line}, line, "grid", 0)
+    assert run.ended_at == run.started_at and store.run_dir(run_id).is_dir()
+    traced = store.record_failed_run("grid", {"seed": 2}, "OSError: disk", sweep="grid", trace="Traceback ...\nOSError: disk")
+    assert store.get_run(traced).error == "Traceback ...\nOSError: disk"
+    other = store.start_run("grid", config, sweep="other")
+    assert store.runs_of_configs("grid", [config_hash(config), config_hash({"seed": 2}), "0" * 16]) == {
+        config_hash(config): [run_id], config_hash({"seed": 2}): [traced]}
+    assert store.runs_of_configs("other", [config_hash(config)]) == {config_hash(config): [other]}
+    assert store.runs_of_configs(None, [config_hash(config)]) == {}

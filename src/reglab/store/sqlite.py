@@ -204,28 +204,54 @@ class RunStore:
         reglab_version: str | None = None,
     ) -> str:
         """Record a new run as `running`; create its artifact folder; return its id."""
-        from reglab import __version__
-
         run_id = uuid.uuid4().hex[:12]
         with self._transaction() as cursor:
+            self._insert_run(cursor, run_id, name, config, sweep, reglab_version)
+        self.run_dir(run_id).mkdir(parents=True, exist_ok=True)
+        return run_id
+
+    def record_failed_run(
+        self, name: str, config: Mapping[str, Any], error: str, sweep: str | None = None, trace: str | None = None
+    ) -> str:
+        """Record a run that failed before its first epoch began (a sweep config whose data
+        could not be loaded, say) as `failed`, in one transaction: its config, the summary
+        `{"error": error}` and, as its error, `trace` (else `error`). Creates its artifact
+        folder; returns its id. A sweep's rerun trains it again, as any failed run.
+
+        Example:
+            >>> store.record_failed_run("grid", config, "ConfigError: data.root: got '/gone'; allowed: ...", sweep="grid")
+        """
+        run_id = uuid.uuid4().hex[:12]
+        with self._transaction() as cursor:
+            self._insert_run(cursor, run_id, name, config, sweep)
             cursor.execute(
-                "INSERT INTO runs (id, name, status, config, config_hash, sweep, started_at,"
-                " reglab_version, host, pid, threads) VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    run_id,
-                    name,
-                    json.dumps(dict(config), sort_keys=True),
-                    config_hash(config),
-                    sweep,
-                    _now(),
-                    reglab_version or __version__,
-                    socket.gethostname(),
-                    os.getpid(),
-                    torch_threads(),
-                ),
+                "UPDATE runs SET status = 'failed', summary = ?, error = ?, ended_at = started_at WHERE id = ?",
+                (strict_json_text({"error": error}), trace or error, run_id),
             )
         self.run_dir(run_id).mkdir(parents=True, exist_ok=True)
         return run_id
+
+    def _insert_run(
+        self, cursor: sqlite3.Cursor, run_id: str, name: str, config: Mapping[str, Any], sweep: str | None, reglab_version: str | None = None
+    ) -> None:
+        from reglab import __version__
+
+        cursor.execute(
+            "INSERT INTO runs (id, name, status, config, config_hash, sweep, started_at,"
+            " reglab_version, host, pid, threads) VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                run_id,
+                name,
+                json.dumps(dict(config), sort_keys=True),
+                config_hash(config),
+                sweep,
+                _now(),
+                reglab_version or __version__,
+                socket.gethostname(),
+                os.getpid(),
+                torch_threads(),
+            ),
+        )
 
     def log_epoch(self, run_id: str, epoch: int, metrics: Mapping[str, float]) -> None:
         """Commit one epoch's metrics (non-finite values stored as NULL)."""
@@ -365,6 +391,21 @@ class RunStore:
             (sweep,),
         ).fetchall()
         return {row[0] for row in rows}
+
+    def runs_of_configs(self, sweep: str | None, hashes: Sequence[str]) -> dict[str, list[str]]:
+        """Config hash -> the ids of the runs of `sweep` with that config (oldest first), for
+        those of `hashes` the store holds a run of (an indexed look-up, not a scan of the sweep)."""
+        found: dict[str, list[str]] = {}
+        hashes = list(dict.fromkeys(hashes))
+        for start in range(0, len(hashes), 500):  # SQLite's limit on variables per statement
+            chunk = hashes[start : start + 500]
+            rows = self._connection.execute(
+                f"SELECT config_hash, id FROM runs WHERE sweep IS ? AND config_hash IN ({', '.join('?' for _ in chunk)}) ORDER BY rowid",
+                (sweep, *chunk),
+            ).fetchall()
+            for key, run_id in rows:
+                found.setdefault(key, []).append(run_id)
+        return found
 
     # -- sweep claims ------------------------------------------------------------
 

@@ -245,3 +245,30 @@ def test_members_epochs_in_ray_tasks_move_the_drivers_progress(tmp_path, cluster
     with RunStore(tmp_path / "store") as store:
         runs = store.runs(sweep="progress")
         assert len(runs) == 3 and all(len(store.history(run.id)) == 4 for run in runs)  # the same runs, completed
+
+
+def test_a_member_whose_data_cannot_load_fails_alone_and_is_stored(tmp_path, cluster_address):
+    """One Ray task trains the population of four; the two members with label noise on a
+    regression dataset cannot build their data. They fail, stored as failed runs with their
+    error; the other two train as one population. (Before, the task returned one error for
+    every member, which the driver could not even unpickle.)"""
+    path = tmp_path / "noise.yaml"
+    path.write_text(yaml.safe_dump({
+        "name": "noise",
+        "base": {"epochs": 2, "device": "cpu", "loss": "mse", "data": {"dataset": "toy_regression", "batch_size": 25}, "model": {"hidden": [8]}},
+        "parameters": {"data.label_noise": [0.0, 0.2], "seed": [0, 1]},
+    }))
+    store_dir = tmp_path / "store"
+    done = subprocess.run(cli("sweep", str(path), "--backend", "ray", "--address", cluster_address, "--store", str(store_dir), "-q"),
+                          env=LOOPBACK, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr[-2000:]
+    refused = "ConfigError: data.label_noise: got 0.2; allowed: no label corruption for regression datasets (they have no classes)"
+    assert [line for line in done.stderr.splitlines() if line.startswith("failed: ")] == [
+        f"failed: data.label_noise=0.2 seed=0: {refused}", f"failed: data.label_noise=0.2 seed=1: {refused}"]
+    assert "store holds 2 completed, 2 failed" in done.stdout
+    with RunStore(store_dir) as store:
+        runs = store.runs(sweep="noise")
+    assert sorted((run.config["data"]["label_noise"], run.config["seed"], run.status) for run in runs) == [
+        (0.0, 0, "completed"), (0.0, 1, "completed"), (0.2, 0, "failed"), (0.2, 1, "failed")]
+    assert [run.summary["population"]["size"] for run in runs if run.status == "completed"] == [2, 2]
+    assert [run.error for run in runs if run.status == "failed"] == [refused, refused]

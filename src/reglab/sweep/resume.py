@@ -10,8 +10,8 @@ store marks it when reopened) after finishing an epoch left a checkpoint in its 
 the sequential, population and processes backends continue it from there under the same
 run id (`reglab.resume`; members of a population resume together, see
 `reglab.population.checkpoint`) and it ends as if never interrupted. Any other run cut
-short (`failed`, or interrupted before its first epoch ended, or with another backend)
-is trained again, and its old row and folder are deleted just before, so the sweep
+short (`failed`, also one stored for a config that failed before its run started, or
+interrupted before its first epoch ended, or with another backend) is trained again, and its old row and folder are deleted just before, so the sweep
 keeps exactly one row per config.
 A config whose run is still `running` in a live process (another `reglab sweep` on
 the same store) is left to that process.

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from reglab.store import RunStore
 from reglab.sweep.progress import SweepProgress
+from reglab.sweep.backends.unstarted import error_line, store_unstarted
 from reglab.sweep.resume import drop_partial_runs
 from reglab.sweep.ray_options import RayOptions
 from reglab.sweep.spec import PopulationOptions
@@ -22,7 +23,8 @@ class SweepContext:
     """Shared by the backends of one `run_sweep` call.
 
     Attributes:
-        failures: one line per config whose training raised (the run is stored as failed).
+        failures: one line per config (or population) whose training raised; each config
+            is stored as a failed run, also one that failed before its run started.
         trained: configs this process trained (failed ones included).
         elsewhere: configs skipped because another process claimed or finished them meanwhile.
     """
@@ -62,7 +64,12 @@ class SweepContext:
         """Drop this process's claims on `points` (trained, whatever the outcome)."""
         self.store.release(self.sweep, [point.hash for point in points])
 
-    def failed(self, label: str, error: BaseException) -> None:
-        line = f"{label}: {type(error).__name__}: {error}"
+    def failed(self, label: str, error: BaseException, points: Sequence["SweepPoint"] = ()) -> None:
+        """Report `error` of the configs `label` names; those of `points` without a run in the
+        sweep (they failed before their run started) are stored as failed runs
+        (`reglab.sweep.backends.unstarted`)."""
+        line = f"{label}: {error_line(error)}"
         self.failures.append(line)
         self.progress.note(f"failed: {line}")
+        if points:
+            store_unstarted(self.store, self.sweep, [point.config.to_dict() for point in points], error)

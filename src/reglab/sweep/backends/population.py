@@ -5,6 +5,11 @@ configs another process claimed or finished are left out of the population. Memb
 of an interrupted population continue from their checkpoints, as populations of the
 members that finished the same epochs; the others train from the start.
 
+A population that fails before it stores any member is probed member by member: the
+members that cannot be built alone (their data cannot load) fail, each stored as a failed
+run with its own error, and the others train as one population
+(`reglab.sweep.backends.unstarted`).
+
 Every technique trains in a population; a group the engine still refuses (a user's
 technique whose unit reads more than its records) is trained sequentially, announced
 in one line. A group of one config is a plain single run.
@@ -19,6 +24,7 @@ from reglab.population import PopulationUnsupported, group_configs, train_popula
 from reglab.population.checkpoint import read_member_checkpoint, resume_key
 from reglab.sweep.backends.context import SweepContext
 from reglab.sweep.backends.sequential import describe_point, run_sequential
+from reglab.sweep.backends.unstarted import failing_members
 from reglab.sweep.expand import SweepPoint
 from reglab.sweep.member_epochs import MemberShares
 from reglab.tracking.sinks import track_recorded, wants_tracking
@@ -87,10 +93,8 @@ def _train_claimed(members: list[SweepPoint], context: SweepContext, resume: lis
             resume=resume,
         )
     except ConfigError as reason:
-        if resume is None:  # bad input is found before a sweep starts: this is a failure
-            context.failed(f"population of {len(members)} ({describe_point(members[0])}, ...)", reason)
-            context.progress.advance(len(members) - finished, settled=shares.settle_all())
-            return []
+        if resume is None:  # bad input the pre-flight could not see (it builds one config per group)
+            return _population_failed(members, reason, context, finished, shares)
         context.trained -= len(members)
         context.progress.note(f"{len(members)} interrupted runs train again: {reason}")
         context.start_over(members)
@@ -100,8 +104,31 @@ def _train_claimed(members: list[SweepPoint], context: SweepContext, resume: lis
         context.trained -= len(members)
         run_sequential(members, context, claimed=True)
     except Exception as error:  # members still training are stored as failed; the sweep goes on
-        context.failed(f"population of {len(members)} ({describe_point(members[0])}, ...)", error)
-        context.progress.advance(len(members) - finished, settled=shares.settle_all())
+        return _population_failed(members, error, context, finished, shares, resumed=resume is not None)
+    return []
+
+
+def _population_failed(
+    members: list[SweepPoint], error: Exception, context: SweepContext, finished: int, shares: MemberShares, resumed: bool = False
+) -> list[SweepPoint]:
+    """Report a population that raised. If it failed before storing any member, the members
+    that fail alone (their data cannot load) fail with their own errors and the others train
+    (`reglab.sweep.backends.unstarted`); else every member not finished fails, stored as
+    failed whether its run started or not."""
+    if not resumed and finished == 0 and len(members) > 1 and not context.store.runs_of_configs(context.sweep, [point.hash for point in members]):
+        failing = failing_members([point.config for point in members], context.population.data_order, context.population.engine)
+        if 0 < len(failing) < len(members):
+            for index, reason in sorted(failing.items()):
+                context.failed(describe_point(members[index]), reason, [members[index]])
+            context.progress.advance(len(failing))
+            rest = [point for index, point in enumerate(members) if index not in failing]
+            context.trained -= len(rest)  # counted again as they train
+            if len(rest) == 1:
+                run_sequential(rest, context, claimed=True)
+                return []
+            return _train_claimed(rest, context)
+    context.failed(f"population of {len(members)} ({describe_point(members[0])}, ...)", error, members)
+    context.progress.advance(len(members) - finished, settled=shares.settle_all())
     return []
 
 

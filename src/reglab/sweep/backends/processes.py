@@ -13,7 +13,10 @@ Where the platform has no forkserver (Windows), workers are spawned. Every worke
 runs to the store (SQLite in WAL mode takes several writers), claiming each config first
 with the worker's own process id, so a claim frees itself if the worker dies. An
 interrupted run with a checkpoint continues from it (`reglab.resume`), as on the
-sequential and population backends.
+sequential and population backends. A worker's error reaches the driver as one it can
+unpickle (`reglab.sweep.backends.portable_errors`: a ConfigError as it was raised broke
+the pool, and every config still queued failed); a config whose run never started is
+stored as failed by the driver.
 
 Each epoch a worker trains is put on a queue the workers share, as 1/epochs of its config
 (`reglab.sweep.member_epochs`); the driver shows those parts every POLL_SECONDS while it
@@ -43,6 +46,7 @@ from typing import Any, Iterator, Sequence
 from reglab.contract.events import Callback, EpochRecord
 from reglab.sweep.backends.context import SweepContext
 from reglab.sweep.backends.interrupts import ctrl_c_held
+from reglab.sweep.backends.portable_errors import portable
 from reglab.sweep.backends.sequential import continue_or_train, describe_point
 from reglab.sweep.expand import SweepPoint
 from reglab.sweep.member_epochs import epoch_shares_hook, single_run_callback
@@ -168,6 +172,11 @@ def _train_in_worker(config: dict[str, Any], key: str, store: str, sweep: str, c
         try:
             with _ctrl_c_interrupts():
                 run = continue_or_train(config, run_store, sweep, continued, callbacks, restart)
+        except Exception as error:  # handed to the driver pickled: as an error it can unpickle
+            carried = portable(error)
+            if carried is error:
+                raise
+            raise carried from None
         finally:
             run_store.release(sweep, [key])
     return run.status, (notes[0] if notes else None)
@@ -209,15 +218,15 @@ def run_processes(points: Sequence[SweepPoint], context: SweepContext) -> None:
                 point = futures[future]
                 running.discard(point.hash)
                 error = future.exception()
-                if error is not None:
-                    context.trained += 1
-                    context.failed(describe_point(point), error)
-                elif (outcome := future.result()) is None:
+                if error is None and (outcome := future.result()) is None:
                     context.elsewhere += 1
-                else:
-                    context.trained += 1
-                    if outcome[1] is not None:  # a continued run that trains again, and why
-                        context.progress.note(outcome[1])
+                    context.progress.advance(settled=shown.pop(point.hash, 0.0))
+                    continue
+                context.trained += 1
+                if error is not None:  # stored as failed by the worker, or here if its run never started
+                    context.failed(describe_point(point), error, [point])
+                elif outcome[1] is not None:  # a continued run that trains again, and why
+                    context.progress.note(outcome[1])
                 context.progress.advance(settled=shown.pop(point.hash, 0.0))
     except BaseException:
         # Ctrl-C: the workers end their runs as interrupted and start no queued config

@@ -20,6 +20,8 @@ A Ctrl-C while Ray starts or stops is held until it has started or stopped: cut 
 while it waits for its node, `ray.init` left Ray's dashboard and runtime-env agents
 running after the command had exited (and once the command died of a segmentation fault).
 Ctrl-C frees the claims of every population not recorded, started or not.
+A member whose data cannot be loaded on its worker fails alone (the task's other members
+train, `reglab.sweep.backends.hooked_batch`) and is stored as a failed run by the driver.
 Each task reserves `ray.cpus_per_task` CPUs and `ray.gpus_per_task` GPUs (a fraction
 lets several populations share one GPU). Ray is the optional extra `reglab[ray]`.
 """
@@ -35,6 +37,7 @@ from reglab.sweep.backends.interrupts import ctrl_c_held
 from reglab.sweep.backends.remote_members import MemberResult, record_member, train_members
 from reglab.sweep.backends.remote_progress import POLL_SECONDS, TaskProgress
 from reglab.sweep.backends.sequential import describe_point
+from reglab.sweep.backends.unstarted import error_line
 from reglab.sweep.expand import SweepPoint
 from reglab.sweep.ray_options import RayOptions
 
@@ -133,15 +136,16 @@ def _train_groups(ray: Any, options: RayOptions, groups: list[list[SweepPoint]],
             context.trained += len(group)
             try:
                 results = ray.get(ready[0])
-            except Exception as error:  # a failed task or a lost worker: its configs stay untrained
-                context.failed(f"population of {len(group)} ({describe_point(group[0])}, ...)", error)
-                context.progress.advance(len(group), settled=tasks.finish(task, "failed", f"{type(error).__name__}: {error}"))
+            except Exception as error:  # a failed task or a lost worker: its configs are stored failed (a rerun trains them)
+                settled = tasks.finish(task, "failed", error_line(error))  # members with epochs stored end failed
+                context.failed(f"population of {len(group)} ({describe_point(group[0])}, ...)", error, group)
+                context.progress.advance(len(group), settled=settled)
                 context.release(unrecorded.pop(task))
                 continue
             for member, (point, result) in enumerate(zip(group, results)):
-                if isinstance(result, BaseException):  # its live run ends failed: the rerun trains it again
-                    context.failed(describe_point(point), result)
-                    tasks.end_run(task, member, "failed", f"{type(result).__name__}: {result}")
+                if isinstance(result, BaseException):  # stored as failed (the rerun trains it again), its live run if it had one
+                    tasks.end_run(task, member, "failed", error_line(result))
+                    context.failed(describe_point(point), result, [point])
                 else:
                     record_member(context.store, context.sweep, result, tasks.live_run(task, member))
                 context.progress.advance(settled=tasks.settle(task, member))

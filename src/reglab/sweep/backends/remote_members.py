@@ -24,6 +24,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from reglab.store import RunStore
 from reglab.sweep.backends.hooked_batch import EpochHook
+from reglab.sweep.backends.portable_errors import portable
 
 __all__ = ["MemberResult", "train_members", "record_member", "epochs_to_write"]
 
@@ -73,7 +74,8 @@ def train_members(
             # Trackers are fed by the driver as it records (track_recorded), never from a worker.
             untracked = [{**config, "tracking": {}} for config in configs]
             outcomes = train_batch(untracked, store, sweep, population, hook)
-            results = [outcome if isinstance(outcome, BaseException) else _result(outcome, store) for outcome in outcomes]
+            # an error goes back as one the driver can unpickle (a ConfigError cannot be as it is)
+            results = [portable(outcome) if isinstance(outcome, BaseException) else _result(outcome, store) for outcome in outcomes]
             for config, result in zip(configs, results):
                 if isinstance(result, MemberResult):
                     result.config = dict(config)

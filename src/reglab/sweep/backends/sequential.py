@@ -50,8 +50,8 @@ def run_sequential(points: Sequence[SweepPoint], context: SweepContext, claimed:
         try:
             context.trained += 1
             continue_or_train(point.config, context.store, context.sweep, context.continued_run(point), callbacks, restart)
-        except Exception as error:  # recorded as failed by train(); the other configs still run
-            context.failed(describe_point(point), error)
+        except Exception as error:  # stored as failed (by train(), or here if its run never started); the others still run
+            context.failed(describe_point(point), error, [point])
         finally:
             if not claimed:
                 context.release([point])

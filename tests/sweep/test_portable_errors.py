@@ -1,0 +1,31 @@
+"""Errors handed from a worker to the driver pickled: each arrives as its equal."""
+
+from __future__ import annotations
+
+import pickle
+
+from reglab.config import ConfigError
+from reglab.sweep.backends.portable_errors import portable
+
+
+class _TwoPartError(Exception):
+    def __init__(self, part: str, detail: str) -> None:
+        super().__init__(f"{part}: {detail}")
+
+
+def _carried(error: BaseException) -> BaseException:
+    return pickle.loads(pickle.dumps(portable(error)))
+
+
+def test_a_config_error_arrives_as_a_config_error_with_its_key_value_and_allowed():
+    arrived = _carried(ConfigError("data.root", "/mnt/lab/mnist", "a folder holding the IDX files"))
+    assert type(arrived) is ConfigError
+    assert (arrived.key, arrived.value, arrived.allowed) == ("data.root", "/mnt/lab/mnist", "a folder holding the IDX files")
+    assert str(arrived) == "data.root: got '/mnt/lab/mnist'; allowed: a folder holding the IDX files"
+
+
+def test_an_error_that_pickles_is_sent_as_it_is_and_one_that_does_not_keeps_its_type_and_message():
+    error = ValueError("members have different split sizes")
+    assert portable(error) is error
+    arrived = _carried(_TwoPartError("loader", "the file ends early"))
+    assert type(arrived) is RuntimeError and str(arrived) == "_TwoPartError: loader: the file ends early"

@@ -87,3 +87,29 @@ def test_configs_claimed_by_a_live_process_are_left_to_it(tmp_path, backend):
     assert (result.trained, result.elsewhere) == (4, 2)
     assert trained == {point.hash for point in points[2:]}
     assert sorted(row[0] for row in store.claims("shared")) == sorted(point.hash for point in points[:2])
+
+
+@pytest.mark.parametrize("backend", ["sequential", "population", "processes"])
+def test_configs_left_to_another_process_are_done_but_not_in_this_ones_eta_rate(tmp_path, monkeypatch, backend):
+    """The parent process holds claims on 2 of 4 configs: the count reaches 4/4, and the
+    progress's rate counts the 2 configs this sweep trained, not the 2 skipped."""
+    import reglab.sweep.runner as runner
+    from reglab.sweep import expand_sweep, load_sweep, run_sweep
+
+    made = []
+
+    def recorded(*args, **options):
+        made.append(runner_progress(*args, **options))
+        return made[-1]
+
+    runner_progress = runner.SweepProgress
+    monkeypatch.setattr(runner, "SweepProgress", recorded)
+    spec = load_sweep({**SWEEP, "backend": backend, "parameters": {"optimizer.lr": [0.3, 0.1], "seed": [0, 1]}})
+    store = RunStore(tmp_path)
+    with store._transaction() as cursor:
+        for point in expand_sweep(spec)[:2]:
+            cursor.execute("INSERT INTO claims VALUES ('shared', ?, ?, ?, '2026-01-01T00:00:00')",
+                           (point.hash, socket.gethostname(), os.getppid()))
+    result = run_sweep(spec, store=store, quiet=True, workers=1)
+    assert (result.trained, result.elsewhere) == (2, 2)
+    assert (made[0].done, made[0].finished_here) == (4, 2)

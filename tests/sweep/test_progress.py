@@ -127,3 +127,30 @@ def test_on_a_terminal_the_bar_moves_with_parts_and_the_count_stays_whole_config
         assert (task.completed, task.fields["done"]) == (5.25, " 1")
         progress._progress.refresh()
     assert " 1/12 configs" in out.getvalue()
+
+
+def test_configs_done_by_another_process_count_as_done_but_not_toward_the_rate(clock):
+    """Three processes share a sweep: the configs the others claimed or finished move the
+    count, while the ETA's rate is what this process trained (one config a minute here)."""
+    progress, out = _plain(total=10)
+    clock[0] += 5.0
+    progress.advance()  # the first config trained here: the rate is timed from this draw
+    clock[0] += 60.0
+    progress.skip(4)  # the other processes finished four meanwhile
+    progress.advance()
+    assert (progress.done, progress.finished_here) == (6, 2)
+    assert progress.eta_seconds() == pytest.approx(4 * 60.0, rel=1e-9)
+    assert out.getvalue().splitlines()[-1] == "sweep grid: 6/10 configs done, ETA 0:04:00"
+
+
+def test_the_bars_eta_is_the_same_rate_as_the_plain_lines(clock):
+    """rich's own ETA column timed every move of the bar, the other processes' configs included."""
+    console = Console(file=io.StringIO(), width=100, force_terminal=True)
+    with SweepProgress("grid", total=10, done=0, console=console) as progress:
+        clock[0] += 5.0
+        progress.advance()
+        clock[0] += 60.0
+        progress.skip(4)
+        progress.advance()
+        task, column = progress._progress.tasks[0], progress._progress.columns[-1]
+        assert str(column.render(task)) == "0:04:00"

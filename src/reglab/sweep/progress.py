@@ -1,18 +1,22 @@
 """Sweep progress: configs done / total and an ETA.
 
-On a terminal, a rich progress bar (configs done / total, `TimeRemainingColumn`);
+On a terminal, a rich progress bar (configs done / total, the time elapsed, the ETA);
 elsewhere (logs, CI) one plain line at most every `interval` seconds and at the end.
 A population's members finish together at its last epoch, and a single run may train
 for minutes, so every backend and Optuna searches also count each epoch as a part of
 its config (`step`, `reglab.sweep.member_epochs`): the bar and the ETA move with every
 epoch, not only as configs finish.
 
-The ETA is the work left over the rate of the work counted since progress was first
-drawn, as rich's bar times its own: configs done before a resumed sweep, and whatever
-came before the first epochs (starting Ray, its worker processes importing torch,
+The ETA is the work left over the rate at which this process trained since progress was
+first drawn, on the bar as in the plain lines: configs done before a resumed sweep, and
+whatever came before the first epochs (starting Ray, its worker processes importing torch,
 loading the data: 18 s of a 33 s Ray sweep on the 2-core development CPU, whose first
-line read "ETA 0:11:12" with 15 s left), are not training time. The first plain line
-comes `interval` seconds after the first draw, so its rate is timed over that long.
+line read "ETA 0:11:12" with 15 s left), are not training time. Configs that another
+`reglab sweep` on the same store claimed or finished (`skip`) count as done, not toward
+the rate: timed with them (as rich's own ETA column timed every move of the bar), a
+process that shares a sweep took the others' work for its own speed and showed too short
+an ETA. The first plain line comes `interval` seconds after the first draw, so its rate
+is timed over that long.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ import time
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 __all__ = ["SweepProgress", "format_eta"]
 
@@ -32,6 +37,17 @@ def format_eta(seconds: float | None) -> str:
         return "?"
     seconds = int(round(seconds))
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+class _EtaColumn(ProgressColumn):
+    """The bar's ETA: `SweepProgress.eta_seconds`, so the bar and the plain lines say the same."""
+
+    def __init__(self, progress: "SweepProgress") -> None:
+        super().__init__()
+        self.sweep_progress = progress
+
+    def render(self, task: Task) -> Text:
+        return Text(format_eta(self.sweep_progress.eta_seconds()), style="progress.remaining")
 
 
 class SweepProgress:
@@ -53,7 +69,7 @@ class SweepProgress:
     def __init__(self, name: str, total: int, done: int, console: Console, enabled: bool = True, interval: float = 5.0) -> None:
         self.name, self.total, self.done = name, total, done
         self.console, self.enabled, self.interval = console, enabled, interval
-        self.finished_here = 0
+        self.finished_here = 0  # configs this process trained (the rate's); `done` counts every config
         self.partial = 0.0  # parts of configs still training (epochs of population members)
         self._first: tuple[float, float] | None = None  # (time, configs trained) when work was first drawn
         self._last_line = time.monotonic()
@@ -65,7 +81,7 @@ class SweepProgress:
             # The bar and the ETA count the parts of configs trained; the count, whole configs done.
             self._progress = Progress(
                 TextColumn(f"sweep {self.name}"), BarColumn(), TextColumn("{task.fields[done]}/{task.total} configs"),
-                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=self.console,
+                TimeElapsedColumn(), TextColumn("ETA"), _EtaColumn(self), console=self.console,
             )
             self._progress.start()
             self._task = self._progress.add_task("configs", total=self.total, completed=self.done, done=self._done_text())
@@ -105,6 +121,12 @@ class SweepProgress:
         self.partial -= settled
         if self.partial < 1e-9:  # every part settled (sums of 1/epochs leave rounding behind)
             self.partial = 0.0
+        self.show()
+
+    def skip(self, count: int = 1) -> None:
+        """`count` configs done by another process (claimed or finished meanwhile): done, and
+        left out of the rate."""
+        self.done += count
         self.show()
 
     def _done_text(self) -> str:

@@ -57,7 +57,7 @@ class SweepContext:
         skipped = len(points) - len(mine)
         if skipped:
             self.elsewhere += skipped
-            self.progress.advance(skipped)
+            self.progress.skip(skipped)  # done, but not by this process: not in its ETA's rate
         return mine
 
     def release(self, points: Sequence["SweepPoint"]) -> None:

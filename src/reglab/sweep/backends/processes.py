@@ -220,7 +220,8 @@ def run_processes(points: Sequence[SweepPoint], context: SweepContext) -> None:
                 error = future.exception()
                 if error is None and (outcome := future.result()) is None:
                     context.elsewhere += 1
-                    context.progress.advance(settled=shown.pop(point.hash, 0.0))
+                    context.progress.skip()  # another process claimed or finished it: not in this one's rate
+                    shown.pop(point.hash, None)
                     continue
                 context.trained += 1
                 if error is not None:  # stored as failed by the worker, or here if its run never started

@@ -66,3 +66,49 @@ def test_ctrl_c_before_the_tasks_start_frees_the_sweeps_claims(tmp_path, monkeyp
         run_sweep(sweep, backend="ray", store=tmp_path / "store", quiet=True)
     with RunStore(tmp_path / "store") as store:
         assert store.claims("grid") == [] and store.runs(sweep="grid") == []
+
+
+def test_rays_token_authentication_notice_is_dropped_and_its_warnings_and_errors_are_not(monkeypatch):
+    """Ray 2.60's `ray.init` logs that it enabled token authentication on every local start
+    (`ray._private.authentication.authentication_token_setup`): dropped while Ray starts; an
+    error of that logger, its notice that authentication is disabled, and other loggers'
+    warnings still reach the terminal."""
+    import logging
+
+    from reglab.sweep.backends.ray_notices import TOKEN_SETUP_LOGGER
+
+    token, services = logging.getLogger(TOKEN_SETUP_LOGGER), logging.getLogger("ray._private.services")
+    enabled = "Token authentication is enabled for this Ray cluster. Set RAY_AUTH_MODE=disabled to opt out."
+
+    def log_as_ray_does():
+        token.warning(enabled)
+        token.warning("Token authentication is disabled for this Ray cluster. Anyone with network access ...")
+        token.error("the token file ~/.ray/auth_token cannot be read")
+        services.warning("Found multiple active Ray instances")
+
+    shown: list[str] = []
+
+    class Terminal(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            shown.append(record.getMessage())
+
+    terminal = Terminal()
+    for logger in (token, services):
+        logger.addHandler(terminal)
+    try:
+        monkeypatch.setitem(sys.modules, "ray", _ray(log_as_ray_does))
+        with ray_session(RayOptions()):
+            pass
+        log_as_ray_does()  # after Ray has started, the logger is as it was
+    finally:
+        for logger in (token, services):
+            logger.removeHandler(terminal)
+    assert shown == [
+        "Token authentication is disabled for this Ray cluster. Anyone with network access ...",
+        "the token file ~/.ray/auth_token cannot be read",
+        "Found multiple active Ray instances",
+        enabled,
+        "Token authentication is disabled for this Ray cluster. Anyone with network access ...",
+        "the token file ~/.ray/auth_token cannot be read",
+        "Found multiple active Ray instances",
+    ]

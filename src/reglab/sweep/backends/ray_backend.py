@@ -35,6 +35,7 @@ from reglab.config import ConfigError
 from reglab.sweep.backends.context import SweepContext
 from reglab.sweep.backends.interrupts import ctrl_c_held
 from reglab.sweep.backends.remote_members import MemberResult, record_member, train_members
+from reglab.sweep.backends.ray_notices import token_notice_dropped
 from reglab.sweep.backends.remote_progress import POLL_SECONDS, TaskProgress
 from reglab.sweep.backends.sequential import describe_point
 from reglab.sweep.backends.unstarted import error_line
@@ -59,13 +60,15 @@ def require_ray() -> Any:
 def ray_session(options: RayOptions) -> Iterator[Any]:
     """Connect to Ray (or start it locally) for the length of a sweep; leave a session the caller opened.
 
-    Ray starts and stops whole: a Ctrl-C meanwhile is raised once it has (see the module docstring)."""
+    Ray starts and stops whole: a Ctrl-C meanwhile is raised once it has (see the module
+    docstring). Ray's notice that it enabled token authentication by default is dropped
+    (`reglab.sweep.backends.ray_notices`); its warnings and errors are shown."""
     ray = require_ray()
     if ray.is_initialized():
         yield ray
         return
     try:
-        with ctrl_c_held():
+        with ctrl_c_held(), token_notice_dropped():
             ray.init(address=options.address, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
         yield ray
     finally:

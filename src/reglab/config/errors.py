@@ -29,3 +29,8 @@ class ConfigError(ValueError):
         self.value = value
         self.allowed = allowed
         super().__init__(f"{key}: got {describe_value(value)}; allowed: {allowed}")
+
+    def __reduce__(self):
+        """Pickled as its key, value and allowed: a sweep's worker process or Ray task hands
+        it to the driver (pickle's default rebuilds an exception from its one message)."""
+        return type(self), (self.key, self.value, self.allowed)

@@ -42,6 +42,9 @@ class UnreadableArtifact(ConfigError):
         self.allowed = "a file reglab wrote (train the run again to replace it)"
         ValueError.__init__(self, f"{path}: unreadable ({reason}); allowed: {self.allowed}")
 
+    def __reduce__(self):
+        return type(self), (self.key, self.value)
+
 
 def child_path(folder: Path, name: str) -> Path:
     """`folder / name`, refused when `name` is not a plain file name inside `folder`

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
-import os
-import signal
 import subprocess
 import sys
-import textwrap
-import time
 
 import pytest
 

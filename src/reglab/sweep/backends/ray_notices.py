@@ -9,10 +9,10 @@ own logging:
 
 (`ray._private.authentication.authentication_token_setup._warn_token_auth_enabled`,
 called by `enable_token_auth_by_default` unless `RAY_AUTH_MODE` is set). It tells of a
-default, not of a problem, and printed above every `reglab sweep --backend ray`. Setting
-`RAY_AUTH_MODE` would silence it, but `token` makes joining a cluster without auth fail
-and `disabled` turns the protection off; so a filter on that one logger drops that one
-notice while `ray.init` runs. Every other record passes: errors, the notice that token
+default, not of a problem, and printed above every `reglab sweep --backend ray` that
+starts its own Ray. Setting `RAY_AUTH_MODE` would silence it, but `token` makes joining
+a cluster without auth fail and `disabled` turns the protection off; so a filter on that
+one logger drops that one notice while `ray.init` runs. Every other record passes: errors, the notice that token
 authentication is *disabled*, and every other logger's warnings (another cluster found,
 a node that does not answer).
 """

@@ -14,7 +14,7 @@ runs to the store (SQLite in WAL mode takes several writers), claiming each conf
 with the worker's own process id, so a claim frees itself if the worker dies. An
 interrupted run with a checkpoint continues from it (`reglab.resume`), as on the
 sequential and population backends. A worker's error reaches the driver as one it can
-unpickle (`reglab.sweep.backends.portable_errors`: a ConfigError as it was raised broke
+unpickle (`reglab.sweep.backends.portable_errors`: an error that does not pickle broke
 the pool, and every config still queued failed); a config whose run never started is
 stored as failed by the driver.
 

@@ -276,6 +276,9 @@ case("runs show without id", "cli", "runs", "show", "--store", "{dir}/store", se
 case("runs show unknown id", "cli", "runs", "show", "zzzz", "--store", "{dir}/store", setup=fake_store())
 case("runs show ambiguous prefix", "cli", "runs", "show", "2a", "--store", "{dir}/store",
      setup=fake_store(ids=("2a24aaaaaaaa", "2a13bbbbbbbb")))
+# Bytes that are not UTF-8 (`reglab runs show $'\xff'`) reach Python as lone surrogates (PEP 383).
+case("runs show id not UTF-8", "cli", "runs", "show", "\udcff\udcfe", "--store", "{dir}/store", setup=fake_store())
+case("sweep filter not UTF-8", "cli", "runs", "list", "--sweep", "caf\udce9", "--store", "{dir}/store", setup=fake_store())
 case("report ambiguous prefix", "cli", "report", "2a", "--out", "{dir}/r.html", "--store", "{dir}/store",
      setup=fake_store(ids=("2a24aaaaaaaa", "2a13bbbbbbbb")))
 case("report unknown id", "cli", "report", "zzzz", "--out", "{dir}/r.html", "--store", "{dir}/store", setup=fake_store())

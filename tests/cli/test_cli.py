@@ -161,3 +161,15 @@ def test_command_lists_fit_80_columns_without_cut_descriptions(capsys, monkeypat
     assert code == 0 and len(listed) == (9 if not command else 5)
     for line in listed:
         assert len(line) <= 80 and not line.endswith("...") and len(line.split(None, 1)) == 2, line
+
+
+@pytest.mark.parametrize("arguments", [["runs", "show", "\udcff\udcfe"], ["runs", "list", "--sweep", "caf\udce9"],
+                                       ["train", "--set", "name=r\udc80"]])
+def test_an_argument_that_is_not_utf8_is_one_line_and_exit_2(capsys, store_dir, arguments):
+    """Bytes that are not UTF-8 reach Python as lone surrogates (as `reglab runs show $'\\xff'`
+    passes them), which SQLite and JSON cannot encode: refused before the command starts."""
+    code, out, err = run_cli(capsys, *arguments, "--store", str(store_dir))
+    escaped = arguments[-1].encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    assert (code, out) == (2, "")
+    assert err == f"error: argument: got '{escaped}'; allowed: UTF-8 text (these bytes are not)\n"
+    assert not store_dir.exists()

@@ -80,12 +80,29 @@ def _click_outcome(error: BaseException) -> int:
     return EXIT_BAD_INPUT
 
 
+def _not_utf8(argv: list[str]) -> str | None:
+    """The first argument holding bytes that are not UTF-8, written with `\\xNN` escapes, or None.
+
+    Python hands such bytes over as lone surrogates (PEP 383), which the store's SQLite,
+    JSON and the terminal cannot encode: they are refused before any command starts."""
+    for argument in argv:
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            return argument.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return None
+
+
 def run(argv: list[str]) -> int:
     """Run the command line `argv` (without the program name); return the exit code."""
     from reglab.cli import commands  # noqa: F401  (registers the commands)
     from reglab.cli.interrupt import interrupted_line
     from reglab.config.errors import ConfigError
 
+    undecodable = _not_utf8(argv)
+    if undecodable is not None:
+        typer.echo(f"error: argument: got '{undecodable}'; allowed: UTF-8 text (these bytes are not)", err=True)
+        return EXIT_BAD_INPUT
     command = typer.main.get_command(app)
     try:
         with command.make_context("reglab", list(argv)) as context:

@@ -24,6 +24,7 @@ def _ray(on_init) -> types.ModuleType:
     def init(**options):
         on_init()
         ray.calls.append("init")
+        ray.init_options = options
 
     ray.init = init
     ray.shutdown = lambda: ray.calls.append("shutdown")
@@ -112,3 +113,20 @@ def test_rays_token_authentication_notice_is_dropped_and_its_warnings_and_errors
         "the token file ~/.ray/auth_token cannot be read",
         "Found multiple active Ray instances",
     ]
+
+
+@pytest.mark.parametrize(("given", "environment", "expected"), [
+    (None, None, "local"), ("auto", None, "auto"), ("10.0.0.1:6379", "auto", "10.0.0.1:6379"), (None, "10.0.0.2:6379", None)])
+def test_a_sweep_joins_another_ray_only_when_an_address_is_given(monkeypatch, given, environment, expected):
+    """Without an address `ray.init()` joins the last Ray `ray start` started on this machine
+    (a dead one made it wait for minutes): a sweep starts its own unless told otherwise;
+    `$RAY_ADDRESS` is Ray's to read (None)."""
+    ray = _ray(lambda: None)
+    monkeypatch.setitem(sys.modules, "ray", ray)
+    if environment is None:
+        monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    else:
+        monkeypatch.setenv("RAY_ADDRESS", environment)
+    with ray_session(RayOptions(address=given)):
+        pass
+    assert ray.init_options["address"] == expected and ray.calls == ["init", "shutdown"]

@@ -14,8 +14,9 @@ sweep, so a rerun trains each remaining population with the same members as the
 first attempt (with a shared data order, a member's numbers depend on its
 population's first member and size).
 
-`ray.init()` starts a local Ray on this machine unless an address is given
-(`--address` or `ray.address`; `auto` joins the cluster this machine belongs to).
+A sweep starts a new local Ray on this machine unless an address is given (`--address`,
+`ray.address` or `$RAY_ADDRESS`; `auto` joins the cluster this machine belongs to):
+`init_address`.
 A Ctrl-C while Ray starts or stops is held until it has started or stopped: cut short
 while it waits for its node, `ray.init` left Ray's dashboard and runtime-env agents
 running after the command had exited (and once the command died of a segmentation fault).
@@ -28,6 +29,7 @@ lets several populations share one GPU). Ray is the optional extra `reglab[ray]`
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
@@ -56,6 +58,18 @@ def require_ray() -> Any:
     return ray
 
 
+def init_address(options: RayOptions) -> str | None:
+    """The `address` handed to `ray.init`: the one given (`--address`, `ray.address`),
+    else `$RAY_ADDRESS` (None: Ray reads it), else `"local"`, a new Ray on this machine.
+
+    With no address at all, `ray.init()` would join the last Ray that `ray start` started
+    on this machine, and a dead one (its processes killed, its files left in /tmp/ray)
+    made it wait for minutes; a sweep joins another cluster only when told to (`auto`)."""
+    if options.address is not None or os.environ.get("RAY_ADDRESS"):
+        return options.address
+    return "local"
+
+
 @contextmanager
 def ray_session(options: RayOptions) -> Iterator[Any]:
     """Connect to Ray (or start it locally) for the length of a sweep; leave a session the caller opened.
@@ -69,7 +83,7 @@ def ray_session(options: RayOptions) -> Iterator[Any]:
         return
     try:
         with ctrl_c_held(), token_notice_dropped():
-            ray.init(address=options.address, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
+            ray.init(address=init_address(options), include_dashboard=False, log_to_driver=False, logging_level="WARNING")
         yield ray
     finally:
         with ctrl_c_held():

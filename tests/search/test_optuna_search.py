@@ -214,3 +214,19 @@ def test_each_trials_epochs_move_the_progress_and_settle_as_it_is_told(store_dir
     steps = [share for kind, share in calls if kind == "step"]
     assert steps == [0.25] * sum(epochs)  # every member epoch of the 4-epoch trials
     assert sorted(settled * 4 for kind, settled in calls if kind == "advance") == pytest.approx(epochs)
+
+
+def test_trials_answered_from_the_store_are_done_but_not_counted_in_the_eta_rate(store_dir, monkeypatch):
+    """A trial whose parameters a stored run already has is told from that run: the progress
+    counts it done, but not as trained here (the ETA's rate counts only what this process trains)."""
+    from reglab.sweep.progress import SweepProgress
+
+    seen = []
+    show = SweepProgress.show
+    monkeypatch.setattr(SweepProgress, "show", lambda self: (seen.append((self.done, self.finished_here)), show(self))[1])
+    spec = search(method="random", pruner="none", samples=6, batch=2, parameters={"optimizer.lr": [0.3, 0.1]})
+    result = run_sweep(spec, backend="sequential", store=store_dir, quiet=True)
+    with RunStore(store_dir) as store:
+        trained = len(store.runs(sweep="tpe"))
+    assert trained == 2 and sum(result.statuses.values()) == 2  # two configs exist: four trials are told from them
+    assert seen[-1] == (6, trained)

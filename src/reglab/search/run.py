@@ -189,7 +189,7 @@ def _search_here(search: _Search, samples: int, batch: int, population: dict[str
         size = min(batch, samples - done)
         trials, configs = search.ask(size)
         if len(trials) < size:  # told from runs already in the store
-            progress.advance(size - len(trials))
+            progress.skip(size - len(trials))
         if not trials:
             continue
         pruner = TrialPruner(trials, search.objective.metric, search.spec.pruner)
@@ -231,7 +231,7 @@ def _search_on_ray(search: _Search, samples: int, batch: int, options: Any, prog
                     size = min(batch, left)
                     trials, configs = search.ask(size)
                     if len(trials) < size:  # told from runs already in the store
-                        progress.advance(size - len(trials))
+                        progress.skip(size - len(trials))
                     if not trials:
                         continue
                     earlier = [trial for trial in search.study.get_trials(deepcopy=False) if trial.number < trials[0].number]

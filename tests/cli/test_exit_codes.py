@@ -182,6 +182,13 @@ def test_ctrl_c_on_compare_exits_130(capsys, store_dir, ctrl_c_after_two_epochs)
     assert re.fullmatch(r"interrupted: run [0-9a-f]{12} keeps 2 epochs; start again with: reglab compare .*\n", err)
 
 
+def test_ctrl_c_on_demo_exits_130_naming_the_run_it_left(capsys, store_dir, ctrl_c_after_two_epochs):
+    code, _, err = run_cli(capsys, "demo", "--epochs", "3", "--store", str(store_dir))
+    [run] = RunStore(store_dir).runs()
+    assert code == 130 and (run.status, run.epochs) == ("interrupted", 2)
+    assert err == f"interrupted: run {run.id} keeps 2 epochs; start again with: reglab demo --epochs 3 --store {store_dir}\n"
+
+
 def test_a_sweep_with_a_failed_config_exits_1(capsys, tmp_path, store_dir, monkeypatch):
     import reglab.engine.run as engine_run
 

@@ -32,12 +32,14 @@ def demo_command(
     import torch
 
     from reglab.cli.console import make_console
+    from reglab.cli.interrupt import watch_store
     from reglab.compare import comparison_table, train_variants
 
     torch.set_num_threads(threads)  # one by default, as `reglab compare`: see ThreadsOption
     console = make_console()
     base, variants = demo_plan(epochs)
     run_store = open_store(store)
+    watch_store(run_store.directory, resumes=False)  # Ctrl-C names the runs it left
 
     def report(variant, run) -> None:
         final = run.history[-1]

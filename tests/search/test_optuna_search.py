@@ -229,4 +229,5 @@ def test_trials_answered_from_the_store_are_done_but_not_counted_in_the_eta_rate
     with RunStore(store_dir) as store:
         trained = len(store.runs(sweep="tpe"))
     assert trained == 2 and sum(result.statuses.values()) == 2  # two configs exist: four trials are told from them
+    assert (result.trained, result.answered) == (2, 4)
     assert seen[-1] == (6, trained)

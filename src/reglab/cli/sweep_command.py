@@ -49,6 +49,8 @@ def sweep_command(
     result = run_sweep(spec, backend=backend, store=directory, workers=workers, console=console, quiet=quiet, address=address)
     counts = ", ".join(f"{count} {status}" for status, count in sorted(result.statuses.items()))
     elsewhere = f", {result.elsewhere} trained by another process" if result.elsewhere else ""
+    if result.answered:
+        elsewhere += f", {result.answered} told from stored runs of the same config"
     typer.echo(
         f"sweep {result.name}: {result.total} configs, {result.skipped} already done, {result.trained} trained now"
         f"{elsewhere}; store holds {counts or 'no runs'}"

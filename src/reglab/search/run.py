@@ -47,6 +47,7 @@ class _Search:
         self.spec, self.space, self.objective, self.store, self.study = spec, space, objective, store, study
         self.base = {"name": spec.name, **spec.base}
         self.failures: list[str] = []
+        self.answered = 0  # trials told from a stored run of their config (not trained)
 
     def config(self, params: dict[str, Any]) -> Config:
         return load_config(base=self.base, overrides=list(self.space.values(params).items()))
@@ -95,6 +96,7 @@ class _Search:
             run = finished.get(config_hash(config.to_dict()))
             if run is not None:
                 tell_run(self.study, trial, run.status, self.store.history(run.id), self.objective, run.id)
+                self.answered += 1
                 continue
             trials.append(trial)
             configs.append(config)
@@ -177,7 +179,8 @@ def run_search(
     for run in run_store.runs(sweep=spec.name):
         statuses[run.status] = statuses.get(run.status, 0) + 1
     after = search.done()
-    return SweepResult(spec.name, samples, min(before, samples), after - before, statuses, search.failures)
+    return SweepResult(spec.name, samples, min(before, samples), after - before - search.answered, statuses, search.failures,
+                       answered=search.answered)
 
 
 def _search_here(search: _Search, samples: int, batch: int, population: dict[str, Any] | None, progress: SweepProgress) -> None:

@@ -41,6 +41,8 @@ class SweepResult:
         skipped: configs already done before this call.
         trained: configs trained by this call (including failed ones).
         elsewhere: configs of the plan that another process claimed or finished meanwhile.
+        answered: trials of a search told from a stored run of the same config (a
+            categorical space repeats configs), not trained again.
         statuses: run status -> number of this sweep's runs in the store after the call.
         failures: one line per config that raised.
     """
@@ -52,6 +54,7 @@ class SweepResult:
     statuses: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     elsewhere: int = 0
+    answered: int = 0
 
 
 def preflight(points: list[SweepPoint]) -> None:

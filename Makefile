@@ -38,9 +38,10 @@ browser:
 # data, compare and report tests (their checks are not numeric, or check effects over
 # long trainings), and the tests that start other processes (those do not read
 # REGLAB_TEST_THREADS). The Ray cluster's tests share one worker (`xdist_group`).
-# Measured from a clean clone on a 2-core AMD EPYC (2026-12-02): the one-thread pass
-# 6 min 49 s on two workers (about 9 min one test at a time), the two-thread pass 2 min
-# 14 s; three workers took 7 min 41 s and starved the Ray cluster's test.
+# Measured from clean clones on a 2-core AMD EPYC (2026-12-02, three runs): the one-thread
+# pass 6 min 49 s to 7 min 37 s on two workers (about 9 min one test at a time), the
+# two-thread pass 2 min 14-19 s; three workers took 7 min 41 s and starved the Ray
+# cluster's test.
 THREAD_SENSITIVE_TESTS := tests/engine tests/population tests/stopping tests/regularizers \
 	tests/averaging tests/pruning tests/models tests/augment tests/trajectory tests/sweep/test_backends.py
 

@@ -12,14 +12,12 @@ every run shares are said once, in one line: those not at reglab's defaults.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from reglab.config.root import Config
 from reglab.report.groups import seed_groups
-from reglab.report.runs import ReportRun, config_differences
+from reglab.report.runs import ReportRun, config_differences, off_defaults, same_value
 from reglab.report.tables import format_value
 from reglab.text_table import shown_names, short_names
 
@@ -45,10 +43,6 @@ class ConfigTable:
     header: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-
-def _comparable(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
 
 
 def _integer_ranges(values: Sequence[int]) -> str:
@@ -85,15 +79,8 @@ def one_cell(values: Sequence[Any]) -> str:
 def shared_keys(runs: Sequence[ReportRun]) -> list[tuple[str, Any]]:
     """(key, value) of the keys with one value in every run that is not reglab's default
     (`name` left out), in config order."""
-    defaults = Config().flat()
-    first = runs[0].flat_config
-    return [
-        (key, value)
-        for key, value in first.items()
-        if key != "name"
-        and all(_comparable(run.flat_config.get(key)) == _comparable(value) for run in runs[1:])
-        and _comparable(value) != _comparable(defaults.get(key))
-    ]
+    return [(key, value) for key, value in off_defaults(runs[0].flat_config)
+            if all(same_value(run.flat_config.get(key), value) for run in runs[1:])]
 
 
 def _shared_line(runs: Sequence[ReportRun]) -> str:

@@ -19,7 +19,7 @@ from reglab.config import ConfigError
 from reglab.config.root import Config, flatten
 from reglab.store import RunStore
 
-__all__ = ["ReportRun", "load_report_runs", "config_differences", "layer_names", "network_order"]
+__all__ = ["ReportRun", "load_report_runs", "config_differences", "off_defaults", "same_value", "layer_names", "network_order"]
 
 # Names of output layers: drawn last although they sort first alphabetically
 # (the store and safetensors both hand names back sorted).
@@ -115,8 +115,16 @@ def load_report_runs(store: RunStore | str | Path, run_ids: Iterable[str]) -> li
     ]
 
 
-def _comparable(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
+def same_value(left: Any, right: Any) -> bool:
+    """Config values compared by their JSON text (lists and dicts by content, keys sorted)."""
+    return json.dumps(left, sort_keys=True, default=str) == json.dumps(right, sort_keys=True, default=str)
+
+
+def off_defaults(flat_config: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(dotted key, value) of a run's keys whose value is not reglab's default (`name` left
+    out), in config order."""
+    defaults = Config().flat()
+    return [(key, value) for key, value in flat_config.items() if key != "name" and not same_value(value, defaults.get(key))]
 
 
 def config_differences(runs: Sequence[ReportRun]) -> tuple[str, list[tuple[str, list[Any]]]]:
@@ -131,14 +139,7 @@ def config_differences(runs: Sequence[ReportRun]) -> tuple[str, list[tuple[str, 
     if not runs:
         return "", []
     if len(runs) == 1:
-        defaults = Config().flat()
-        run = runs[0]
-        rows = [
-            (key, [value])
-            for key, value in run.flat_config.items()
-            if key != "name" and _comparable(value) != _comparable(defaults.get(key))
-        ]
-        return "reglab's defaults", rows
+        return "reglab's defaults", [(key, [value]) for key, value in off_defaults(runs[0].flat_config)]
     keys: list[str] = []
     for run in runs:
         keys.extend(key for key in run.flat_config if key not in keys)
@@ -147,7 +148,7 @@ def config_differences(runs: Sequence[ReportRun]) -> tuple[str, list[tuple[str, 
         if key == "name":
             continue
         values = [run.flat_config.get(key) for run in runs]
-        if len({_comparable(value) for value in values}) > 1:
+        if any(not same_value(value, values[0]) for value in values[1:]):
             rows.append((key, values))
     return "each other", rows
 
